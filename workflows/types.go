@@ -1,0 +1,111 @@
+package workflows
+
+import (
+	"time"
+
+	"github.com/vb365-restore/vb365-restore/vb365"
+)
+
+// RestoreInput is the input of RestoreSessionWorkflow, as JSON:
+//
+//	{"organizationId": "3c424478-0811-4920-8aab-01f0bf2a2822",
+//	 "pointInTime": "2020-10-30T10:54:40.2794046Z", "type": "vet",
+//	 "showDeleted": false, "showAllVersions": false,
+//	 "beforeFirstBackup": "fail", "maxSessionDuration": "8h",
+//	 "pollInterval": "15s", "notifyParent": false}
+//
+// Strings rather than typed values keep it easy to start from any SDK, the
+// Web UI or a playbook file; the workflow validates every field.
+type RestoreInput struct {
+	OrganizationID string `json:"organizationId"`
+	// PointInTime is RFC 3339, or "yyyy-MM-dd HH:mm:ss[.fff]" or
+	// "yyyy.MM.dd HH:mm:ss" read as UTC. Empty opens the latest restore point.
+	PointInTime string `json:"pointInTime,omitempty"`
+	// Type is vex|vesp|veod|vet (any case) or exchange|sharepoint|onedrive|teams.
+	Type            string `json:"type"`
+	ShowDeleted     bool   `json:"showDeleted,omitempty"`
+	ShowAllVersions bool   `json:"showAllVersions,omitempty"`
+	// BeforeFirstBackup is "fail" (default) or "allow": what to do with a point
+	// in time before the organization's first backup (VB365 would open an empty session).
+	BeforeFirstBackup string `json:"beforeFirstBackup,omitempty"`
+	// MaxSessionDuration is a Go duration ("8h", default); the session is
+	// stopped when it elapses.
+	MaxSessionDuration string `json:"maxSessionDuration,omitempty"`
+	// PollInterval is a Go duration ("15s", default) between polls of an
+	// active session; idle sessions are polled less often.
+	PollInterval string `json:"pollInterval,omitempty"`
+	// NotifyParent makes a child workflow signal its parent
+	// SignalSessionReady as soon as the session exists.
+	NotifyParent bool `json:"notifyParent,omitempty"`
+}
+
+// Phase is where a restore workflow stands.
+type Phase string
+
+// Phases, in order.
+const (
+	PhaseValidating Phase = "validating"
+	PhaseCreating   Phase = "creating-session"
+	PhaseOpen       Phase = "session-open"
+	PhaseStopping   Phase = "stopping"
+	PhaseDone       Phase = "done"
+)
+
+// OrganizationInfo is the organization as the workflow saw it.
+type OrganizationInfo struct {
+	ID              string     `json:"id"`
+	Name            string     `json:"name"`
+	FirstBackupTime *time.Time `json:"firstBackupTime,omitempty"`
+	LastBackupTime  *time.Time `json:"lastBackupTime,omitempty"`
+}
+
+// EventCounts counts recorded events by status.
+type EventCounts struct {
+	Total    int            `json:"total"`
+	ByStatus map[string]int `json:"byStatus,omitempty"`
+}
+
+// RestoreReport is the result of RestoreSessionWorkflow: the audit record.
+type RestoreReport struct {
+	Organization         OrganizationInfo     `json:"organization"`
+	RequestedPointInTime *time.Time           `json:"requestedPointInTime,omitempty"`
+	EffectivePointInTime time.Time            `json:"effectivePointInTime"`
+	ClampedToLatest      bool                 `json:"clampedToLatest"`
+	Session              vb365.RestoreSession `json:"session"`
+	// Events holds every recorded event up to a bound, then the latest ones;
+	// EventsDropped says how many older ones were left out of the report (they
+	// remain in the workflow history).
+	Events          []vb365.RestoreSessionEvent `json:"events"`
+	EventsDropped   int                         `json:"eventsDropped,omitempty"`
+	EventCounts     EventCounts                 `json:"eventCounts"`
+	EndReason       string                      `json:"endReason"`
+	StopRequestedBy string                      `json:"stopRequestedBy,omitempty"`
+}
+
+// Status is the answer of the QueryStatus query.
+type Status struct {
+	Phase                Phase                       `json:"phase"`
+	Organization         OrganizationInfo            `json:"organization"`
+	EffectivePointInTime *time.Time                  `json:"effectivePointInTime,omitempty"`
+	ClampedToLatest      bool                        `json:"clampedToLatest"`
+	Session              *vb365.RestoreSession       `json:"session,omitempty"`
+	EventCounts          EventCounts                 `json:"eventCounts"`
+	LatestEvents         []vb365.RestoreSessionEvent `json:"latestEvents,omitempty"`
+	StopDeadline         *time.Time                  `json:"stopDeadline,omitempty"`
+	EndReason            string                      `json:"endReason,omitempty"`
+}
+
+// StopRequest is the argument of the stop update and signal.
+type StopRequest struct {
+	// Reason and RequestedBy are recorded in the report (audit).
+	Reason      string `json:"reason,omitempty"`
+	RequestedBy string `json:"requestedBy,omitempty"`
+}
+
+// SessionReady is the payload of SignalSessionReady, sent to a parent workflow.
+type SessionReady struct {
+	WorkflowID           string    `json:"workflowId"`
+	SessionID            string    `json:"sessionId"`
+	SessionName          string    `json:"sessionName"`
+	EffectivePointInTime time.Time `json:"effectivePointInTime"`
+}
