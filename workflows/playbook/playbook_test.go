@@ -1,0 +1,183 @@
+package playbook
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/vb365-restore/vb365-restore/vb365"
+	"github.com/vb365-restore/vb365-restore/workflows"
+)
+
+// fakeRestore stands in for RestoreSessionWorkflow in these unit tests (the
+// integration tests run the real one): it fails like the real one on a
+// PointInTimeBeforeFirstBackup marker, otherwise tells the parent its session
+// exists and waits for a stop signal.
+func fakeRestore(ctx workflow.Context, in workflows.RestoreInput) (workflows.RestoreReport, error) {
+	if in.PointInTime == "before-first" {
+		return workflows.RestoreReport{}, temporal.NewNonRetryableApplicationError("pointInTime before first backup", workflows.ErrPointInTimeBeforeFirstBackup, nil)
+	}
+	if !in.NotifyParent {
+		return workflows.RestoreReport{}, errors.New("playbook must set notifyParent")
+	}
+	// Creating a session takes a while: the playbook's creation slots matter.
+	if err := workflow.Sleep(ctx, 10*time.Second); err != nil {
+		return workflows.RestoreReport{}, err
+	}
+	info := workflow.GetInfo(ctx)
+	sessionID := "session-" + info.WorkflowExecution.ID
+	at := time.Date(2020, 10, 30, 10, 29, 5, 0, time.UTC)
+	ready := workflows.SessionReady{WorkflowID: info.WorkflowExecution.ID, SessionID: sessionID, SessionName: "Teams restore", EffectivePointInTime: at}
+	if err := workflow.SignalExternalWorkflow(ctx, info.ParentWorkflowExecution.ID, "", workflows.SignalSessionReady, ready).Get(ctx, nil); err != nil {
+		return workflows.RestoreReport{}, err
+	}
+	progress := workflows.SessionProgress{WorkflowID: info.WorkflowExecution.ID, SessionID: sessionID, SessionState: "Working", EventCounts: workflows.EventCounts{Total: 3}}
+	_ = workflow.SignalExternalWorkflow(ctx, info.ParentWorkflowExecution.ID, "", workflows.SignalSessionProgress, progress).Get(ctx, nil)
+
+	var req workflows.StopRequest
+	sel := workflow.NewSelector(ctx)
+	canceled := false
+	sel.AddReceive(workflow.GetSignalChannel(ctx, workflows.SignalStop), func(c workflow.ReceiveChannel, _ bool) { c.Receive(ctx, &req) })
+	sel.AddReceive(ctx.Done(), func(workflow.ReceiveChannel, bool) { canceled = true })
+	sel.Select(ctx)
+	rep := workflows.RestoreReport{
+		Organization:         workflows.OrganizationInfo{ID: in.OrganizationID, Name: "abc.onmicrosoft.com"},
+		EffectivePointInTime: at,
+		Session:              vb365.RestoreSession{ID: sessionID, Name: "Teams restore", State: vb365.SessionStateStopped},
+		EventCounts:          workflows.EventCounts{Total: 3},
+		EndReason:            workflows.EndReasonStopRequested,
+	}
+	if canceled {
+		return rep, temporal.NewCanceledError()
+	}
+	return rep, nil
+}
+
+func newEnv(t *testing.T) *testsuite.TestWorkflowEnvironment {
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestWorkflowEnvironment()
+	env.RegisterWorkflowWithOptions(fakeRestore, workflow.RegisterOptions{Name: workflows.RestoreSessionWorkflowName})
+	env.RegisterWorkflowWithOptions(RestorePlaybookWorkflow, workflow.RegisterOptions{Name: WorkflowName})
+	env.SetTestTimeout(30 * time.Second)
+	return env
+}
+
+const org = "3c424478-0811-4920-8aab-01f0bf2a2822"
+
+func drill(restores ...workflows.RestoreInput) Input {
+	return Input{Name: "drill", Restores: restores, MaxConcurrent: 2}
+}
+
+func TestPlaybookOpensAllThenStopsAll(t *testing.T) {
+	env := newEnv(t)
+	in := drill(
+		workflows.RestoreInput{OrganizationID: org, Type: "vet"},
+		workflows.RestoreInput{OrganizationID: org, Type: "vex"},
+		workflows.RestoreInput{OrganizationID: "d2f0a5a1-8f0c-4a4e-9a57-6a1b3c1e2f00", Type: "vex"},
+	)
+	env.RegisterDelayedCallback(func() {
+		res, err := env.QueryWorkflow(workflows.QueryStatus)
+		require.NoError(t, err)
+		var rep Report
+		require.NoError(t, res.Get(&rep))
+		require.Equal(t, 3, rep.Counts[RowOpen], "all three sessions open before the stop: %+v", rep.Rows)
+		require.Equal(t, 3, rep.Rows[0].EventCounts.Total, "progress signals reach the status")
+		env.SignalWorkflow(workflows.SignalStop, workflows.StopRequest{Reason: "drill over"})
+	}, time.Minute)
+	env.ExecuteWorkflow(RestorePlaybookWorkflow, in)
+	require.True(t, env.IsWorkflowCompleted())
+	require.NoError(t, env.GetWorkflowError())
+	var rep Report
+	require.NoError(t, env.GetWorkflowResult(&rep))
+	require.Equal(t, 3, rep.Counts[RowDone])
+	require.True(t, rep.StopRequested)
+	require.Equal(t, "default-test-workflow-id/"+org+"/vet", rep.Rows[0].WorkflowID)
+	for _, row := range rep.Rows {
+		require.Equal(t, vb365.SessionStateStopped, row.SessionState, row.WorkflowID)
+	}
+}
+
+func TestPlaybookInvalidRestoreDoesNotStopOthers(t *testing.T) {
+	env := newEnv(t)
+	in := drill(
+		workflows.RestoreInput{OrganizationID: org, Type: "vet", PointInTime: "before-first"},
+		workflows.RestoreInput{OrganizationID: org, Type: "vex"},
+	)
+	env.RegisterDelayedCallback(func() {
+		env.SignalWorkflow(workflows.SignalStop, workflows.StopRequest{})
+	}, time.Minute)
+	env.ExecuteWorkflow(RestorePlaybookWorkflow, in)
+	require.NoError(t, env.GetWorkflowError())
+	var rep Report
+	require.NoError(t, env.GetWorkflowResult(&rep))
+	require.Equal(t, RowFailed, rep.Rows[0].State)
+	require.Equal(t, workflows.ErrPointInTimeBeforeFirstBackup, rep.Rows[0].ErrorType)
+	require.Equal(t, RowDone, rep.Rows[1].State)
+}
+
+func TestPlaybookLimitsConcurrentCreation(t *testing.T) {
+	env := newEnv(t)
+	// With maxConcurrent 1 the second child starts only once the first
+	// session exists (10s of simulated creation later).
+	in := drill(
+		workflows.RestoreInput{OrganizationID: org, Type: "vet"},
+		workflows.RestoreInput{OrganizationID: org, Type: "vet"},
+	)
+	in.MaxConcurrent = 1
+	var started []string
+	var startedAt []time.Time
+	env.SetOnChildWorkflowStartedListener(func(info *workflow.Info, _ workflow.Context, _ converter.EncodedValues) {
+		started = append(started, info.WorkflowExecution.ID)
+		startedAt = append(startedAt, env.Now())
+	})
+	env.RegisterDelayedCallback(func() { env.SignalWorkflow(workflows.SignalStop, workflows.StopRequest{}) }, time.Minute)
+	env.ExecuteWorkflow(RestorePlaybookWorkflow, in)
+	require.NoError(t, env.GetWorkflowError())
+	var rep Report
+	require.NoError(t, env.GetWorkflowResult(&rep))
+	require.Equal(t, []string{"default-test-workflow-id/" + org + "/vet", "default-test-workflow-id/" + org + "/vet-2"}, started)
+	require.Equal(t, 2, rep.Counts[RowDone])
+	require.GreaterOrEqual(t, startedAt[1].Sub(startedAt[0]), 10*time.Second, "second restore started before the first session existed")
+}
+
+func TestPlaybookCancellationCancelsChildren(t *testing.T) {
+	env := newEnv(t)
+	in := drill(workflows.RestoreInput{OrganizationID: org, Type: "vet"}, workflows.RestoreInput{OrganizationID: org, Type: "vex"}, workflows.RestoreInput{OrganizationID: org, Type: "veod"})
+	in.MaxConcurrent = 2
+	env.RegisterDelayedCallback(env.CancelWorkflow, time.Minute)
+	env.ExecuteWorkflow(RestorePlaybookWorkflow, in)
+	err := env.GetWorkflowError()
+	var canceled *temporal.CanceledError
+	require.ErrorAs(t, err, &canceled)
+}
+
+func TestPlaybookValidation(t *testing.T) {
+	cases := []struct {
+		name string
+		in   Input
+		want string
+	}{
+		{"no restores", Input{Name: "x"}, "restores"},
+		{"negative concurrency", Input{Name: "x", Restores: []workflows.RestoreInput{{}}, MaxConcurrent: -1}, "maxConcurrent -1"},
+		{"too much concurrency", Input{Name: "x", Restores: []workflows.RestoreInput{{}}, MaxConcurrent: 51}, "maxConcurrent 51"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			err := validate(&c.in)
+			var appErr *temporal.ApplicationError
+			require.ErrorAs(t, err, &appErr)
+			require.Equal(t, workflows.ErrInvalidRequest, appErr.Type())
+			require.True(t, appErr.NonRetryable())
+			require.Contains(t, appErr.Error(), c.want)
+		})
+	}
+	in := Input{Name: "x", Restores: []workflows.RestoreInput{{}}}
+	require.NoError(t, validate(&in))
+	require.Equal(t, DefaultMaxConcurrent, in.MaxConcurrent)
+}

@@ -1,0 +1,71 @@
+// Package playbook holds RestorePlaybookWorkflow: a DR playbook that opens
+// many restore sessions at once (several organizations and workloads), each as
+// a child RestoreSessionWorkflow, with one status view and one stop.
+package playbook
+
+import (
+	"time"
+
+	"github.com/vb365-restore/vb365-restore/workflows"
+)
+
+// WorkflowName is the registered type name of the playbook workflow.
+const WorkflowName = "RestorePlaybookWorkflow"
+
+// Defaults and bounds of Input.MaxConcurrent.
+const (
+	DefaultMaxConcurrent = 4
+	MaxMaxConcurrent     = 50
+	MaxRestores          = 200
+)
+
+// Input is the playbook, as JSON:
+//
+//	{"name": "quarterly DR drill",
+//	 "restores": [{"organizationId": "...", "type": "vex", "pointInTime": "..."}, ...],
+//	 "maxConcurrent": 4}
+type Input struct {
+	Name     string                   `json:"name"`
+	Restores []workflows.RestoreInput `json:"restores"`
+	// MaxConcurrent bounds how many restores are being created at once
+	// (validating and opening their session); an open session no longer counts.
+	MaxConcurrent int `json:"maxConcurrent,omitempty"`
+}
+
+// Row states, from the playbook's point of view.
+const (
+	RowPending  = "pending"  // not started yet (waiting for a creation slot)
+	RowCreating = "creating" // child running, session not known yet
+	RowOpen     = "open"     // session exists
+	RowDone     = "done"     // child completed
+	RowFailed   = "failed"   // child failed (ErrorType says why)
+	RowCanceled = "canceled" // child canceled
+	RowSkipped  = "skipped"  // never started: the playbook was stopped or canceled first
+)
+
+// Row is one restore of the playbook.
+type Row struct {
+	Index                int                   `json:"index"`
+	WorkflowID           string                `json:"workflowId"`
+	OrganizationID       string                `json:"organizationId"`
+	OrganizationName     string                `json:"organizationName,omitempty"`
+	Type                 string                `json:"type"`
+	State                string                `json:"state"`
+	EffectivePointInTime *time.Time            `json:"effectivePointInTime,omitempty"`
+	SessionID            string                `json:"sessionId,omitempty"`
+	SessionName          string                `json:"sessionName,omitempty"`
+	SessionState         string                `json:"sessionState,omitempty"`
+	EventCounts          workflows.EventCounts `json:"eventCounts"`
+	EndReason            string                `json:"endReason,omitempty"`
+	ErrorType            string                `json:"errorType,omitempty"`
+	Error                string                `json:"error,omitempty"`
+}
+
+// Report is the playbook's result and the answer of its status query.
+type Report struct {
+	Name          string `json:"name"`
+	StopRequested bool   `json:"stopRequested,omitempty"`
+	Rows          []Row  `json:"rows"`
+	// Counts by row state.
+	Counts map[string]int `json:"counts"`
+}
