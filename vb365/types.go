@@ -116,7 +116,8 @@ type RestoreSession struct {
 func (s *RestoreSession) Stopped() bool { return s != nil && s.State == SessionStateStopped }
 
 // RestoreSessionEvent is one action inside a restore session (a view, a
-// restore, a save...). Order is its position in the session, from 0.
+// restore, a save...). Order is its 1-based position in the session: a list
+// with offset n starts after the event of order n.
 type RestoreSessionEvent struct {
 	ID            string     `json:"id"`
 	Order         int32      `json:"order"`

@@ -1,0 +1,351 @@
+package vb365
+
+import (
+	"context"
+	"encoding/pem"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/zap/zapcore"
+)
+
+func okSession(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+	writeJSON(w, 200, sessionJSON)
+	return true
+}
+
+func tokenForms(f *fakeVB365) []url.Values {
+	var forms []url.Values
+	for _, r := range f.captured() {
+		if strings.HasSuffix(r.Path, "/token") {
+			v, _ := url.ParseQuery(string(r.Body))
+			forms = append(forms, v)
+		}
+	}
+	return forms
+}
+
+func TestLoginRefusedIsAuthenticationFailure(t *testing.T) {
+	for _, status := range []int{0, 401, 403} { // 0: the fake's own 400 invalid_grant
+		t.Run(fmt.Sprint(status), func(t *testing.T) {
+			f := newFake(t, "v8")
+			f.password = "another password"
+			f.tokenStatus = status
+			f.route = okSession
+			c := newTestClient(t, f.start().URL, nil)
+			_, err := c.GetRestoreSession(context.Background(), sessionID)
+			var e *Error
+			require.ErrorAs(t, err, &e)
+			assert.True(t, IsAuthenticationFailure(err))
+			assert.False(t, IsTransient(err))
+			assert.Equal(t, "get restore session: log in", e.Op)
+			assert.Equal(t, "/v8/token", e.Path)
+			if status == 0 {
+				assert.Equal(t, 400, e.StatusCode)
+				assert.Equal(t, "invalid_grant", e.ErrorCode)
+				assert.Equal(t, "The user name or password is incorrect.", e.Message)
+			}
+		})
+	}
+	t.Run("token service down is transient", func(t *testing.T) {
+		f := newFake(t, "v8")
+		f.tokenStatus = 503
+		c := newTestClient(t, f.start().URL, nil)
+		_, err := c.GetRestoreSession(context.Background(), sessionID)
+		assert.True(t, IsTransient(err))
+		assert.False(t, IsAuthenticationFailure(err))
+	})
+}
+
+func TestTokenRefreshBeforeExpiry(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)}
+	f := newFake(t, "v7")
+	f.route = okSession
+	c := newTestClient(t, f.start().URL, nil)
+	c.now = clock.Now
+	ctx := context.Background()
+	get := func() {
+		t.Helper()
+		_, err := c.GetRestoreSession(ctx, sessionID)
+		require.NoError(t, err)
+	}
+
+	get()
+	clock.Advance(50 * time.Minute) // 10 of 60 minutes left: keep it
+	get()
+	l, r, _ := f.counts()
+	assert.Equal(t, [2]int{1, 0}, [2]int{l, r})
+
+	clock.Advance(5 * time.Minute) // 5 left, under 10%: refresh first
+	get()
+	l, r, _ = f.counts()
+	assert.Equal(t, [2]int{1, 1}, [2]int{l, r})
+	forms := tokenForms(f)
+	require.Len(t, forms, 2)
+	assert.Equal(t, "refresh_token", forms[1].Get("grant_type"))
+	assert.Equal(t, "refresh-1", forms[1].Get("refresh_token"))
+	assert.Equal(t, "true", forms[1].Get("disable_antiforgery_token"), "v7+: also on refresh")
+	assert.Empty(t, forms[1].Get("password"), "a refresh does not resend the password")
+
+	// The refresh token is refused: log in again.
+	f.mu.Lock()
+	f.refuseRefresh = true
+	f.mu.Unlock()
+	clock.Advance(59 * time.Minute)
+	get()
+	l, r, _ = f.counts()
+	assert.Equal(t, [2]int{2, 1}, [2]int{l, r})
+}
+
+func TestRenewalBlipKeepsValidToken(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)}
+	f := newFake(t, "v8")
+	f.route = okSession
+	c := newTestClient(t, f.start().URL, nil)
+	c.now = clock.Now
+	_, err := c.GetRestoreSession(context.Background(), sessionID)
+	require.NoError(t, err)
+	f.mu.Lock()
+	f.tokenStatus = 503
+	f.mu.Unlock()
+	clock.Advance(57 * time.Minute) // due for renewal, not expired
+	_, err = c.GetRestoreSession(context.Background(), sessionID)
+	require.NoError(t, err, "the current token still works while /token is down")
+	clock.Advance(5 * time.Minute) // expired now
+	_, err = c.GetRestoreSession(context.Background(), sessionID)
+	assert.True(t, IsTransient(err))
+}
+
+func TestUnauthorizedMidUseRenewsOnceAndRetries(t *testing.T) {
+	f := newFake(t, "v8")
+	f.route = okSession
+	c := newTestClient(t, f.start().URL, nil)
+	ctx := context.Background()
+	_, err := c.GetRestoreSession(ctx, sessionID)
+	require.NoError(t, err)
+
+	f.revokeAll() // e.g. the server restarted
+	_, err = c.GetRestoreSession(ctx, sessionID)
+	require.NoError(t, err)
+	l, r, _ := f.counts()
+	assert.Equal(t, 1, l)
+	assert.Equal(t, 1, r, "refreshed once")
+
+	// Access and refresh tokens both gone: a new login.
+	f.revokeAll()
+	f.mu.Lock()
+	f.validRefresh = map[string]bool{}
+	f.mu.Unlock()
+	_, err = c.GetRestoreSession(ctx, sessionID)
+	require.NoError(t, err)
+	l, _, _ = f.counts()
+	assert.Equal(t, 2, l)
+}
+
+func TestUnauthorizedAfterReloginIsAuthenticationFailure(t *testing.T) {
+	f := newFake(t, "v8")
+	f.route = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+		writeJSON(w, 401, `{"message":"The user has no rights on restore sessions."}`)
+		return true
+	}
+	c := newTestClient(t, f.start().URL, nil)
+	_, err := c.GetRestoreSession(context.Background(), sessionID)
+	var e *Error
+	require.ErrorAs(t, err, &e)
+	assert.Equal(t, 401, e.StatusCode)
+	assert.True(t, IsAuthenticationFailure(err))
+	assert.False(t, IsTransient(err))
+	var calls int
+	for _, r := range f.captured() {
+		if strings.HasPrefix(r.Path, "/v8/RestoreSessions/") {
+			calls++
+		}
+	}
+	assert.Equal(t, 2, calls, "sent once, retried once")
+}
+
+func TestConcurrentCallersShareOneLogin(t *testing.T) {
+	f := newFake(t, "v6", "v7")
+	f.route = okSession
+	c := newTestClient(t, f.start().URL, nil)
+	run := func() {
+		var wg sync.WaitGroup
+		errs := make(chan error, 50)
+		for range 50 {
+			wg.Go(func() {
+				_, err := c.GetRestoreSession(context.Background(), sessionID)
+				errs <- err
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			require.NoError(t, err)
+		}
+	}
+	run()
+	l, r, p := f.counts()
+	assert.Equal(t, 1, l, "one login for 50 callers")
+	assert.Equal(t, 0, r)
+	assert.Equal(t, 1, p, "one v7 probe answered (after one v8 404)")
+
+	f.revokeAll()
+	run()
+	l, r, _ = f.counts()
+	assert.Equal(t, 1, l)
+	assert.Equal(t, 1, r, "50 callers refused at once renew once")
+}
+
+// Distinctive secrets, so that a leak cannot hide behind a common word.
+const (
+	secretPassword = "Pw-S3cr3t-Zebra-7781"
+	secretAccess   = "AT-Ultra-Secret-4242-"
+	secretRefresh  = "RT-Mega-Secret-9999-"
+)
+
+func TestSecretsNeverInErrorsLogsOrURLs(t *testing.T) {
+	f := newFake(t, "v8")
+	f.password = secretPassword
+	f.accessPrefix, f.refreshPrefix = secretAccess, secretRefresh
+	f.echoSecrets = true
+	f.route = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+		auth := r.Header.Get("Authorization")
+		switch {
+		case strings.HasSuffix(r.URL.Path, "/Stop"):
+			writeJSON(w, 500, `{"message":"Internal error handling `+auth+` for `+secretPassword+`"}`)
+		case strings.HasSuffix(r.URL.Path, "/Events"):
+			w.Header().Set("Content-Type", "text/plain")
+			w.WriteHeader(502)
+			_, _ = w.Write([]byte("bad gateway, request had " + auth))
+		default:
+			writeJSON(w, 200, sessionJSON)
+		}
+		return true
+	}
+	srv := f.start()
+	log, logs := observedLogger()
+	c := newTestClient(t, srv.URL, func(c *Config) { c.Password = secretPassword; c.Logger = log })
+	ctx := context.Background()
+
+	var errs []error
+	_, err := c.GetRestoreSession(ctx, sessionID)
+	require.NoError(t, err)
+	errs = append(errs, c.StopRestoreSession(ctx, sessionID))
+	_, err = c.ListRestoreSessionEvents(ctx, sessionID, ListOptions{})
+	errs = append(errs, err)
+	f.revokeAll()
+	f.mu.Lock()
+	f.validRefresh = map[string]bool{}
+	f.password = "changed"
+	f.mu.Unlock()
+	_, err = c.GetRestoreSession(ctx, sessionID) // 401 echoing the token, refresh refused, login refused echoing the password
+	errs = append(errs, err)
+	require.True(t, IsAuthenticationFailure(err))
+
+	bad := newTestClient(t, srv.URL, func(c *Config) { c.Password = secretPassword + "-typo"; c.Logger = log })
+	_, err = bad.GetOrganization(ctx, orgID)
+	errs = append(errs, err)
+
+	var texts []string
+	for _, err := range errs {
+		require.Error(t, err)
+		texts = append(texts, err.Error(), fmt.Sprintf("%+v", err), fmt.Sprintf("%#v", err))
+	}
+	for _, e := range logs.All() {
+		texts = append(texts, e.Message, fmt.Sprint(e.ContextMap()))
+	}
+	for _, r := range f.captured() {
+		texts = append(texts, r.URI)
+	}
+	assert.NotEmpty(t, logs.FilterMessage("vb365 request").All(), "requests are logged")
+	for _, text := range texts {
+		for _, secret := range []string{secretPassword, secretAccess, secretRefresh} {
+			assert.NotContains(t, text, secret)
+		}
+	}
+	// The fake did echo them: the redaction is what kept them out.
+	assert.Contains(t, strings.Join(texts, "\n"), "[REDACTED]")
+}
+
+func TestRequestLogLine(t *testing.T) {
+	f := newFake(t, "v8")
+	f.route = okSession
+	log, logs := observedLogger()
+	c := newTestClient(t, f.start().URL, func(c *Config) { c.Logger = log })
+	_, err := c.GetRestoreSession(context.Background(), sessionID)
+	require.NoError(t, err)
+	lines := logs.FilterMessage("vb365 request").All()
+	require.Len(t, lines, 3) // probe, token, GET
+	for _, l := range lines {
+		assert.Equal(t, zapcore.DebugLevel, l.Level)
+		m := l.ContextMap()
+		for _, k := range []string{"op", "method", "path", "status", "duration"} {
+			assert.Contains(t, m, k)
+		}
+		assert.NotContains(t, m, "body")
+		assert.NotContains(t, m, "headers")
+	}
+	assert.Equal(t, "/v8/RestoreSessions/"+sessionID, lines[2].ContextMap()["path"])
+	assert.EqualValues(t, 200, lines[2].ContextMap()["status"])
+}
+
+// writeCA writes the certificate of an httptest TLS server as a PEM file.
+func writeCA(t *testing.T, srv *httptest.Server) string {
+	p := filepath.Join(t.TempDir(), "ca.pem")
+	data := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
+	require.NoError(t, os.WriteFile(p, data, 0o600))
+	return p
+}
+
+func TestTLS(t *testing.T) {
+	f := newFake(t, "v8")
+	f.route = okSession
+	srv := httptest.NewTLSServer(f)
+	t.Cleanup(srv.Close)
+	ctx := context.Background()
+
+	t.Run("verified by default", func(t *testing.T) {
+		c := newTestClient(t, srv.URL, func(c *Config) { c.Version = V8 })
+		_, err := c.GetRestoreSession(ctx, sessionID)
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "certificate")
+		assert.False(t, IsTransient(err), "an unknown CA is a setting to fix, not a blip")
+	})
+	t.Run("CA file", func(t *testing.T) {
+		c := newTestClient(t, srv.URL, func(c *Config) { c.CAFile = writeCA(t, srv) })
+		_, err := c.GetRestoreSession(ctx, sessionID)
+		require.NoError(t, err)
+	})
+	t.Run("insecure, warned once", func(t *testing.T) {
+		log, logs := observedLogger()
+		c := newTestClient(t, srv.URL, func(c *Config) { c.InsecureSkipVerify = true; c.Logger = log })
+		for range 3 {
+			_, err := c.GetRestoreSession(ctx, sessionID)
+			require.NoError(t, err)
+		}
+		warns := logs.FilterLevelExact(zapcore.WarnLevel).All()
+		require.Len(t, warns, 1)
+		assert.Contains(t, warns[0].Message, "verification")
+	})
+	t.Run("bad CA files", func(t *testing.T) {
+		dir := t.TempDir()
+		missing := filepath.Join(dir, "missing.pem")
+		empty := filepath.Join(dir, "not-a-cert.pem")
+		require.NoError(t, os.WriteFile(empty, []byte("hello, not a certificate\n"), 0o600))
+		for file, want := range map[string]string{missing: "read CA file " + missing, empty: "CA file " + empty + " holds no PEM certificate"} {
+			_, err := New(Config{BaseURL: srv.URL, Username: "u", Password: "p", CAFile: file})
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), want)
+		}
+	})
+}
