@@ -1,0 +1,186 @@
+package vb365sim
+
+import (
+	"fmt"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+type organization struct {
+	id, name, officeName string
+	points               []time.Time // restore points, ascending
+	stopAfter            time.Duration
+	script               []ScriptedEvent
+}
+
+// restorePoint picks the point a session opens for t: the latest point at or
+// before t (the last one if t is after it); ok is false before the first.
+func (o *organization) restorePoint(t time.Time) (time.Time, bool) {
+	i := sort.Search(len(o.points), func(i int) bool { return o.points[i].After(t) })
+	if i == 0 {
+		return time.Time{}, false
+	}
+	return o.points[i-1], true
+}
+
+// extendedView says whether the backup window is shown: v5 always, v6 per
+// its (required) parameter, v7/v8 only with extendedView=true.
+func extendedView(c *call) (show bool, resp response, ok bool) {
+	q := c.r.URL.Query()
+	raw, present := "", false
+	for k, v := range q {
+		if strings.EqualFold(k, "extendedView") && len(v) > 0 {
+			raw, present = v[0], true
+		}
+	}
+	if present {
+		b, err := strconv.ParseBool(raw)
+		if err != nil {
+			return false, errorResponse(c.vn, http.StatusBadRequest, "ParameterValidationFailure", "The value '"+raw+"' is not valid for extendedView."), false
+		}
+		return b || c.vn <= 5, response{}, true
+	}
+	switch {
+	case c.vn <= 5:
+		return true, response{}, true
+	case c.vn == 6:
+		return false, errorResponse(c.vn, http.StatusBadRequest, "ParameterValidationFailure", "The extendedView parameter is required."), false
+	default:
+		return false, response{}, true
+	}
+}
+
+func (s *Simulator) orgWire(c *call, o *organization, extended bool) wireOrganization {
+	w := wireOrganization{
+		ID: o.id, Name: o.name, OfficeName: o.officeName, Type: "Office365", Region: "Worldwide",
+		IsExchangeOnline: true, IsSharePointOnline: true, IsTeamsOnline: true,
+		Links: wireLinks{{"self", c.link("/Organizations/" + o.id)}},
+	}
+	if extended {
+		backed := len(o.points) > 0
+		w.IsBackedup = &backed
+		if backed {
+			w.FirstBackuptime = jsonTime(tv(o.points[0]))
+			w.LastBackuptime = jsonTime(tv(o.points[len(o.points)-1]))
+		} else {
+			w.FirstBackuptime, w.LastBackuptime = jsonTime(nil), jsonTime(nil)
+		}
+	}
+	return w
+}
+
+func (s *Simulator) handleOrganizationList(c *call) response {
+	ext, resp, ok := extendedView(c)
+	if !ok {
+		return resp
+	}
+	all := make([]wireOrganization, 0, len(s.orgs))
+	for _, o := range s.orgs {
+		all = append(all, s.orgWire(c, o, ext))
+	}
+	if c.vn < 8 {
+		return jsonResponse(http.StatusOK, all)
+	}
+	offset, limit, resp, ok := paging(c)
+	if !ok {
+		return resp
+	}
+	return jsonResponse(http.StatusOK, page(c, "/Organizations", all, offset, limit))
+}
+
+// lookupOrganization resolves the organizationId path parameter.
+func (s *Simulator) lookupOrganization(c *call) (*organization, response, bool) {
+	raw := c.params["organizationId"]
+	id, err := uuid.Parse(raw)
+	if err != nil {
+		return nil, errorResponse(c.vn, http.StatusBadRequest, "ParameterValidationFailure", "The value '"+raw+"' is not a valid organization ID."), false
+	}
+	o, ok := s.orgByID[id.String()]
+	if !ok {
+		return nil, errorResponse(c.vn, http.StatusNotFound, "ResourceNotFound", "Organization with ID "+id.String()+" was not found."), false
+	}
+	return o, response{}, true
+}
+
+func (s *Simulator) handleOrganizationGet(c *call) response {
+	o, resp, ok := s.lookupOrganization(c)
+	if !ok {
+		return resp
+	}
+	ext, resp, ok := extendedView(c)
+	if !ok {
+		return resp
+	}
+	return jsonResponse(http.StatusOK, s.orgWire(c, o, ext))
+}
+
+// handleOrganizationAction is v5's POST /Organizations/{id}/action with
+// {"explore":{...}}.
+func (s *Simulator) handleOrganizationAction(c *call) response {
+	o, resp, ok := s.lookupOrganization(c)
+	if !ok {
+		return resp
+	}
+	var body v5OrganizationAction
+	if resp, ok := c.decodeJSON(&body); !ok {
+		return resp
+	}
+	if body.Explore == nil {
+		return errorResponse(c.vn, http.StatusBadRequest, "ParameterValidationFailure", "The action is not supported: the body must hold an \"explore\" action.")
+	}
+	return s.explore(c, o, body.Explore, http.StatusCreated)
+}
+
+// handleExplore is v6+'s POST /Organizations/{id}/explore.
+func (s *Simulator) handleExplore(c *call) response {
+	o, resp, ok := s.lookupOrganization(c)
+	if !ok {
+		return resp
+	}
+	var body exploreOptions
+	if resp, ok := c.decodeJSON(&body); !ok {
+		return resp
+	}
+	status := http.StatusOK
+	if c.vn >= 8 {
+		status = http.StatusCreated
+	}
+	return s.explore(c, o, &body, status)
+}
+
+var sessionTypes = []string{"Vex", "Veod", "Vesp", "Vet"}
+
+var typeWords = map[string]string{"Vex": "Exchange", "Veod": "OneDrive", "Vesp": "SharePoint", "Vet": "Teams"}
+
+func (s *Simulator) explore(c *call, o *organization, opt *exploreOptions, status int) response {
+	bad := func(msg string) response {
+		return errorResponse(c.vn, http.StatusBadRequest, "ParameterValidationFailure", msg)
+	}
+	if opt.Type == nil || *opt.Type == "" {
+		return bad("The type of the restore session is required: one of Vex, Veod, Vesp, Vet.")
+	}
+	typ := canonical(sessionTypes, *opt.Type)
+	if typ == "" {
+		return bad(fmt.Sprintf("The type '%s' is not valid: use one of Vex, Veod, Vesp, Vet.", *opt.Type))
+	}
+	now := s.now()
+	at := now
+	if opt.DateTime != nil && strings.TrimSpace(*opt.DateTime) != "" {
+		t, err := parseTime(*opt.DateTime)
+		if err != nil {
+			return bad("The datetime is not valid: " + err.Error())
+		}
+		at = t
+	}
+	if len(o.points) == 0 {
+		return errorResponse(c.vn, http.StatusBadRequest, "",
+			"Restore session cannot be created: organization "+o.name+" has no backups.")
+	}
+	sess := s.newSession(c, o, typ, at, now)
+	return jsonResponse(status, s.sessionWire(c, sess, now))
+}
