@@ -37,6 +37,16 @@ type RestoreInput struct {
 	// NotifyParent makes a child workflow signal its parent
 	// SignalSessionReady as soon as the session exists.
 	NotifyParent bool `json:"notifyParent,omitempty"`
+
+	// ContinueAsNewAfterBatches bounds the event batches one run records
+	// before it continues as new (default 500), on top of the server's
+	// suggestion. Rarely worth setting.
+	ContinueAsNewAfterBatches int `json:"continueAsNewAfterBatches,omitempty"`
+
+	// Continuation is internal: set only by the workflow itself when it
+	// continues as new, to carry its state into the next run. Callers leave
+	// it empty.
+	Continuation *Continuation `json:"continuation,omitempty"`
 }
 
 // Phase is where a restore workflow stands.
@@ -80,6 +90,13 @@ type RestoreReport struct {
 	EventCounts     EventCounts                 `json:"eventCounts"`
 	EndReason       string                      `json:"endReason"`
 	StopRequestedBy string                      `json:"stopRequestedBy,omitempty"`
+	StopReason      string                      `json:"stopReason,omitempty"`
+	// SessionAdopted is true when a lost creation response was recovered by
+	// adopting the session VB365 had created.
+	SessionAdopted bool `json:"sessionAdopted,omitempty"`
+	// FinalEventsError says why the events after the stop could not all be
+	// read (the session was stopped all the same).
+	FinalEventsError string `json:"finalEventsError,omitempty"`
 }
 
 // Status is the answer of the QueryStatus query.

@@ -1,0 +1,139 @@
+// Package activities holds the Temporal activities of the restore workflow.
+// They are thin on purpose: each one is a few VB365 calls plus the mapping of
+// VB365 errors to Temporal errors, so that every decision (what to create,
+// when to stop, what to record) stays in the workflow and its history.
+package activities
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/log"
+
+	"github.com/vb365-restore/vb365-restore/vb365"
+)
+
+// Activity names, as registered by workflows.Register. They equal the method
+// names, so a workflow may also call them through a nil *Activities.
+const (
+	GetOrganizationName       = "GetOrganization"
+	CheckSearchAttributesName = "CheckSearchAttributes"
+	CreateRestoreSessionName  = "CreateRestoreSession"
+	WaitForSessionEventsName  = "WaitForSessionEvents"
+	FetchSessionEventsName    = "FetchSessionEvents"
+	StopRestoreSessionName    = "StopRestoreSession"
+)
+
+// VB365API is the part of the VB365 client the activities use. *vb365.Client
+// satisfies it; tests substitute an in-memory fake.
+type VB365API interface {
+	GetOrganization(ctx context.Context, id string) (*vb365.Organization, error)
+	StartRestoreSession(ctx context.Context, organizationID string, req vb365.ExploreRequest) (*vb365.RestoreSession, error)
+	GetRestoreSession(ctx context.Context, id string) (*vb365.RestoreSession, error)
+	ListRestoreSessions(ctx context.Context, opts vb365.ListRestoreSessionsOptions) (*vb365.Page[vb365.RestoreSession], error)
+	ListRestoreSessionEvents(ctx context.Context, sessionID string, opts vb365.ListOptions) (*vb365.Page[vb365.RestoreSessionEvent], error)
+	StopRestoreSession(ctx context.Context, id string) error
+}
+
+var _ VB365API = (*vb365.Client)(nil)
+
+// Config configures the activities.
+type Config struct {
+	// Client talks to VB365. Required.
+	Client VB365API
+	// SearchAttributesRegistered says whether the VB365* search attributes
+	// exist in the namespace; the workflow upserts them only when true.
+	SearchAttributesRegistered bool
+	// Logger, when set, replaces the SDK's activity logger (the worker's
+	// logger, which already carries the activity's ids, is the usual choice).
+	Logger log.Logger
+}
+
+// Activities are the restore workflow's activities. Register them with
+// workflows.Register.
+type Activities struct {
+	cfg Config
+}
+
+// New returns the activities over cfg.Client.
+func New(cfg Config) *Activities { return &Activities{cfg: cfg} }
+
+func (a *Activities) logger(ctx context.Context) log.Logger {
+	if a.cfg.Logger != nil {
+		return a.cfg.Logger
+	}
+	return activity.GetLogger(ctx)
+}
+
+func (a *Activities) client() (VB365API, error) {
+	if a == nil || a.cfg.Client == nil {
+		return nil, errors.New("activities: no VB365 client configured")
+	}
+	return a.cfg.Client, nil
+}
+
+// CheckSearchAttributes runs as a local activity: it reports whether the
+// search attributes are registered, so that the workflow's choice to upsert
+// them is recorded in its history (and replays the same way even if the
+// worker's configuration changes), and an unregistered attribute never fails
+// a workflow task.
+func (a *Activities) CheckSearchAttributes(ctx context.Context) (bool, error) {
+	return a.cfg.SearchAttributesRegistered, nil
+}
+
+// GetOrganization reads the organization with its backup window.
+func (a *Activities) GetOrganization(ctx context.Context, organizationID string) (*vb365.Organization, error) {
+	c, err := a.client()
+	if err != nil {
+		return nil, err
+	}
+	org, err := c.GetOrganization(ctx, organizationID)
+	if err != nil {
+		if vb365.StatusCode(err) == 404 {
+			return nil, nonRetryable(ErrTypeOrganizationNotFound,
+				fmt.Sprintf("organizationId %q: no such organization in VB365", organizationID), err)
+		}
+		return nil, mapError(fmt.Sprintf("get organization %q", organizationID), err)
+	}
+	return org, nil
+}
+
+// StopRestoreSessionInput names the session to stop.
+type StopRestoreSessionInput struct {
+	SessionID string `json:"sessionId"`
+}
+
+// StopRestoreSession stops the session (idempotent: stopping a stopped
+// session is not an error) and returns it as VB365 reports it afterwards.
+// A session VB365 no longer knows (404) counts as stopped: there is nothing
+// left to hold resources; Missing says so.
+func (a *Activities) StopRestoreSession(ctx context.Context, in StopRestoreSessionInput) (*StopRestoreSessionResult, error) {
+	c, err := a.client()
+	if err != nil {
+		return nil, err
+	}
+	if err := c.StopRestoreSession(ctx, in.SessionID); err != nil {
+		if vb365.StatusCode(err) == 404 {
+			a.logger(ctx).Warn("restore session not found when stopping it; treating it as stopped", "sessionId", in.SessionID)
+			return &StopRestoreSessionResult{Missing: true}, nil
+		}
+		return nil, mapError(fmt.Sprintf("stop restore session %q", in.SessionID), err)
+	}
+	s, err := c.GetRestoreSession(ctx, in.SessionID)
+	if err != nil {
+		if vb365.StatusCode(err) == 404 {
+			return &StopRestoreSessionResult{Missing: true}, nil
+		}
+		return nil, mapError(fmt.Sprintf("read restore session %q after stopping it", in.SessionID), err)
+	}
+	return &StopRestoreSessionResult{Session: s}, nil
+}
+
+// StopRestoreSessionResult is the session after the stop.
+type StopRestoreSessionResult struct {
+	Session *vb365.RestoreSession `json:"session,omitempty"`
+	// Missing is true when VB365 no longer knows the session.
+	Missing bool `json:"missing,omitempty"`
+}

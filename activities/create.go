@@ -1,0 +1,208 @@
+package activities
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+
+	"github.com/vb365-restore/vb365-restore/vb365"
+)
+
+// CreateRestoreSessionInput is what to open: the organization (its name is
+// what restore sessions carry, and what a lost session is found by) and the
+// explore request.
+type CreateRestoreSessionInput struct {
+	OrganizationID   string            `json:"organizationId"`
+	OrganizationName string            `json:"organizationName"`
+	DateTime         time.Time         `json:"dateTime"`
+	Type             vb365.SessionType `json:"type"`
+	ShowDeleted      bool              `json:"showDeleted,omitempty"`
+	ShowAllVersions  bool              `json:"showAllVersions,omitempty"`
+}
+
+// CreateRestoreSessionResult is the session the workflow owns from now on.
+type CreateRestoreSessionResult struct {
+	Session vb365.RestoreSession `json:"session"`
+	// Adopted is true when a previous attempt's POST created the session but
+	// its response was lost, and this attempt found it instead of creating
+	// another one.
+	Adopted bool `json:"adopted,omitempty"`
+}
+
+// createProgress is recorded in heartbeat details before the POST, so that
+// a later attempt knows a POST may have reached VB365 and can look for the
+// session it created. The first heartbeat of an attempt is sent
+// synchronously, so it is on the server before the POST leaves.
+type createProgress struct {
+	// SendTime is the worker's clock just before the first POST.
+	SendTime time.Time `json:"sendTime"`
+	// PreExisting are the ids of sessions that already matched (same
+	// organization and type, Working, created since SendTime-adoptSlack)
+	// before the first POST: they belong to someone else.
+	PreExisting []string `json:"preExisting,omitempty"`
+	// Posts counts the POSTs sent so far (for the logs and the UI).
+	Posts int `json:"posts"`
+}
+
+// adoptSlack widens the search window before SendTime, because creationTime
+// comes from the VB365 server's clock and SendTime from the worker's.
+// Sessions created in the slack before the POST are excluded by the
+// PreExisting snapshot, which uses the same window.
+const adoptSlack = time.Minute
+
+// maxListPages bounds the paging through restore sessions in one lookup.
+const maxListPages = 50
+
+// CreateRestoreSession opens the restore session, and never opens a second
+// one for the same activity: when a previous attempt may have sent its POST
+// (heartbeat details say so, or this is not the first attempt), it first looks
+// for the session that POST created and adopts it.
+//
+// Residual ambiguity: VB365 has no idempotency key, so the session is found by
+// organization name, type, state Working, creation time after SendTime-slack
+// and absence from the pre-POST snapshot. If another client (another workflow
+// for the same organization and type, or an operator) creates such a session
+// between this activity's snapshot and its retry while this activity's own
+// response was lost, the closest one created after SendTime is adopted, which
+// may be the other one. Two workflows for the same organization and type that
+// both lose their responses within the same second can thus swap or share a
+// session. Avoid it by not starting two identical restores at once (the
+// workflow id is the natural guard).
+func (a *Activities) CreateRestoreSession(ctx context.Context, in CreateRestoreSessionInput) (*CreateRestoreSessionResult, error) {
+	c, err := a.client()
+	if err != nil {
+		return nil, err
+	}
+	log := a.logger(ctx)
+	info := activity.GetInfo(ctx)
+
+	var prog createProgress
+	recorded := false
+	if activity.HasHeartbeatDetails(ctx) {
+		if err := activity.GetHeartbeatDetails(ctx, &prog); err == nil && !prog.SendTime.IsZero() {
+			recorded = true
+		}
+	}
+	if !recorded && info.Attempt > 1 {
+		// A previous attempt ran but left no details: it failed before its
+		// pre-POST heartbeat, so it most likely never posted. Look anyway,
+		// from the activity's first scheduling, without a snapshot (and so
+		// without slack, to not adopt sessions that predate this activity).
+		prog.SendTime = info.ScheduledTime
+		if s, err := a.findCreated(ctx, c, in, prog.SendTime, nil, 0); err != nil {
+			return nil, err
+		} else if s != nil {
+			log.Warn("adopted a restore session created by an earlier attempt", "sessionId", s.ID, "attempt", info.Attempt)
+			return &CreateRestoreSessionResult{Session: *s, Adopted: true}, nil
+		}
+		prog = createProgress{}
+	}
+	if recorded {
+		s, err := a.findCreated(ctx, c, in, prog.SendTime, prog.PreExisting, adoptSlack)
+		if err != nil {
+			return nil, err
+		}
+		if s != nil {
+			log.Warn("adopted a restore session created by an earlier attempt whose response was lost",
+				"sessionId", s.ID, "attempt", info.Attempt, "posts", prog.Posts)
+			return &CreateRestoreSessionResult{Session: *s, Adopted: true}, nil
+		}
+		log.Info("no restore session from earlier attempts found; creating one", "attempt", info.Attempt, "posts", prog.Posts)
+	} else {
+		prog.SendTime = time.Now().UTC()
+		existing, err := a.listMatching(ctx, c, in, prog.SendTime.Add(-adoptSlack))
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range existing {
+			prog.PreExisting = append(prog.PreExisting, s.ID)
+		}
+	}
+	prog.Posts++
+	activity.RecordHeartbeat(ctx, prog)
+
+	s, err := c.StartRestoreSession(ctx, in.OrganizationID, vb365.ExploreRequest{
+		DateTime: in.DateTime.UTC(), Type: in.Type,
+		ShowDeleted: in.ShowDeleted, ShowAllVersions: in.ShowAllVersions,
+	})
+	if err != nil {
+		what := fmt.Sprintf("create %s restore session for organization %q (%s) at %s",
+			in.Type, in.OrganizationName, in.OrganizationID, in.DateTime.UTC().Format(time.RFC3339))
+		if !vb365.IsTransient(err) && !isAuthFailure(err) {
+			if code := vb365.StatusCode(err); code >= 400 && code < 500 {
+				return nil, nonRetryable(ErrTypeRestoreSessionRejected, fmt.Sprintf("%s: VB365 rejected it: %v", what, err), err)
+			}
+		}
+		return nil, mapError(what, err)
+	}
+	return &CreateRestoreSessionResult{Session: *s}, nil
+}
+
+// findCreated returns the session a lost POST created, or nil.
+func (a *Activities) findCreated(ctx context.Context, c VB365API, in CreateRestoreSessionInput,
+	sendTime time.Time, preExisting []string, slack time.Duration) (*vb365.RestoreSession, error) {
+	from := sendTime.Add(-slack)
+	found, err := a.listMatching(ctx, c, in, from)
+	if err != nil {
+		return nil, err
+	}
+	var best *vb365.RestoreSession
+	for i := range found {
+		s := &found[i]
+		if slices.Contains(preExisting, s.ID) || s.CreationTime.Before(from) {
+			continue
+		}
+		if best == nil || closer(s.CreationTime, best.CreationTime, sendTime) {
+			best = s
+		}
+	}
+	return best, nil
+}
+
+// closer reports whether t is a better match than u for a POST sent at
+// sendTime: sessions created at or after sendTime come first (the closest
+// one), then those in the slack before it (again the closest).
+func closer(t, u, sendTime time.Time) bool {
+	tAfter, uAfter := !t.Before(sendTime), !u.Before(sendTime)
+	if tAfter != uAfter {
+		return tAfter
+	}
+	return absDuration(t.Sub(sendTime)) < absDuration(u.Sub(sendTime))
+}
+
+func absDuration(d time.Duration) time.Duration {
+	if d < 0 {
+		return -d
+	}
+	return d
+}
+
+// listMatching lists Working sessions of the organization and type created
+// since from, following pages.
+func (a *Activities) listMatching(ctx context.Context, c VB365API, in CreateRestoreSessionInput, from time.Time) ([]vb365.RestoreSession, error) {
+	var out []vb365.RestoreSession
+	opts := vb365.ListRestoreSessionsOptions{StartTimeFrom: &from}
+	for range maxListPages {
+		page, err := c.ListRestoreSessions(ctx, opts)
+		if err != nil {
+			return nil, mapError(fmt.Sprintf("list restore sessions since %s (looking for one of organization %q)",
+				from.Format(time.RFC3339), in.OrganizationName), err)
+		}
+		for _, s := range page.Results {
+			if strings.EqualFold(s.Organization, in.OrganizationName) &&
+				strings.EqualFold(s.Type, string(in.Type)) &&
+				s.State == vb365.SessionStateWorking {
+				out = append(out, s)
+			}
+		}
+		if !page.HasNext || len(page.Results) == 0 {
+			return out, nil
+		}
+		opts.Offset += len(page.Results)
+	}
+	return out, nil
+}

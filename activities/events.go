@@ -1,0 +1,286 @@
+package activities
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/vb365-restore/vb365-restore/vb365"
+)
+
+// SessionCursor says which events the workflow has recorded: RecordedCount
+// of them (the offset of the next page), the last with order AfterOrder (-1
+// when none). Only events with a greater order are returned, so each event
+// reaches the workflow once even if VB365's paging shifts.
+type SessionCursor struct {
+	SessionID     string `json:"sessionId"`
+	RecordedCount int    `json:"recordedCount"`
+	AfterOrder    int32  `json:"afterOrder"`
+}
+
+// WaitForSessionEventsInput asks to wait for news about a session.
+type WaitForSessionEventsInput struct {
+	SessionCursor
+	// KnownState is the state the workflow last saw; a change is news.
+	KnownState string `json:"knownState,omitempty"`
+	// PollInterval is the pause between polls of an active session; it
+	// doubles while nothing happens, up to 4x.
+	PollInterval time.Duration `json:"pollInterval"`
+	// MaxWait bounds the whole wait; the activity returns empty-handed then.
+	MaxWait time.Duration `json:"maxWait"`
+	// PageSize bounds the events returned at once (default 100).
+	PageSize int `json:"pageSize,omitempty"`
+}
+
+// SessionEventsResult is what a wait or a fetch found.
+type SessionEventsResult struct {
+	// Events are new, in order, each with Order > AfterOrder.
+	Events []vb365.RestoreSessionEvent `json:"events,omitempty"`
+	// Session is the session as last read (nil when Missing).
+	Session *vb365.RestoreSession `json:"session,omitempty"`
+	// Missing is true when VB365 no longer knows the session (404).
+	Missing bool `json:"missing,omitempty"`
+	// More is true when the page was full: more events may be waiting.
+	More bool `json:"more,omitempty"`
+	// Polls counts the polls the wait made (for the logs).
+	Polls int `json:"polls,omitempty"`
+}
+
+func (r *SessionEventsResult) news(knownState string) bool {
+	return len(r.Events) > 0 || r.Missing || r.Session.Stopped() ||
+		(r.Session != nil && knownState != "" && r.Session.State != knownState)
+}
+
+// transientBudget is how long WaitForSessionEvents rides out a VB365 outage
+// inside its loop (logging each failure and keeping the failure in its
+// heartbeat details for the UI) before it fails the attempt with a retryable
+// error and lets the activity retry policy take over. Either way no history
+// event is written; failing surfaces the outage as the pending activity's
+// last failure and restarts the attempt with fresh connections.
+const transientBudget = 2 * time.Minute
+
+// waitProgress is the heartbeat payload: for operators looking at the
+// pending activity, not for resuming (the cursor comes in the input).
+type waitProgress struct {
+	Polls     int       `json:"polls"`
+	LastPoll  time.Time `json:"lastPoll"`
+	LastError string    `json:"lastError,omitempty"`
+}
+
+// WaitForSessionEvents polls VB365 until there are new events, the session
+// stopped (or changed state, or vanished) or MaxWait elapsed. It heartbeats
+// on its own ticker, independent of VB365's latency, so a slow VB365 never
+// looks like a dead worker and cancellation arrives promptly; it backs off
+// while the session is idle. One call costs the workflow a handful of history
+// events however long it waits, which is what keeps an idle session's history
+// flat.
+func (a *Activities) WaitForSessionEvents(ctx context.Context, in WaitForSessionEventsInput) (*SessionEventsResult, error) {
+	c, err := a.client()
+	if err != nil {
+		return nil, err
+	}
+	log := a.logger(ctx)
+	poll := in.PollInterval
+	if poll <= 0 {
+		poll = 15 * time.Second
+	}
+	deadline := time.Now().Add(in.MaxWait)
+
+	var mu sync.Mutex
+	prog := waitProgress{}
+	snapshot := func() waitProgress { mu.Lock(); defer mu.Unlock(); return prog }
+	stopHB := startHeartbeats(ctx, heartbeatEvery(activity.GetInfo(ctx).HeartbeatTimeout), func() any { return snapshot() })
+	defer stopHB()
+
+	interval := poll
+	var streakStart time.Time
+	for {
+		res, err := pollOnce(ctx, c, in.SessionCursor, in.PageSize)
+		mu.Lock()
+		prog.Polls++
+		prog.LastPoll = time.Now().UTC()
+		if err != nil {
+			prog.LastError = err.Error()
+		} else {
+			prog.LastError = ""
+		}
+		polls := prog.Polls
+		mu.Unlock()
+
+		wait := interval
+		switch {
+		case err != nil && ctx.Err() != nil:
+			return nil, ctx.Err()
+		case err != nil && vb365.IsTransient(err):
+			if streakStart.IsZero() {
+				streakStart = time.Now()
+			}
+			if time.Since(streakStart) > transientBudget {
+				return nil, mapError(fmt.Sprintf("poll restore session %q (VB365 failing for %s)",
+					in.SessionID, time.Since(streakStart).Round(time.Second)), err)
+			}
+			log.Warn("VB365 poll failed; retrying", "sessionId", in.SessionID, "error", err)
+			if d, ok := vb365.RetryAfter(err); ok && d > wait {
+				wait = d
+			}
+		case err != nil:
+			return nil, mapError(fmt.Sprintf("poll restore session %q", in.SessionID), err)
+		default:
+			streakStart = time.Time{}
+			res.Polls = polls
+			if res.news(in.KnownState) {
+				return res, nil
+			}
+		}
+		remaining := time.Until(deadline)
+		if remaining <= 0 {
+			if res == nil {
+				// The last poll failed: report it rather than a stale "no news".
+				return nil, mapError(fmt.Sprintf("poll restore session %q", in.SessionID), err)
+			}
+			return res, nil
+		}
+		if err == nil && interval < 4*poll {
+			interval = min(2*interval, 4*poll)
+		}
+		if err := sleep(ctx, min(wait, remaining)); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// FetchSessionEventsInput asks for the events after a cursor.
+type FetchSessionEventsInput struct {
+	SessionCursor
+	// MaxEvents bounds one call (default 500); the result says More.
+	MaxEvents int `json:"maxEvents,omitempty"`
+}
+
+// FetchSessionEvents reads the events after the cursor at once (after a stop,
+// so the report holds every event up to it), up to MaxEvents.
+func (a *Activities) FetchSessionEvents(ctx context.Context, in FetchSessionEventsInput) (*SessionEventsResult, error) {
+	c, err := a.client()
+	if err != nil {
+		return nil, err
+	}
+	limit := in.MaxEvents
+	if limit <= 0 {
+		limit = 500
+	}
+	out := &SessionEventsResult{}
+	cur := in.SessionCursor
+	for len(out.Events) < limit {
+		res, err := pollOnce(ctx, c, cur, min(100, limit-len(out.Events)))
+		if err != nil {
+			return nil, mapError(fmt.Sprintf("fetch events of restore session %q", in.SessionID), err)
+		}
+		out.Session, out.Missing, out.More = res.Session, res.Missing, res.More
+		out.Events = append(out.Events, res.Events...)
+		if !res.More || res.Missing || len(res.Events) == 0 {
+			break
+		}
+		cur.RecordedCount += len(res.Events)
+		cur.AfterOrder = res.Events[len(res.Events)-1].Order
+	}
+	if len(out.Events) >= limit {
+		out.More = true
+	}
+	return out, nil
+}
+
+// pollOnce reads the session, then the events page after the cursor: in that
+// order, so that when the session is seen Stopped, the events read include
+// every event up to the stop.
+func pollOnce(ctx context.Context, c VB365API, cur SessionCursor, pageSize int) (*SessionEventsResult, error) {
+	if pageSize <= 0 {
+		pageSize = 100
+	}
+	s, err := c.GetRestoreSession(ctx, cur.SessionID)
+	if err != nil {
+		if vb365.StatusCode(err) == 404 {
+			return &SessionEventsResult{Missing: true}, nil
+		}
+		return nil, err
+	}
+	page, err := c.ListRestoreSessionEvents(ctx, cur.SessionID, vb365.ListOptions{Offset: cur.RecordedCount, Limit: pageSize})
+	if err != nil {
+		if vb365.StatusCode(err) == 404 {
+			return &SessionEventsResult{Missing: true}, nil
+		}
+		return nil, err
+	}
+	return &SessionEventsResult{
+		Session: s,
+		Events:  newEvents(page.Results, cur.AfterOrder),
+		More:    page.HasNext || len(page.Results) >= pageSize,
+	}, nil
+}
+
+// newEvents keeps the events after afterOrder, sorted by order, without
+// duplicates.
+func newEvents(events []vb365.RestoreSessionEvent, afterOrder int32) []vb365.RestoreSessionEvent {
+	out := make([]vb365.RestoreSessionEvent, 0, len(events))
+	for _, e := range events {
+		if e.Order > afterOrder {
+			out = append(out, e)
+		}
+	}
+	slices.SortStableFunc(out, func(x, y vb365.RestoreSessionEvent) int { return int(x.Order) - int(y.Order) })
+	return slices.CompactFunc(out, func(x, y vb365.RestoreSessionEvent) bool { return x.Order == y.Order })
+}
+
+// heartbeatEvery is a fifth of the heartbeat timeout, between 1s and 10s:
+// several heartbeats fit in the timeout even if one is delayed.
+func heartbeatEvery(timeout time.Duration) time.Duration {
+	if timeout <= 0 {
+		return 5 * time.Second
+	}
+	return min(max(timeout/5, time.Second), 10*time.Second)
+}
+
+// startHeartbeats heartbeats now and then every interval until the returned
+// function is called. It heartbeats with the activity's own context: a
+// derived one would not carry the activity's identity.
+func startHeartbeats(ctx context.Context, every time.Duration, details func() any) (stop func()) {
+	activity.RecordHeartbeat(ctx, details())
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				activity.RecordHeartbeat(ctx, details())
+			}
+		}
+	}()
+	return func() { close(done); wg.Wait() }
+}
+
+// sleep waits d, or returns early when the activity is canceled or the worker
+// is stopping (then with a retryable error, so another worker resumes the
+// wait without writing history).
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-activity.GetWorkerStopChannel(ctx):
+		return temporal.NewApplicationError("worker stopping; the wait resumes on another worker", "WorkerStopping")
+	}
+}

@@ -1,0 +1,239 @@
+// Package fakevb365 is an in-memory VB365 for tests of the activities and the
+// workflow: it implements activities.VB365API and behaves like the server
+// where it matters to them, including its failures. A lost response is
+// faithful: the session is created, then the caller gets a transport error.
+package fakevb365
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/vb365-restore/vb365-restore/vb365"
+)
+
+// Client is the fake. The zero value is not usable; call New.
+type Client struct {
+	mu       sync.Mutex
+	now      func() time.Time
+	orgs     map[string]vb365.Organization
+	sessions []*vb365.RestoreSession
+	events   map[string][]vb365.RestoreSessionEvent
+
+	// Faults, each consumed by the calls it hits.
+	loseStartResponses int   // POSTs that create the session, then fail like a dropped connection
+	failStarts         []int // statuses of POSTs that fail without creating anything
+	failPolls          int   // GetRestoreSession calls that fail with 503
+	// PageSize is the server's default and maximum page size (default 100).
+	PageSize int
+
+	posts int
+}
+
+// New returns an empty fake whose clock is time.Now.
+func New() *Client {
+	return &Client{now: time.Now, orgs: map[string]vb365.Organization{}, events: map[string][]vb365.RestoreSessionEvent{}, PageSize: 100}
+}
+
+// SetClock replaces the server's clock (creation times, event times).
+func (c *Client) SetClock(now func() time.Time) { c.mu.Lock(); c.now = now; c.mu.Unlock() }
+
+// AddOrganization adds or replaces an organization.
+func (c *Client) AddOrganization(o vb365.Organization) { c.mu.Lock(); c.orgs[o.ID] = o; c.mu.Unlock() }
+
+// LoseStartResponses makes the next n POSTs create their session and then
+// answer with a transport error (the lost response).
+func (c *Client) LoseStartResponses(n int) { c.mu.Lock(); c.loseStartResponses = n; c.mu.Unlock() }
+
+// FailStarts makes the next POSTs answer these statuses without creating.
+func (c *Client) FailStarts(statuses ...int) { c.mu.Lock(); c.failStarts = statuses; c.mu.Unlock() }
+
+// FailPolls makes the next n GetRestoreSession calls answer 503.
+func (c *Client) FailPolls(n int) { c.mu.Lock(); c.failPolls = n; c.mu.Unlock() }
+
+// Posts counts the explore POSTs received (including failed ones).
+func (c *Client) Posts() int { c.mu.Lock(); defer c.mu.Unlock(); return c.posts }
+
+// Sessions returns every session ever created, oldest first.
+func (c *Client) Sessions() []vb365.RestoreSession {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]vb365.RestoreSession, len(c.sessions))
+	for i, s := range c.sessions {
+		out[i] = *s
+	}
+	return out
+}
+
+// AddSession creates a session as another client would (not counted as a POST).
+func (c *Client) AddSession(orgID string, typ vb365.SessionType, created time.Time) vb365.RestoreSession {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return *c.create(orgID, typ, created)
+}
+
+// AppendEvent appends an event to a session, as an operator's action would.
+func (c *Client) AppendEvent(sessionID, status, message string) vb365.RestoreSessionEvent {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	evs := c.events[sessionID]
+	e := vb365.RestoreSessionEvent{ID: uuid.NewString(), Order: int32(len(evs)), Type: "View", Status: status,
+		Message: message, StartTime: c.now().UTC(), ItemName: "item-" + fmt.Sprint(len(evs))}
+	c.events[sessionID] = append(evs, e)
+	return e
+}
+
+// StopInVB365 stops a session as the console or Explorer would.
+func (c *Client) StopInVB365(sessionID string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if s := c.find(sessionID); s != nil {
+		c.stop(s)
+	}
+}
+
+func (c *Client) create(orgID string, typ vb365.SessionType, created time.Time) *vb365.RestoreSession {
+	org := c.orgs[orgID]
+	s := &vb365.RestoreSession{ID: uuid.NewString(), Organization: org.Name, Type: string(typ),
+		Name:         fmt.Sprintf("%s restore (Entire organization - %s)", typ, created.UTC().Format("1/2/2006 3:04:05 PM")),
+		CreationTime: created.UTC(), State: vb365.SessionStateWorking, Result: "Success", InitiatedBy: "fake\\operator"}
+	c.sessions = append(c.sessions, s)
+	return s
+}
+
+func (c *Client) stop(s *vb365.RestoreSession) {
+	if s.State == vb365.SessionStateStopped {
+		return
+	}
+	t := c.now().UTC()
+	s.State, s.EndTime = vb365.SessionStateStopped, &t
+}
+
+func (c *Client) find(id string) *vb365.RestoreSession {
+	for _, s := range c.sessions {
+		if strings.EqualFold(s.ID, id) {
+			return s
+		}
+	}
+	return nil
+}
+
+func apiErr(op, method, path string, status int, cause error) error {
+	return &vb365.Error{Op: op, Method: method, Path: path, StatusCode: status, Err: cause,
+		Message: http.StatusText(status)}
+}
+
+// GetOrganization implements activities.VB365API.
+func (c *Client) GetOrganization(ctx context.Context, id string) (*vb365.Organization, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	o, ok := c.orgs[id]
+	if !ok {
+		return nil, apiErr("get organization", "GET", "/v8/Organizations/"+id, 404, nil)
+	}
+	return &o, nil
+}
+
+// StartRestoreSession implements activities.VB365API.
+func (c *Client) StartRestoreSession(ctx context.Context, orgID string, req vb365.ExploreRequest) (*vb365.RestoreSession, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.posts++
+	path := "/v8/Organizations/" + orgID + "/explore"
+	if len(c.failStarts) > 0 {
+		st := c.failStarts[0]
+		c.failStarts = c.failStarts[1:]
+		return nil, apiErr("start restore session", "POST", path, st, nil)
+	}
+	if _, ok := c.orgs[orgID]; !ok {
+		return nil, apiErr("start restore session", "POST", path, 404, nil)
+	}
+	s := c.create(orgID, req.Type, c.now())
+	if c.loseStartResponses > 0 {
+		c.loseStartResponses--
+		return nil, apiErr("start restore session", "POST", path, 0, io.ErrUnexpectedEOF)
+	}
+	out := *s
+	return &out, nil
+}
+
+// GetRestoreSession implements activities.VB365API.
+func (c *Client) GetRestoreSession(ctx context.Context, id string) (*vb365.RestoreSession, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := ctx.Err(); err != nil {
+		return nil, apiErr("get restore session", "GET", "/v8/RestoreSessions/"+id, 0, err)
+	}
+	if c.failPolls > 0 {
+		c.failPolls--
+		return nil, apiErr("get restore session", "GET", "/v8/RestoreSessions/"+id, 503, nil)
+	}
+	s := c.find(id)
+	if s == nil {
+		return nil, apiErr("get restore session", "GET", "/v8/RestoreSessions/"+id, 404, nil)
+	}
+	out := *s
+	return &out, nil
+}
+
+// ListRestoreSessions implements activities.VB365API.
+func (c *Client) ListRestoreSessions(ctx context.Context, opts vb365.ListRestoreSessionsOptions) (*vb365.Page[vb365.RestoreSession], error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var all []vb365.RestoreSession
+	for _, s := range c.sessions {
+		if opts.StartTimeFrom != nil && s.CreationTime.Before(*opts.StartTimeFrom) {
+			continue
+		}
+		if opts.StartTimeTo != nil && s.CreationTime.After(*opts.StartTimeTo) {
+			continue
+		}
+		all = append(all, *s)
+	}
+	return page(all, opts.ListOptions, c.PageSize), nil
+}
+
+// ListRestoreSessionEvents implements activities.VB365API.
+func (c *Client) ListRestoreSessionEvents(ctx context.Context, sessionID string, opts vb365.ListOptions) (*vb365.Page[vb365.RestoreSessionEvent], error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.find(sessionID) == nil {
+		return nil, apiErr("list restore session events", "GET", "/v8/RestoreSessions/"+sessionID+"/Events", 404, nil)
+	}
+	return page(append([]vb365.RestoreSessionEvent(nil), c.events[sessionID]...), opts, c.PageSize), nil
+}
+
+// StopRestoreSession implements activities.VB365API.
+func (c *Client) StopRestoreSession(ctx context.Context, id string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s := c.find(id)
+	if s == nil {
+		return apiErr("stop restore session", "POST", "/v8/RestoreSessions/"+id+"/Stop", 404, nil)
+	}
+	c.stop(s)
+	return nil
+}
+
+func page[T any](all []T, opts vb365.ListOptions, max int) *vb365.Page[T] {
+	limit := opts.Limit
+	if limit <= 0 || limit > max {
+		limit = max
+	}
+	off := min(max0(opts.Offset), len(all))
+	end := min(off+limit, len(all))
+	return &vb365.Page[T]{Offset: off, Limit: limit, Results: all[off:end], HasNext: end < len(all)}
+}
+
+func max0(n int) int {
+	if n < 0 {
+		return 0
+	}
+	return n
+}

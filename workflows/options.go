@@ -1,0 +1,108 @@
+package workflows
+
+import (
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/vb365-restore/vb365-restore/activities"
+)
+
+// acts is only used to name activities: calls through a nil *Activities
+// resolve to the registered methods by name.
+var acts *activities.Activities
+
+// nonRetryable are the error types no retry can fix: the workflow's named
+// errors (the activities use the same names) and the other permanent VB365
+// failures.
+var nonRetryable = append([]string{
+	ErrInvalidRequest, ErrOrganizationNotFound, ErrOrganizationNotBackedUp,
+	ErrPointInTimeBeforeFirstBackup, ErrPointInTimeInFuture,
+	ErrVB365AuthenticationFailed, ErrRestoreSessionRejected,
+}, activities.ErrTypeVB365)
+
+// backoff is the retry policy of every VB365 call: 1s doubling to 1m, for as
+// long as the activity's schedule-to-close timeout allows. Transient errors
+// carry Retry-After as the next delay.
+func backoff() *temporal.RetryPolicy {
+	return &temporal.RetryPolicy{
+		InitialInterval:        time.Second,
+		BackoffCoefficient:     2,
+		MaximumInterval:        time.Minute,
+		NonRetryableErrorTypes: nonRetryable,
+	}
+}
+
+// summary keeps activity summaries within the UI's 200 bytes.
+func summary(s string) string {
+	const maxLen = 200
+	if len(s) <= maxLen {
+		return s
+	}
+	cut := maxLen - 3
+	for cut > 0 && s[cut]&0xC0 == 0x80 { // do not split a UTF-8 sequence
+		cut--
+	}
+	return s[:cut] + "..."
+}
+
+func withGetOrganization(ctx workflow.Context, orgID string) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout:    time.Minute,
+		ScheduleToCloseTimeout: 15 * time.Minute,
+		RetryPolicy:            backoff(),
+		Summary:                summary("read VB365 organization " + orgID),
+	})
+}
+
+// withCreate: the heartbeat timeout makes a crashed worker's attempt time out
+// (its pre-POST heartbeat details survive into the next attempt, which then
+// adopts instead of creating). The schedule-to-close bound lets a restore
+// fail rather than hang when VB365 is down for long.
+func withCreate(ctx workflow.Context, s string) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout:    2 * time.Minute,
+		HeartbeatTimeout:       time.Minute,
+		ScheduleToCloseTimeout: 30 * time.Minute,
+		RetryPolicy:            backoff(),
+		Summary:                summary(s),
+	})
+}
+
+// withWait: one long attempt that heartbeats; its start-to-close covers the
+// maximum wait plus a margin for the last poll.
+func withWait(ctx workflow.Context, maxWait time.Duration, s string) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: maxWait + 2*time.Minute,
+		HeartbeatTimeout:    30 * time.Second,
+		RetryPolicy:         backoff(),
+		Summary:             summary(s),
+	})
+}
+
+// withStop has no overall bound: the workflow's promise is to leave the
+// session stopped, so it retries until VB365 answers (or refuses for good).
+func withStop(ctx workflow.Context, s string) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: time.Minute,
+		RetryPolicy:         backoff(),
+		Summary:             summary(s),
+	})
+}
+
+func withFetch(ctx workflow.Context, s string) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout:    2 * time.Minute,
+		ScheduleToCloseTimeout: 30 * time.Minute,
+		RetryPolicy:            backoff(),
+		Summary:                summary(s),
+	})
+}
+
+func withCheckSearchAttributes(ctx workflow.Context) workflow.Context {
+	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		StartToCloseTimeout: 10 * time.Second,
+		Summary:             "check VB365 search attributes are registered",
+	})
+}

@@ -1,0 +1,30 @@
+package workflows
+
+import (
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/vb365-restore/vb365-restore/activities"
+)
+
+// Register registers RestoreSessionWorkflow and its activities on a worker
+// (or a test environment), under the names the workflow calls them by.
+func Register(r worker.Registry, a *activities.Activities) {
+	r.RegisterWorkflowWithOptions(RestoreSessionWorkflow, workflowRegisterOptions())
+	for name, fn := range map[string]any{
+		activities.GetOrganizationName:       a.GetOrganization,
+		activities.CheckSearchAttributesName: a.CheckSearchAttributes,
+		activities.CreateRestoreSessionName:  a.CreateRestoreSession,
+		activities.WaitForSessionEventsName:  a.WaitForSessionEvents,
+		activities.FetchSessionEventsName:    a.FetchSessionEvents,
+		activities.StopRestoreSessionName:    a.StopRestoreSession,
+	} {
+		r.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name})
+	}
+}
+
+// workflowRegisterOptions are shared by the worker and the replay tests.
+func workflowRegisterOptions() workflow.RegisterOptions {
+	return workflow.RegisterOptions{Name: RestoreSessionWorkflowName}
+}

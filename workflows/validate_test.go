@@ -1,0 +1,206 @@
+package workflows
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/vb365-restore/vb365-restore/vb365"
+)
+
+const testOrgID = "3c424478-0811-4920-8aab-01f0bf2a2822"
+
+var testNow = time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+
+func requireAppErr(t *testing.T, err error, errType string, contains ...string) {
+	t.Helper()
+	require.Error(t, err)
+	var ae *temporal.ApplicationError
+	require.True(t, errors.As(err, &ae), "not an ApplicationError: %v", err)
+	require.Equal(t, errType, ae.Type(), "error: %v", err)
+	require.True(t, ae.NonRetryable())
+	for _, c := range contains {
+		require.Contains(t, err.Error(), c)
+	}
+}
+
+func TestValidateInput(t *testing.T) {
+	ok := RestoreInput{OrganizationID: testOrgID, Type: "vet"}
+	with := func(f func(*RestoreInput)) RestoreInput { in := ok; f(&in); return in }
+	tests := []struct {
+		name     string
+		in       RestoreInput
+		errType  string
+		contains []string
+		check    func(t *testing.T, r request)
+	}{
+		{name: "defaults", in: ok, check: func(t *testing.T, r request) {
+			require.Nil(t, r.PointInTime)
+			require.Equal(t, vb365.SessionTypeTeams, r.Type)
+			require.Equal(t, 8*time.Hour, r.MaxSessionDuration)
+			require.Equal(t, 15*time.Second, r.PollInterval)
+			require.False(t, r.AllowBeforeFirstBackup)
+		}},
+		{name: "org id upper case", in: with(func(i *RestoreInput) { i.OrganizationID = "3C424478-0811-4920-8AAB-01F0BF2A2822" }),
+			check: func(t *testing.T, r request) { require.Equal(t, testOrgID, r.OrganizationID) }},
+		{name: "org id not uuid", in: with(func(i *RestoreInput) { i.OrganizationID = "abc" }),
+			errType: ErrInvalidRequest, contains: []string{`organizationId "abc"`}},
+		{name: "org id braces", in: with(func(i *RestoreInput) { i.OrganizationID = "{" + testOrgID + "}" }),
+			errType: ErrInvalidRequest, contains: []string{`organizationId "{3c42`}},
+		{name: "org id empty", in: with(func(i *RestoreInput) { i.OrganizationID = "" }),
+			errType: ErrInvalidRequest, contains: []string{`organizationId ""`}},
+		{name: "rfc3339 seed", in: with(func(i *RestoreInput) { i.PointInTime = "2020-10-30T10:54:40.2794046Z" }),
+			check: func(t *testing.T, r request) {
+				require.Equal(t, time.Date(2020, 10, 30, 10, 54, 40, 279404600, time.UTC), *r.PointInTime)
+			}},
+		{name: "rfc3339 offset", in: with(func(i *RestoreInput) { i.PointInTime = "2020-10-30T12:54:40+02:00" }),
+			check: func(t *testing.T, r request) {
+				require.Equal(t, time.Date(2020, 10, 30, 10, 54, 40, 0, time.UTC), *r.PointInTime)
+			}},
+		{name: "dashes as utc", in: with(func(i *RestoreInput) { i.PointInTime = "2020-10-30 10:54:40" }),
+			check: func(t *testing.T, r request) {
+				require.Equal(t, time.Date(2020, 10, 30, 10, 54, 40, 0, time.UTC), *r.PointInTime)
+			}},
+		{name: "dashes with millis", in: with(func(i *RestoreInput) { i.PointInTime = "2020-10-30 10:54:40.123" }),
+			check: func(t *testing.T, r request) {
+				require.Equal(t, time.Date(2020, 10, 30, 10, 54, 40, 123000000, time.UTC), *r.PointInTime)
+			}},
+		{name: "dots as utc", in: with(func(i *RestoreInput) { i.PointInTime = "2020.10.30 10:54:40" }),
+			check: func(t *testing.T, r request) {
+				require.Equal(t, time.Date(2020, 10, 30, 10, 54, 40, 0, time.UTC), *r.PointInTime)
+			}},
+		{name: "bad point in time", in: with(func(i *RestoreInput) { i.PointInTime = "2020-13-45" }),
+			errType: ErrInvalidRequest, contains: []string{`pointInTime "2020-13-45": not RFC 3339 or yyyy-MM-dd HH:mm:ss`}},
+		{name: "impossible date", in: with(func(i *RestoreInput) { i.PointInTime = "2020-02-30 10:00:00" }),
+			errType: ErrInvalidRequest, contains: []string{`pointInTime "2020-02-30 10:00:00"`}},
+		{name: "within future tolerance", in: with(func(i *RestoreInput) { i.PointInTime = testNow.Add(4 * time.Minute).Format(time.RFC3339) })},
+		{name: "in future", in: with(func(i *RestoreInput) { i.PointInTime = "2026-05-01T12:06:00Z" }),
+			errType: ErrPointInTimeInFuture, contains: []string{`pointInTime "2026-05-01T12:06:00Z"`, "6m0s ahead"}},
+		{name: "type workload name", in: with(func(i *RestoreInput) { i.Type = "SharePoint" }),
+			check: func(t *testing.T, r request) { require.Equal(t, vb365.SessionTypeSharePoint, r.Type) }},
+		{name: "type upper", in: with(func(i *RestoreInput) { i.Type = "VEX" }),
+			check: func(t *testing.T, r request) { require.Equal(t, vb365.SessionTypeExchange, r.Type) }},
+		{name: "type bad", in: with(func(i *RestoreInput) { i.Type = "mail" }),
+			errType: ErrInvalidRequest, contains: []string{`type "mail"`}},
+		{name: "type empty", in: with(func(i *RestoreInput) { i.Type = "" }),
+			errType: ErrInvalidRequest, contains: []string{`type ""`}},
+		{name: "before first allow", in: with(func(i *RestoreInput) { i.BeforeFirstBackup = "Allow" }),
+			check: func(t *testing.T, r request) { require.True(t, r.AllowBeforeFirstBackup) }},
+		{name: "before first bad", in: with(func(i *RestoreInput) { i.BeforeFirstBackup = "maybe" }),
+			errType: ErrInvalidRequest, contains: []string{`beforeFirstBackup "maybe"`}},
+		{name: "max duration", in: with(func(i *RestoreInput) { i.MaxSessionDuration = "90m" }),
+			check: func(t *testing.T, r request) { require.Equal(t, 90*time.Minute, r.MaxSessionDuration) }},
+		{name: "max duration 7 days", in: with(func(i *RestoreInput) { i.MaxSessionDuration = "168h" })},
+		{name: "max duration too long", in: with(func(i *RestoreInput) { i.MaxSessionDuration = "169h" }),
+			errType: ErrInvalidRequest, contains: []string{`maxSessionDuration "169h"`, "7 days"}},
+		{name: "max duration zero", in: with(func(i *RestoreInput) { i.MaxSessionDuration = "0s" }),
+			errType: ErrInvalidRequest, contains: []string{`maxSessionDuration "0s"`}},
+		{name: "max duration negative", in: with(func(i *RestoreInput) { i.MaxSessionDuration = "-1h" }),
+			errType: ErrInvalidRequest, contains: []string{`maxSessionDuration "-1h"`}},
+		{name: "max duration days syntax", in: with(func(i *RestoreInput) { i.MaxSessionDuration = "2d" }),
+			errType: ErrInvalidRequest, contains: []string{`maxSessionDuration "2d"`, "not a duration"}},
+		{name: "poll interval", in: with(func(i *RestoreInput) { i.PollInterval = "1s" }),
+			check: func(t *testing.T, r request) { require.Equal(t, time.Second, r.PollInterval) }},
+		{name: "poll interval too short", in: with(func(i *RestoreInput) { i.PollInterval = "500ms" }),
+			errType: ErrInvalidRequest, contains: []string{`pollInterval "500ms"`, "between 1s and 10m"}},
+		{name: "poll interval too long", in: with(func(i *RestoreInput) { i.PollInterval = "11m" }),
+			errType: ErrInvalidRequest, contains: []string{`pollInterval "11m"`}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r, err := validateInput(tc.in, testNow)
+			if tc.errType != "" {
+				requireAppErr(t, err, tc.errType, tc.contains...)
+				return
+			}
+			require.NoError(t, err)
+			if tc.check != nil {
+				tc.check(t, r)
+			}
+		})
+	}
+}
+
+func TestResolveWindow(t *testing.T) {
+	first := time.Date(2020, 10, 1, 0, 0, 0, 0, time.UTC)
+	last := time.Date(2020, 10, 30, 10, 29, 5, 0, time.UTC)
+	org := vb365.Organization{ID: testOrgID, Name: "abc.onmicrosoft.com", IsBackedUp: true, FirstBackupTime: &first, LastBackupTime: &last}
+	at := func(t time.Time) *time.Time { return &t }
+	inside := time.Date(2020, 10, 15, 0, 0, 0, 0, time.UTC)
+	seed := time.Date(2020, 10, 30, 10, 54, 40, 279404600, time.UTC)
+	before := time.Date(2020, 9, 1, 0, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name     string
+		org      vb365.Organization
+		at       *time.Time
+		allow    bool
+		want     pointInTimeChoice
+		errType  string
+		contains string
+	}{
+		{name: "latest", org: org, want: pointInTimeChoice{Send: last, Effective: last}},
+		{name: "inside", org: org, at: at(inside), want: pointInTimeChoice{Send: inside, Effective: inside}},
+		{name: "exactly last", org: org, at: at(last), want: pointInTimeChoice{Send: last, Effective: last}},
+		{name: "after last clamps", org: org, at: at(seed), want: pointInTimeChoice{Send: seed, Effective: last, ClampedToLatest: true}},
+		{name: "before first", org: org, at: at(before), errType: ErrPointInTimeBeforeFirstBackup, contains: `pointInTime "2020-09-01T00:00:00Z"`},
+		{name: "before first allowed", org: org, at: at(before), allow: true, want: pointInTimeChoice{Send: before, Effective: before}},
+		{name: "not backed up", org: vb365.Organization{ID: testOrgID, Name: "x"}, errType: ErrOrganizationNotBackedUp, contains: `organizationId "` + testOrgID},
+		{name: "flag without time", org: vb365.Organization{ID: testOrgID, IsBackedUp: true}, errType: ErrOrganizationNotBackedUp, contains: `organizationId "` + testOrgID},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := resolveWindow(tc.org, tc.at, tc.allow)
+			if tc.errType != "" {
+				requireAppErr(t, err, tc.errType, tc.contains)
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, tc.want, got)
+		})
+	}
+}
+
+func TestEventLogRecordsOnceInOrderBounded(t *testing.T) {
+	l := newEventLog()
+	require.Equal(t, 2, l.record([]vb365.RestoreSessionEvent{{Order: 0, Status: "Success"}, {Order: 1, Status: "Failed"}}))
+	require.Equal(t, 1, l.record([]vb365.RestoreSessionEvent{{Order: 1, Status: "Failed"}, {Order: 2, Status: "Success"}}))
+	require.Equal(t, 0, l.record(nil))
+	require.Equal(t, int32(2), l.LastOrder)
+	require.Equal(t, EventCounts{Total: 3, ByStatus: map[string]int{"Success": 2, "Failed": 1}}, l.Counts)
+	require.Equal(t, 2, l.Batches)
+
+	big := make([]vb365.RestoreSessionEvent, reportEventBound+5)
+	for i := range big {
+		big[i] = vb365.RestoreSessionEvent{Order: int32(i + 3), Status: "Success"}
+	}
+	l.record(big)
+	require.Len(t, l.Latest, reportEventBound)
+	require.Equal(t, 8, l.Dropped)
+	require.Equal(t, int32(reportEventBound+7), l.tail(1)[0].Order)
+}
+
+func TestSummaryBound(t *testing.T) {
+	long := ""
+	for range 60 {
+		long += "é€x"
+	}
+	s := summary(long)
+	require.LessOrEqual(t, len(s), 200)
+	require.True(t, len(s) > 150)
+	require.Equal(t, "abc", summary("abc"))
+}
+
+func TestRenderDetails(t *testing.T) {
+	pit := time.Date(2020, 10, 30, 10, 29, 5, 0, time.UTC)
+	md := renderDetails(Status{Phase: PhaseOpen, Organization: OrganizationInfo{ID: testOrgID, Name: "abc.onmicrosoft.com"},
+		EffectivePointInTime: &pit, Session: &vb365.RestoreSession{ID: "s1", Name: "Teams restore", State: "Working"},
+		EventCounts:  EventCounts{Total: 2, ByStatus: map[string]int{"Warning": 1, "Success": 1}},
+		LatestEvents: []vb365.RestoreSessionEvent{{Order: 1, Status: "Warning", Message: "a|b"}}})
+	require.Contains(t, md, "session-open")
+	require.Contains(t, md, "abc.onmicrosoft.com")
+	require.Contains(t, md, "2 (Success 1, Warning 1)")
+	require.Contains(t, md, `a\|b`)
+}

@@ -1,0 +1,273 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/vb365-restore/vb365-restore/activities"
+	"github.com/vb365-restore/vb365-restore/vb365"
+)
+
+// restoreRun is one run of RestoreSessionWorkflow: the carried state (st)
+// plus what only this run needs.
+type restoreRun struct {
+	in     RestoreInput
+	st     Continuation
+	phase  Phase
+	logger log.Logger
+
+	stopReq   *StopRequest
+	endReason string
+	// finished is set when the run's outcome is known; the stop update
+	// waits for it. finalErr is that outcome's error, if any.
+	finished bool
+	finalErr error
+
+	signals workflow.ReceiveChannel
+	// wake lets the stop update interrupt the session loop's selector.
+	wake workflow.Channel
+	// batchesThisRun counts wait results in this run, for continue-as-new.
+	batchesThisRun int
+}
+
+// RestoreSessionWorkflow opens a VB365 restore session, records its events
+// until it is stopped (by the stop update or signal, in VB365, or after
+// maxSessionDuration) and returns the audit report. A cancelled workflow
+// stops its session first. See SPEC section 5.
+func RestoreSessionWorkflow(ctx workflow.Context, in RestoreInput) (RestoreReport, error) {
+	r := &restoreRun{
+		in:     in,
+		phase:  PhaseValidating,
+		logger: log.With(workflow.GetLogger(ctx), "organizationId", in.OrganizationID),
+		st:     Continuation{Events: newEventLog()},
+	}
+	if in.Continuation != nil {
+		r.st = *in.Continuation
+		r.phase = PhaseOpen
+	}
+	if err := r.registerHandlers(ctx); err != nil {
+		return RestoreReport{}, err
+	}
+	r.publishDetails(ctx)
+
+	report, err := r.execute(ctx)
+
+	var can *workflow.ContinueAsNewError
+	if !errors.As(err, &can) {
+		r.finished, r.finalErr = true, err
+		r.phase = PhaseDone
+		r.publishDetails(ctx)
+	}
+	// Let a stop update see the outcome before the workflow closes. On
+	// cancellation ctx is done, so wait on a disconnected one.
+	waitCtx, _ := workflow.NewDisconnectedContext(ctx)
+	_ = workflow.Await(waitCtx, func() bool { return workflow.AllHandlersFinished(waitCtx) })
+	return report, err
+}
+
+func (r *restoreRun) execute(ctx workflow.Context) (RestoreReport, error) {
+	if r.in.Continuation == nil {
+		if err := r.open(ctx); err != nil {
+			if ctx.Err() != nil && r.st.Session.ID != "" {
+				return r.cancel(ctx)
+			}
+			return RestoreReport{}, err
+		}
+		if ctx.Err() != nil {
+			return r.cancel(ctx)
+		}
+	} else {
+		r.logger.Info("continuing restore session", "sessionId", r.st.Session.ID, "run", r.st.Runs+1,
+			"eventsRecorded", r.st.Events.Counts.Total)
+	}
+	r.logger = log.With(r.logger, "sessionId", r.st.Session.ID)
+	return r.loop(ctx)
+}
+
+// registerHandlers installs the status query and the stop signal and update.
+// They exist from the first workflow task, so a stop sent while the session
+// is being created is honoured as soon as it exists.
+func (r *restoreRun) registerHandlers(ctx workflow.Context) error {
+	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (Status, error) { return r.status(), nil }); err != nil {
+		return fmt.Errorf("register query %q: %w", QueryStatus, err)
+	}
+	r.signals = workflow.GetSignalChannel(ctx, SignalStop)
+	r.wake = workflow.NewBufferedChannel(ctx, 1)
+	err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateStop,
+		func(ctx workflow.Context, req StopRequest) (vb365.RestoreSession, error) {
+			r.requestStop(req, "update")
+			r.wake.SendAsync(true)
+			if err := workflow.Await(ctx, func() bool { return r.finished }); err != nil {
+				return vb365.RestoreSession{}, err
+			}
+			if r.finalErr != nil {
+				return r.st.Session, r.finalErr
+			}
+			return r.st.Session, nil
+		},
+		workflow.UpdateHandlerOptions{
+			Validator: func(ctx workflow.Context, req StopRequest) error {
+				if r.finished {
+					return fmt.Errorf("restore already done (endReason %q): nothing to stop", r.endReason)
+				}
+				return nil
+			},
+			Description: "Stop the restore session and end the workflow; returns the stopped session.",
+		})
+	if err != nil {
+		return fmt.Errorf("register update %q: %w", UpdateStop, err)
+	}
+	return nil
+}
+
+// requestStop records the first stop request; later ones only wait.
+func (r *restoreRun) requestStop(req StopRequest, via string) {
+	if r.stopReq != nil {
+		return
+	}
+	r.stopReq = &req
+	r.logger.Info("stop requested", "via", via, "requestedBy", req.RequestedBy, "reason", req.Reason)
+}
+
+// open validates the input, checks the backup window and creates the session.
+func (r *restoreRun) open(ctx workflow.Context) error {
+	req, err := validateInput(r.in, workflow.Now(ctx))
+	if err != nil {
+		r.logger.Warn("invalid restore request", "error", err)
+		return err
+	}
+	r.st.PollInterval = req.PollInterval
+	r.st.RequestedPointInTime = req.PointInTime
+	r.st.Organization.ID = req.OrganizationID
+
+	var org vb365.Organization
+	if err := workflow.ExecuteActivity(withGetOrganization(ctx, req.OrganizationID), acts.GetOrganization, req.OrganizationID).
+		Get(ctx, &org); err != nil {
+		return activityFailure(fmt.Sprintf("read organization %q", req.OrganizationID), err)
+	}
+	r.st.Organization = OrganizationInfo{ID: req.OrganizationID, Name: org.Name,
+		FirstBackupTime: org.FirstBackupTime, LastBackupTime: org.LastBackupTime}
+	choice, err := resolveWindow(org, req.PointInTime, req.AllowBeforeFirstBackup)
+	if err != nil {
+		r.logger.Warn("point in time outside the backup window", "error", err)
+		return err
+	}
+	r.st.EffectivePointInTime, r.st.ClampedToLatest = choice.Effective, choice.ClampedToLatest
+
+	// A local activity, so the answer is in the history: replays decide the
+	// same way whatever the replaying worker is configured with.
+	if err := workflow.ExecuteLocalActivity(withCheckSearchAttributes(ctx), acts.CheckSearchAttributes).
+		Get(ctx, &r.st.SearchAttributes); err != nil {
+		r.logger.Warn("could not check search attributes; not using them", "error", err)
+		r.st.SearchAttributes = false
+	}
+
+	r.phase = PhaseCreating
+	r.publishDetails(ctx)
+	// Creation runs on a disconnected context: cancelling the workflow while
+	// a POST is in flight must not lose track of the session it creates;
+	// the caller stops it right after.
+	dctx, _ := workflow.NewDisconnectedContext(ctx)
+	var created activities.CreateRestoreSessionResult
+	err = workflow.ExecuteActivity(
+		withCreate(dctx, fmt.Sprintf("create %s restore session for %s", workloadName(req.Type), org.Name)),
+		acts.CreateRestoreSession, activities.CreateRestoreSessionInput{
+			OrganizationID: req.OrganizationID, OrganizationName: org.Name,
+			DateTime: choice.Send, Type: req.Type,
+			ShowDeleted: req.ShowDeleted, ShowAllVersions: req.ShowAllVersions,
+		}).Get(dctx, &created)
+	if err != nil {
+		return activityFailure(fmt.Sprintf("create %s restore session for organization %q", req.Type, org.Name), err)
+	}
+	r.st.Session, r.st.SessionAdopted = created.Session, created.Adopted
+	r.st.Deadline = workflow.Now(ctx).Add(req.MaxSessionDuration)
+	r.phase = PhaseOpen
+	r.logger.Info("restore session open", "sessionId", created.Session.ID, "sessionName", created.Session.Name,
+		"adopted", created.Adopted, "effectivePointInTime", choice.Effective, "clampedToLatest", choice.ClampedToLatest)
+	r.upsertSearchAttributes(dctx, true)
+	r.notifyParent(dctx)
+	r.publishDetails(ctx)
+	return nil
+}
+
+// notifyParent signals the parent that the session exists, when asked to.
+// A parent that is gone is logged, not fatal: the restore goes on.
+func (r *restoreRun) notifyParent(ctx workflow.Context) {
+	info := workflow.GetInfo(ctx)
+	if !r.in.NotifyParent || info.ParentWorkflowExecution == nil {
+		return
+	}
+	payload := SessionReady{WorkflowID: info.WorkflowExecution.ID, SessionID: r.st.Session.ID,
+		SessionName: r.st.Session.Name, EffectivePointInTime: r.st.EffectivePointInTime}
+	// An empty run id reaches the parent's current run, even if it continued as new.
+	err := workflow.SignalExternalWorkflow(ctx, info.ParentWorkflowExecution.ID, "", SignalSessionReady, payload).Get(ctx, nil)
+	if err != nil {
+		r.logger.Warn("could not signal the parent workflow", "parentWorkflowId", info.ParentWorkflowExecution.ID, "error", err)
+	}
+}
+
+// Typed search attribute keys (Keyword).
+var (
+	saOrganizationID = temporal.NewSearchAttributeKeyKeyword(SearchAttrOrganizationID)
+	saSessionID      = temporal.NewSearchAttributeKeyKeyword(SearchAttrSessionID)
+	saSessionType    = temporal.NewSearchAttributeKeyKeyword(SearchAttrSessionType)
+	saSessionState   = temporal.NewSearchAttributeKeyKeyword(SearchAttrSessionState)
+)
+
+// upsertSearchAttributes sets all four attributes (all) or only the state,
+// and only when CheckSearchAttributes said they are registered: upserting an
+// unregistered attribute would fail the workflow task over and over.
+func (r *restoreRun) upsertSearchAttributes(ctx workflow.Context, all bool) {
+	if !r.st.SearchAttributes {
+		return
+	}
+	updates := []temporal.SearchAttributeUpdate{saSessionState.ValueSet(r.st.Session.State)}
+	if all {
+		updates = append(updates, saOrganizationID.ValueSet(r.st.Organization.ID),
+			saSessionID.ValueSet(r.st.Session.ID), saSessionType.ValueSet(r.st.Session.Type))
+	}
+	if err := workflow.UpsertTypedSearchAttributes(ctx, updates...); err != nil {
+		r.logger.Warn("could not upsert search attributes", "error", err)
+	}
+}
+
+// activityFailure turns an activity's failure into the workflow's: one of the
+// named, non-retryable error types passes through with its message (which
+// names the field and value); anything else is wrapped with what failed.
+func activityFailure(what string, err error) error {
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) {
+		switch appErr.Type() {
+		case ErrOrganizationNotFound, ErrVB365AuthenticationFailed, ErrRestoreSessionRejected:
+			return temporal.NewNonRetryableApplicationError(appErr.Message(), appErr.Type(), err)
+		}
+	}
+	if errors.Is(err, workflow.ErrCanceled) || temporal.IsCanceledError(err) {
+		return err
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+func workloadName(t vb365.SessionType) string {
+	switch t {
+	case vb365.SessionTypeExchange:
+		return "Exchange"
+	case vb365.SessionTypeSharePoint:
+		return "SharePoint"
+	case vb365.SessionTypeOneDrive:
+		return "OneDrive"
+	case vb365.SessionTypeTeams:
+		return "Teams"
+	}
+	return string(t)
+}
+
+// remaining is the time left until the deadline on the workflow's clock.
+func (r *restoreRun) remaining(ctx workflow.Context) time.Duration {
+	return r.st.Deadline.Sub(workflow.Now(ctx))
+}
