@@ -1,0 +1,313 @@
+// Package config reads the worker's and the starter's configuration from the
+// environment. Every variable is checked up front: Load reports all the bad or
+// missing ones at once, each by its name.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/caarlos0/env/v11"
+
+	"github.com/vb365-restore/vb365-restore/vb365"
+)
+
+// Temporal is how to reach the Temporal service; the worker and the starter share it.
+type Temporal struct {
+	Address   string `env:"TEMPORAL_ADDRESS" envDefault:"localhost:7233" desc:"Temporal frontend host:port"`
+	Namespace string `env:"TEMPORAL_NAMESPACE" envDefault:"default" desc:"Temporal namespace"`
+	TaskQueue string `env:"TEMPORAL_TASK_QUEUE" envDefault:"vb365-restore" desc:"task queue the worker polls and the starter starts restores on"`
+	APIKey    Secret `env:"TEMPORAL_API_KEY" secret:"true" desc:"API key (Temporal Cloud); turns TLS on"`
+	TLSCert   string `env:"TEMPORAL_TLS_CERT" desc:"client certificate file (PEM) for mTLS; needs TEMPORAL_TLS_KEY"`
+	TLSKey    string `env:"TEMPORAL_TLS_KEY" desc:"client private key file (PEM) for mTLS; needs TEMPORAL_TLS_CERT"`
+	TLSCA     string `env:"TEMPORAL_TLS_CA" desc:"CA certificate file (PEM) to verify the Temporal server; turns TLS on"`
+	// TLSServerName overrides the name checked in the server's certificate.
+	TLSServerName string `env:"TEMPORAL_TLS_SERVER_NAME" desc:"server name to verify in the Temporal server's certificate (default: the host of TEMPORAL_ADDRESS)"`
+	UIURL         string `env:"TEMPORAL_UI_URL" envDefault:"http://localhost:8233" desc:"Temporal Web UI base URL, for links"`
+}
+
+// TLSEnabled reports whether the connection to Temporal uses TLS.
+func (t Temporal) TLSEnabled() bool {
+	return t.APIKey != "" || t.TLSCert != "" || t.TLSKey != "" || t.TLSCA != ""
+}
+
+// WorkflowURL is the Web UI link of a workflow.
+func (t Temporal) WorkflowURL(workflowID string) string {
+	return strings.TrimRight(t.UIURL, "/") + "/namespaces/" + url.PathEscape(t.Namespace) +
+		"/workflows/" + url.PathEscape(workflowID)
+}
+
+// Worker is the production worker's configuration.
+type Worker struct {
+	Temporal
+
+	VB365URL          string        `env:"VB365_URL" required:"true" desc:"VB365 REST API base URL, for example https://vb365.example.com:4443"`
+	VB365Username     string        `env:"VB365_USERNAME" required:"true" desc:"VB365 user name"`
+	VB365Password     Secret        `env:"VB365_PASSWORD" secret:"true" oneOf:"password" desc:"VB365 password (or VB365_PASSWORD_FILE; one of them is required)"`
+	VB365PasswordFile string        `env:"VB365_PASSWORD_FILE" oneOf:"password" desc:"file holding the VB365 password, trimmed (for mounted secrets)"`
+	VB365APIVersion   string        `env:"VB365_API_VERSION" envDefault:"auto" desc:"VB365 API version: auto, v5, v6, v7 or v8"`
+	VB365CAFile       string        `env:"VB365_CA_FILE" desc:"extra CA certificate file (PEM) to verify the VB365 server"`
+	VB365InsecureSkip bool          `env:"VB365_INSECURE_SKIP_VERIFY" envDefault:"false" desc:"skip TLS verification of the VB365 server (logged as a warning)"`
+	VB365Timeout      time.Duration `env:"VB365_TIMEOUT" envDefault:"30s" desc:"timeout of each VB365 HTTP request"`
+
+	LogLevel  string `env:"LOG_LEVEL" envDefault:"info" desc:"debug, info, warn or error"`
+	LogFormat string `env:"LOG_FORMAT" envDefault:"json" desc:"json or console"`
+
+	MetricsAddr string `env:"METRICS_ADDR" envDefault:":9090" desc:"listen address of /metrics, /healthz and /readyz; empty turns it off"`
+
+	WorkerStopTimeout          time.Duration `env:"WORKER_STOP_TIMEOUT" envDefault:"20s" desc:"on SIGTERM, how long running activities get to finish; keep it below the pod's termination grace period"`
+	ConnectTimeout             time.Duration `env:"TEMPORAL_CONNECT_TIMEOUT" envDefault:"2m" desc:"how long the worker retries its first connection to Temporal before giving up (0: forever)"`
+	MaxConcurrentActivities    int           `env:"MAX_CONCURRENT_ACTIVITIES" envDefault:"0" desc:"activity slots of this worker (each open restore session holds one while polling); 0 keeps the SDK default (1000)"`
+	MaxConcurrentWorkflowTasks int           `env:"MAX_CONCURRENT_WORKFLOW_TASKS" envDefault:"0" desc:"workflow task slots of this worker; 0 keeps the SDK default (1000)"`
+}
+
+// Version returns the parsed VB365_API_VERSION.
+func (w Worker) Version() vb365.Version {
+	v, err := vb365.ParseVersion(w.VB365APIVersion)
+	if err != nil {
+		return vb365.VersionAuto
+	}
+	return v
+}
+
+// Error lists every bad or missing variable.
+type Error struct {
+	Problems []Problem
+}
+
+// Problem is one bad or missing variable.
+type Problem struct {
+	Variable string
+	Message  string // the whole sentence, naming the variable
+}
+
+func (e *Error) Error() string {
+	msgs := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		msgs[i] = p.Message
+	}
+	if len(msgs) == 1 {
+		return "configuration: " + msgs[0]
+	}
+	return "configuration: " + strings.Join(msgs, "; ")
+}
+
+// Variables names the variables the error is about, in order.
+func (e *Error) Variables() []string {
+	out := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		out[i] = p.Variable
+	}
+	return out
+}
+
+type problems struct{ list []Problem }
+
+func (p *problems) add(name, format string, args ...any) {
+	p.list = append(p.list, Problem{Variable: name, Message: fmt.Sprintf(format, args...)})
+}
+
+func (p *problems) err() error {
+	if len(p.list) == 0 {
+		return nil
+	}
+	return &Error{Problems: p.list}
+}
+
+// LoadTemporal reads the Temporal settings from environ (os.Environ() form).
+func LoadTemporal(environ []string) (Temporal, error) {
+	vars := toMap(environ)
+	var cfg Temporal
+	var p problems
+	parse(&cfg, vars, &p)
+	checkTemporal(cfg, vars, &p)
+	return cfg, p.err()
+}
+
+// Load reads the worker's configuration from environ (os.Environ() form) and
+// checks every variable. VB365_PASSWORD_FILE is read here. The error, an
+// *Error, names every bad or missing variable.
+func Load(environ []string) (Worker, error) {
+	vars := toMap(environ)
+	var cfg Worker
+	var p problems
+	parse(&cfg, vars, &p)
+	checkTemporal(cfg.Temporal, vars, &p)
+
+	for _, v := range WorkerVariables() {
+		if v.Required && strings.TrimSpace(vars[v.Name]) == "" {
+			p.add(v.Name, "%s is required", v.Name)
+		}
+	}
+	if cfg.VB365URL != "" {
+		u, err := url.Parse(cfg.VB365URL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			p.add("VB365_URL", "VB365_URL %q: want an http(s) URL such as https://vb365.example.com:4443", cfg.VB365URL)
+		}
+	}
+	switch {
+	case cfg.VB365Password != "" && cfg.VB365PasswordFile != "":
+		p.add("VB365_PASSWORD", "VB365_PASSWORD and VB365_PASSWORD_FILE are both set: set only one")
+	case cfg.VB365PasswordFile != "":
+		b, err := os.ReadFile(cfg.VB365PasswordFile)
+		switch {
+		case err != nil:
+			p.add("VB365_PASSWORD_FILE", "VB365_PASSWORD_FILE: %v", err)
+		case strings.TrimSpace(string(b)) == "":
+			p.add("VB365_PASSWORD_FILE", "VB365_PASSWORD_FILE %q is empty", cfg.VB365PasswordFile)
+		default:
+			cfg.VB365Password = Secret(strings.TrimSpace(string(b)))
+		}
+	case cfg.VB365Password == "":
+		p.add("VB365_PASSWORD", "VB365_PASSWORD or VB365_PASSWORD_FILE is required")
+	}
+	if _, err := vb365.ParseVersion(cfg.VB365APIVersion); err != nil {
+		p.add("VB365_API_VERSION", "VB365_API_VERSION %q: want auto, v5, v6, v7 or v8", cfg.VB365APIVersion)
+	}
+	checkFile(&p, "VB365_CA_FILE", cfg.VB365CAFile)
+	if _, ok := vars["VB365_TIMEOUT"]; ok && cfg.VB365Timeout <= 0 && !hasProblem(&p, "VB365_TIMEOUT") {
+		p.add("VB365_TIMEOUT", "VB365_TIMEOUT %q: want a positive duration such as 30s", vars["VB365_TIMEOUT"])
+	}
+	switch strings.ToLower(cfg.LogLevel) {
+	case "debug", "info", "warn", "error":
+		cfg.LogLevel = strings.ToLower(cfg.LogLevel)
+	default:
+		p.add("LOG_LEVEL", "LOG_LEVEL %q: want debug, info, warn or error", cfg.LogLevel)
+	}
+	switch strings.ToLower(cfg.LogFormat) {
+	case "json", "console":
+		cfg.LogFormat = strings.ToLower(cfg.LogFormat)
+	default:
+		p.add("LOG_FORMAT", "LOG_FORMAT %q: want json or console", cfg.LogFormat)
+	}
+	if v, ok := vars["METRICS_ADDR"]; ok && strings.TrimSpace(v) == "" {
+		cfg.MetricsAddr = "" // set and empty: off (env would apply the default)
+	}
+	if cfg.MetricsAddr != "" {
+		if _, port, err := net.SplitHostPort(cfg.MetricsAddr); err != nil || port == "" {
+			p.add("METRICS_ADDR", "METRICS_ADDR %q: want [host]:port such as :9090, or empty to turn it off", cfg.MetricsAddr)
+		}
+	}
+	if cfg.WorkerStopTimeout < 0 && !hasProblem(&p, "WORKER_STOP_TIMEOUT") {
+		p.add("WORKER_STOP_TIMEOUT", "WORKER_STOP_TIMEOUT %q: want a duration of 0 or more, such as 20s", vars["WORKER_STOP_TIMEOUT"])
+	}
+	if cfg.ConnectTimeout < 0 && !hasProblem(&p, "TEMPORAL_CONNECT_TIMEOUT") {
+		p.add("TEMPORAL_CONNECT_TIMEOUT", "TEMPORAL_CONNECT_TIMEOUT %q: want a duration of 0 or more, such as 2m", vars["TEMPORAL_CONNECT_TIMEOUT"])
+	}
+	if cfg.MaxConcurrentActivities < 0 {
+		p.add("MAX_CONCURRENT_ACTIVITIES", "MAX_CONCURRENT_ACTIVITIES %d: want 0 (SDK default) or more", cfg.MaxConcurrentActivities)
+	}
+	if cfg.MaxConcurrentWorkflowTasks < 0 {
+		p.add("MAX_CONCURRENT_WORKFLOW_TASKS", "MAX_CONCURRENT_WORKFLOW_TASKS %d: want 0 (SDK default) or more", cfg.MaxConcurrentWorkflowTasks)
+	}
+	return cfg, p.err()
+}
+
+func checkTemporal(t Temporal, vars map[string]string, p *problems) {
+	if host, port, err := net.SplitHostPort(t.Address); err != nil || host == "" || port == "" {
+		p.add("TEMPORAL_ADDRESS", "TEMPORAL_ADDRESS %q: want host:port such as localhost:7233", t.Address)
+	}
+	if strings.TrimSpace(t.Namespace) == "" {
+		p.add("TEMPORAL_NAMESPACE", "TEMPORAL_NAMESPACE is empty")
+	}
+	if strings.TrimSpace(t.TaskQueue) == "" {
+		p.add("TEMPORAL_TASK_QUEUE", "TEMPORAL_TASK_QUEUE is empty")
+	}
+	if (t.TLSCert == "") != (t.TLSKey == "") {
+		if t.TLSCert == "" {
+			p.add("TEMPORAL_TLS_CERT", "TEMPORAL_TLS_CERT is required when TEMPORAL_TLS_KEY is set")
+		} else {
+			p.add("TEMPORAL_TLS_KEY", "TEMPORAL_TLS_KEY is required when TEMPORAL_TLS_CERT is set")
+		}
+	}
+	checkFile(p, "TEMPORAL_TLS_CERT", t.TLSCert)
+	checkFile(p, "TEMPORAL_TLS_KEY", t.TLSKey)
+	checkFile(p, "TEMPORAL_TLS_CA", t.TLSCA)
+	if t.UIURL != "" {
+		u, err := url.Parse(t.UIURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			p.add("TEMPORAL_UI_URL", "TEMPORAL_UI_URL %q: want an http(s) URL such as http://localhost:8233", t.UIURL)
+		}
+	}
+}
+
+func checkFile(p *problems, name, path string) {
+	if path == "" {
+		return
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		p.add(name, "%s: %v", name, err)
+		return
+	}
+	_ = f.Close()
+}
+
+func hasProblem(p *problems, name string) bool {
+	for _, x := range p.list {
+		if x.Variable == name {
+			return true
+		}
+	}
+	return false
+}
+
+// parse fills cfg with caarlos0/env and turns its errors into problems named
+// by variable.
+func parse(cfg any, vars map[string]string, p *problems) {
+	err := env.ParseWithOptions(cfg, env.Options{Environment: vars})
+	if err == nil {
+		return
+	}
+	byField := map[string]Variable{}
+	for _, v := range variables(reflect.TypeOf(cfg).Elem()) {
+		byField[v.field] = v
+	}
+	errs := []error{err}
+	var agg env.AggregateError
+	if errors.As(err, &agg) {
+		errs = agg.Errors
+	}
+	for _, e := range errs {
+		var pe env.ParseError
+		if errors.As(e, &pe) {
+			v, ok := byField[pe.Name]
+			if !ok {
+				p.add(pe.Name, "%v", pe)
+				continue
+			}
+			p.add(v.Name, "%s %q: %s", v.Name, vars[v.Name], want(v.kind))
+			continue
+		}
+		p.add("", "%v", e)
+	}
+}
+
+func want(k reflect.Type) string {
+	switch {
+	case k == reflect.TypeOf(time.Duration(0)):
+		return "want a duration such as 30s or 2m"
+	case k.Kind() == reflect.Bool:
+		return "want true or false"
+	case k.Kind() == reflect.Int:
+		return "want a whole number"
+	}
+	return "bad value"
+}
+
+func toMap(environ []string) map[string]string {
+	m := make(map[string]string, len(environ))
+	for _, kv := range environ {
+		k, v, ok := strings.Cut(kv, "=")
+		if ok {
+			m[k] = v
+		}
+	}
+	return m
+}

@@ -1,0 +1,100 @@
+package workerapp
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/zap"
+)
+
+func get(t *testing.T, h http.Handler, path string) (int, string) {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+	return rec.Code, rec.Body.String()
+}
+
+func TestProbes(t *testing.T) {
+	h := &health{}
+	srv := h.handler(nil)
+
+	code, body := get(t, srv, "/healthz")
+	assert.Equal(t, http.StatusOK, code, "live while the process runs")
+	code, body = get(t, srv, "/readyz")
+	assert.Equal(t, http.StatusServiceUnavailable, code)
+	assert.Contains(t, body, "not started")
+
+	h.setStarted()
+	code, body = get(t, srv, "/readyz")
+	assert.Equal(t, http.StatusServiceUnavailable, code, "started but not checked yet")
+	assert.Contains(t, body, "no Temporal health check")
+
+	h.setCheck(time.Now(), nil)
+	code, body = get(t, srv, "/readyz")
+	assert.Equal(t, http.StatusOK, code)
+	assert.Equal(t, "ok\n", body)
+
+	h.setCheck(time.Now(), errors.New("connection refused"))
+	code, body = get(t, srv, "/readyz")
+	assert.Equal(t, http.StatusServiceUnavailable, code)
+	assert.Contains(t, body, "connection refused")
+	code, _ = get(t, srv, "/healthz")
+	assert.Equal(t, http.StatusOK, code, "a failed Temporal check is not a reason to restart")
+
+	h.setCheck(time.Now(), nil)
+	h.setStopping()
+	code, body = get(t, srv, "/readyz")
+	assert.Equal(t, http.StatusServiceUnavailable, code)
+	assert.Contains(t, body, "stopping")
+
+	h2 := &health{}
+	h2.setStarted()
+	h2.setCheck(time.Now(), nil)
+	h2.setFatal(errors.New("namespace not found"))
+	code, body = get(t, h2.handler(nil), "/healthz")
+	assert.Equal(t, http.StatusServiceUnavailable, code)
+	assert.Contains(t, body, "namespace not found")
+	code, _ = get(t, h2.handler(nil), "/readyz")
+	assert.Equal(t, http.StatusServiceUnavailable, code)
+
+	code, _ = get(t, srv, "/metrics")
+	assert.Equal(t, http.StatusNotFound, code, "no metrics handler given")
+	rec := httptest.NewRecorder()
+	srv.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/healthz", nil))
+	assert.Equal(t, http.StatusMethodNotAllowed, rec.Code)
+}
+
+func TestMetricsEndpoint(t *testing.T) {
+	m := newMetrics(zap.NewNop())
+	defer m.closer.Close()
+	m.handler.WithTags(map[string]string{"task_queue": "vb365-restore"}).Counter("temporal_test_counter").Inc(3)
+	srv := httptest.NewServer((&health{}).handler(m.http))
+	defer srv.Close()
+
+	var body string
+	require.Eventually(t, func() bool {
+		resp, err := http.Get(srv.URL + "/metrics")
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		body = string(b)
+		return resp.StatusCode == http.StatusOK && strings.Contains(body, `temporal_test_counter_total{task_queue="vb365_restore"} 3`)
+	}, 5*time.Second, 100*time.Millisecond, "the SDK counter reaches /metrics (tally reports every second)")
+	assert.Contains(t, body, "go_goroutines")
+	assert.Contains(t, body, "process_")
+}
+
+func TestRegisterCommand(t *testing.T) {
+	assert.Equal(t,
+		"temporal operator search-attribute create --namespace dr --name VB365SessionId --type Keyword --name VB365SessionState --type Keyword",
+		registerCommand("dr", []string{"VB365SessionId", "VB365SessionState"}))
+}

@@ -1,0 +1,131 @@
+package workerapp
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/vb365-restore/vb365-restore/internal/config"
+	"github.com/vb365-restore/vb365-restore/internal/temporalcli"
+)
+
+// TestRunAgainstDevServer runs the worker against a real Temporal dev server:
+// /readyz turns 200 once it polls, /metrics carries the SDK's metrics, the
+// search-attribute check warns once when they are missing, and cancelling the
+// context (what SIGTERM does) stops it cleanly.
+func TestRunAgainstDevServer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a Temporal dev server")
+	}
+	tests := []struct {
+		name             string
+		searchAttributes map[string]string // nil: the four Keyword attributes
+		wantWarning      bool
+	}{
+		{"search attributes registered", nil, false},
+		{"search attributes missing", map[string]string{}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+			defer cancel()
+			srv, err := temporalcli.StartDevServer(ctx, temporalcli.Options{
+				SearchAttributes: tt.searchAttributes,
+				Progress:         testWriter{t},
+			})
+			if err != nil {
+				t.Skipf("no Temporal dev server (the CLI is built by internal/temporalcli.Ensure): %v", err)
+			}
+			defer func() { _ = srv.Stop() }()
+
+			port, err := temporalcli.FreePort("127.0.0.1")
+			require.NoError(t, err)
+			metricsAddr := fmt.Sprintf("127.0.0.1:%d", port)
+			cfg, err := config.Load([]string{
+				"TEMPORAL_ADDRESS=" + srv.HostPort,
+				"TEMPORAL_TASK_QUEUE=workerapp-test",
+				"VB365_URL=https://127.0.0.1:1", // not contacted: no workflow runs
+				"VB365_USERNAME=u",
+				"VB365_PASSWORD=do-not-log-me",
+				"METRICS_ADDR=" + metricsAddr,
+				"WORKER_STOP_TIMEOUT=5s",
+			})
+			require.NoError(t, err)
+
+			core, logs := observer.New(zapcore.DebugLevel)
+			runCtx, stop := context.WithCancel(ctx)
+			done := make(chan error, 1)
+			go func() { done <- Run(runCtx, cfg, zap.New(core)) }()
+
+			base := "http://" + metricsAddr
+			require.Eventually(t, func() bool { return status(base+"/readyz") == http.StatusOK },
+				30*time.Second, 100*time.Millisecond, "/readyz turns 200")
+			assert.Equal(t, http.StatusOK, status(base+"/healthz"))
+			require.Eventually(t, func() bool { return strings.Contains(body(base+"/metrics"), "temporal_") },
+				10*time.Second, 200*time.Millisecond, "/metrics carries the SDK's metrics")
+
+			stop() // what SIGINT/SIGTERM do
+			select {
+			case err := <-done:
+				require.NoError(t, err)
+			case <-time.After(30 * time.Second):
+				t.Fatal("Run did not return after cancel")
+			}
+			assert.NotEqual(t, http.StatusOK, status(base+"/healthz"), "the HTTP server is shut down")
+
+			warnings := logs.FilterMessageSnippet("search attribute").FilterLevelExact(zapcore.WarnLevel).All()
+			if tt.wantWarning {
+				require.Len(t, warnings, 1, "one warning")
+				assert.Contains(t, warnings[0].Message, "temporal operator search-attribute create")
+				assert.Contains(t, warnings[0].Message, "keeps working")
+			} else {
+				assert.Empty(t, warnings)
+				assert.Len(t, logs.FilterMessage("search attributes registered").All(), 1)
+			}
+			assert.NotEmpty(t, logs.FilterMessage("worker stopped").All())
+			for _, e := range logs.All() {
+				line := e.Message + fmt.Sprint(e.ContextMap())
+				assert.NotContains(t, line, "do-not-log-me")
+			}
+			start := logs.FilterMessage("starting vb365-restore worker").All()
+			require.Len(t, start, 1)
+			assert.Contains(t, fmt.Sprint(start[0].ContextMap()), "[redacted]")
+		})
+	}
+}
+
+func status(url string) int {
+	resp, err := http.Get(url)
+	if err != nil {
+		return 0
+	}
+	defer resp.Body.Close()
+	return resp.StatusCode
+}
+
+func body(url string) string {
+	resp, err := http.Get(url)
+	if err != nil {
+		return ""
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}

@@ -1,0 +1,112 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vb365-restore/vb365-restore/workflows"
+)
+
+func (a *app) statusCommand() *cobra.Command {
+	var (
+		asJSON bool
+		follow bool
+	)
+	cmd := &cobra.Command{
+		Use:   "status WORKFLOW_ID [--json] [--follow]",
+		Short: "Show a restore's status: phase, session, event counts, latest events",
+		Args:  exactArgs(1, "WORKFLOW_ID"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			id := args[0]
+			c, err := a.connect(ctx)
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			if follow {
+				return a.follow(ctx, c, id, "")
+			}
+			qctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+			defer cancel()
+			st, err := queryStatus(qctx, c, id, "")
+			if err != nil {
+				return &temporalError{fmt.Errorf("query status of %s: %w", id, err)}
+			}
+			if asJSON {
+				enc := json.NewEncoder(a.stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(st)
+			}
+			printStatus(a.stdout, id, a.cfg.WorkflowURL(id), st)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the status as JSON")
+	cmd.Flags().BoolVar(&follow, "follow", false, "follow the restore until it ends (Ctrl-C detaches)")
+	return cmd
+}
+
+// printStatus prints st for people.
+func printStatus(w io.Writer, id, link string, st workflows.Status) {
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	row := func(k, format string, args ...any) {
+		fmt.Fprintf(tw, "%s:\t"+format+"\n", append([]any{k}, args...)...)
+	}
+	ts := func(t *time.Time) string {
+		if t == nil {
+			return "-"
+		}
+		return t.UTC().Format(time.RFC3339)
+	}
+	row("Workflow", "%s", id)
+	row("Web UI", "%s", link)
+	row("Phase", "%s", st.Phase)
+	org := st.Organization.ID
+	if st.Organization.Name != "" {
+		org = fmt.Sprintf("%s (%s)", st.Organization.Name, st.Organization.ID)
+	}
+	row("Organization", "%s", org)
+	if st.Organization.FirstBackupTime != nil || st.Organization.LastBackupTime != nil {
+		row("Backup window", "%s .. %s", ts(st.Organization.FirstBackupTime), ts(st.Organization.LastBackupTime))
+	}
+	if st.EffectivePointInTime != nil {
+		pit := ts(st.EffectivePointInTime)
+		if st.ClampedToLatest {
+			pit += " (the latest restore point)"
+		}
+		row("Point in time", "%s", pit)
+	}
+	if s := st.Session; s != nil {
+		row("Session", "%s", s.ID)
+		if s.Name != "" {
+			row("Session name", "%s", s.Name)
+		}
+		state := s.State
+		if s.Result != "" {
+			state += " (" + s.Result + ")"
+		}
+		row("Session state", "%s", state)
+		row("Session created", "%s", s.CreationTime.UTC().Format(time.RFC3339))
+	}
+	if st.StopDeadline != nil {
+		row("Stops at the latest", "%s", ts(st.StopDeadline))
+	}
+	if st.EndReason != "" {
+		row("End reason", "%s", st.EndReason)
+	}
+	row("Events", "%s", countsText(st.EventCounts))
+	_ = tw.Flush()
+	if len(st.LatestEvents) > 0 {
+		fmt.Fprintln(w, "Latest events:")
+		for _, e := range st.LatestEvents {
+			fmt.Fprintln(w, formatEvent(e))
+		}
+	}
+}

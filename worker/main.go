@@ -1,0 +1,91 @@
+// Command worker is the production vb365-restore worker: it runs the restore
+// workflow and its activities on a Temporal task queue. It is configured from
+// the environment only; run it with -h for the variables.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"text/tabwriter"
+
+	"go.uber.org/zap"
+
+	"github.com/vb365-restore/vb365-restore/internal/config"
+	"github.com/vb365-restore/vb365-restore/internal/logging"
+	"github.com/vb365-restore/vb365-restore/internal/workerapp"
+)
+
+// Exit statuses.
+const (
+	exitOK     = 0
+	exitFailed = 1 // the worker could not start or hit a fatal error
+	exitConfig = 2 // a bad or missing variable
+)
+
+func main() {
+	os.Exit(run(context.Background(), os.Args[1:], os.Environ(), os.Stdout, os.Stderr))
+}
+
+func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) int {
+	for _, a := range args {
+		switch a {
+		case "-h", "-help", "--help", "help":
+			usage(stdout)
+			return exitOK
+		default:
+			fmt.Fprintf(stderr, "worker: unexpected argument %q: the worker is configured from the environment (see worker -h)\n", a)
+			return exitConfig
+		}
+	}
+	cfg, err := config.Load(environ)
+	if err != nil {
+		if cerr, ok := err.(*config.Error); ok {
+			fmt.Fprintln(stderr, "worker: bad configuration:")
+			for _, p := range cerr.Problems {
+				fmt.Fprintln(stderr, "  "+p.Message)
+			}
+			fmt.Fprintln(stderr, "see worker -h for every variable")
+		} else {
+			fmt.Fprintln(stderr, "worker:", err)
+		}
+		return exitConfig
+	}
+	logger, err := logging.NewWriter(stderr, cfg.LogLevel, cfg.LogFormat)
+	if err != nil {
+		fmt.Fprintln(stderr, "worker:", err)
+		return exitConfig
+	}
+	defer func() { _ = logger.Sync() }()
+
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	if err := workerapp.Run(ctx, cfg, logger); err != nil {
+		logger.Error("worker failed", zap.Error(err))
+		return exitFailed
+	}
+	return exitOK
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "worker: runs the vb365-restore Temporal worker. Configuration comes from the environment:")
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "VARIABLE\tDEFAULT\tMEANING")
+	for _, v := range config.WorkerVariables() {
+		def := v.Default
+		switch {
+		case v.Required:
+			def = "(required)"
+		case def == "":
+			def = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", v.Name, def, v.Description)
+	}
+	_ = tw.Flush()
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Exit status: 0 after a clean stop (SIGINT/SIGTERM), 1 when the worker fails, 2 for a bad or missing variable.")
+}
