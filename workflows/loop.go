@@ -116,5 +116,8 @@ func (r *restoreRun) applyBatch(ctx workflow.Context, res *activities.SessionEve
 	if stateChanged {
 		r.upsertSearchAttributes(ctx, false)
 	}
+	if added > 0 || stateChanged {
+		r.notifyParentProgress(ctx)
+	}
 	r.publishDetails(ctx)
 }

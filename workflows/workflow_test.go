@@ -339,3 +339,30 @@ func TestWaitFailureStopsSessionThenFails(t *testing.T) {
 	require.Contains(t, h.env.GetWorkflowError().Error(), "forbidden")
 	require.Equal(t, 1, h.stops)
 }
+
+// progressParent waits for the child's first progress signal, then stops it.
+func progressParent(ctx workflow.Context, in RestoreInput) (SessionProgress, error) {
+	child := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{WorkflowID: "child-restore"}),
+		RestoreSessionWorkflowName, in)
+	var p SessionProgress
+	workflow.GetSignalChannel(ctx, SignalSessionProgress).Receive(ctx, &p)
+	if err := child.SignalChildWorkflow(ctx, SignalStop, StopRequest{}).Get(ctx, nil); err != nil {
+		return p, err
+	}
+	return p, child.Get(ctx, nil)
+}
+
+func TestNotifyParentProgress(t *testing.T) {
+	h := newHarness(t).open().
+		batches([]vb365.RestoreSessionEvent{ev(0, "Success"), ev(1, "Warning")}).
+		idle().stopAndFetch()
+	h.env.RegisterWorkflow(progressParent)
+	in := baseInput()
+	in.NotifyParent = true
+	h.env.ExecuteWorkflow(progressParent, in)
+	require.NoError(t, h.env.GetWorkflowError())
+	var p SessionProgress
+	require.NoError(t, h.env.GetWorkflowResult(&p))
+	require.Equal(t, SessionProgress{WorkflowID: "child-restore", SessionID: h.session.ID, SessionState: vb365.SessionStateWorking,
+		EventCounts: EventCounts{Total: 2, ByStatus: map[string]int{"Success": 1, "Warning": 1}}}, p)
+}

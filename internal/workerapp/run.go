@@ -20,6 +20,7 @@ import (
 	"github.com/vb365-restore/vb365-restore/internal/temporalclient"
 	"github.com/vb365-restore/vb365-restore/vb365"
 	"github.com/vb365-restore/vb365-restore/workflows"
+	"github.com/vb365-restore/vb365-restore/workflows/playbook"
 )
 
 // Intervals of the background checks; variables so tests can shorten them.
@@ -118,6 +119,7 @@ func Run(ctx context.Context, cfg config.Worker, logger *zap.Logger) error {
 		SearchAttributesRegistered: saRegistered,
 	})
 	workflows.Register(w, acts)
+	playbook.Register(w)
 
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker on task queue %s: %w", cfg.TaskQueue, err)
