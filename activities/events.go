@@ -214,11 +214,33 @@ func pollOnce(ctx context.Context, c VB365API, cur SessionCursor, pageSize int) 
 		}
 		return nil, err
 	}
+	events := newEvents(page.Results, cur.AfterOrder)
+	settled := settledPrefix(events, s.Stopped())
 	return &SessionEventsResult{
 		Session: s,
-		Events:  newEvents(page.Results, cur.AfterOrder),
-		More:    page.HasNext || len(page.Results) >= pageSize,
+		Events:  settled,
+		More:    page.HasNext || len(page.Results) >= pageSize || len(settled) < len(events),
 	}, nil
+}
+
+// eventRunning is the status of an event VB365 has not finished yet.
+const eventRunning = "Running"
+
+// settledPrefix keeps the events up to the first one still running: the
+// audit trail records each event once, with its final status, and in order,
+// so a running event holds back the ones after it until it ends. Once the
+// session is stopped every event counts as it stands (VB365 ends running
+// ones with the session).
+func settledPrefix(events []vb365.RestoreSessionEvent, sessionStopped bool) []vb365.RestoreSessionEvent {
+	if sessionStopped {
+		return events
+	}
+	for i, e := range events {
+		if e.Status == eventRunning {
+			return events[:i]
+		}
+	}
+	return events
 }
 
 // newEvents keeps the events after afterOrder, sorted by order, without

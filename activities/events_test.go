@@ -1,6 +1,7 @@
 package activities
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -136,4 +137,32 @@ func TestStopRestoreSession(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, v.Get(&res))
 	require.True(t, res.Missing)
+}
+
+func TestSettledPrefixHoldsBackRunningEvents(t *testing.T) {
+	e := func(order int32, status string) vb365.RestoreSessionEvent {
+		return vb365.RestoreSessionEvent{Order: order, Status: status}
+	}
+	cases := []struct {
+		name    string
+		events  []vb365.RestoreSessionEvent
+		stopped bool
+		want    []int32
+	}{
+		{"all final", []vb365.RestoreSessionEvent{e(1, "Success"), e(2, "Failed")}, false, []int32{1, 2}},
+		{"running holds back the rest", []vb365.RestoreSessionEvent{e(1, "Success"), e(2, "Running"), e(3, "Success")}, false, []int32{1}},
+		{"first running", []vb365.RestoreSessionEvent{e(1, "Running"), e(2, "Success")}, false, []int32{}},
+		{"stopped session takes all", []vb365.RestoreSessionEvent{e(1, "Running"), e(2, "Success")}, true, []int32{1, 2}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := []int32{}
+			for _, ev := range settledPrefix(c.events, c.stopped) {
+				got = append(got, ev.Order)
+			}
+			if !slices.Equal(got, c.want) {
+				t.Fatalf("got %v, want %v", got, c.want)
+			}
+		})
+	}
 }
