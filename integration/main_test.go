@@ -1,0 +1,37 @@
+// Package integration runs the real workflow on a real Temporal server (the
+// pinned CLI's dev server) against the VB365 simulator, end to end.
+package integration
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/vb365-restore/vb365-restore/internal/testenv"
+)
+
+// temporal is the dev server shared by the tests of this package; tests that
+// restart a server start their own.
+var temporal *testenv.Temporal
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	if testing.Short() {
+		fmt.Println("integration: skipped with -short")
+		os.Exit(0)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute) // a first build of the CLI takes ~5 minutes
+	var err error
+	temporal, err = testenv.StartTemporal(ctx, "")
+	cancel()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "integration: cannot start the Temporal dev server:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	temporal.Stop()
+	os.Exit(code)
+}

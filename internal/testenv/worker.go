@@ -1,0 +1,174 @@
+package testenv
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/vb365-restore/vb365-restore/internal/config"
+	"github.com/vb365-restore/vb365-restore/internal/workerapp"
+)
+
+// WorkerEnv is the environment of a worker pointed at a dev server and a
+// simulator, as a deployment would set it.
+func WorkerEnv(t *Temporal, sim *Sim, extra ...string) []string {
+	env := []string{
+		"TEMPORAL_ADDRESS=" + t.Server.HostPort,
+		"TEMPORAL_NAMESPACE=" + t.Server.Namespace,
+		"VB365_URL=" + sim.URL,
+		"VB365_USERNAME=admin",
+		"VB365_PASSWORD=admin",
+		"VB365_CA_FILE=" + sim.CAFile,
+		"METRICS_ADDR=",
+		"LOG_LEVEL=info",
+		"WORKER_STOP_TIMEOUT=5s",
+	}
+	return append(env, extra...)
+}
+
+// Worker is the production worker running in this process.
+type Worker struct {
+	cancel context.CancelFunc
+	done   chan error
+	logs   *syncBuffer
+}
+
+// StartWorker runs workerapp.Run with the configuration env describes (as
+// config.Load reads it) and logs in JSON to a buffer.
+func StartWorker(env []string) (*Worker, error) {
+	cfg, err := config.Load(env)
+	if err != nil {
+		return nil, err
+	}
+	w := &Worker{done: make(chan error, 1), logs: &syncBuffer{}}
+	level := zap.NewAtomicLevel()
+	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
+		return nil, err
+	}
+	logger := zap.New(zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()), zapcore.AddSync(w.logs), level))
+	ctx, cancel := context.WithCancel(context.Background())
+	w.cancel = cancel
+	go func() { w.done <- workerapp.Run(ctx, cfg, logger) }()
+	return w, nil
+}
+
+// Stop cancels the worker as SIGTERM would and waits for it.
+func (w *Worker) Stop() error {
+	w.cancel()
+	select {
+	case err := <-w.done:
+		return err
+	case <-time.After(30 * time.Second):
+		return fmt.Errorf("worker did not stop within 30s")
+	}
+}
+
+// Logs returns everything the worker logged so far.
+func (w *Worker) Logs() string { return w.logs.String() }
+
+// WorkerProcess is the worker binary running as its own process.
+type WorkerProcess struct {
+	Cmd  *exec.Cmd
+	logs *syncBuffer
+	done chan struct{}
+}
+
+var (
+	buildOnce sync.Once
+	buildPath string
+	buildErr  error
+)
+
+// BuildWorker builds ./worker once per test process into dir.
+func BuildWorker(moduleRoot, dir string) (string, error) {
+	buildOnce.Do(func() {
+		buildPath = filepath.Join(dir, "vb365-worker")
+		cmd := exec.Command("go", "build", "-o", buildPath, "./worker")
+		cmd.Dir = moduleRoot
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build ./worker: %w\n%s", err, out)
+		}
+	})
+	return buildPath, buildErr
+}
+
+// StartWorkerProcess starts the built worker with env (and nothing else of
+// this process's environment but PATH and HOME).
+func StartWorkerProcess(bin string, env []string) (*WorkerProcess, error) {
+	cmd := exec.Command(bin)
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}, env...)
+	p := &WorkerProcess{Cmd: cmd, logs: &syncBuffer{}, done: make(chan struct{})}
+	cmd.Stdout, cmd.Stderr = p.logs, p.logs
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start the worker: %w", err)
+	}
+	go func() { _ = cmd.Wait(); close(p.done) }()
+	return p, nil
+}
+
+// Kill sends SIGKILL: no drain, no cleanup, as a crash or an OOM kill.
+func (p *WorkerProcess) Kill() {
+	_ = syscall.Kill(-p.Cmd.Process.Pid, syscall.SIGKILL)
+	<-p.done
+}
+
+// Terminate sends SIGTERM and waits for the worker to drain and exit.
+func (p *WorkerProcess) Terminate(timeout time.Duration) error {
+	_ = syscall.Kill(-p.Cmd.Process.Pid, syscall.SIGTERM)
+	select {
+	case <-p.done:
+		return nil
+	case <-time.After(timeout):
+		p.Kill()
+		return fmt.Errorf("worker did not exit within %s of SIGTERM", timeout)
+	}
+}
+
+// Logs returns everything the process wrote so far.
+func (p *WorkerProcess) Logs() string { return p.logs.String() }
+
+// ModuleRoot finds the directory holding go.mod, from the working directory up.
+func ModuleRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", fmt.Errorf("go.mod not found above the working directory")
+		}
+		dir = parent
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
