@@ -32,7 +32,7 @@ func newStack(t *testing.T, simOpts vb365sim.Options, extraEnv ...string) *stack
 	require.NoError(t, err)
 	t.Cleanup(sim.Close)
 	s := &stack{t: t, sim: sim, taskQueue: "it-" + strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-"))}
-	s.env = testenv.WorkerEnv(temporal, sim, append([]string{"TEMPORAL_TASK_QUEUE=" + s.taskQueue}, extraEnv...)...)
+	s.env = testenv.WorkerEnv(devServer, sim, append([]string{"TEMPORAL_TASK_QUEUE=" + s.taskQueue}, extraEnv...)...)
 	s.startWorker()
 	return s
 }
@@ -52,7 +52,7 @@ func (s *stack) startWorker() {
 // start starts a restore workflow and returns its id.
 func (s *stack) start(in workflows.RestoreInput) client.WorkflowRun {
 	s.t.Helper()
-	run, err := temporal.Client.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{
+	run, err := devServer.Client.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{
 		ID:                       "it-" + uuid.NewString(),
 		TaskQueue:                s.taskQueue,
 		WorkflowExecutionTimeout: 10 * time.Minute,
@@ -64,7 +64,7 @@ func (s *stack) start(in workflows.RestoreInput) client.WorkflowRun {
 // status queries the restore workflow's status.
 func status(t *testing.T, id string) workflows.Status {
 	t.Helper()
-	v, err := temporal.Client.QueryWorkflow(context.Background(), id, "", workflows.QueryStatus)
+	v, err := devServer.Client.QueryWorkflow(context.Background(), id, "", workflows.QueryStatus)
 	require.NoError(t, err)
 	var st workflows.Status
 	require.NoError(t, v.Get(&st))
@@ -88,7 +88,7 @@ func waitForEvents(t *testing.T, id string, n int, timeout time.Duration) workfl
 	t.Helper()
 	var st workflows.Status
 	waitFor(t, timeout, fmt.Sprintf("%d events recorded by %s", n, id), func() bool {
-		v, err := temporal.Client.QueryWorkflow(context.Background(), id, "", workflows.QueryStatus)
+		v, err := devServer.Client.QueryWorkflow(context.Background(), id, "", workflows.QueryStatus)
 		if err != nil {
 			return false
 		}
@@ -100,7 +100,7 @@ func waitForEvents(t *testing.T, id string, n int, timeout time.Duration) workfl
 // stopByUpdate stops the restore with the stop update and returns the final session state.
 func stopByUpdate(t *testing.T, id string) {
 	t.Helper()
-	h, err := temporal.Client.UpdateWorkflow(context.Background(), client.UpdateWorkflowOptions{
+	h, err := devServer.Client.UpdateWorkflow(context.Background(), client.UpdateWorkflowOptions{
 		WorkflowID: id, UpdateName: workflows.UpdateStop, WaitForStage: client.WorkflowUpdateStageCompleted,
 		Args: []any{workflows.StopRequest{Reason: "integration test", RequestedBy: t.Name()}},
 	})

@@ -13,9 +13,9 @@ import (
 	"github.com/vb365-restore/vb365-restore/internal/testenv"
 )
 
-// temporal is the dev server shared by the tests of this package; tests that
+// devServer is the dev server shared by the tests of this package; tests that
 // restart a server start their own.
-var temporal *testenv.Temporal
+var devServer *testenv.Temporal
 
 func TestMain(m *testing.M) {
 	flag.Parse()
@@ -25,13 +25,13 @@ func TestMain(m *testing.M) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute) // a first build of the CLI takes ~5 minutes
 	var err error
-	temporal, err = testenv.StartTemporal(ctx, "")
+	devServer, err = testenv.StartTemporal(ctx, "")
 	cancel()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "integration: cannot start the Temporal dev server:", err)
 		os.Exit(1)
 	}
 	code := m.Run()
-	temporal.Stop()
+	devServer.Stop()
 	os.Exit(code)
 }

@@ -75,6 +75,7 @@ func (a *app) subcommands() []*cobra.Command {
 		a.stopCommand(),
 		a.statusCommand(),
 		a.listCommand(),
+		a.playbookCommand(),
 	}
 }
 

@@ -1,0 +1,217 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"go.temporal.io/sdk/client"
+
+	"github.com/vb365-restore/vb365-restore/workflows"
+	"github.com/vb365-restore/vb365-restore/workflows/playbook"
+)
+
+func (a *app) playbookCommand() *cobra.Command {
+	var (
+		file   string
+		id     string
+		follow bool
+	)
+	cmd := &cobra.Command{
+		Use:   "playbook --file drill.json [--id ID] [--follow]",
+		Short: "Run a DR playbook: many restores at once, one view, one stop",
+		Long: "Start RestorePlaybookWorkflow from a JSON file:\n\n" +
+			`  {"name": "quarterly drill", "maxConcurrent": 2,` + "\n" +
+			`   "restores": [{"organizationId": "…", "type": "vex", "pointInTime": "2020-10-30T10:00:00Z"}, …]}` + "\n\n" +
+			"Each restore takes the fields of a single restore (see `starter restore --help`). The file is\n" +
+			"read strictly: an unknown field is an error. Stop every session at once with `starter stop ID`.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if file == "" {
+				return usageErrorf("--file is required")
+			}
+			in, err := readPlaybook(file)
+			if err != nil {
+				return err
+			}
+			return a.startPlaybook(cmd.Context(), in, strings.TrimSpace(id), follow)
+		},
+	}
+	cmd.Flags().StringVar(&file, "file", "", "playbook JSON file (required; - reads standard input)")
+	cmd.Flags().StringVar(&id, "id", "", "workflow ID (default vb365-playbook-<name>-<unix-seconds>)")
+	cmd.Flags().BoolVar(&follow, "follow", false, "show each restore's row as it changes until the playbook ends; Ctrl-C detaches")
+	return cmd
+}
+
+// readPlaybook decodes a playbook file strictly, so a misspelt field is
+// reported rather than silently ignored.
+func readPlaybook(path string) (playbook.Input, error) {
+	var in playbook.Input
+	var data []byte
+	var err error
+	if path == "-" {
+		data, err = io.ReadAll(os.Stdin)
+	} else {
+		data, err = os.ReadFile(path)
+	}
+	if err != nil {
+		return in, usageErrorf("--file: %v", err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&in); err != nil {
+		return in, usageErrorf("--file %s: %v", path, err)
+	}
+	if len(in.Restores) == 0 {
+		return in, usageErrorf("--file %s: \"restores\" lists no restore", path)
+	}
+	for i, r := range in.Restores {
+		if r.Continuation != nil {
+			return in, usageErrorf("--file %s: restores[%d]: \"continuation\" is internal to the workflow", path, i)
+		}
+	}
+	return in, nil
+}
+
+func (a *app) startPlaybook(ctx context.Context, in playbook.Input, id string, follow bool) error {
+	now := a.now()
+	if id == "" {
+		id = fmt.Sprintf("vb365-playbook-%s-%d", slug(in.Name), now.Unix())
+	}
+	c, err := a.connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	summary := fmt.Sprintf("DR playbook %q: %d restores", in.Name, len(in.Restores))
+	if len(summary) > 200 {
+		summary = summary[:200]
+	}
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID: id, TaskQueue: a.cfg.TaskQueue, StaticSummary: summary,
+		StaticDetails: fmt.Sprintf("Started by %s, %s, with the vb365-restore starter.", requestedBy(), now.UTC().Format(time.RFC3339)),
+	}, playbook.WorkflowName, in)
+	if err != nil {
+		return &temporalError{fmt.Errorf("start playbook %s: %w", id, err)}
+	}
+	fmt.Fprintf(a.stdout, "Started %s\n  Workflow ID: %s\n  Run ID:      %s\n  Web UI:      %s\n",
+		summary, run.GetID(), run.GetRunID(), a.cfg.WorkflowURL(run.GetID()))
+	if !follow {
+		fmt.Fprintf(a.stdout, "Stop every session with: starter stop %s\n", run.GetID())
+		return nil
+	}
+	return a.followPlaybook(ctx, c, run.GetID(), run.GetRunID())
+}
+
+// followPlaybook prints each row when it changes, then the final report.
+// Exit status 1 when any restore failed.
+func (a *app) followPlaybook(ctx context.Context, c client.Client, id, runID string) error {
+	fmt.Fprintln(a.stdout, "Following (Ctrl-C detaches; the playbook keeps running)…")
+	done := make(chan error, 1)
+	var final playbook.Report
+	getCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() { done <- c.GetWorkflow(getCtx, id, runID).Get(getCtx, &final) }()
+
+	shown := map[int]string{}
+	show := func(rep playbook.Report) {
+		for _, r := range rep.Rows {
+			line := rowLine(r)
+			if shown[r.Index] != line {
+				shown[r.Index] = line
+				fmt.Fprintln(a.stdout, line)
+			}
+		}
+	}
+	ticker := time.NewTicker(a.pollEvery)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			fmt.Fprintf(a.stdout, "\nDetached: playbook %s keeps running. Stop it with: starter stop %s\n", id, id)
+			return errDetached
+		case err := <-done:
+			if err != nil {
+				if ctx.Err() != nil {
+					continue
+				}
+				if isWorkflowFailure(err) {
+					return &workflowError{err}
+				}
+				return &temporalError{fmt.Errorf("wait for playbook %s: %w", id, err)}
+			}
+			show(final)
+			fmt.Fprintf(a.stdout, "done: %s\n", playbookCounts(final))
+			if n := final.Counts[playbook.RowFailed]; n > 0 {
+				return &workflowError{fmt.Errorf("%d of %d restores failed", n, len(final.Rows))}
+			}
+			return nil
+		case <-ticker.C:
+			qctx, qcancel := context.WithTimeout(ctx, 5*time.Second)
+			v, err := c.QueryWorkflow(qctx, id, "", workflows.QueryStatus)
+			var rep playbook.Report
+			if err == nil && v.Get(&rep) == nil {
+				show(rep)
+			}
+			qcancel()
+		}
+	}
+}
+
+// rowLine is one restore of a playbook on one line.
+func rowLine(r playbook.Row) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "  [%d] %s %s: %s", r.Index+1, r.OrganizationID, r.Type, r.State)
+	if r.SessionName != "" {
+		fmt.Fprintf(&b, ", %s", r.SessionName)
+	}
+	if r.SessionState != "" {
+		fmt.Fprintf(&b, " (%s)", r.SessionState)
+	}
+	if r.EventCounts.Total > 0 {
+		fmt.Fprintf(&b, ", %d events", r.EventCounts.Total)
+	}
+	if r.ErrorType != "" {
+		fmt.Fprintf(&b, ", %s: %s", r.ErrorType, oneLine(r.Error))
+	} else if r.Error != "" {
+		fmt.Fprintf(&b, ", %s", oneLine(r.Error))
+	}
+	return b.String()
+}
+
+func playbookCounts(rep playbook.Report) string {
+	var parts []string
+	for _, s := range []string{playbook.RowDone, playbook.RowFailed, playbook.RowCanceled, playbook.RowSkipped, playbook.RowOpen, playbook.RowCreating, playbook.RowPending} {
+		if n := rep.Counts[s]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, s))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// slug keeps letters, digits and dashes of a name, for workflow ids.
+func slug(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(s) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case b.Len() > 0 && !strings.HasSuffix(b.String(), "-"):
+			b.WriteRune('-')
+		}
+	}
+	out := strings.Trim(b.String(), "-")
+	if out == "" {
+		return "playbook"
+	}
+	if len(out) > 40 {
+		out = strings.Trim(out[:40], "-")
+	}
+	return out
+}

@@ -1,0 +1,46 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestReadPlaybook(t *testing.T) {
+	in, err := readPlaybook("../examples/playbooks/drill.json")
+	require.NoError(t, err, "the sample playbook in the README must stay valid")
+	require.Equal(t, "quarterly DR drill", in.Name)
+	require.Len(t, in.Restores, 3)
+	require.Equal(t, 2, in.MaxConcurrent)
+
+	cases := []struct {
+		name, body, want string
+	}{
+		{"unknown field", `{"name":"x","restores":[{"organizationId":"a","type":"vet"}],"maxConcurent":2}`, `unknown field "maxConcurent"`},
+		{"unknown restore field", `{"name":"x","restores":[{"organizationId":"a","tpye":"vet"}]}`, `unknown field "tpye"`},
+		{"no restores", `{"name":"x","restores":[]}`, "lists no restore"},
+		{"not JSON", `name: x`, "invalid character"},
+		{"internal field", `{"name":"x","restores":[{"organizationId":"a","type":"vet","continuation":{}}]}`, "continuation"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "p.json")
+			require.NoError(t, os.WriteFile(path, []byte(c.body), 0o600))
+			_, err := readPlaybook(path)
+			require.ErrorContains(t, err, c.want)
+			require.Equal(t, exitUsage, exitCode(err))
+		})
+	}
+}
+
+func TestSlug(t *testing.T) {
+	for in, want := range map[string]string{
+		"quarterly DR drill": "quarterly-dr-drill",
+		"  ":                 "playbook",
+		"Émile's test #2":    "mile-s-test-2",
+	} {
+		require.Equal(t, want, slug(in), in)
+	}
+}
