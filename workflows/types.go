@@ -47,6 +47,10 @@ type RestoreInput struct {
 	// continues as new, to carry its state into the next run. Callers leave
 	// it empty.
 	Continuation *Continuation `json:"continuation,omitempty"`
+
+	// problems are what UnmarshalJSON found wrong (unknown fields, wrong
+	// JSON types); validateInput reports the first as InvalidRequest.
+	problems []inputProblem
 }
 
 // Phase is where a restore workflow stands.

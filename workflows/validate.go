@@ -49,13 +49,16 @@ type request struct {
 // value.
 func invalid(field, value, format string, args ...any) error {
 	return temporal.NewNonRetryableApplicationError(
-		fmt.Sprintf("%s %q: %s", field, value, fmt.Sprintf(format, args...)), ErrInvalidRequest, nil)
+		fmt.Sprintf("%s %q: %s", field, clipValue(value), fmt.Sprintf(format, args...)), ErrInvalidRequest, nil)
 }
 
 // validateInput checks every field of in against now (the workflow's clock).
 // It is pure, so that it replays identically.
 func validateInput(in RestoreInput, now time.Time) (request, error) {
 	var r request
+	if err := firstProblem(in.problems); err != nil {
+		return r, err
+	}
 	id := strings.TrimSpace(in.OrganizationID)
 	if u, err := uuid.Parse(id); err != nil || len(id) != 36 {
 		return r, invalid("organizationId", in.OrganizationID, "not a UUID such as 3c424478-0811-4920-8aab-01f0bf2a2822")
