@@ -147,6 +147,11 @@ func TestCreateRestoreSessionRejected(t *testing.T) {
 // details, adopts that session rather than creating a second one, and ignores
 // a session another client had opened just before.
 func TestCreateAdoptsAfterLostResponse(t *testing.T) {
+	// The retry's path: the attempt that lost the response does not look
+	// for the session itself here.
+	settle := createSettle
+	createSettle = 0
+	t.Cleanup(func() { createSettle = settle })
 	f := newFake()
 	other := f.AddSession(orgID, vb365.SessionTypeTeams, time.Now().Add(-10*time.Second)) // someone else's, pre-existing
 	f.LoseStartResponses(1)

@@ -2,6 +2,7 @@ package activities
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -137,8 +138,19 @@ func (a *Activities) CreateRestoreSession(ctx context.Context, in CreateRestoreS
 				return nil, nonRetryable(ErrTypeRestoreSessionRejected, fmt.Sprintf("%s: VB365 rejected it: %v", what, err), err)
 			}
 		}
+		if outcomeUnknown(ctx, err) {
+			// VB365 may still be creating the session this POST asked for
+			// (a timeout does not stop the server): look for it before a
+			// retry POSTs again and opens a second one.
+			if s := a.awaitCreated(ctx, c, in, prog); s != nil {
+				log.Warn("adopted the restore session of a POST whose response did not arrive",
+					"sessionId", s.ID, "attempt", info.Attempt, "error", err)
+				return &CreateRestoreSessionResult{Session: *s, Adopted: true}, nil
+			}
+		}
 		return nil, mapError(what, err)
 	}
+	claims.take(s.ID, workflowOf(ctx))
 	return &CreateRestoreSessionResult{Session: *s}, nil
 }
 
@@ -150,17 +162,17 @@ func (a *Activities) findCreated(ctx context.Context, c VB365API, in CreateResto
 	if err != nil {
 		return nil, err
 	}
-	var best *vb365.RestoreSession
+	var candidates []*vb365.RestoreSession
 	for i := range found {
 		s := &found[i]
 		if slices.Contains(preExisting, s.ID) || s.CreationTime.Before(from) {
 			continue
 		}
-		if best == nil || closer(s.CreationTime, best.CreationTime, sendTime) {
-			best = s
-		}
+		candidates = append(candidates, s)
 	}
-	return best, nil
+	return claims.pick(workflowOf(ctx), candidates, func(s, t *vb365.RestoreSession) bool {
+		return closer(s.CreationTime, t.CreationTime, sendTime)
+	}), nil
 }
 
 // closer reports whether t is a better match than u for a POST sent at
@@ -205,4 +217,49 @@ func (a *Activities) listMatching(ctx context.Context, c VB365API, in CreateRest
 		opts.Offset += len(page.Results)
 	}
 	return out, nil
+}
+
+// createSettle bounds how long a create whose outcome is unknown looks for
+// the session VB365 may still be creating; createSettlePoll is how often.
+var (
+	createSettle     = 30 * time.Second
+	createSettlePoll = time.Second
+)
+
+// outcomeUnknown says whether a failed POST may still have created a
+// session: no HTTP answer (timeout, connection reset or closed) or a
+// gateway timeout (a proxy gave up; VB365 behind it goes on).
+func outcomeUnknown(ctx context.Context, err error) bool {
+	if ctx.Err() != nil {
+		return false
+	}
+	code := vb365.StatusCode(err)
+	return code == 504 || code == 0 && (vb365.IsTransient(err) || errors.Is(err, context.DeadlineExceeded))
+}
+
+// awaitCreated looks for the session of an unanswered POST for up to
+// createSettle, heartbeating; nil when none appeared (the caller's error
+// then makes the next attempt look again and, if still none, POST).
+func (a *Activities) awaitCreated(ctx context.Context, c VB365API, in CreateRestoreSessionInput, prog createProgress) *vb365.RestoreSession {
+	if createSettle <= 0 {
+		return nil
+	}
+	deadline := time.Now().Add(createSettle)
+	for {
+		s, err := a.findCreated(ctx, c, in, prog.SendTime, prog.PreExisting, adoptSlack)
+		if err == nil && s != nil {
+			return s
+		}
+		activity.RecordHeartbeat(ctx, prog)
+		if time.Now().Add(createSettlePoll).After(deadline) {
+			return nil
+		}
+		t := time.NewTimer(createSettlePoll)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-t.C:
+		}
+	}
 }
