@@ -58,6 +58,11 @@ func mapError(what string, err error) error {
 	case isAuthFailure(err):
 		return nonRetryable(ErrTypeVB365AuthenticationFailed,
 			fmt.Sprintf("%s: VB365 refused the configured credentials (check VB365_USERNAME/VB365_PASSWORD): %v", what, err), err)
+	case vb365.IsUntrustedCertificate(err):
+		// The server could not be authenticated: the same operator fix as
+		// credentials (a setting of the worker), so the same named type.
+		return nonRetryable(ErrTypeVB365AuthenticationFailed,
+			fmt.Sprintf("%s: the VB365 server's TLS certificate is not trusted (set VB365_CA_FILE to the CA that signed it): %v", what, err), err)
 	case vb365.IsTransient(err):
 		opts := temporal.ApplicationErrorOptions{Cause: err}
 		if d, ok := vb365.RetryAfter(err); ok {

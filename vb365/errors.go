@@ -88,6 +88,16 @@ func IsTransient(err error) bool {
 // credentials: the login itself was refused (400, 401 or 403 from /token), or
 // a call was still answered 401 after a fresh login. Callers map it to a named,
 // non-retryable error, because only an operator can fix it.
+// IsUntrustedCertificate reports whether err is the VB365 server's TLS
+// certificate failing verification (unknown authority, wrong host name):
+// permanent until VB365_CA_FILE (or the certificate) is fixed.
+func IsUntrustedCertificate(err error) bool {
+	var certErr *tls.CertificateVerificationError
+	var hostErr x509.HostnameError
+	var authorityErr x509.UnknownAuthorityError
+	return errors.As(err, &certErr) || errors.As(err, &hostErr) || errors.As(err, &authorityErr)
+}
+
 func IsAuthenticationFailure(err error) bool {
 	var e *Error
 	return errors.As(err, &e) && e.authFailure
