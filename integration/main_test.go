@@ -19,6 +19,14 @@ var devServer *testenv.Temporal
 
 func TestMain(m *testing.M) {
 	flag.Parse()
+	// The cases mostly wait on timers, retries and polls, not on the CPU: run
+	// more of them at once than -parallel's default (GOMAXPROCS, 2 on CI)
+	// unless the command line says otherwise.
+	parallelSet := false
+	flag.Visit(func(f *flag.Flag) { parallelSet = parallelSet || f.Name == "test.parallel" })
+	if !parallelSet {
+		_ = flag.Set("test.parallel", "8")
+	}
 	if testing.Short() {
 		fmt.Println("integration: skipped with -short")
 		os.Exit(0)

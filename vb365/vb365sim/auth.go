@@ -90,6 +90,9 @@ func (s *Simulator) handleToken(c *call) response {
 	exp := now.Add(s.opts.TokenTTL)
 	s.access[access] = tokenGrant{user: user, expires: exp}
 	s.refresh[refresh] = tokenGrant{user: user, expires: now.Add(s.opts.RefreshTokenTTL)}
+	if s.opts.OnToken != nil {
+		s.opts.OnToken(access, refresh)
+	}
 	return jsonResponse(http.StatusOK, wireToken{
 		AccessToken:  access,
 		TokenType:    "bearer",

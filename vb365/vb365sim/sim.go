@@ -66,6 +66,11 @@ type Options struct {
 	Logger *zap.Logger
 	// LinkScheme of the absolute links of v5 responses (default "https").
 	LinkScheme string
+	// OnToken, when set, is called with every access and refresh token the
+	// simulator issues, so tests can look for them where they must not be
+	// (histories, logs, metrics). It runs under the simulator's lock: it must
+	// not call back into the simulator.
+	OnToken func(access, refresh string)
 }
 
 // Simulator is a simulated VB365 server. Safe for concurrent use.
