@@ -55,10 +55,12 @@ type Config struct {
 // workflows.Register.
 type Activities struct {
 	cfg Config
+	// claims are the sessions this worker created or adopted, by workflow.
+	claims *sessionClaims
 }
 
 // New returns the activities over cfg.Client.
-func New(cfg Config) *Activities { return &Activities{cfg: cfg} }
+func New(cfg Config) *Activities { return &Activities{cfg: cfg, claims: newSessionClaims()} }
 
 func (a *Activities) logger(ctx context.Context) log.Logger {
 	if a.cfg.Logger != nil {

@@ -10,19 +10,19 @@ import (
 	"github.com/vb365-restore/vb365-restore/vb365"
 )
 
-// claims records which workflow each restore session this worker process
+// sessionClaims records which workflow each restore session this worker
 // created or adopted belongs to. Adoption matches sessions by organization,
 // type and creation time, so when several restores of one organization lose
 // their create responses at once, each would see all of the new sessions:
 // without claims they all adopted the same one and left the others open.
 // A claim is held by the workflow id, so a retry of the same workflow still
 // finds its own session.
-var claims = &sessionClaims{owner: map[string]claim{}}
-
 type sessionClaims struct {
 	mu    sync.Mutex
 	owner map[string]claim
 }
+
+func newSessionClaims() *sessionClaims { return &sessionClaims{owner: map[string]claim{}} }
 
 type claim struct {
 	workflowID string

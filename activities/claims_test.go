@@ -12,7 +12,7 @@ import (
 // Concurrent restores whose create responses were all lost each adopt a
 // session of their own; a workflow's retry finds its own claim again.
 func TestClaimsGiveEachWorkflowItsOwnSession(t *testing.T) {
-	c := &sessionClaims{owner: map[string]claim{}}
+	c := newSessionClaims()
 	t0 := time.Now()
 	s1 := &vb365.RestoreSession{ID: "s1", CreationTime: t0.Add(time.Second)}
 	s2 := &vb365.RestoreSession{ID: "s2", CreationTime: t0.Add(2 * time.Second)}

@@ -150,7 +150,7 @@ func (a *Activities) CreateRestoreSession(ctx context.Context, in CreateRestoreS
 		}
 		return nil, mapError(what, err)
 	}
-	claims.take(s.ID, workflowOf(ctx))
+	a.claims.take(s.ID, workflowOf(ctx))
 	return &CreateRestoreSessionResult{Session: *s}, nil
 }
 
@@ -170,7 +170,7 @@ func (a *Activities) findCreated(ctx context.Context, c VB365API, in CreateResto
 		}
 		candidates = append(candidates, s)
 	}
-	return claims.pick(workflowOf(ctx), candidates, func(s, t *vb365.RestoreSession) bool {
+	return a.claims.pick(workflowOf(ctx), candidates, func(s, t *vb365.RestoreSession) bool {
 		return closer(s.CreationTime, t.CreationTime, sendTime)
 	}), nil
 }
