@@ -1,0 +1,109 @@
+package main
+
+import (
+	"encoding/json"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/vb365-restore/vb365-restore/internal/temporalcli"
+)
+
+func TestSearchAttributesMatchTheHelperDefaults(t *testing.T) {
+	require.Equal(t, temporalcli.DefaultSearchAttributes(), searchAttributes())
+}
+
+func TestDemoInputIsTheSeedExample(t *testing.T) {
+	got, err := json.Marshal(demoInput())
+	require.NoError(t, err)
+	require.JSONEq(t, `{"organizationId":"3c424478-0811-4920-8aab-01f0bf2a2822","pointInTime":"2020-10-30T10:54:40.2794046Z","type":"vet"}`, string(got))
+}
+
+func TestParseFlagsDefaults(t *testing.T) {
+	o, err := parseFlags(nil, os.Stderr)
+	require.NoError(t, err)
+	require.Equal(t, 7233, o.temporalPort)
+	require.Equal(t, 8233, o.uiPort)
+	require.Equal(t, 4443, o.simPort)
+	require.Equal(t, 9090, o.metricsPort)
+	require.FileExists(t, filepath.Join(o.root, "go.mod"))
+	require.Equal(t, filepath.Join(o.root, ".devstack"), o.stateDir)
+	require.Equal(t, "http://localhost:8233", o.uiURL())
+
+	o, err = parseFlags([]string{"--temporal-port", "17233", "--state-dir", "x", "--no-demo"}, os.Stderr)
+	require.NoError(t, err)
+	require.Equal(t, "127.0.0.1:17233", o.temporalAddr())
+	require.True(t, o.noDemo)
+	require.True(t, filepath.IsAbs(o.stateDir))
+
+	o, err = parseFlags([]string{"--ensure-cli-only"}, os.Stderr)
+	require.NoError(t, err)
+	require.True(t, o.ensureCLI)
+}
+
+func TestWorkerEnvironment(t *testing.T) {
+	t.Setenv("TEMPORAL_ADDRESS", "somewhere-else:7233")
+	t.Setenv("VB365_PASSWORD", "not-this-one")
+	s := &stack{opts: options{temporalPort: 7233, uiPort: 8233, simPort: 4443, metricsPort: 9090, stateDir: "/state"}}
+	env := map[string][]string{}
+	for _, kv := range s.workerEnv() {
+		k, v, _ := strings.Cut(kv, "=")
+		env[k] = append(env[k], v)
+	}
+	want := map[string]string{
+		"TEMPORAL_ADDRESS":    "127.0.0.1:7233",
+		"TEMPORAL_NAMESPACE":  "default",
+		"TEMPORAL_TASK_QUEUE": "vb365-restore",
+		"VB365_URL":           "https://127.0.0.1:4443",
+		"VB365_USERNAME":      "admin",
+		"VB365_PASSWORD":      "admin",
+		"VB365_CA_FILE":       "/state/sim-ca.pem",
+		"LOG_FORMAT":          "console",
+		"METRICS_ADDR":        "127.0.0.1:9090",
+	}
+	for k, v := range want {
+		require.Equal(t, []string{v}, env[k], k)
+	}
+}
+
+func TestCheckPortsNamesTheFlag(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer l.Close()
+	taken := l.Addr().(*net.TCPAddr).Port
+
+	err = checkPorts(listenIP, []port{{"VB365 simulator", "--sim-port", taken}})
+	require.Error(t, err)
+	msg := err.Error()
+	require.Contains(t, msg, strconv.Itoa(taken))
+	require.Contains(t, msg, "--sim-port")
+	require.Contains(t, msg, "pid "+strconv.Itoa(os.Getpid()), "names the holder")
+
+	require.ErrorContains(t, checkPorts(listenIP, []port{{"a", "--a", 1}, {"b", "--b", 1}}), "both")
+}
+
+func TestChildStopEndsTheWholeGroup(t *testing.T) {
+	dir := t.TempDir()
+	pidFile := filepath.Join(dir, "grandchild.pid")
+	c, err := startChild("sleeper", filepath.Join(dir, "log"), dir, os.Environ(),
+		"/bin/sh", "-c", "sleep 300 & echo $! > "+pidFile+"; wait")
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { _, err := os.Stat(pidFile); return err == nil }, 5*time.Second, 20*time.Millisecond)
+	b, err := os.ReadFile(pidFile)
+	require.NoError(t, err)
+	grandchild, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	require.NoError(t, err)
+
+	require.NoError(t, c.stop(5*time.Second, nil))
+	require.True(t, c.exited())
+	require.Eventually(t, func() bool {
+		return syscall.Kill(grandchild, 0) == syscall.ESRCH
+	}, 5*time.Second, 20*time.Millisecond, "grandchild survived")
+}
