@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/vb365-restore/vb365-restore/workflows"
 	"github.com/vb365-restore/vb365-restore/workflows/playbook"
@@ -72,6 +74,10 @@ func readPlaybook(path string) (playbook.Input, error) {
 		return in, usageErrorf("--file %s: \"restores\" lists no restore", path)
 	}
 	for i, r := range in.Restores {
+		var bad *temporal.ApplicationError
+		if errors.As(r.DecodeProblem(), &bad) {
+			return in, usageErrorf("--file %s: restores[%d]: %s", path, i, bad.Message())
+		}
 		if r.Continuation != nil {
 			return in, usageErrorf("--file %s: restores[%d]: \"continuation\" is internal to the workflow", path, i)
 		}

@@ -19,7 +19,7 @@ func TestReadPlaybook(t *testing.T) {
 		name, body, want string
 	}{
 		{"unknown field", `{"name":"x","restores":[{"organizationId":"a","type":"vet"}],"maxConcurent":2}`, `unknown field "maxConcurent"`},
-		{"unknown restore field", `{"name":"x","restores":[{"organizationId":"a","tpye":"vet"}]}`, `unknown field "tpye"`},
+		{"unknown restore field", `{"name":"x","restores":[{"organizationId":"a","tpye":"vet"}]}`, `restores[0]: tpye "\"vet\"": unknown field`},
 		{"no restores", `{"name":"x","restores":[]}`, "lists no restore"},
 		{"not JSON", `name: x`, "invalid character"},
 		{"internal field", `{"name":"x","restores":[{"organizationId":"a","type":"vet","continuation":{}}]}`, "continuation"},

@@ -146,21 +146,6 @@ func defaultWorkflowID(org string, st vb365.SessionType, now time.Time) string {
 	return fmt.Sprintf("vb365-restore-%s-%s-%d", org, strings.ToLower(string(st)), now.Unix())
 }
 
-// workloadName is the session type as operators say it.
-func workloadName(st vb365.SessionType) string {
-	switch st {
-	case vb365.SessionTypeExchange:
-		return "Exchange"
-	case vb365.SessionTypeSharePoint:
-		return "SharePoint"
-	case vb365.SessionTypeOneDrive:
-		return "OneDrive"
-	case vb365.SessionTypeTeams:
-		return "Teams"
-	}
-	return string(st)
-}
-
 // summary is the workflow's one-line static summary in the Web UI, for
 // example "Teams restore of 3c424478… at 2020-10-30T10:54:40Z".
 func (r restoreRequest) summary() string {
@@ -172,7 +157,7 @@ func (r restoreRequest) summary() string {
 	if r.at != nil {
 		when = r.at.Format(time.RFC3339)
 	}
-	s := fmt.Sprintf("%s restore of %s at %s", workloadName(r.sessionType), org, when)
+	s := fmt.Sprintf("%s restore of %s at %s", r.sessionType.Workload(), org, when)
 	if len(s) > 200 {
 		s = s[:200]
 	}
@@ -193,11 +178,11 @@ func (r restoreRequest) details(by string, now time.Time) string {
 	}
 	in := r.input
 	var b strings.Builder
-	fmt.Fprintf(&b, "### %s restore session\n\n", workloadName(r.sessionType))
+	fmt.Fprintf(&b, "### %s restore session\n\n", r.sessionType.Workload())
 	fmt.Fprintf(&b, "| | |\n| --- | --- |\n")
 	fmt.Fprintf(&b, "| Organization | `%s` |\n", in.OrganizationID)
 	fmt.Fprintf(&b, "| Point in time | %s |\n", when)
-	fmt.Fprintf(&b, "| Type | %s (`%s`) |\n", workloadName(r.sessionType), in.Type)
+	fmt.Fprintf(&b, "| Type | %s (`%s`) |\n", r.sessionType.Workload(), in.Type)
 	fmt.Fprintf(&b, "| Show deleted items | %s |\n", yesNo(in.ShowDeleted))
 	fmt.Fprintf(&b, "| Show all versions | %s |\n", yesNo(in.ShowAllVersions))
 	fmt.Fprintf(&b, "| Before first backup | %s |\n", in.BeforeFirstBackup)

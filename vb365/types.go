@@ -65,6 +65,22 @@ func ParseSessionType(s string) (SessionType, error) {
 	return "", fmt.Errorf("unknown restore session type %q: want vex, vesp, veod, vet (or exchange, sharepoint, onedrive, teams)", s)
 }
 
+// Workload is the type as operators say it: Exchange, SharePoint, OneDrive
+// or Teams (the word VB365 puts in session names).
+func (t SessionType) Workload() string {
+	switch t {
+	case SessionTypeExchange:
+		return "Exchange"
+	case SessionTypeSharePoint:
+		return "SharePoint"
+	case SessionTypeOneDrive:
+		return "OneDrive"
+	case SessionTypeTeams:
+		return "Teams"
+	}
+	return string(t)
+}
+
 // Session states and results as VB365 reports them. Unknown values are kept
 // as they come: judge completion by State == SessionStateStopped only.
 const (

@@ -138,3 +138,9 @@ func firstProblem(ps []inputProblem) error {
 	}
 	return invalid(p.field, p.value, "%s", msg)
 }
+
+// DecodeProblem reports what UnmarshalJSON could not take (an unknown field,
+// a value of the wrong type) as the InvalidRequest error the workflow would
+// fail with, so that tools reading inputs from files (the starter's
+// playbook command) can refuse them before starting anything.
+func (in RestoreInput) DecodeProblem() error { return firstProblem(in.problems) }

@@ -175,7 +175,7 @@ func (r *restoreRun) open(ctx workflow.Context) error {
 	dctx, _ := workflow.NewDisconnectedContext(ctx)
 	var created activities.CreateRestoreSessionResult
 	err = workflow.ExecuteActivity(
-		withCreate(dctx, fmt.Sprintf("create %s restore session for %s", workloadName(req.Type), org.Name)),
+		withCreate(dctx, fmt.Sprintf("create %s restore session for %s", req.Type.Workload(), org.Name)),
 		acts.CreateRestoreSession, activities.CreateRestoreSessionInput{
 			OrganizationID: req.OrganizationID, OrganizationName: org.Name,
 			DateTime: choice.Send, Type: req.Type,
@@ -251,20 +251,6 @@ func activityFailure(what string, err error) error {
 		return err
 	}
 	return fmt.Errorf("%s: %w", what, err)
-}
-
-func workloadName(t vb365.SessionType) string {
-	switch t {
-	case vb365.SessionTypeExchange:
-		return "Exchange"
-	case vb365.SessionTypeSharePoint:
-		return "SharePoint"
-	case vb365.SessionTypeOneDrive:
-		return "OneDrive"
-	case vb365.SessionTypeTeams:
-		return "Teams"
-	}
-	return string(t)
 }
 
 // remaining is the time left until the deadline on the workflow's clock.
