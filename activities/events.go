@@ -265,11 +265,14 @@ func heartbeatEvery(timeout time.Duration) time.Duration {
 	return min(max(timeout/5, time.Second), 10*time.Second)
 }
 
-// startHeartbeats heartbeats now and then every interval until the returned
-// function is called. It heartbeats with the activity's own context: a
-// derived one would not carry the activity's identity.
+// startHeartbeats heartbeats every interval until the returned function is
+// called. The first heartbeat comes after one interval, not at once: a wait
+// that ends sooner (every batch of an active session) then sends none, and
+// each heartbeat that reaches the server is a write there and a billable
+// action in Temporal Cloud; the heartbeat timeout still covers the start.
+// It heartbeats with the activity's own context: a derived one would not
+// carry the activity's identity.
 func startHeartbeats(ctx context.Context, every time.Duration, details func() any) (stop func()) {
-	activity.RecordHeartbeat(ctx, details())
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
