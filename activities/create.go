@@ -55,8 +55,12 @@ type createProgress struct {
 // PreExisting snapshot, which uses the same window.
 const adoptSlack = time.Minute
 
-// maxListPages bounds the paging through restore sessions in one lookup.
-const maxListPages = 50
+// maxListPages bounds the paging through restore sessions in one lookup;
+// listPageSize is the page size asked for (VB365 allows up to 10,000).
+const (
+	maxListPages = 50
+	listPageSize = 1000
+)
 
 // CreateRestoreSession opens the restore session, and never opens a second
 // one for the same activity: when a previous attempt may have sent its POST
@@ -197,7 +201,9 @@ func absDuration(d time.Duration) time.Duration {
 // since from, following pages.
 func (a *Activities) listMatching(ctx context.Context, c VB365API, in CreateRestoreSessionInput, from time.Time) ([]vb365.RestoreSession, error) {
 	var out []vb365.RestoreSession
-	opts := vb365.ListRestoreSessionsOptions{StartTimeFrom: &from}
+	// Large pages: with hundreds of restores starting at once, VB365's
+	// default of 30 a page made this lookup cost several requests each.
+	opts := vb365.ListRestoreSessionsOptions{StartTimeFrom: &from, ListOptions: vb365.ListOptions{Limit: listPageSize}}
 	for range maxListPages {
 		page, err := c.ListRestoreSessions(ctx, opts)
 		if err != nil {

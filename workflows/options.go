@@ -71,11 +71,16 @@ func withCreate(ctx workflow.Context, s string) workflow.Context {
 }
 
 // withWait: one long attempt that heartbeats; its start-to-close covers the
-// maximum wait plus a margin for the last poll.
+// maximum wait plus a margin for the last poll. The heartbeat timeout is how
+// soon a crashed worker's wait is retried elsewhere; the SDK sends at most
+// one heartbeat per 0.8 of it, and each is a server write (and a billable
+// action on Temporal Cloud), so an idle session costs ~75 heartbeats an
+// hour at 60s rather than ~150 at 30s (docs/performance.md). A stop does
+// not wait for the wait's cancellation, so it stays prompt.
 func withWait(ctx workflow.Context, maxWait time.Duration, s string) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: maxWait + 2*time.Minute,
-		HeartbeatTimeout:    30 * time.Second,
+		HeartbeatTimeout:    time.Minute,
 		RetryPolicy:         backoff(),
 		Summary:             summary(s),
 	})
