@@ -1,0 +1,178 @@
+// Command bench measures what a restore costs on Temporal and on the VB365
+// server, against a naive poller and a no-op workflow of the same shape, on
+// one machine: a real Temporal dev server (the pinned CLI), the VB365
+// simulator and the production worker as a separate process. It writes a
+// Markdown report with an SVG chart.
+//
+//	go run ./bench                 # full run, writes docs/performance.md
+//	go run ./bench --quick         # small run of each scenario (smoke test)
+//	go run ./bench --scenarios history --idle 1m,5m
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == "--serve-baseline-worker" {
+		if err := serveBaselineWorker(os.Args[2:], os.Stderr); err != nil {
+			fmt.Fprintln(os.Stderr, "bench baseline worker:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+type config struct {
+	quick      bool
+	scenarios  map[string]bool
+	out        string
+	idles      []time.Duration
+	sizes      []int
+	sessions   int
+	warmup     time.Duration
+	window     time.Duration
+	tokenTTL   time.Duration
+	command    string
+	tuningNote bool
+}
+
+func parseConfig(args []string, stderr io.Writer) (*config, error) {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	quick := fs.Bool("quick", false, "a small run of each scenario (< 3 min), for smoke tests; writes to a temp dir unless --out is set")
+	scen := fs.String("scenarios", "history,vb365,throughput", "scenarios to run: history, vb365, throughput (comma-separated)")
+	out := fs.String("out", "", "report file (default docs/performance.md; with --quick, a temp dir); the chart goes next to it")
+	idles := fs.String("idle", "", "scenario 1: simulated idle times at the 15s poll interval (default 1m,5m,15m,60m; quick 1m,5m)")
+	sizes := fs.String("concurrency", "", "scenario 3: concurrent restores (default 50,200,500; quick 20)")
+	sessions := fs.Int("sessions", 0, "scenario 2: idle sessions per side (default 20; quick 5)")
+	warmup := fs.Duration("warmup", 0, "scenario 2: wait after the sessions open before measuring (default 30s; quick 20s)")
+	window := fs.Duration("window", 0, "scenario 2: measuring window, real time (default 150s; quick 40s)")
+	tokenTTL := fs.Duration("token-ttl", 30*time.Second, "scenario 2: the simulator's token lifetime (scaled to 60m in the report)")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	c := &config{quick: *quick, scenarios: map[string]bool{}, out: *out, sessions: *sessions,
+		warmup: *warmup, window: *window, tokenTTL: *tokenTTL}
+	for _, s := range strings.Split(*scen, ",") {
+		s = strings.TrimSpace(s)
+		switch s {
+		case "history", "vb365", "throughput":
+			c.scenarios[s] = true
+		case "":
+		default:
+			return nil, fmt.Errorf("--scenarios: unknown scenario %q (want history, vb365, throughput)", s)
+		}
+	}
+	def := func(quickV, fullV string) string {
+		if c.quick {
+			return quickV
+		}
+		return fullV
+	}
+	if *idles == "" {
+		*idles = def("1m,5m", "1m,5m,15m,60m")
+	}
+	for _, s := range strings.Split(*idles, ",") {
+		d, err := time.ParseDuration(strings.TrimSpace(s))
+		if err != nil || d <= 0 || d > 2*time.Hour {
+			return nil, fmt.Errorf("--idle %q: want durations up to 2h such as 1m,5m", s)
+		}
+		c.idles = append(c.idles, d)
+	}
+	if *sizes == "" {
+		*sizes = def("20", "50,200,500")
+	}
+	for _, s := range strings.Split(*sizes, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n <= 0 || n > 2000 {
+			return nil, fmt.Errorf("--concurrency %q: want numbers from 1 to 2000", s)
+		}
+		c.sizes = append(c.sizes, n)
+	}
+	if c.sessions == 0 {
+		c.sessions, _ = strconv.Atoi(def("5", "20"))
+	}
+	if c.warmup == 0 {
+		c.warmup, _ = time.ParseDuration(def("20s", "30s"))
+	}
+	if c.window == 0 {
+		c.window, _ = time.ParseDuration(def("40s", "150s"))
+	}
+	if c.tokenTTL < 10*time.Second {
+		return nil, errors.New("--token-ttl: at least 10s")
+	}
+	if c.out == "" {
+		if c.quick {
+			c.out = filepath.Join(os.TempDir(), "vb365-bench-quick", "performance.md")
+		} else {
+			root, err := moduleRoot()
+			if err != nil {
+				return nil, err
+			}
+			c.out = filepath.Join(root, "docs", "performance.md")
+		}
+	}
+	c.command = "go run ./bench " + strings.Join(args, " ")
+	return c, nil
+}
+
+// run is main without the process: the smoke test calls it.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg, err := parseConfig(args, stderr)
+	if err != nil {
+		return err
+	}
+	logf := func(format string, a ...any) {
+		fmt.Fprintf(stderr, "%s %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, a...))
+	}
+	began := time.Now()
+	st, err := startStack(ctx, stderr)
+	if err != nil {
+		return err
+	}
+	defer st.close()
+
+	rep := &report{cfg: cfg, machine: describeMachine(), began: began}
+	if cfg.scenarios["history"] {
+		if rep.history, err = runHistory(ctx, st, cfg.idles, logf); err != nil {
+			return fmt.Errorf("scenario 1 (history): %w", err)
+		}
+	}
+	if cfg.scenarios["vb365"] {
+		if rep.vb365, err = runVB365(ctx, st, cfg.sessions, cfg.warmup, cfg.window, cfg.tokenTTL, logf); err != nil {
+			return fmt.Errorf("scenario 2 (vb365): %w", err)
+		}
+	}
+	if cfg.scenarios["throughput"] {
+		if rep.throughput, err = runThroughput(ctx, st, cfg.sizes, logf); err != nil {
+			return fmt.Errorf("scenario 3 (throughput): %w", err)
+		}
+	}
+	rep.took = time.Since(began)
+	if err := rep.write(); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, cfg.out)
+	return nil
+}
