@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -10,11 +11,12 @@ import (
 )
 
 // heartbeatThrottle is what the Go SDK lets through to the server for the
-// product's wait activity: 0.8 x its 30 s heartbeat timeout
-// (workflows/options.go withWait). The activity heartbeats every 6 s; the SDK
-// sends the first and then at most one per throttle interval.
+// product's wait activity: 0.8 x its heartbeat timeout (workflows/options.go
+// withWait). The activity heartbeats every 10 s; the SDK sends the first and
+// then at most one per throttle interval. fetchHistory checks the timeout
+// against the one the workflow really scheduled, so this cannot drift.
 const (
-	waitHeartbeatTimeout = 30 * time.Second
+	waitHeartbeatTimeout = time.Minute
 	heartbeatThrottle    = waitHeartbeatTimeout * 8 / 10
 )
 
@@ -59,8 +61,12 @@ func fetchHistory(ctx context.Context, c client.Client, workflowID string) (hist
 			lastWFTCompleted = e.GetEventId()
 		case enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
 			st.Activities++
-			actType[e.GetEventId()] = e.GetActivityTaskScheduledEventAttributes().GetActivityType().GetName()
+			attrs := e.GetActivityTaskScheduledEventAttributes()
+			actType[e.GetEventId()] = attrs.GetActivityType().GetName()
 			scheduled[e.GetEventId()] = at
+			if hb := attrs.GetHeartbeatTimeout().AsDuration(); actType[e.GetEventId()] == "WaitForSessionEvents" && hb != waitHeartbeatTimeout {
+				return st, fmt.Errorf("the workflow schedules WaitForSessionEvents with a %s heartbeat timeout, the bench computes heartbeats for %s: update waitHeartbeatTimeout", hb, waitHeartbeatTimeout)
+			}
 		case enumspb.EVENT_TYPE_ACTIVITY_TASK_STARTED:
 			// Every attempt is an action; the event records the last one.
 			st.Actions += max(1, int(e.GetActivityTaskStartedEventAttributes().GetAttempt()))
@@ -119,8 +125,8 @@ func heartbeatActions(waits []time.Duration, scale float64) int {
 }
 
 // firstHeartbeat is when the wait heartbeats first: one heartbeat interval
-// (a fifth of its timeout) after it starts (activities/events.go).
-const firstHeartbeat = waitHeartbeatTimeout / 5
+// (a fifth of its timeout, at most 10 s) after it starts (activities/events.go).
+const firstHeartbeat = min(waitHeartbeatTimeout/5, 10*time.Second)
 
 // heartbeatsFor is the number of heartbeats a wait of d sends to the server:
 // none before firstHeartbeat, then one per throttle interval.

@@ -217,8 +217,8 @@ func (r *report) renderHistory(p func(string, ...any)) {
 	p("Both run with a **1 s poll interval for 1/%.0f of the idle time**: the same number of poll intervals as the "+
 		"stated idle time at the default 15 s interval, so everything that depends on polls is **measured**. "+
 		"Heartbeats run on real time, so their billable actions are **computed** for the stated idle time "+
-		"(the first %s after each wait starts, then one per %s throttle interval, 0.8 × the wait's 30 s heartbeat timeout). "+
-		"The 24 h row is **extrapolated** with the least-squares line through the measured points.", timeScale, firstHeartbeat, heartbeatThrottle)
+		"(the first %s after each wait starts, then one per %s throttle interval, 0.8 × the wait's %s heartbeat timeout). "+
+		"The 24 h row is **extrapolated** with the least-squares line through the measured points.", timeScale, firstHeartbeat, heartbeatThrottle, waitHeartbeatTimeout)
 	p("")
 	p("| Idle (simulated at 15 s poll) | Real idle | Product events | Batches | Events − %d×batches | Product actions in history | + heartbeat actions (computed) | Naive events | Naive polls | Naive actions | Naive ÷ product events |", batchCost)
 	p("|---|---|---|---|---|---|---|---|---|---|---|")
