@@ -1,37 +1,18 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"net"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/vb365-restore/vb365-restore/internal/temporalcli"
+	"github.com/vb365-restore/vb365-restore/internal/testenv"
 )
-
-// syncBuffer is a bytes.Buffer safe for the demo follower's writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // TestDevStackEndToEnd runs the whole stack on free ports: Temporal, the
 // simulator and the worker come up, the demo restore opens its session and
@@ -55,7 +36,7 @@ func TestDevStackEndToEnd(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var out syncBuffer
+	var out testenv.SyncBuffer
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, o, &out, nil) }()
 

@@ -39,7 +39,7 @@ func WorkerEnv(t *Temporal, sim *Sim, extra ...string) []string {
 type Worker struct {
 	cancel context.CancelFunc
 	done   chan error
-	logs   *syncBuffer
+	logs   *SyncBuffer
 }
 
 // StartWorker runs workerapp.Run with the configuration env describes (as
@@ -49,7 +49,7 @@ func StartWorker(env []string) (*Worker, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &Worker{done: make(chan error, 1), logs: &syncBuffer{}}
+	w := &Worker{done: make(chan error, 1), logs: &SyncBuffer{}}
 	level := zap.NewAtomicLevel()
 	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
 		return nil, err
@@ -78,36 +78,45 @@ func (w *Worker) Logs() string { return w.logs.String() }
 // WorkerProcess is the worker binary running as its own process.
 type WorkerProcess struct {
 	Cmd  *exec.Cmd
-	logs *syncBuffer
+	logs *SyncBuffer
 	done chan struct{}
 }
 
-var (
-	buildOnce sync.Once
-	buildPath string
-	buildErr  error
-)
+// builds remembers the binaries built by this process, by package.
+var builds = struct {
+	sync.Mutex
+	paths map[string]string
+}{paths: map[string]string{}}
+
+// Build builds a main package of this module (for example "./worker") once
+// per test process into dir and returns the binary's path.
+func Build(moduleRoot, dir, pkg string) (string, error) {
+	builds.Lock()
+	defer builds.Unlock()
+	if p, ok := builds.paths[pkg]; ok {
+		if _, err := os.Stat(p); err == nil {
+			return p, nil // dir may have been a test's temporary folder, since removed
+		}
+	}
+	out := filepath.Join(dir, "vb365-"+filepath.Base(pkg))
+	cmd := exec.Command("go", "build", "-o", out, pkg)
+	cmd.Dir = moduleRoot
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build %s: %w\n%s", pkg, err, msg)
+	}
+	builds.paths[pkg] = out
+	return out, nil
+}
 
 // BuildWorker builds ./worker once per test process into dir.
-func BuildWorker(moduleRoot, dir string) (string, error) {
-	buildOnce.Do(func() {
-		buildPath = filepath.Join(dir, "vb365-worker")
-		cmd := exec.Command("go", "build", "-o", buildPath, "./worker")
-		cmd.Dir = moduleRoot
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build ./worker: %w\n%s", err, out)
-		}
-	})
-	return buildPath, buildErr
-}
+func BuildWorker(moduleRoot, dir string) (string, error) { return Build(moduleRoot, dir, "./worker") }
 
 // StartWorkerProcess starts the built worker with env (and nothing else of
 // this process's environment but PATH and HOME).
 func StartWorkerProcess(bin string, env []string) (*WorkerProcess, error) {
 	cmd := exec.Command(bin)
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}, env...)
-	p := &WorkerProcess{Cmd: cmd, logs: &syncBuffer{}, done: make(chan struct{})}
+	p := &WorkerProcess{Cmd: cmd, logs: &SyncBuffer{}, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = p.logs, p.logs
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
@@ -156,18 +165,20 @@ func ModuleRoot() (string, error) {
 	}
 }
 
-type syncBuffer struct {
+// SyncBuffer is a bytes.Buffer safe for a process's output goroutines and
+// the test reading it.
+type SyncBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) {
+func (s *SyncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.Write(p)
 }
 
-func (s *syncBuffer) String() string {
+func (s *SyncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
