@@ -147,8 +147,14 @@ func Load(environ []string) (Worker, error) {
 	}
 	if cfg.VB365URL != "" {
 		u, err := url.Parse(cfg.VB365URL)
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			p.add("VB365_URL", "VB365_URL %q: want an http(s) URL such as https://vb365.example.com:4443", cfg.VB365URL)
+		switch {
+		case err != nil:
+			// Unparsed, it cannot be redacted: never show it.
+			p.add("VB365_URL", "VB365_URL is not a URL: want an http(s) URL such as https://vb365.example.com:4443")
+		case u.User != nil:
+			p.add("VB365_URL", "VB365_URL must not carry credentials: use VB365_USERNAME and VB365_PASSWORD (VB365_URL is %q)", u.Redacted())
+		case (u.Scheme != "https" && u.Scheme != "http") || u.Host == "":
+			p.add("VB365_URL", "VB365_URL %q: want an http(s) URL such as https://vb365.example.com:4443", u.Redacted())
 		}
 	}
 	switch {
