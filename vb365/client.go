@@ -270,9 +270,7 @@ func (c *Client) logRequest(r *request, status int, d time.Duration, err error) 
 // error code and Retry-After.
 func (c *Client) statusError(r *request, resp *response) *Error {
 	e := &Error{Op: r.op, Method: r.method, Path: r.path, StatusCode: resp.status}
-	e.fillFromBody(resp.body)
-	e.Message = c.redact(e.Message)
-	e.ErrorCode = c.redact(e.ErrorCode)
+	e.fillFromBody(resp.body, c.redact)
 	if v := resp.header.Get("Retry-After"); v != "" {
 		e.RetryAfter = parseRetryAfter(v, c.now())
 	}
@@ -339,8 +337,12 @@ func (c *Client) redact(s string) string {
 	}
 	c.tokenMu.Unlock()
 	for _, sec := range secrets {
-		if len(sec) >= 3 {
-			s = strings.ReplaceAll(s, sec, "[REDACTED]")
+		if len(sec) < 3 {
+			continue
+		}
+		// Also the forms a server echoing a form body or a URL would use.
+		for _, form := range []string{sec, url.QueryEscape(sec), url.PathEscape(sec)} {
+			s = strings.ReplaceAll(s, form, "[REDACTED]")
 		}
 	}
 	return s

@@ -66,11 +66,8 @@ var ErrInvalidArgument = errors.New("invalid argument")
 func (e *Error) Transient() bool {
 	switch {
 	case e.StatusCode == 0:
-		var certErr *tls.CertificateVerificationError
-		var hostErr x509.HostnameError
-		var authorityErr x509.UnknownAuthorityError
 		return !errors.Is(e.Err, context.Canceled) && !errors.Is(e.Err, ErrInvalidArgument) &&
-			!errors.As(e.Err, &certErr) && !errors.As(e.Err, &hostErr) && !errors.As(e.Err, &authorityErr)
+			!IsUntrustedCertificate(e.Err)
 	case e.StatusCode == http.StatusRequestTimeout, e.StatusCode == http.StatusTooManyRequests, e.StatusCode >= 500:
 		return true
 	}
@@ -84,10 +81,6 @@ func IsTransient(err error) bool {
 	return errors.As(err, &e) && e.Transient()
 }
 
-// IsAuthenticationFailure reports whether VB365 refused the configured
-// credentials: the login itself was refused (400, 401 or 403 from /token), or
-// a call was still answered 401 after a fresh login. Callers map it to a named,
-// non-retryable error, because only an operator can fix it.
 // IsUntrustedCertificate reports whether err is the VB365 server's TLS
 // certificate failing verification (unknown authority, wrong host name):
 // permanent until VB365_CA_FILE (or the certificate) is fixed.
@@ -98,6 +91,10 @@ func IsUntrustedCertificate(err error) bool {
 	return errors.As(err, &certErr) || errors.As(err, &hostErr) || errors.As(err, &authorityErr)
 }
 
+// IsAuthenticationFailure reports whether VB365 refused the configured
+// credentials: the login itself was refused (400, 401 or 403 from /token), or
+// a call was still answered 401 after a fresh login. Callers map it to a named,
+// non-retryable error, because only an operator can fix it.
 func IsAuthenticationFailure(err error) bool {
 	var e *Error
 	return errors.As(err, &e) && e.authFailure
@@ -135,9 +132,11 @@ type errorBody struct {
 // enough for a proxy's one-line explanation, not a whole HTML page.
 const maxErrorText = 200
 
-// fillFromBody copies what the server said into e. Bodies that are not JSON
-// (a proxy's HTML page) contribute a short, single-line excerpt.
-func (e *Error) fillFromBody(body []byte) {
+// fillFromBody copies what the server said into e, with redact applied to
+// it. Bodies that are not JSON (a proxy's HTML page) contribute a short,
+// single-line excerpt, cut after redaction so that no secret straddling the
+// cut leaks a prefix.
+func (e *Error) fillFromBody(body []byte, redact func(string) string) {
 	var b errorBody
 	if err := json.Unmarshal(body, &b); err == nil {
 		e.Message = b.Message
@@ -148,9 +147,10 @@ func (e *Error) fillFromBody(body []byte) {
 		if e.ErrorCode == "" {
 			e.ErrorCode = b.OAuthError
 		}
+		e.Message, e.ErrorCode = redact(e.Message), redact(e.ErrorCode)
 		return
 	}
-	text := strings.Join(strings.Fields(string(body)), " ")
+	text := strings.Join(strings.Fields(redact(string(body))), " ")
 	if len(text) > maxErrorText {
 		text = text[:maxErrorText] + "..."
 	}
