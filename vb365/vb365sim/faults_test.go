@@ -1,6 +1,7 @@
 package vb365sim_test
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -36,7 +37,7 @@ func TestFaults(t *testing.T) {
 		path        string // request path (default seedExplore)
 		wantStatus  []int  // per request; 0 = connection dropped
 		wantCreated int
-		minDuration time.Duration
+		wantDelay   time.Duration // asked of Options.Sleep by the first request
 		leftArmed   int
 	}{
 		{name: "status", fault: vb365sim.Fault{Method: "POST", Path: "/v8/Organizations/*/explore", Status: 503, RetryAfterSeconds: 7},
@@ -46,7 +47,7 @@ func TestFaults(t *testing.T) {
 		{name: "drop after commit", fault: vb365sim.Fault{Method: "post", Path: "/v8/Organizations/*/explore", DropAfterCommit: true},
 			wantStatus: []int{0, 201}, wantCreated: 2},
 		{name: "delay", fault: vb365sim.Fault{Method: "POST", Path: "/v8/Organizations/*/explore", DelayMs: 150},
-			wantStatus: []int{201}, wantCreated: 1, minDuration: 150 * time.Millisecond},
+			wantStatus: []int{201}, wantCreated: 1, wantDelay: 150 * time.Millisecond},
 		{name: "case-insensitive match", fault: vb365sim.Fault{Method: "POST", Path: "/V8/ORGANIZATIONS/*/Explore", Status: 502},
 			path: "/v8/organizations/" + vb365sim.SeedOrganizationID + "/EXPLORE", wantStatus: []int{502, 201}, wantCreated: 1},
 		{name: "other method untouched", fault: vb365sim.Fault{Method: "GET", Path: "/v8/Organizations/*/explore", Status: 503},
@@ -55,7 +56,8 @@ func TestFaults(t *testing.T) {
 			wantStatus: []int{201}, wantCreated: 1, leftArmed: 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			sim := newSim(t, vb365sim.Options{})
+			sleeps := &sleepRecorder{}
+			sim := newSim(t, vb365sim.Options{Sleep: sleeps.Sleep})
 			srv := httptest.NewServer(sim.Handler())
 			defer srv.Close()
 			tok := login(t, sim.Handler(), "v8")
@@ -65,8 +67,8 @@ func TestFaults(t *testing.T) {
 				path = seedExplore
 			}
 			for i, want := range tc.wantStatus {
-				began := time.Now()
 				resp, err := exploreV8(t, srv, tok, path)
+				delays := sleeps.take()
 				if want == 0 {
 					require.Error(t, err, "request %d: the connection should drop", i)
 					continue
@@ -77,8 +79,10 @@ func TestFaults(t *testing.T) {
 					assert.Equal(t, "7", resp.Header.Get("Retry-After"))
 					assert.Equal(t, "application/json; charset=utf-8", resp.Header.Get("Content-Type"))
 				}
-				if i == 0 && tc.minDuration > 0 {
-					assert.GreaterOrEqual(t, time.Since(began), tc.minDuration)
+				if i == 0 && tc.wantDelay > 0 {
+					assert.Equal(t, []time.Duration{tc.wantDelay}, delays, "request %d", i)
+				} else {
+					assert.Empty(t, delays, "request %d", i)
 				}
 			}
 			assert.Len(t, sim.Sessions(), tc.wantCreated)
@@ -114,4 +118,25 @@ func TestFaultsControlEndpoints(t *testing.T) {
 	sim.AddFault(vb365sim.Fault{Path: "/v8/token", Status: 503})
 	sim.ClearFaults()
 	login(t, h, "v8")
+}
+
+// TestCloseEndsOptionsSleep: Close cuts a delay short also when Options.Sleep
+// does the waiting, and the delayed request gets no answer.
+func TestCloseEndsOptionsSleep(t *testing.T) {
+	asleep := make(chan struct{})
+	sim := newSim(t, vb365sim.Options{Sleep: func(ctx context.Context, d time.Duration) bool {
+		close(asleep)
+		<-ctx.Done()
+		return false
+	}})
+	srv := httptest.NewServer(sim.Handler())
+	defer srv.Close()
+	tok := login(t, sim.Handler(), "v8")
+	sim.AddFault(vb365sim.Fault{Method: "POST", Path: "/v8/Organizations/*/explore", DelayMs: 60_000})
+	go func() { <-asleep; sim.Close() }()
+	resp, err := exploreV8(t, srv, tok, "/v8/Organizations/"+vb365sim.SeedOrganizationID+"/explore")
+	if err == nil {
+		assert.NotEqual(t, 201, resp.StatusCode, "the delayed request is not served")
+	}
+	assert.Empty(t, sim.Sessions(), "the delayed request is not served")
 }

@@ -1,6 +1,7 @@
 package vb365sim_test
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -105,4 +106,27 @@ func newSim(t *testing.T, opts vb365sim.Options) *vb365sim.Simulator {
 	s := vb365sim.New(opts)
 	t.Cleanup(s.Close)
 	return s
+}
+
+// sleepRecorder is an Options.Sleep that records the delays the simulator
+// asks for and returns at once.
+type sleepRecorder struct {
+	mu     sync.Mutex
+	delays []time.Duration
+}
+
+func (s *sleepRecorder) Sleep(_ context.Context, d time.Duration) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.delays = append(s.delays, d)
+	return true
+}
+
+// take returns the delays recorded since the last take.
+func (s *sleepRecorder) take() []time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d := s.delays
+	s.delays = nil
+	return d
 }

@@ -17,6 +17,7 @@
 package vb365sim
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -71,6 +72,12 @@ type Options struct {
 	// (histories, logs, metrics). It runs under the simulator's lock: it must
 	// not call back into the simulator.
 	OnToken func(access, refresh string)
+	// Sleep, when set, replaces the simulator's waits (scenario latencies,
+	// fault delays): it is called with the delay d and a context that ends
+	// with the request or on Close, and returns false if it was cut short
+	// (the request is then not served). Tests use it to see the delays
+	// requested without waiting for them. Default: a timer.
+	Sleep func(ctx context.Context, d time.Duration) bool
 }
 
 // Simulator is a simulated VB365 server. Safe for concurrent use.
@@ -156,6 +163,18 @@ func (s *Simulator) Close() {
 func (s *Simulator) sleep(r *http.Request, d time.Duration) bool {
 	if d <= 0 {
 		return true
+	}
+	if s.opts.Sleep != nil {
+		ctx, cancel := context.WithCancel(r.Context())
+		defer cancel()
+		go func() {
+			select {
+			case <-s.closed:
+				cancel()
+			case <-ctx.Done():
+			}
+		}()
+		return s.opts.Sleep(ctx, d)
 	}
 	t := time.NewTimer(d)
 	defer t.Stop()
