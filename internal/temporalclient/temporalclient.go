@@ -89,9 +89,15 @@ func Dial(ctx context.Context, cfg config.Temporal, logger log.Logger, metrics c
 	if err != nil {
 		return nil, err
 	}
+	return Connect(ctx, opts)
+}
+
+// Connect connects with options built by Options, so that a caller retrying
+// the connection builds them (and reads the TLS files) once.
+func Connect(ctx context.Context, opts client.Options) (client.Client, error) {
 	c, err := client.DialContext(ctx, opts)
 	if err != nil {
-		return nil, fmt.Errorf("connect to Temporal at %s (namespace %s, TEMPORAL_ADDRESS/TEMPORAL_NAMESPACE): %w", cfg.Address, cfg.Namespace, err)
+		return nil, fmt.Errorf("connect to Temporal at %s (namespace %s, TEMPORAL_ADDRESS/TEMPORAL_NAMESPACE): %w", opts.HostPort, opts.Namespace, err)
 	}
 	return c, nil
 }

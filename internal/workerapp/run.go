@@ -28,16 +28,18 @@ var (
 	healthCheckInterval = 10 * time.Second
 	healthCheckTimeout  = 5 * time.Second
 	httpShutdownTimeout = 5 * time.Second
+	connectBackoff      = time.Second // first pause between connection attempts
 )
+
+// connect is temporalclient.Connect; tests replace it.
+var connect = temporalclient.Connect
 
 // Run runs the worker until ctx is cancelled (SIGINT/SIGTERM), then stops it
 // gracefully within cfg.WorkerStopTimeout and returns nil. It returns an error
 // when it cannot start or when the worker hits a fatal error.
 func Run(ctx context.Context, cfg config.Worker, logger *zap.Logger) error {
 	logger.Info("starting vb365-restore worker", zap.Object("config", cfg))
-	if cfg.VB365InsecureSkip {
-		logger.Warn("VB365_INSECURE_SKIP_VERIFY is true: the VB365 server's TLS certificate is not verified")
-	}
+	// vb365.New warns when VB365_INSECURE_SKIP_VERIFY turns verification off.
 
 	h := &health{}
 
@@ -158,7 +160,8 @@ func Run(ctx context.Context, cfg config.Worker, logger *zap.Logger) error {
 // until ctx ends) so the worker can start before the server does.
 func dial(ctx context.Context, cfg config.Worker, logger *zap.Logger, metricsHandler client.MetricsHandler) (client.Client, error) {
 	sdkLogger := logging.NewTemporal(logger.Named("temporal"))
-	if _, err := temporalclient.Options(cfg.Temporal, sdkLogger, metricsHandler); err != nil {
+	opts, err := temporalclient.Options(cfg.Temporal, sdkLogger, metricsHandler)
+	if err != nil {
 		return nil, err // a bad file will not get better
 	}
 	dctx := ctx
@@ -167,10 +170,10 @@ func dial(ctx context.Context, cfg config.Worker, logger *zap.Logger, metricsHan
 		dctx, cancel = context.WithTimeout(ctx, cfg.ConnectTimeout)
 		defer cancel()
 	}
-	backoff := time.Second
+	backoff := connectBackoff
 	for attempt := 1; ; attempt++ {
 		actx, cancel := context.WithTimeout(dctx, 10*time.Second)
-		c, err := temporalclient.Dial(actx, cfg.Temporal, sdkLogger, metricsHandler)
+		c, err := connect(actx, opts)
 		cancel()
 		if err == nil {
 			if attempt > 1 {

@@ -2,6 +2,7 @@ package workerapp
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/client"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
@@ -128,4 +130,62 @@ type testWriter struct{ t *testing.T }
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimRight(string(p), "\n"))
 	return len(p), nil
+}
+
+// stubConnect replaces the Temporal connection for one test.
+func stubConnect(t *testing.T, fn func(ctx context.Context, opts client.Options) (client.Client, error)) {
+	t.Helper()
+	prevConnect, prevBackoff := connect, connectBackoff
+	connect, connectBackoff = fn, time.Millisecond
+	t.Cleanup(func() { connect, connectBackoff = prevConnect, prevBackoff })
+}
+
+// TestInsecureSkipVerifyWarnsOnce: the VB365 client warns about
+// VB365_INSECURE_SKIP_VERIFY; the worker does not repeat it.
+func TestInsecureSkipVerifyWarnsOnce(t *testing.T) {
+	stubConnect(t, func(context.Context, client.Options) (client.Client, error) {
+		return nil, errors.New("no Temporal here")
+	})
+	cfg, err := config.Load([]string{
+		"VB365_URL=https://127.0.0.1:1",
+		"VB365_USERNAME=u",
+		"VB365_PASSWORD=p",
+		"VB365_INSECURE_SKIP_VERIFY=true",
+		"METRICS_ADDR=",
+	})
+	require.NoError(t, err)
+	core, logs := observer.New(zapcore.DebugLevel)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // stop at the first connection attempt
+	require.NoError(t, Run(ctx, cfg, zap.New(core)))
+
+	var warnings []string
+	for _, e := range logs.FilterLevelExact(zapcore.WarnLevel).All() {
+		if strings.Contains(strings.ToLower(e.Message), "verif") {
+			warnings = append(warnings, e.Message)
+		}
+	}
+	assert.Len(t, warnings, 1, "one warning about skipped TLS verification: %q", warnings)
+}
+
+// TestDialBuildsOptionsOnce: every connection attempt reuses the options
+// (and TLS settings) built before the first one.
+func TestDialBuildsOptionsOnce(t *testing.T) {
+	var seen []client.Options
+	stubConnect(t, func(_ context.Context, opts client.Options) (client.Client, error) {
+		seen = append(seen, opts)
+		if len(seen) < 3 {
+			return nil, errors.New("not up yet")
+		}
+		return nil, nil
+	})
+	cfg := config.Worker{Temporal: config.Temporal{Address: "temporal.example.com:7233", Namespace: "dr", APIKey: "k"}}
+	_, err := dial(context.Background(), cfg, zap.NewNop(), nil)
+	require.NoError(t, err)
+	require.Len(t, seen, 3)
+	require.NotNil(t, seen[0].ConnectionOptions.TLS, "an API key turns TLS on")
+	for i, opts := range seen[1:] {
+		assert.Same(t, seen[0].ConnectionOptions.TLS, opts.ConnectionOptions.TLS, "attempt %d rebuilt the options", i+2)
+		assert.Equal(t, "temporal.example.com:7233", opts.HostPort)
+	}
 }
