@@ -107,3 +107,26 @@ func TestChildStopEndsTheWholeGroup(t *testing.T) {
 		return syscall.Kill(grandchild, 0) == syscall.ESRCH
 	}, 5*time.Second, 20*time.Millisecond, "grandchild survived")
 }
+
+func TestMaskSecretFlags(t *testing.T) {
+	in := []string{"--addr", "127.0.0.1:1", "--username", "admin", "--password", "s3cret", "-password=s3cret", "--password=", "--passwords", "x", "--password"}
+	require.Equal(t, []string{"--addr", "127.0.0.1:1", "--username", "admin", "--password", "***", "-password=***", "--password=***", "--passwords", "x", "--password"},
+		maskSecretFlags(in))
+	require.Equal(t, "s3cret", in[5], "the arguments themselves are untouched")
+}
+
+// TestChildLogMasksPassword: the command line a child's log starts with does
+// not show the simulator's password.
+func TestChildLogMasksPassword(t *testing.T) {
+	dir := t.TempDir()
+	logPath := filepath.Join(dir, "simulator.log")
+	c, err := startChild("echo", logPath, dir, os.Environ(), "/bin/echo", "--username", "admin", "--password", "s3cret-Pw")
+	require.NoError(t, err)
+	<-c.done
+	b, err := os.ReadFile(logPath)
+	require.NoError(t, err)
+	header, output, _ := strings.Cut(strings.TrimLeft(string(b), "\n"), "\n")
+	require.Contains(t, header, "/bin/echo --username admin --password ***")
+	require.NotContains(t, header, "s3cret-Pw")
+	require.Equal(t, "--username admin --password s3cret-Pw\n", output, "the child still got the password")
+}

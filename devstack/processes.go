@@ -28,7 +28,7 @@ func startChild(name, logPath, dir string, env []string, bin string, args ...str
 	if err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(logFile, "\n=== %s: %s %s\n", time.Now().Format(time.RFC3339), bin, strings.Join(args, " "))
+	fmt.Fprintf(logFile, "\n=== %s: %s %s\n", time.Now().Format(time.RFC3339), bin, strings.Join(maskSecretFlags(args), " "))
 	cmd := exec.Command(bin, args...)
 	cmd.Dir = dir
 	cmd.Env = env
@@ -46,6 +46,33 @@ func startChild(name, logPath, dir string, env []string, bin string, args ...str
 		close(c.done)
 	}()
 	return c, nil
+}
+
+// secretFlags are the flags whose values the logs must not show.
+var secretFlags = map[string]bool{"password": true}
+
+// maskSecretFlags returns args with the values of secret flags ("--password
+// x", "-password x", "--password=x") replaced by "***", for logging.
+func maskSecretFlags(args []string) []string {
+	out := make([]string, len(args))
+	copy(out, args)
+	for i := 0; i < len(out); i++ {
+		a := out[i]
+		if !strings.HasPrefix(a, "-") {
+			continue
+		}
+		name, _, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if !secretFlags[name] {
+			continue
+		}
+		if hasValue {
+			out[i] = a[:strings.Index(a, "=")+1] + "***"
+		} else if i+1 < len(out) {
+			out[i+1] = "***"
+			i++
+		}
+	}
+	return out
 }
 
 func (c *child) exited() bool {
