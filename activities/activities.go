@@ -24,6 +24,7 @@ const (
 	WaitForSessionEventsName  = "WaitForSessionEvents"
 	FetchSessionEventsName    = "FetchSessionEvents"
 	StopRestoreSessionName    = "StopRestoreSession"
+	ReleaseLostSessionName    = "ReleaseLostSession"
 )
 
 // VB365API is the part of the VB365 client the activities use. *vb365.Client

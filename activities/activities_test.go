@@ -166,7 +166,7 @@ func TestCreateAdoptsAfterLostResponse(t *testing.T) {
 	require.Len(t, f.Sessions(), 2, "the lost POST did create a session")
 	created := f.Sessions()[1]
 	require.NotNil(t, details, "progress must be heartbeated before the POST")
-	var prog createProgress
+	var prog CreateProgress
 	require.NoError(t, details.Get(&prog))
 	require.Equal(t, []string{other.ID}, prog.PreExisting)
 
@@ -192,7 +192,7 @@ func TestCreateRetriesWhenNothingWasCreated(t *testing.T) {
 	env.SetOnActivityHeartbeatListener(func(_ *activity.Info, d converter.EncodedValues) { details = d })
 	_, err := env.ExecuteActivity(a.CreateRestoreSession, createInput())
 	require.Equal(t, ErrTypeTransient, appErr(t, err).Type())
-	var prog createProgress
+	var prog CreateProgress
 	require.NoError(t, details.Get(&prog))
 
 	retry, a2 := newEnv(t, f)

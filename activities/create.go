@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/vb365-restore/vb365-restore/vb365"
 )
@@ -34,18 +35,25 @@ type CreateRestoreSessionResult struct {
 	Adopted bool `json:"adopted,omitempty"`
 }
 
-// createProgress is recorded in heartbeat details before the POST, so that
+// CreateProgress is recorded in heartbeat details before the POST, so that
 // a later attempt knows a POST may have reached VB365 and can look for the
 // session it created. The first heartbeat of an attempt is sent
 // synchronously, so it is on the server before the POST leaves.
-type createProgress struct {
+//
+// When the activity fails for good, the workflow recovers it (from a
+// TimeoutError's last heartbeat details, or from the details of the
+// ApplicationError the activity returned) and, when Posts > 0, runs
+// ReleaseLostSession with it.
+type CreateProgress struct {
 	// SendTime is the worker's clock just before the first POST.
 	SendTime time.Time `json:"sendTime"`
 	// PreExisting are the ids of sessions that already matched (same
 	// organization and type, Working, created since SendTime-adoptSlack)
 	// before the first POST: they belong to someone else.
 	PreExisting []string `json:"preExisting,omitempty"`
-	// Posts counts the POSTs sent so far (for the logs and the UI).
+	// Posts counts the POSTs sent so far (for the logs and the UI). In the
+	// details of an error it counts those that may have created a session:
+	// a POST VB365 answered with a refusal created nothing.
 	Posts int `json:"posts"`
 }
 
@@ -85,7 +93,7 @@ func (a *Activities) CreateRestoreSession(ctx context.Context, in CreateRestoreS
 	log := a.logger(ctx)
 	info := activity.GetInfo(ctx)
 
-	var prog createProgress
+	var prog CreateProgress
 	recorded := false
 	if activity.HasHeartbeatDetails(ctx) {
 		if err := activity.GetHeartbeatDetails(ctx, &prog); err == nil && !prog.SendTime.IsZero() {
@@ -104,12 +112,12 @@ func (a *Activities) CreateRestoreSession(ctx context.Context, in CreateRestoreS
 			log.Warn("adopted a restore session created by an earlier attempt", "sessionId", s.ID, "attempt", info.Attempt)
 			return &CreateRestoreSessionResult{Session: *s, Adopted: true}, nil
 		}
-		prog = createProgress{}
+		prog = CreateProgress{}
 	}
 	if recorded {
 		s, err := a.findCreated(ctx, c, in, prog.SendTime, prog.PreExisting, adoptSlack)
 		if err != nil {
-			return nil, err
+			return nil, withProgress(err, prog)
 		}
 		if s != nil {
 			log.Warn("adopted a restore session created by an earlier attempt whose response was lost",
@@ -137,9 +145,16 @@ func (a *Activities) CreateRestoreSession(ctx context.Context, in CreateRestoreS
 	if err != nil {
 		what := fmt.Sprintf("create %s restore session for organization %q (%s) at %s",
 			in.Type, in.OrganizationName, in.OrganizationID, in.DateTime.UTC().Format(time.RFC3339))
+		// The POSTs that may have created a session: not this one when
+		// VB365 answered it with a refusal.
+		mayHaveCreated := prog
+		if !vb365.IsTransient(err) && !outcomeUnknown(ctx, err) {
+			mayHaveCreated.Posts--
+		}
 		if !vb365.IsTransient(err) && !isAuthFailure(err) {
 			if code := vb365.StatusCode(err); code >= 400 && code < 500 {
-				return nil, nonRetryable(ErrTypeRestoreSessionRejected, fmt.Sprintf("%s: VB365 rejected it: %v", what, err), err)
+				return nil, withProgress(nonRetryable(ErrTypeRestoreSessionRejected,
+					fmt.Sprintf("%s: VB365 rejected it: %v", what, err), err), mayHaveCreated)
 			}
 		}
 		if outcomeUnknown(ctx, err) {
@@ -152,10 +167,80 @@ func (a *Activities) CreateRestoreSession(ctx context.Context, in CreateRestoreS
 				return &CreateRestoreSessionResult{Session: *s, Adopted: true}, nil
 			}
 		}
-		return nil, mapError(what, err)
+		return nil, withProgress(mapError(what, err), mayHaveCreated)
 	}
 	a.claims.take(s.ID, workflowOf(ctx))
 	return &CreateRestoreSessionResult{Session: *s}, nil
+}
+
+// withProgress attaches prog to err (an ApplicationError, as mapError
+// returns) as its details when a POST may have created a session, so that if
+// err ends the activity for good the workflow can find and stop that session
+// (ReleaseLostSession). Other errors (the activity's own context ending) are
+// returned as they are: the server's last heartbeat details hold prog.
+func withProgress(err error, prog CreateProgress) error {
+	ae, ok := err.(*temporal.ApplicationError)
+	if !ok || prog.Posts <= 0 {
+		return err
+	}
+	return temporal.NewApplicationErrorWithOptions(ae.Message(), ae.Type(), temporal.ApplicationErrorOptions{
+		NonRetryable: ae.NonRetryable(), Cause: ae.Unwrap(), Details: []any{prog},
+		NextRetryDelay: ae.NextRetryDelay(), Category: ae.Category(),
+	})
+}
+
+// ReleaseLostSessionInput is a creation that failed for good and what it
+// recorded before its POSTs.
+type ReleaseLostSessionInput struct {
+	Create   CreateRestoreSessionInput `json:"create"`
+	Progress CreateProgress            `json:"progress"`
+}
+
+// ReleaseLostSessionResult says what ReleaseLostSession found.
+type ReleaseLostSessionResult struct {
+	// SessionID is the session found and stopped; empty when none was open.
+	SessionID string `json:"sessionId,omitempty"`
+	// Missing is true when VB365 no longer knew it when it was stopped.
+	Missing bool `json:"missing,omitempty"`
+}
+
+// ReleaseLostSession stops the session that a lost POST of a failed
+// CreateRestoreSession created, if there is one: it looks for it exactly as
+// a retry of the creation would (same organization and type, Working,
+// created since Progress.SendTime less the slack, not in the pre-POST
+// snapshot, not claimed by another workflow on this worker) and stops it. It
+// carries the same residual ambiguity as adoption (see CreateRestoreSession).
+// The session found is heartbeated before the stop, so a retry after a lost
+// stop response stops the same one (stopping is idempotent).
+func (a *Activities) ReleaseLostSession(ctx context.Context, in ReleaseLostSessionInput) (*ReleaseLostSessionResult, error) {
+	c, err := a.client()
+	if err != nil {
+		return nil, err
+	}
+	var id string
+	if activity.HasHeartbeatDetails(ctx) {
+		_ = activity.GetHeartbeatDetails(ctx, &id)
+	}
+	if id == "" {
+		s, err := a.findCreated(ctx, c, in.Create, in.Progress.SendTime, in.Progress.PreExisting, adoptSlack)
+		if err != nil {
+			return nil, err
+		}
+		if s == nil {
+			a.logger(ctx).Info("no restore session left open by the failed creation", "posts", in.Progress.Posts)
+			return &ReleaseLostSessionResult{}, nil
+		}
+		id = s.ID
+		activity.RecordHeartbeat(ctx, id)
+	}
+	if err := c.StopRestoreSession(ctx, id); err != nil {
+		if vb365.StatusCode(err) == 404 {
+			return &ReleaseLostSessionResult{SessionID: id, Missing: true}, nil
+		}
+		return nil, mapError(fmt.Sprintf("stop restore session %q left open by a failed creation", id), err)
+	}
+	a.logger(ctx).Warn("stopped a restore session left open by a failed creation", "sessionId", id, "posts", in.Progress.Posts)
+	return &ReleaseLostSessionResult{SessionID: id}, nil
 }
 
 // findCreated returns the session a lost POST created, or nil.
@@ -246,7 +331,7 @@ func outcomeUnknown(ctx context.Context, err error) bool {
 // awaitCreated looks for the session of an unanswered POST for up to
 // createSettle, heartbeating; nil when none appeared (the caller's error
 // then makes the next attempt look again and, if still none, POST).
-func (a *Activities) awaitCreated(ctx context.Context, c VB365API, in CreateRestoreSessionInput, prog createProgress) *vb365.RestoreSession {
+func (a *Activities) awaitCreated(ctx context.Context, c VB365API, in CreateRestoreSessionInput, prog CreateProgress) *vb365.RestoreSession {
 	if createSettle <= 0 {
 		return nil
 	}

@@ -27,8 +27,8 @@ const (
 	ErrTypeVB365 = "VB365Error"
 )
 
-// NonRetryableErrorTypes lists the activities' permanent error types, for
-// retry policies.
+// NonRetryableErrorTypes lists the activities' permanent error types: the
+// workflow's retry policies use it (workflows/options.go).
 var NonRetryableErrorTypes = []string{
 	ErrTypeOrganizationNotFound, ErrTypeVB365AuthenticationFailed,
 	ErrTypeRestoreSessionRejected, ErrTypeVB365,

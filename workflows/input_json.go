@@ -33,7 +33,7 @@ func (in *RestoreInput) UnmarshalJSON(b []byte) error {
 	}
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &fields); err != nil {
-		in.problems = []inputProblem{{field: "input", value: clipValue(string(raw)),
+		in.problems = []inputProblem{{field: "input", value: clip(string(raw), valueBound),
 			msg: "not a JSON object such as {\"organizationId\": \"...\", \"type\": \"vet\"}"}}
 		return nil
 	}
@@ -46,13 +46,13 @@ func (in *RestoreInput) UnmarshalJSON(b []byte) error {
 	for _, k := range keys {
 		name, ok := knownInputField(k)
 		if !ok {
-			in.problems = append(in.problems, inputProblem{field: k, value: clipValue(string(fields[k])),
+			in.problems = append(in.problems, inputProblem{field: k, value: clip(string(fields[k]), valueBound),
 				msg: "unknown field; known fields are " + strings.Join(inputFieldNames, ", ")})
 			continue
 		}
 		one, _ := json.Marshal(map[string]json.RawMessage{name: fields[k]})
 		if err := json.Unmarshal(one, &p); err != nil {
-			in.problems = append(in.problems, inputProblem{field: name, value: clipValue(string(fields[k])),
+			in.problems = append(in.problems, inputProblem{field: name, value: clip(string(fields[k]), valueBound),
 				msg: "wrong JSON type: " + jsonTypeHint(err)})
 		}
 	}
@@ -116,15 +116,9 @@ func jsonKindOf(t reflect.Type) string {
 	return t.String()
 }
 
-// clipValue keeps error messages bounded whatever a caller sent.
-func clipValue(s string) string {
-	const maxValue = 100
-	r := []rune(s)
-	if len(r) <= maxValue {
-		return s
-	}
-	return string(r[:maxValue-1]) + "…"
-}
+// valueBound keeps error messages bounded whatever a caller sent (runes of
+// a value quoted in a message).
+const valueBound = 100
 
 // firstProblem is the InvalidRequest error for what the decoder found.
 func firstProblem(ps []inputProblem) error {

@@ -49,6 +49,10 @@ func (r *restoreRun) loop(ctx workflow.Context) (RestoreReport, error) {
 
 		waitCtx, cancelWait := workflow.WithCancel(ctx)
 		rem := r.remaining(ctx)
+		if due, ok := r.progressDue(ctx); ok {
+			// Return in time to send the counts held back from the parent.
+			rem = min(rem, max(due.Sub(workflow.Now(ctx)), time.Second))
+		}
 		wait := workflow.ExecuteActivity(
 			withWait(waitCtx, rem, fmt.Sprintf("wait for events of restore session %s", r.st.Session.ID)),
 			acts.WaitForSessionEvents, activities.WaitForSessionEventsInput{
@@ -86,7 +90,7 @@ func (r *restoreRun) loop(ctx workflow.Context) (RestoreReport, error) {
 			if ctx.Err() != nil || errors.Is(waitErr, workflow.ErrCanceled) || temporal.IsCanceledError(waitErr) {
 				continue
 			}
-			return r.failAfterStopping(ctx, fmt.Errorf("wait for events of restore session %q: %w", r.st.Session.ID, waitErr))
+			return r.failAfterStopping(ctx, activityFailure(fmt.Sprintf("wait for events of restore session %q", r.st.Session.ID), waitErr))
 		}
 		r.applyBatch(ctx, &res)
 	}
@@ -116,8 +120,6 @@ func (r *restoreRun) applyBatch(ctx workflow.Context, res *activities.SessionEve
 	if stateChanged {
 		r.upsertSearchAttributes(ctx, false)
 	}
-	if added > 0 || stateChanged {
-		r.notifyParentProgress(ctx)
-	}
+	r.notifyParentProgress(ctx, stateChanged)
 	r.publishDetails(ctx)
 }

@@ -13,24 +13,16 @@ import (
 // resolve to the registered methods by name.
 var acts *activities.Activities
 
-// nonRetryable are the error types no retry can fix: the workflow's named
-// errors (the activities use the same names) and the other permanent VB365
-// failures.
-var nonRetryable = append([]string{
-	ErrInvalidRequest, ErrOrganizationNotFound, ErrOrganizationNotBackedUp,
-	ErrPointInTimeBeforeFirstBackup, ErrPointInTimeInFuture,
-	ErrVB365AuthenticationFailed, ErrRestoreSessionRejected,
-}, activities.ErrTypeVB365)
-
 // backoff is the retry policy of every VB365 call: 1s doubling to 1m, for as
-// long as the activity's schedule-to-close timeout allows. Transient errors
-// carry Retry-After as the next delay.
+// long as the activity's schedule-to-close timeout allows, except for the
+// activities' permanent error types. Transient errors carry Retry-After as
+// the next delay.
 func backoff() *temporal.RetryPolicy {
 	return &temporal.RetryPolicy{
 		InitialInterval:        time.Second,
 		BackoffCoefficient:     2,
 		MaximumInterval:        time.Minute,
-		NonRetryableErrorTypes: nonRetryable,
+		NonRetryableErrorTypes: activities.NonRetryableErrorTypes,
 	}
 }
 
@@ -93,6 +85,17 @@ func withStop(ctx workflow.Context, s string) workflow.Context {
 		StartToCloseTimeout: time.Minute,
 		RetryPolicy:         backoff(),
 		Summary:             summary(s),
+	})
+}
+
+// withRelease: best effort after a failed creation, bounded so that the
+// workflow's failure is not held back for long by a VB365 that is down.
+func withRelease(ctx workflow.Context, s string) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout:    2 * time.Minute,
+		ScheduleToCloseTimeout: time.Hour,
+		RetryPolicy:            backoff(),
+		Summary:                summary(s),
 	})
 }
 

@@ -1,12 +1,31 @@
 package workflows
 
-import "go.temporal.io/sdk/workflow"
+import (
+	"time"
 
-// SignalSessionProgress is sent to the parent, when NotifyParent is set, after
-// each batch of recorded events and when the session's state changes, so that
-// a parent (a DR playbook) can show live state and counts without polling
-// its children.
+	"go.temporal.io/sdk/workflow"
+)
+
+// SignalSessionProgress is sent to the parent, when NotifyParent is set, so
+// that a parent (a DR playbook) can show live state and counts without
+// polling its children. Each one costs the child two history events and the
+// parent a signal and a workflow task, and a playbook does not continue as
+// new, so they are rationed:
+//   - at once when the session's state changes;
+//   - at once for the first batch with new events (nothing was sent yet),
+//     and at the start of a run that continues a previous one (which may
+//     have held counts back: what was sent does not survive continue-as-new);
+//   - otherwise at most once per ProgressInterval of workflow time, and only
+//     when the counts changed since the last one sent. Counts held back are
+//     sent when the interval has passed: the child's wait returns by then to
+//     send them, so a parent's counts are at most ProgressInterval behind.
+//
+// The child's result carries the final counts.
 const SignalSessionProgress = "vb365-restore-session-progress"
+
+// ProgressInterval is the least time between two SignalSessionProgress of
+// one child when its state did not change.
+const ProgressInterval = 10 * time.Minute
 
 // SessionProgress is the payload of SignalSessionProgress.
 type SessionProgress struct {
@@ -16,16 +35,43 @@ type SessionProgress struct {
 	EventCounts  EventCounts `json:"eventCounts"`
 }
 
+// sentProgress is what the last progress signal of this run carried.
+type sentProgress struct {
+	sent  bool
+	at    time.Time
+	total int
+}
+
 // notifyParentProgress tells a parent that asked for it (NotifyParent) about
-// new events or a new state. It does not wait for delivery: progress is
-// advisory, a lost one is superseded by the next, and the restore must not
-// stall on a parent that is slow or gone.
-func (r *restoreRun) notifyParentProgress(ctx workflow.Context) {
+// new events or a new state, as rationed above (SignalSessionProgress). It
+// does not wait for delivery: progress is advisory, a lost one is superseded
+// by the next, and the restore must not stall on a parent that is slow or
+// gone.
+func (r *restoreRun) notifyParentProgress(ctx workflow.Context, stateChanged bool) {
 	info := workflow.GetInfo(ctx)
 	if !r.in.NotifyParent || info.ParentWorkflowExecution == nil {
 		return
 	}
+	if !stateChanged {
+		if due, ok := r.progressDue(ctx); !ok || workflow.Now(ctx).Before(due) {
+			return
+		}
+	}
 	p := SessionProgress{WorkflowID: info.WorkflowExecution.ID, SessionID: r.st.Session.ID,
 		SessionState: r.st.Session.State, EventCounts: r.st.Events.Counts}
 	workflow.SignalExternalWorkflow(ctx, info.ParentWorkflowExecution.ID, "", SignalSessionProgress, p)
+	r.progress = sentProgress{sent: true, at: workflow.Now(ctx), total: r.st.Events.Counts.Total}
+}
+
+// progressDue is when the counts not yet sent to the parent may be sent
+// (the zero time: at once); false when there are none to send.
+func (r *restoreRun) progressDue(ctx workflow.Context) (time.Time, bool) {
+	if !r.in.NotifyParent || workflow.GetInfo(ctx).ParentWorkflowExecution == nil ||
+		r.st.Events.Counts.Total == r.progress.total {
+		return time.Time{}, false
+	}
+	if !r.progress.sent {
+		return time.Time{}, true
+	}
+	return r.progress.at.Add(ProgressInterval), true
 }

@@ -19,6 +19,7 @@ func Register(r worker.Registry, a *activities.Activities) {
 		activities.WaitForSessionEventsName:  a.WaitForSessionEvents,
 		activities.FetchSessionEventsName:    a.FetchSessionEvents,
 		activities.StopRestoreSessionName:    a.StopRestoreSession,
+		activities.ReleaseLostSessionName:    a.ReleaseLostSession,
 	} {
 		r.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name})
 	}

@@ -15,6 +15,14 @@ const (
 	// defaultBatchesPerRun continues as new after this many event batches,
 	// whatever the server suggests (about 6 history events per batch).
 	defaultBatchesPerRun = 500
+	// eventTextBound clips the free-text fields of a recorded event
+	// (Message, ItemName, Title, Source, Target), in runes.
+	eventTextBound = 1000
+	// latestSizeBound bounds EventLog.Latest by an estimate of its size in
+	// bytes, well under the server's 2 MB payload limit (the continue-as-new
+	// input, the result and a cancel's details each carry it), leaving room
+	// for JSON escaping.
+	latestSizeBound = 1 << 20
 )
 
 // Continuation is the state of a restore that continues as new: enough to
@@ -44,13 +52,14 @@ type Continuation struct {
 type EventLog struct {
 	// LastOrder is the order of the last recorded event, -1 before the first.
 	LastOrder int32 `json:"lastOrder"`
-	// Latest are the last recorded events (at most reportEventBound);
-	// Dropped counts the older ones left out.
+	// Latest are the last recorded events: at most reportEventBound, and at
+	// most about latestSizeBound bytes; their Message, ItemName, Title,
+	// Source and Target are clipped to eventTextBound runes (ending in "…").
+	// The history keeps every event as VB365 sent it (in the activities'
+	// results). Dropped counts the older ones left out.
 	Latest  []vb365.RestoreSessionEvent `json:"latest,omitempty"`
 	Dropped int                         `json:"dropped,omitempty"`
 	Counts  EventCounts                 `json:"counts"`
-	// Batches counts the batches that brought at least one new event.
-	Batches int `json:"batches"`
 }
 
 func newEventLog() EventLog { return EventLog{LastOrder: -1} }
@@ -73,17 +82,37 @@ func (l *EventLog) record(events []vb365.RestoreSessionEvent) int {
 			status = "Unknown"
 		}
 		l.Counts.ByStatus[status]++
-		l.Latest = append(l.Latest, e)
+		l.Latest = append(l.Latest, clipEvent(e))
 		added++
 	}
-	if over := len(l.Latest) - reportEventBound; over > 0 {
+	over := len(l.Latest) - reportEventBound
+	size := 0
+	for i := len(l.Latest) - 1; i >= max(over, 0); i-- {
+		if size += eventSize(l.Latest[i]); size > latestSizeBound {
+			over = i + 1
+			break
+		}
+	}
+	if over > 0 {
 		l.Latest = append([]vb365.RestoreSessionEvent(nil), l.Latest[over:]...)
 		l.Dropped += over
 	}
-	if added > 0 {
-		l.Batches++
-	}
 	return added
+}
+
+// clipEvent bounds the free-text fields of an event (eventTextBound).
+func clipEvent(e vb365.RestoreSessionEvent) vb365.RestoreSessionEvent {
+	for _, f := range []*string{&e.Message, &e.ItemName, &e.Title, &e.Source, &e.Target} {
+		*f = clip(*f, eventTextBound)
+	}
+	return e
+}
+
+// eventSize estimates an event's size in JSON: its strings plus the field
+// names, times and numbers.
+func eventSize(e vb365.RestoreSessionEvent) int {
+	return 300 + len(e.ID) + len(e.Type) + len(e.Status) + len(e.Title) + len(e.Message) + len(e.Duration) +
+		len(e.ItemName) + len(e.ItemType) + len(e.Source) + len(e.Target)
 }
 
 // tail returns the last n events.

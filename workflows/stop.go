@@ -15,40 +15,48 @@ import (
 const maxFinalFetches = 20
 
 // finish stops the session (unless VB365 already did), records the events up
-// to the stop and returns the report.
+// to the stop and returns the report. The stop, the final fetch and the
+// upsert run on a disconnected context: a cancel that arrives while the stop
+// is scheduled or retrying must not abandon it and leave the session open.
+// If the workflow was cancelled (before or meanwhile), it ends as cancelled
+// once the session is stopped. The report cannot be the result of a
+// cancelled workflow, so it travels as the CanceledError's details (in the
+// history's cancel event), the log and the current details.
 func (r *restoreRun) finish(ctx workflow.Context, reason string) (RestoreReport, error) {
+	dctx, _ := workflow.NewDisconnectedContext(ctx)
 	r.endReason = reason
 	r.phase = PhaseStopping
 	r.publishDetails(ctx)
 	r.logger.Info("ending restore session", "endReason", reason)
-	if err := r.stopSession(ctx); err != nil {
+	if err := r.stopSession(dctx); err != nil {
+		if ctx.Err() != nil {
+			r.logger.Error("cancelled, but the restore session could not be stopped", "error", err)
+		}
 		return RestoreReport{}, err
 	}
-	finalErr := r.fetchFinalEvents(ctx)
-	r.upsertSearchAttributes(ctx, false)
+	finalErr := r.fetchFinalEvents(dctx)
+	r.upsertSearchAttributes(dctx, false)
+	canceled := ctx.Err() != nil
+	if canceled {
+		r.endReason = EndReasonCanceled
+	}
 	r.phase = PhaseDone
 	report := r.report()
 	if finalErr != nil {
 		report.FinalEventsError = finalErr.Error()
 	}
+	if canceled {
+		r.logger.Info("restore cancelled; session stopped", "session", report.Session.ID,
+			"state", report.Session.State, "eventsRecorded", report.EventCounts.Total)
+		return RestoreReport{}, temporal.NewCanceledError(report)
+	}
 	r.logger.Info("restore session ended", "endReason", reason, "eventsRecorded", r.st.Events.Counts.Total)
 	return report, nil
 }
 
-// cancel runs the same ending from a disconnected context (the workflow's
-// own is done), then reports the cancellation. The report cannot be the
-// result of a cancelled workflow, so it travels as the CanceledError's
-// details (in the history's cancel event), the log and the current details.
+// cancel is the ending of a cancelled workflow (see finish).
 func (r *restoreRun) cancel(ctx workflow.Context) (RestoreReport, error) {
-	dctx, _ := workflow.NewDisconnectedContext(ctx)
-	report, err := r.finish(dctx, EndReasonCanceled)
-	if err != nil {
-		r.logger.Error("cancelled, but the restore session could not be stopped", "error", err)
-		return RestoreReport{}, err
-	}
-	r.logger.Info("restore cancelled; session stopped", "session", report.Session.ID,
-		"state", report.Session.State, "eventsRecorded", report.EventCounts.Total)
-	return RestoreReport{}, temporal.NewCanceledError(report)
+	return r.finish(ctx, EndReasonCanceled)
 }
 
 // failAfterStopping is the exit for a failure while the session is open: the
@@ -58,7 +66,7 @@ func (r *restoreRun) failAfterStopping(ctx workflow.Context, cause error) (Resto
 	dctx, _ := workflow.NewDisconnectedContext(ctx)
 	r.endReason = "failed"
 	if err := r.stopSession(dctx); err != nil {
-		return RestoreReport{}, fmt.Errorf("%w (and stopping the session failed: %v)", cause, err)
+		return RestoreReport{}, withNote(cause, fmt.Sprintf("and stopping the session failed: %v", err))
 	}
 	return RestoreReport{}, cause
 }
@@ -71,7 +79,7 @@ func (r *restoreRun) stopSession(ctx workflow.Context) error {
 	err := workflow.ExecuteActivity(withStop(ctx, fmt.Sprintf("stop restore session %s", r.st.Session.ID)),
 		acts.StopRestoreSession, activities.StopRestoreSessionInput{SessionID: r.st.Session.ID}).Get(ctx, &res)
 	if err != nil {
-		return fmt.Errorf("stop restore session %q: %w", r.st.Session.ID, err)
+		return activityFailure(fmt.Sprintf("stop restore session %q", r.st.Session.ID), err)
 	}
 	switch {
 	case res.Missing:
@@ -88,8 +96,9 @@ func (r *restoreRun) stopSession(ctx workflow.Context) error {
 }
 
 // fetchFinalEvents reads the events after the cursor, so the report holds
-// every event up to the stop. A failure is returned for the report, not
-// fatal: the session is already stopped.
+// every event up to the stop. A failure, or more events than maxFinalFetches
+// reads take, is returned for the report (FinalEventsError), not fatal: the
+// session is already stopped.
 func (r *restoreRun) fetchFinalEvents(ctx workflow.Context) error {
 	if r.st.SessionMissing {
 		return nil
@@ -111,7 +120,10 @@ func (r *restoreRun) fetchFinalEvents(ctx workflow.Context) error {
 			return nil
 		}
 	}
-	return nil
+	err := fmt.Errorf("events after order %d not read: the final fetch stopped after %d reads of up to 500 events while VB365 still reported more (they remain in VB365)",
+		r.st.Events.LastOrder, maxFinalFetches)
+	r.logger.Warn("final events not all read", "error", err)
+	return err
 }
 
 // report is the audit record of the run so far.

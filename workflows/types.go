@@ -86,9 +86,11 @@ type RestoreReport struct {
 	EffectivePointInTime time.Time            `json:"effectivePointInTime"`
 	ClampedToLatest      bool                 `json:"clampedToLatest"`
 	Session              vb365.RestoreSession `json:"session"`
-	// Events holds every recorded event up to a bound, then the latest ones;
-	// EventsDropped says how many older ones were left out of the report (they
-	// remain in the workflow history).
+	// Events holds every recorded event up to a bound (1,000 events, about
+	// 1 MB), then the latest ones; EventsDropped says how many older ones
+	// were left out of the report (they remain in the workflow history).
+	// Their Message, ItemName, Title, Source and Target are clipped to 1,000
+	// characters (the last one "…"); the history has them in full.
 	Events          []vb365.RestoreSessionEvent `json:"events"`
 	EventsDropped   int                         `json:"eventsDropped,omitempty"`
 	EventCounts     EventCounts                 `json:"eventCounts"`

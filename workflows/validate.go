@@ -49,7 +49,7 @@ type request struct {
 // value.
 func invalid(field, value, format string, args ...any) error {
 	return temporal.NewNonRetryableApplicationError(
-		fmt.Sprintf("%s %q: %s", field, clipValue(value), fmt.Sprintf(format, args...)), ErrInvalidRequest, nil)
+		fmt.Sprintf("%s %q: %s", field, clip(value, valueBound), fmt.Sprintf(format, args...)), ErrInvalidRequest, nil)
 }
 
 // validateInput checks every field of in against now (the workflow's clock).

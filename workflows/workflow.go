@@ -33,6 +33,9 @@ type restoreRun struct {
 	wake workflow.Channel
 	// batchesThisRun counts wait results in this run, for continue-as-new.
 	batchesThisRun int
+	// progress is what the last SignalSessionProgress of this run carried
+	// (see notifyParentProgress); it does not survive continue-as-new.
+	progress sentProgress
 }
 
 // RestoreSessionWorkflow opens a VB365 restore session, records its events
@@ -47,6 +50,14 @@ func RestoreSessionWorkflow(ctx workflow.Context, in RestoreInput) (RestoreRepor
 		st:     Continuation{Events: newEventLog()},
 	}
 	if in.Continuation != nil {
+		// Only a run this workflow continued as new may adopt a session from
+		// its input: a caller must not make a run take over any session id.
+		if workflow.GetInfo(ctx).ContinuedExecutionRunID == "" {
+			err := invalid("continuation", in.Continuation.Session.ID,
+				"internal to the workflow (it carries a run's state into the next when it continues as new); leave it out")
+			r.logger.Warn("invalid restore request", "error", err)
+			return RestoreReport{}, err
+		}
 		r.st = *in.Continuation
 		r.phase = PhaseOpen
 	}
@@ -73,9 +84,6 @@ func RestoreSessionWorkflow(ctx workflow.Context, in RestoreInput) (RestoreRepor
 func (r *restoreRun) execute(ctx workflow.Context) (RestoreReport, error) {
 	if r.in.Continuation == nil {
 		if err := r.open(ctx); err != nil {
-			if ctx.Err() != nil && r.st.Session.ID != "" {
-				return r.cancel(ctx)
-			}
 			return RestoreReport{}, err
 		}
 		if ctx.Err() != nil {
@@ -84,6 +92,8 @@ func (r *restoreRun) execute(ctx workflow.Context) (RestoreReport, error) {
 	} else {
 		r.logger.Info("continuing restore session", "sessionId", r.st.Session.ID, "run", r.st.Runs+1,
 			"eventsRecorded", r.st.Events.Counts.Total)
+		// Counts the previous run held back from the parent go now.
+		r.notifyParentProgress(ctx, false)
 	}
 	r.logger = log.With(r.logger, "sessionId", r.st.Session.ID)
 	return r.loop(ctx)
@@ -174,15 +184,17 @@ func (r *restoreRun) open(ctx workflow.Context) error {
 	// the caller stops it right after.
 	dctx, _ := workflow.NewDisconnectedContext(ctx)
 	var created activities.CreateRestoreSessionResult
+	createIn := activities.CreateRestoreSessionInput{
+		OrganizationID: req.OrganizationID, OrganizationName: org.Name,
+		DateTime: choice.Send, Type: req.Type,
+		ShowDeleted: req.ShowDeleted, ShowAllVersions: req.ShowAllVersions,
+	}
 	err = workflow.ExecuteActivity(
 		withCreate(dctx, fmt.Sprintf("create %s restore session for %s", req.Type.Workload(), org.Name)),
-		acts.CreateRestoreSession, activities.CreateRestoreSessionInput{
-			OrganizationID: req.OrganizationID, OrganizationName: org.Name,
-			DateTime: choice.Send, Type: req.Type,
-			ShowDeleted: req.ShowDeleted, ShowAllVersions: req.ShowAllVersions,
-		}).Get(dctx, &created)
+		acts.CreateRestoreSession, createIn).Get(dctx, &created)
 	if err != nil {
-		return activityFailure(fmt.Sprintf("create %s restore session for organization %q", req.Type, org.Name), err)
+		failure := activityFailure(fmt.Sprintf("create %s restore session for organization %q", req.Type, org.Name), err)
+		return withNote(failure, r.releaseLostSession(dctx, createIn, err))
 	}
 	r.st.Session, r.st.SessionAdopted = created.Session, created.Adopted
 	r.st.Deadline = workflow.Now(ctx).Add(req.MaxSessionDuration)
@@ -193,6 +205,52 @@ func (r *restoreRun) open(ctx workflow.Context) error {
 	r.notifyParent(dctx)
 	r.publishDetails(ctx)
 	return nil
+}
+
+// releaseLostSession runs after the creation failed for good: when a POST
+// of it may have created a session whose response was lost (its progress
+// says so), it stops that session, best effort. It returns what happened,
+// for the workflow's error message; "" when there was nothing to do.
+func (r *restoreRun) releaseLostSession(ctx workflow.Context, in activities.CreateRestoreSessionInput, createErr error) string {
+	if errors.Is(createErr, workflow.ErrCanceled) || temporal.IsCanceledError(createErr) {
+		return ""
+	}
+	prog, ok := createProgressOf(createErr)
+	if !ok || prog.Posts <= 0 {
+		return ""
+	}
+	r.logger.Warn("restore session creation failed after a POST; releasing any session it left open", "posts", prog.Posts, "error", createErr)
+	var res activities.ReleaseLostSessionResult
+	err := workflow.ExecuteActivity(withRelease(ctx, fmt.Sprintf("release a %s restore session left by a failed creation for %s", in.Type.Workload(), in.OrganizationName)),
+		acts.ReleaseLostSession, activities.ReleaseLostSessionInput{Create: in, Progress: prog}).Get(ctx, &res)
+	switch {
+	case err != nil:
+		r.logger.Error("could not release the restore session a failed creation may have left open", "error", err)
+		return fmt.Sprintf("a session created by one of its %d POSTs may be left open: looking for it failed: %v", prog.Posts, err)
+	case res.SessionID == "":
+		r.logger.Info("no restore session left open by the failed creation")
+		return fmt.Sprintf("no session left open by its %d POSTs was found", prog.Posts)
+	default:
+		r.logger.Warn("stopped the restore session a lost POST had created", "lostSessionId", res.SessionID)
+		return fmt.Sprintf("the session %s a lost POST had created was stopped", res.SessionID)
+	}
+}
+
+// createProgressOf recovers the progress of a failed CreateRestoreSession:
+// the last heartbeat details of a timeout, or the details the activity put
+// on its ApplicationError.
+func createProgressOf(err error) (activities.CreateProgress, bool) {
+	var prog activities.CreateProgress
+	var te *temporal.TimeoutError
+	if errors.As(err, &te) && te.HasLastHeartbeatDetails() && te.LastHeartbeatDetails(&prog) == nil && prog.Posts > 0 {
+		return prog, true
+	}
+	prog = activities.CreateProgress{}
+	var ae *temporal.ApplicationError
+	if errors.As(err, &ae) && ae.HasDetails() && ae.Details(&prog) == nil {
+		return prog, true
+	}
+	return activities.CreateProgress{}, false
 }
 
 // notifyParent signals the parent that the session exists, when asked to.
@@ -236,9 +294,12 @@ func (r *restoreRun) upsertSearchAttributes(ctx workflow.Context, all bool) {
 	}
 }
 
-// activityFailure turns an activity's failure into the workflow's: one of the
-// named, non-retryable error types passes through with its message (which
-// names the field and value); anything else is wrapped with what failed.
+// activityFailure turns an activity's failure into the workflow's, a
+// non-retryable ApplicationError of a stable type: one of the named types
+// passes through with its message (which names the field and value); any
+// other failure is a VB365Error (VB365Unavailable when VB365 stayed
+// unreachable until the activity gave up) whose message says what failed.
+// Cancellation passes through.
 func activityFailure(what string, err error) error {
 	var appErr *temporal.ApplicationError
 	if errors.As(err, &appErr) {
@@ -250,7 +311,26 @@ func activityFailure(what string, err error) error {
 	if errors.Is(err, workflow.ErrCanceled) || temporal.IsCanceledError(err) {
 		return err
 	}
-	return fmt.Errorf("%s: %w", what, err)
+	typ, msg := activities.ErrTypeVB365, err.Error()
+	if appErr != nil {
+		msg = appErr.Message()
+		if appErr.Type() == activities.ErrTypeTransient {
+			typ = activities.ErrTypeTransient
+		}
+	}
+	return temporal.NewNonRetryableApplicationError(fmt.Sprintf("%s: %s", what, msg), typ, err)
+}
+
+// withNote adds a note to a failure's message, keeping its type.
+func withNote(err error, note string) error {
+	if err == nil || note == "" {
+		return err
+	}
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) && appErr == err {
+		return temporal.NewNonRetryableApplicationError(appErr.Message()+" ("+note+")", appErr.Type(), appErr.Unwrap())
+	}
+	return fmt.Errorf("%w (%s)", err, note)
 }
 
 // remaining is the time left until the deadline on the workflow's clock.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
@@ -262,6 +263,7 @@ func TestContinueAsNewCarriesState(t *testing.T) {
 	// The next run resumes from the cursor without validating or creating.
 	h2 := newHarness(t).batches([]vb365.RestoreSessionEvent{ev(2, "Success"), ev(3, "Warning")}).idle().stopAndFetch()
 	h2.env.SetStartTime(h.env.Now())
+	h2.env.SetContinuedExecutionRunID("run-1")
 	h2.after(time.Minute, func() { h2.env.SignalWorkflow(SignalStop, StopRequest{}) })
 	h2.run(next)
 	r := h2.report()
@@ -365,4 +367,87 @@ func TestNotifyParentProgress(t *testing.T) {
 	require.NoError(t, h.env.GetWorkflowResult(&p))
 	require.Equal(t, SessionProgress{WorkflowID: "child-restore", SessionID: h.session.ID, SessionState: vb365.SessionStateWorking,
 		EventCounts: EventCounts{Total: 2, ByStatus: map[string]int{"Success": 1, "Warning": 1}}}, p)
+}
+
+// progressCollector collects its child's progress signals for 30 minutes,
+// then stops it.
+func progressCollector(ctx workflow.Context, in RestoreInput) ([]SessionProgress, error) {
+	child := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{WorkflowID: "child-restore"}),
+		RestoreSessionWorkflowName, in)
+	ch := workflow.GetSignalChannel(ctx, SignalSessionProgress)
+	var got []SessionProgress
+	timer := workflow.NewTimer(ctx, 30*time.Minute)
+	for done := false; !done; {
+		sel := workflow.NewSelector(ctx)
+		sel.AddReceive(ch, func(c workflow.ReceiveChannel, _ bool) {
+			var p SessionProgress
+			c.Receive(ctx, &p)
+			got = append(got, p)
+		})
+		sel.AddFuture(timer, func(workflow.Future) { done = true })
+		sel.Select(ctx)
+	}
+	if err := child.SignalChildWorkflow(ctx, SignalStop, StopRequest{}).Get(ctx, nil); err != nil {
+		return got, err
+	}
+	err := child.Get(ctx, nil)
+	var p SessionProgress
+	for ch.ReceiveAsync(&p) {
+		got = append(got, p)
+	}
+	return got, err
+}
+
+// TestNotifyParentProgressIsRationed: the first batch is sent at once, a
+// state change at once, other news at most once per ProgressInterval; the
+// wait returns in time to send what was held back.
+func TestNotifyParentProgressIsRationed(t *testing.T) {
+	h := newHarness(t).open()
+	batch := func(order int32, state string, after time.Duration) {
+		h.env.OnActivity(acts.WaitForSessionEvents, mock.Anything, mock.Anything).Return(
+			func(_ context.Context, in activities.WaitForSessionEventsInput) (*activities.SessionEventsResult, error) {
+				h.waits = append(h.waits, in)
+				s := h.session
+				s.State = state
+				var evs []vb365.RestoreSessionEvent
+				if order >= 0 {
+					evs = []vb365.RestoreSessionEvent{ev(order, "Success")}
+				}
+				return &activities.SessionEventsResult{Events: evs, Session: &s}, nil
+			}).After(after).Once()
+	}
+	batch(0, vb365.SessionStateWorking, time.Minute) // t=1m: first, sent
+	batch(1, vb365.SessionStateWorking, time.Minute) // t=2m: held back
+	batch(2, "Restoring", time.Minute)               // t=3m: state change, sent
+	batch(3, "Restoring", time.Minute)               // t=4m: held back
+	batch(4, "Restoring", time.Minute)               // t=5m: held back
+	batch(-1, "Restoring", 8*time.Minute)            // t=13m: the wait ends at the interval; sent
+	h.idle().stopAndFetch()
+	var maxWaits []time.Duration
+	h.env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, args converter.EncodedValues) {
+		if info.ActivityType.Name == activities.WaitForSessionEventsName {
+			var in activities.WaitForSessionEventsInput
+			require.NoError(t, args.Get(&in))
+			maxWaits = append(maxWaits, in.MaxWait)
+		}
+	})
+	h.env.RegisterWorkflow(progressCollector)
+	in := baseInput()
+	in.NotifyParent = true
+	h.env.ExecuteWorkflow(progressCollector, in)
+	require.NoError(t, h.env.GetWorkflowError())
+	var got []SessionProgress
+	require.NoError(t, h.env.GetWorkflowResult(&got))
+	var totals []int
+	var states []string
+	for _, p := range got {
+		totals = append(totals, p.EventCounts.Total)
+		states = append(states, p.SessionState)
+	}
+	require.Equal(t, []int{1, 3, 5}, totals)
+	require.Equal(t, []string{vb365.SessionStateWorking, "Restoring", "Restoring"}, states)
+	require.Len(t, maxWaits, 7)
+	require.InDelta(t, float64(8*time.Minute), float64(maxWaits[5]), float64(time.Second),
+		"the wait after held-back news returns when they may be sent")
+	require.Greater(t, maxWaits[6], time.Hour, "nothing held back: a full wait")
 }
