@@ -95,10 +95,14 @@ func (f restoreFlags) request() (restoreRequest, error) {
 	if bfb != "fail" && bfb != "allow" {
 		return r, usageErrorf("--before-first-backup %q: want fail or allow", f.beforeFirstBackup)
 	}
-	if err := checkDuration("--max-duration", f.maxDuration, time.Nanosecond, workflows.MaxMaxSessionDuration, "more than 0 and at most 168h"); err != nil {
+	maxDuration, err := checkDuration("--max-duration", f.maxDuration, workflows.DefaultMaxSessionDuration,
+		time.Nanosecond, workflows.MaxMaxSessionDuration, "more than 0 and at most 168h")
+	if err != nil {
 		return r, err
 	}
-	if err := checkDuration("--poll-interval", f.pollInterval, workflows.MinPollInterval, workflows.MaxPollInterval, "between 1s and 10m"); err != nil {
+	pollInterval, err := checkDuration("--poll-interval", f.pollInterval, workflows.DefaultPollInterval,
+		workflows.MinPollInterval, workflows.MaxPollInterval, "between 1s and 10m")
+	if err != nil {
 		return r, err
 	}
 	r.input = workflows.RestoreInput{
@@ -108,21 +112,28 @@ func (f restoreFlags) request() (restoreRequest, error) {
 		ShowDeleted:        f.showDeleted,
 		ShowAllVersions:    f.showAllVersions,
 		BeforeFirstBackup:  bfb,
-		MaxSessionDuration: strings.TrimSpace(f.maxDuration),
-		PollInterval:       strings.TrimSpace(f.pollInterval),
+		MaxSessionDuration: maxDuration,
+		PollInterval:       pollInterval,
 	}
 	return r, nil
 }
 
-func checkDuration(flag, v string, lo, hi time.Duration, bounds string) error {
-	d, err := time.ParseDuration(strings.TrimSpace(v))
+// checkDuration checks a duration flag as the workflow does
+// (workflows/validate.go parseDuration) and returns the value to send: the
+// flag trimmed, or def written out when it is empty.
+func checkDuration(flag, v string, def, lo, hi time.Duration, bounds string) (string, error) {
+	s := strings.TrimSpace(v)
+	if s == "" {
+		return def.String(), nil
+	}
+	d, err := time.ParseDuration(s)
 	if err != nil {
-		return usageErrorf("%s %q: want a duration such as 8h, 90m or 15s", flag, v)
+		return "", usageErrorf("%s %q: want a duration such as 8h, 90m or 15s", flag, v)
 	}
 	if d < lo || d > hi {
-		return usageErrorf("%s %q: must be %s", flag, v, bounds)
+		return "", usageErrorf("%s %q: must be %s", flag, v, bounds)
 	}
-	return nil
+	return s, nil
 }
 
 // parsePointInTime reads the --at forms the workflow accepts.
