@@ -54,8 +54,8 @@ func markdown(rep Report, now time.Time) string {
 func cell(s string) string {
 	s = strings.ReplaceAll(s, "|", "\\|")
 	s = strings.ReplaceAll(s, "\n", " ")
-	if len(s) > 120 {
-		s = s[:117] + "..."
+	if r := []rune(s); len(r) > 120 {
+		s = string(r[:119]) + "…" // by runes: a byte cut could split a character
 	}
 	return s
 }

@@ -2,8 +2,10 @@ package playbook
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/converter"
@@ -180,4 +182,12 @@ func TestPlaybookValidation(t *testing.T) {
 	in := Input{Name: "x", Restores: []workflows.RestoreInput{{}}}
 	require.NoError(t, validate(&in))
 	require.Equal(t, DefaultMaxConcurrent, in.MaxConcurrent)
+}
+
+func TestMarkdownCellsStayValidUTF8(t *testing.T) {
+	long := strings.Repeat("é", 200) + "|x"
+	got := cell(long)
+	require.True(t, utf8.ValidString(got))
+	require.Equal(t, 120, utf8.RuneCountInString(got))
+	require.Equal(t, `a\|b c`, cell("a|b\nc"))
 }
