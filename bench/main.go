@@ -133,7 +133,7 @@ func parseConfig(args []string, stderr io.Writer) (*config, error) {
 			c.out = filepath.Join(root, "docs", "performance.md")
 		}
 	}
-	c.command = "go run ./bench " + strings.Join(args, " ")
+	c.command = strings.TrimSpace("go run ./bench " + strings.Join(args, " "))
 	return c, nil
 }
 

@@ -94,7 +94,7 @@ func (r *report) render(b *bytes.Buffer) {
 		p("**Quick run** (smoke-test sizes): the figures are indicative only.")
 	}
 	p("")
-	p("Reproduce: `go run ./bench` from the repository root (about 15 minutes; the full 500-restore run included), " +
+	p("Reproduce: `go run ./bench` from the repository root (about 10 minutes; the full 500-restore run included), " +
 		"or `go run ./bench --quick` (under 3 minutes). `go run ./bench -h` lists the flags (`--scenarios`, `--idle`, " +
 		"`--concurrency`, `--sessions`, `--window`, `--token-ttl`, `--out`). It needs the pinned Temporal CLI " +
 		"(built on first use by `internal/temporalcli`) and nothing else: only loopback traffic.")
