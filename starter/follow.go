@@ -23,7 +23,6 @@ type follower struct {
 	lastOrder int32 // highest event order printed; -1 before any
 	seen      int   // events printed or reported as not shown
 	phase     workflows.Phase
-	session   string
 	queryErr  string
 }
 
@@ -49,9 +48,6 @@ func (f *follower) status(st workflows.Status) {
 		}
 		fmt.Fprintln(f.out, line)
 		f.phase = st.Phase
-	}
-	if st.Session != nil && st.Session.ID != "" && st.Session.ID != f.session {
-		f.session = st.Session.ID
 	}
 	f.events(st.LatestEvents, st.EventCounts.Total)
 }

@@ -111,11 +111,7 @@ func (r *restoreRun) fetchFinalEvents(ctx workflow.Context) error {
 			r.logger.Warn("could not read the final events", "error", err)
 			return fmt.Errorf("read final events of restore session %q: %w", r.st.Session.ID, err)
 		}
-		stopped := r.st.Session
-		r.applyBatch(ctx, &res)
-		if res.Session == nil && !res.Missing {
-			r.st.Session = stopped
-		}
+		r.applyBatch(ctx, &res) // keeps the stopped session when the fetch read none
 		if !res.More || len(res.Events) == 0 {
 			return nil
 		}
