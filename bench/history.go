@@ -67,29 +67,12 @@ func benchScenario(orgs int, stopAfter time.Duration) (*vb365sim.Scenario, []str
 }
 
 func runHistory(ctx context.Context, st *stack, idles []time.Duration, logf func(string, ...any)) (*historyResult, error) {
-	sc, orgs := benchScenario(len(idles), 0)
-	psim, err := startSim(vb365sim.Options{Scenario: sc})
+	sbs, err := st.startSideBySide(ctx, "hist", len(idles), vb365sim.Options{})
 	if err != nil {
 		return nil, err
 	}
-	defer psim.close()
-	sc2, _ := benchScenario(len(idles), 0)
-	nsim, err := startSim(vb365sim.Options{Scenario: sc2})
-	if err != nil {
-		return nil, err
-	}
-	defer nsim.close()
-	ptq, ntq := st.taskQueue("hist-product"), st.taskQueue("hist-naive")
-	pw, err := st.startProductWorker(ctx, ptq, psim.URL)
-	if err != nil {
-		return nil, err
-	}
-	defer pw.stop()
-	nw, err := st.startBaselineWorker(ctx, ntq, nsim.URL)
-	if err != nil {
-		return nil, err
-	}
-	defer nw.stop()
+	defer sbs.close()
+	orgs, psim, nsim, ptq, ntq := sbs.orgs, sbs.product, sbs.naive, sbs.productTQ, sbs.naiveTQ
 
 	res := &historyResult{Points: make([]historyPoint, 2*len(idles))}
 	errs := make(chan error, 2*len(idles))

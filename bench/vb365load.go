@@ -46,29 +46,12 @@ func renewPeriod(ttl time.Duration) time.Duration {
 }
 
 func runVB365(ctx context.Context, st *stack, sessions int, warmup, window, tokenTTL time.Duration, logf func(string, ...any)) (*vb365Result, error) {
-	sc, orgs := benchScenario(sessions, 0)
-	psim, err := startSim(vb365sim.Options{Scenario: sc, TokenTTL: tokenTTL})
+	sbs, err := st.startSideBySide(ctx, "vb365", sessions, vb365sim.Options{TokenTTL: tokenTTL})
 	if err != nil {
 		return nil, err
 	}
-	defer psim.close()
-	sc2, _ := benchScenario(sessions, 0)
-	nsim, err := startSim(vb365sim.Options{Scenario: sc2, TokenTTL: tokenTTL})
-	if err != nil {
-		return nil, err
-	}
-	defer nsim.close()
-	ptq, ntq := st.taskQueue("vb365-product"), st.taskQueue("vb365-naive")
-	pw, err := st.startProductWorker(ctx, ptq, psim.URL)
-	if err != nil {
-		return nil, err
-	}
-	defer pw.stop()
-	nw, err := st.startBaselineWorker(ctx, ntq, nsim.URL)
-	if err != nil {
-		return nil, err
-	}
-	defer nw.stop()
+	defer sbs.close()
+	orgs, psim, nsim, ptq, ntq := sbs.orgs, sbs.product, sbs.naive, sbs.productTQ, sbs.naiveTQ
 
 	var pids, nids []string
 	for i := range sessions {
