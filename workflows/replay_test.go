@@ -25,15 +25,24 @@ import (
 // dev server) by TestRecordHistory.
 var replayHistory = filepath.Join("testdata", "restore-stop-by-update.json")
 
-// TestReplay replays recorded histories against the current workflow code: a
-// change that would break running workflows (non-determinism) fails here.
+// TestReplay replays every recorded history in testdata against the current
+// workflow code: a change that would break running workflows
+// (non-determinism) fails here. Keep the histories of earlier versions beside
+// the newest one (restore-stop-by-update-earlier.json was recorded before the
+// review fixes of the first landing).
 func TestReplay(t *testing.T) {
-	if _, err := os.Stat(replayHistory); err != nil {
-		t.Skipf("no recorded history (%v): run VB365_RECORD_HISTORY=1 go test -run TestRecordHistory ./workflows/", err)
+	files, err := filepath.Glob(filepath.Join("testdata", "*.json"))
+	require.NoError(t, err)
+	if len(files) == 0 {
+		t.Fatalf("no recorded history in testdata: run VB365_RECORD_HISTORY=1 go test -run TestRecordHistory ./workflows/")
 	}
-	r := worker.NewWorkflowReplayer()
-	r.RegisterWorkflowWithOptions(RestoreSessionWorkflow, workflowRegisterOptions())
-	require.NoError(t, r.ReplayWorkflowHistoryFromJSONFile(nil, replayHistory))
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			r := worker.NewWorkflowReplayer()
+			r.RegisterWorkflowWithOptions(RestoreSessionWorkflow, workflowRegisterOptions())
+			require.NoError(t, r.ReplayWorkflowHistoryFromJSONFile(nil, f))
+		})
+	}
 }
 
 // TestRecordHistory runs the workflow on a real server with the real
