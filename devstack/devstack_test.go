@@ -12,13 +12,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-
-	"github.com/vb365-restore/vb365-restore/internal/temporalcli"
 )
-
-func TestSearchAttributesMatchTheHelperDefaults(t *testing.T) {
-	require.Equal(t, temporalcli.DefaultSearchAttributes(), searchAttributes())
-}
 
 func TestDemoInputIsTheSeedExample(t *testing.T) {
 	got, err := json.Marshal(demoInput())

@@ -172,7 +172,7 @@ func (s *stack) startTemporal(ctx context.Context) error {
 		UIPort:           o.uiPort,
 		DBFile:           o.path("temporal.db"),
 		Namespace:        namespace,
-		SearchAttributes: searchAttributes(),
+		SearchAttributes: temporalcli.DefaultSearchAttributes(),
 		LogTo:            logFile,
 	})
 	if err != nil {
@@ -181,16 +181,6 @@ func (s *stack) startTemporal(ctx context.Context) error {
 	s.temporal = srv
 	done(s.out, start)
 	return nil
-}
-
-// searchAttributes are the workflow's search attributes, all Keyword.
-func searchAttributes() map[string]string {
-	return map[string]string{
-		workflows.SearchAttrOrganizationID: "Keyword",
-		workflows.SearchAttrSessionID:      "Keyword",
-		workflows.SearchAttrSessionType:    "Keyword",
-		workflows.SearchAttrSessionState:   "Keyword",
-	}
 }
 
 func (s *stack) startSimulator(ctx context.Context) error {

@@ -17,6 +17,8 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
+
+	"github.com/vb365-restore/vb365-restore/workflows"
 )
 
 // Options configure a dev server.
@@ -62,14 +64,13 @@ type Server struct {
 }
 
 // DefaultSearchAttributes returns the search attributes the restore workflow
-// sets (workflows.SearchAttr*), all Keyword. The names are spelled out here
-// so this helper builds on its own; devstack's tests check they match.
+// sets, all Keyword.
 func DefaultSearchAttributes() map[string]string {
 	return map[string]string{
-		"VB365OrganizationId": "Keyword",
-		"VB365SessionId":      "Keyword",
-		"VB365SessionType":    "Keyword",
-		"VB365SessionState":   "Keyword",
+		workflows.SearchAttrOrganizationID: "Keyword",
+		workflows.SearchAttrSessionID:      "Keyword",
+		workflows.SearchAttrSessionType:    "Keyword",
+		workflows.SearchAttrSessionState:   "Keyword",
 	}
 }
 
