@@ -69,8 +69,9 @@ func TestRecordHistories(t *testing.T) {
 	if os.Getenv(testenv.EnvRecordHistory) == "" {
 		t.Skip("set VB365_RECORD_HISTORY=1 to record testdata histories on a dev server")
 	}
+	// Cleanups, not defers: the parallel subtests run after this function returns.
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
-	defer cancel()
+	t.Cleanup(cancel)
 	srv, err := testenv.StartTemporal(ctx, "")
 	require.NoError(t, err)
 	t.Cleanup(srv.Stop)
@@ -260,6 +261,7 @@ var restoreRecordings = []recording{
 		in := input()
 		in.ContinueAsNewAfterBatches = 2
 		run := r.start(in)
+		first := run.GetRunID() // run.Get moves the run's id along the chain
 		st := r.waitEvents(run.GetID(), 2)
 		current := func() string {
 			d, err := r.c.DescribeWorkflowExecution(r.ctx, run.GetID(), "")
@@ -270,11 +272,11 @@ var restoreRecordings = []recording{
 			require.NoError(t, r.st.Sim.AppendEvent(st.Session.ID, vb365sim.EventInput{Type: "View", Status: "Success", Message: msg}))
 		}
 		want := 2
-		if current() == run.GetRunID() { // the scripted events came in one batch
+		if current() == first { // the scripted events came in one batch
 			appendEvent("browsed: the first run's second batch")
 			want++
 		}
-		require.Eventually(t, func() bool { return current() != run.GetRunID() }, time.Minute, 200*time.Millisecond,
+		require.Eventually(t, func() bool { return current() != first }, time.Minute, 200*time.Millisecond,
 			"the first run continued as new")
 		second := current()
 		appendEvent("browsed after continue-as-new")
@@ -287,7 +289,7 @@ var restoreRecordings = []recording{
 		r.checkClean(rep)
 		require.Equal(t, second, current(), "exactly one continue-as-new before the stop")
 		return []recorded{
-			{file: "continue-as-new-run1", workflowID: run.GetID(), runID: run.GetRunID(),
+			{file: "continue-as-new-run1", workflowID: run.GetID(), runID: first,
 				lastEvent: enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW},
 			{file: "continue-as-new-run2", workflowID: run.GetID(), runID: second,
 				lastEvent: enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED},

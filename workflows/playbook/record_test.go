@@ -41,8 +41,9 @@ func TestRecordHistories(t *testing.T) {
 	if os.Getenv(testenv.EnvRecordHistory) == "" {
 		t.Skip("set VB365_RECORD_HISTORY=1 to record testdata histories on a dev server")
 	}
+	// Cleanups, not defers: the parallel subtests run after this function returns.
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
-	defer cancel()
+	t.Cleanup(cancel)
 	srv, err := testenv.StartTemporal(ctx, "")
 	require.NoError(t, err)
 	t.Cleanup(srv.Stop)
