@@ -1,11 +1,14 @@
 package playbook
 
 import (
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 )
@@ -22,13 +25,33 @@ func recordedHistories(t *testing.T) []string {
 	return files
 }
 
+// HistoryWorkflowID is the workflow id the playbook of a history file was
+// recorded under: <release>-<path>.json holds the run of
+// record-playbook-<path>. The replay needs it because the children's ids
+// (commands in the history) derive from the playbook's id.
+func HistoryWorkflowID(file string) string {
+	name := strings.TrimSuffix(filepath.Base(file), ".json")
+	_, path, _ := strings.Cut(name, "-")
+	return "record-playbook-" + path
+}
+
 // replay replays one playbook history with wf registered as the playbook.
 // The children are commands in the playbook's history, not code it runs:
 // the restore workflow need not be registered.
 func replay(wf any, file string) error {
+	f, err := os.Open(file)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	h, err := client.HistoryFromJSON(f, client.HistoryJSONOptions{})
+	if err != nil {
+		return err
+	}
 	r := worker.NewWorkflowReplayer()
 	r.RegisterWorkflowWithOptions(wf, workflow.RegisterOptions{Name: WorkflowName})
-	return r.ReplayWorkflowHistoryFromJSONFile(nil, file)
+	return r.ReplayWorkflowHistoryWithOptions(nil, h, worker.ReplayWorkflowHistoryOptions{
+		OriginalExecution: workflow.Execution{ID: HistoryWorkflowID(file)}})
 }
 
 // TestReplay replays every recorded playbook history against the current
