@@ -14,10 +14,16 @@ import (
 	"github.com/vb365-restore/vb365-restore/vb365/vb365sim"
 )
 
-// EnvRecordHistory set to 1 makes the recorders in workflows/ and
-// workflows/playbook/ run the workflows on a dev server and rewrite their
-// testdata histories.
+// EnvRecordHistory set makes the recorders in workflows/ and
+// workflows/playbook/ run every path of the workflows on a dev server. With
+// 1 they write the histories missing from testdata and keep the others:
+// a release's histories are replayed by every later release, so they are
+// never re-recorded with newer code. RecordOverwrite rewrites them too.
 const EnvRecordHistory = "VB365_RECORD_HISTORY"
+
+// RecordOverwrite is the EnvRecordHistory value that rewrites existing
+// history files.
+const RecordOverwrite = "overwrite"
 
 // Stack is a simulator and the production worker, serving one task queue of
 // a dev server: what a recorded or integration-tested run needs.
@@ -66,13 +72,23 @@ func History(ctx context.Context, c client.Client, workflowID, runID string) (*h
 }
 
 // WriteHistory writes h as the JSON that worker.WorkflowReplayer's
-// ReplayWorkflowHistoryFromJSONFile reads.
-func WriteHistory(h *historypb.History, path string) error {
+// ReplayWorkflowHistoryFromJSONFile reads, unless path exists and
+// EnvRecordHistory is not RecordOverwrite (see there). It says whether it
+// wrote.
+func WriteHistory(h *historypb.History, path string) (bool, error) {
+	if os.Getenv(EnvRecordHistory) != RecordOverwrite {
+		if _, err := os.Stat(path); err == nil {
+			return false, nil
+		}
+	}
 	data, err := protojson.MarshalOptions{Indent: "  "}.Marshal(h)
 	if err != nil {
-		return fmt.Errorf("encode history for %s: %w", path, err)
+		return false, fmt.Errorf("encode history for %s: %w", path, err)
 	}
-	return os.WriteFile(path, append(data, '\n'), 0o644)
+	if err := os.WriteFile(path, append(data, '\n'), 0o644); err != nil {
+		return false, err
+	}
+	return true, nil
 }
 
 // ShortScenario is the simulator's built-in data with a script of two quick

@@ -33,10 +33,11 @@ type recording struct {
 	run  func(t *testing.T, r *recorder) (client.WorkflowRun, enumspb.EventType)
 }
 
-// TestRecordHistories writes testdata/release1-*.json, one history per path
-// of RestorePlaybookWorkflow (testdata/README.md lists them). It needs
-// VB365_RECORD_HISTORY=1 and the Temporal CLI (TEMPORAL_CLI, default the
-// project's cached build).
+// TestRecordHistories runs every path of RestorePlaybookWorkflow on a dev server
+// and writes the histories testdata lacks as testdata/release1-<path>.json
+// (testdata/README.md lists them; VB365_RECORD_HISTORY=overwrite rewrites
+// them). It needs VB365_RECORD_HISTORY and the Temporal CLI (TEMPORAL_CLI,
+// default the project's cached build).
 func TestRecordHistories(t *testing.T) {
 	if os.Getenv(testenv.EnvRecordHistory) == "" {
 		t.Skip("set VB365_RECORD_HISTORY=1 to record testdata histories on a dev server")
@@ -63,8 +64,9 @@ func TestRecordHistories(t *testing.T) {
 			n := len(h.Events)
 			require.LessOrEqual(t, n, maxHistoryEvents, "history too long")
 			require.Equal(t, last, h.Events[n-1].GetEventType(), "how the playbook ended")
-			require.NoError(t, testenv.WriteHistory(h, path))
-			t.Logf("%s: %d history events", path, n)
+			wrote, err := testenv.WriteHistory(h, path)
+			require.NoError(t, err)
+			t.Logf("%s: %d history events (written: %t; an existing file is kept)", path, n, wrote)
 		})
 	}
 }
