@@ -142,6 +142,16 @@ func (r *recorder) waitEvents(id string, n int) workflows.Status {
 	return st
 }
 
+// waitPhase waits until the workflow reports phase.
+func (r *recorder) waitPhase(id string, phase workflows.Phase) {
+	r.t.Helper()
+	require.Eventually(r.t, func() bool {
+		v, err := r.c.QueryWorkflow(r.ctx, id, "", workflows.QueryStatus)
+		var st workflows.Status
+		return err == nil && v.Get(&st) == nil && st.Phase == phase
+	}, time.Minute, 100*time.Millisecond, "phase %s", phase)
+}
+
 func (r *recorder) stopByUpdate(id string) vb365.RestoreSession {
 	r.t.Helper()
 	h, err := r.c.UpdateWorkflow(r.ctx, client.UpdateWorkflowOptions{WorkflowID: id, UpdateName: workflows.UpdateStop,
@@ -296,6 +306,70 @@ var restoreRecordings = []recording{
 			{file: "continue-as-new-run2", workflowID: run.GetID(), runID: second,
 				lastEvent: enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED},
 		}
+	}},
+	{name: "stop-during-creation", run: func(t *testing.T, r *recorder) []recorded {
+		// The stop update arrives while the explore POST is in flight: it
+		// waits, and the session is stopped as soon as it exists.
+		r.st.Sim.AddFault(vb365sim.Fault{Method: "POST", Path: "/*/Organizations/*/explore", DelayMs: 3000})
+		run := r.start(input())
+		r.waitPhase(run.GetID(), workflows.PhaseCreating)
+		r.stopByUpdate(run.GetID())
+		rep := r.report(run)
+		require.Equal(t, workflows.EndReasonStopRequested, rep.EndReason)
+		r.checkClean(rep)
+		out := completed("stop-during-creation", run)
+		out.check = func(t *testing.T, h *historypb.History) {
+			require.NotContains(t, activityTypes(h), activities.WaitForSessionEventsName, "stopped before the first wait")
+		}
+		return []recorded{out}
+	}},
+	{name: "cancel-during-creation", run: func(t *testing.T, r *recorder) []recorded {
+		// Cancelled while the explore POST is in flight: the creation runs
+		// to its end, then the new session is stopped.
+		r.st.Sim.AddFault(vb365sim.Fault{Method: "POST", Path: "/*/Organizations/*/explore", DelayMs: 3000})
+		run := r.start(input())
+		r.waitPhase(run.GetID(), workflows.PhaseCreating)
+		require.NoError(t, r.c.CancelWorkflow(r.ctx, run.GetID(), ""))
+		var canceled *temporal.CanceledError
+		require.ErrorAs(t, run.Get(r.ctx, nil), &canceled)
+		var rep workflows.RestoreReport
+		require.NoError(t, canceled.Details(&rep))
+		require.Equal(t, workflows.EndReasonCanceled, rep.EndReason)
+		r.checkClean(rep)
+		return []recorded{{file: "cancel-during-creation", workflowID: run.GetID(), runID: run.GetRunID(),
+			lastEvent: enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED,
+			check: func(t *testing.T, h *historypb.History) {
+				require.NotContains(t, activityTypes(h), activities.WaitForSessionEventsName, "stopped before the first wait")
+			}}}
+	}},
+	{name: "create-rejected-release", run: func(t *testing.T, r *recorder) []recorded {
+		// The first POST fails with 503 (it may have created a session), the
+		// retry is refused with 400: the workflow fails RestoreSessionRejected
+		// after looking for a session the first POST left open (none).
+		r.st.Sim.AddFault(vb365sim.Fault{Method: "POST", Path: "/*/Organizations/*/explore", Status: 503})
+		r.st.Sim.AddFault(vb365sim.Fault{Method: "POST", Path: "/*/Organizations/*/explore", Status: 400})
+		run := r.start(input())
+		var appErr *temporal.ApplicationError
+		require.ErrorAs(t, run.Get(r.ctx, nil), &appErr)
+		require.Equal(t, workflows.ErrRestoreSessionRejected, appErr.Type())
+		require.Contains(t, appErr.Error(), "no session left open")
+		require.Empty(t, r.st.Sim.Sessions())
+		return []recorded{{file: "create-rejected-release", workflowID: run.GetID(), runID: run.GetRunID(),
+			lastEvent: enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
+			check: func(t *testing.T, h *historypb.History) {
+				require.Contains(t, activityTypes(h), activities.ReleaseLostSessionName)
+			}}}
+	}},
+	{name: "invalid-request", run: func(t *testing.T, r *recorder) []recorded {
+		in := input()
+		in.Type = "fax"
+		run := r.start(in)
+		var appErr *temporal.ApplicationError
+		require.ErrorAs(t, run.Get(r.ctx, nil), &appErr)
+		require.Equal(t, workflows.ErrInvalidRequest, appErr.Type())
+		require.Contains(t, appErr.Error(), `type "fax"`)
+		return []recorded{{file: "invalid-request", workflowID: run.GetID(), runID: run.GetRunID(),
+			lastEvent: enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED}}
 	}},
 	{name: "child-notifies-parent", run: func(t *testing.T, r *recorder) []recorded {
 		// The restore as a playbook's child (notifyParent): it signals the
