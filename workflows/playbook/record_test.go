@@ -106,6 +106,17 @@ func (r *recorder) waitRows(id, what string, cond func(playbook.Report) bool) pl
 	return rep
 }
 
+// waitChildCreating waits until the child restore id is creating its
+// session (its explore POST in flight).
+func (r *recorder) waitChildCreating(id string) {
+	r.t.Helper()
+	require.Eventually(r.t, func() bool {
+		v, err := r.c.QueryWorkflow(r.ctx, id, "", workflows.QueryStatus)
+		var st workflows.Status
+		return err == nil && v.Get(&st) == nil && st.Phase == workflows.PhaseCreating
+	}, time.Minute, 100*time.Millisecond, "child %s creating its session", id)
+}
+
 // allOpen: every row's session open and its first events reported (a child
 // reports later ones only every ProgressInterval).
 func allOpen(rep playbook.Report) bool {
@@ -159,10 +170,7 @@ var playbookRecordings = []recording{
 		rep := r.waitRows(run.GetID(), "the first child creating, the second pending", func(rep playbook.Report) bool {
 			return rep.Rows[0].State == playbook.RowCreating && rep.Rows[1].State == playbook.RowPending
 		})
-		require.Eventually(t, func() bool {
-			_, err := r.c.DescribeWorkflowExecution(r.ctx, rep.Rows[0].WorkflowID, "")
-			return err == nil
-		}, time.Minute, 100*time.Millisecond, "the first child started")
+		r.waitChildCreating(rep.Rows[0].WorkflowID)
 		require.NoError(t, r.c.SignalWorkflow(r.ctx, run.GetID(), "", workflows.SignalStop, workflows.StopRequest{RequestedBy: "recorder"}))
 		rep = r.result(run)
 		require.True(t, rep.StopRequested)
@@ -205,6 +213,43 @@ var playbookRecordings = []recording{
 		require.Len(t, r.st.Sim.Sessions(), 1)
 		r.noneOpen()
 		return run, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED
+	}},
+	{name: "one-slot-starts-next-when-ready", run: func(t *testing.T, r *recorder) (client.WorkflowRun, enumspb.EventType) {
+		// One creation slot: the second child starts when the first
+		// signals its session exists; then a stop update stops both.
+		run := r.start(playbook.Input{Name: r.name, MaxConcurrent: 1, Restores: []workflows.RestoreInput{restore("vet"), restore("vex")}})
+		r.waitRows(run.GetID(), "both sessions open with their events", allOpen)
+		h, err := r.c.UpdateWorkflow(r.ctx, client.UpdateWorkflowOptions{WorkflowID: run.GetID(), UpdateName: workflows.UpdateStop,
+			WaitForStage: client.WorkflowUpdateStageCompleted, Args: []any{workflows.StopRequest{RequestedBy: "recorder"}}})
+		require.NoError(t, err)
+		require.NoError(t, h.Get(r.ctx, nil))
+		rep := r.result(run)
+		require.Equal(t, 2, rep.Counts[playbook.RowDone])
+		sessions := r.st.Sim.Sessions()
+		require.Len(t, sessions, 2)
+		require.False(t, sessions[1].CreationTime.Before(sessions[0].CreationTime), "the second session after the first")
+		r.noneOpen()
+		return run, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED
+	}},
+	{name: "cancel-while-creating-skips-pending", run: func(t *testing.T, r *recorder) (client.WorkflowRun, enumspb.EventType) {
+		// One creation slot, the first creation slowed: the playbook is
+		// cancelled while it is in flight. The child stops the session it
+		// creates, the pending restore is skipped.
+		r.st.Sim.AddFault(vb365sim.Fault{Method: "POST", Path: "/*/Organizations/*/explore", DelayMs: 3000})
+		run := r.start(playbook.Input{Name: r.name, MaxConcurrent: 1, Restores: []workflows.RestoreInput{restore("vet"), restore("vex")}})
+		rep := r.waitRows(run.GetID(), "the first child creating, the second pending", func(rep playbook.Report) bool {
+			return rep.Rows[0].State == playbook.RowCreating && rep.Rows[1].State == playbook.RowPending
+		})
+		r.waitChildCreating(rep.Rows[0].WorkflowID)
+		require.NoError(t, r.c.CancelWorkflow(r.ctx, run.GetID(), ""))
+		var canceled *temporal.CanceledError
+		require.ErrorAs(t, run.Get(r.ctx, nil), &canceled)
+		rep = r.waitRows(run.GetID(), "the final status", func(playbook.Report) bool { return true })
+		require.Equal(t, playbook.RowCanceled, rep.Rows[0].State)
+		require.Equal(t, playbook.RowSkipped, rep.Rows[1].State)
+		require.Len(t, r.st.Sim.Sessions(), 1, "no session for the skipped restore")
+		r.noneOpen()
+		return run, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED
 	}},
 	{name: "invalid-input", run: func(t *testing.T, r *recorder) (client.WorkflowRun, enumspb.EventType) {
 		run := r.start(playbook.Input{Name: r.name})
