@@ -56,9 +56,8 @@ func activityTypes(h *historypb.History) []string {
 // through the production worker and the simulator, asserts the path really
 // happened and names the runs to write.
 type recording struct {
-	name  string
-	setup func(*vb365sim.Options) // optional
-	run   func(t *testing.T, r *recorder) []recorded
+	name string
+	run  func(t *testing.T, r *recorder) []recorded
 }
 
 // TestRecordHistories runs every path of RestoreSessionWorkflow on a dev server
@@ -80,11 +79,7 @@ func TestRecordHistories(t *testing.T) {
 	for _, rec := range restoreRecordings {
 		t.Run(rec.name, func(t *testing.T) {
 			t.Parallel()
-			opts := vb365sim.Options{Scenario: testenv.ShortScenario()}
-			if rec.setup != nil {
-				rec.setup(&opts)
-			}
-			st, err := testenv.StartStack(srv, opts, t.TempDir(), "record-"+rec.name)
+			st, err := testenv.StartStack(srv, vb365sim.Options{Scenario: testenv.ShortScenario()}, t.TempDir(), "record-"+rec.name)
 			require.NoError(t, err)
 			defer func() { require.NoError(t, st.Stop()) }()
 			r := &recorder{t: t, ctx: ctx, c: srv.Client, st: st, name: rec.name}
