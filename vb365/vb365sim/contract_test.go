@@ -19,8 +19,7 @@ import (
 func TestContractAgainstOpenAPI(t *testing.T) {
 	for _, ver := range []string{"v6", "v7", "v8"} {
 		t.Run(ver, func(t *testing.T) {
-			spec, err := openapispec.Load(ver)
-			require.NoError(t, err)
+			spec := openapispec.Require(t, ver)
 			clock := newFakeClock(start)
 			sim := newSim(t, vb365sim.Options{Now: clock.Now})
 			h := sim.Handler()
