@@ -69,6 +69,10 @@ type behaviour struct {
 	proxyOffline    bool
 }
 
+// ValidateBehaviour checks server-wide switches as SetBehaviour does, for
+// callers that read them before a Simulator exists (command line flags).
+func ValidateBehaviour(b Behaviour) error { return b.validate(false) }
+
 // validate checks values; forOrg rejects the server-wide fields.
 func (b Behaviour) validate(forOrg bool) error {
 	neg := func(name string, d *Duration) error {
