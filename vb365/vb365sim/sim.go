@@ -13,7 +13,8 @@
 // deterministic.
 //
 // Besides the API, Handler serves control endpoints without authentication
-// under /_sim/ (sessions, events, stop, faults, stats); see docs/simulator.md.
+// under /_sim/ (sessions, events, stop, behaviour, faults, stats); see
+// docs/simulator.md, whose table gives the source of every behaviour.
 package vb365sim
 
 import (
