@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 )
 
 // wireOrganization is an organization as VB365 sends it, with lenient times.
@@ -20,14 +21,14 @@ type wireOrganization struct {
 	LastBackupTime  wireTime `json:"lastBackuptime"`
 }
 
-func (w *wireOrganization) organization() Organization {
+func (w *wireOrganization) organization(loc *time.Location) Organization {
 	o := Organization{
 		ID:              w.ID,
 		Name:            w.Name,
 		OfficeName:      w.OfficeName,
 		Type:            w.Type,
-		FirstBackupTime: w.FirstBackupTime.ptr(),
-		LastBackupTime:  w.LastBackupTime.ptr(),
+		FirstBackupTime: w.FirstBackupTime.ptrIn(loc),
+		LastBackupTime:  w.LastBackupTime.ptrIn(loc),
 	}
 	// Older shapes leave isBackedup out; a last backup time says it all.
 	if w.IsBackedUp != nil {
@@ -63,7 +64,7 @@ func (c *Client) GetOrganization(ctx context.Context, id string) (*Organization,
 	if err := json.Unmarshal(resp.body, &w); err != nil {
 		return nil, decodeError(r, resp, err)
 	}
-	o := w.organization()
+	o := w.organization(c.loc)
 	return &o, nil
 }
 
@@ -101,7 +102,7 @@ func (c *Client) ListOrganizations(ctx context.Context) ([]Organization, error) 
 			return nil, decodeError(r, resp, err)
 		}
 		for i := range page.Results {
-			all = append(all, page.Results[i].organization())
+			all = append(all, page.Results[i].organization(c.loc))
 		}
 		if !hasNext || len(page.Results) == 0 {
 			return all, nil

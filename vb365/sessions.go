@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"go.uber.org/zap"
 )
@@ -28,14 +29,14 @@ type wireRestoreSession struct {
 	ClientHost   string   `json:"clientHost"`
 }
 
-func (w *wireRestoreSession) session() RestoreSession {
+func (w *wireRestoreSession) session(loc *time.Location) RestoreSession {
 	return RestoreSession{
 		ID:           w.ID,
 		Name:         w.Name,
 		Organization: w.Organization,
 		Type:         w.Type,
-		CreationTime: w.CreationTime.Time,
-		EndTime:      w.EndTime.ptr(),
+		CreationTime: w.CreationTime.in(loc),
+		EndTime:      w.EndTime.ptrIn(loc),
 		State:        w.State,
 		Result:       w.Result,
 		InitiatedBy:  w.InitiatedBy,
@@ -120,10 +121,10 @@ func (c *Client) StartRestoreSession(ctx context.Context, organizationID string,
 	if err != nil {
 		return nil, err
 	}
-	return decodeSession(r, resp)
+	return c.decodeSession(r, resp)
 }
 
-func decodeSession(r *request, resp *response) (*RestoreSession, error) {
+func (c *Client) decodeSession(r *request, resp *response) (*RestoreSession, error) {
 	var w wireRestoreSession
 	if err := json.Unmarshal(resp.body, &w); err != nil {
 		return nil, decodeError(r, resp, err)
@@ -131,7 +132,7 @@ func decodeSession(r *request, resp *response) (*RestoreSession, error) {
 	if w.ID == "" {
 		return nil, decodeError(r, resp, errors.New("restore session without id"))
 	}
-	s := w.session()
+	s := w.session(c.loc)
 	return &s, nil
 }
 
@@ -151,7 +152,7 @@ func (c *Client) GetRestoreSession(ctx context.Context, id string) (*RestoreSess
 	if err != nil {
 		return nil, err
 	}
-	return decodeSession(r, resp)
+	return c.decodeSession(r, resp)
 }
 
 // ListRestoreSessions reads one page of restore sessions. StartTimeFrom and
@@ -186,7 +187,7 @@ func (c *Client) ListRestoreSessions(ctx context.Context, opts ListRestoreSessio
 		p.Offset = opts.Offset
 	}
 	for i := range wp.Results {
-		p.Results = append(p.Results, wp.Results[i].session())
+		p.Results = append(p.Results, wp.Results[i].session(c.loc))
 	}
 	return p, nil
 }
