@@ -155,6 +155,25 @@ func TestStopRestoreSession(t *testing.T) {
 	require.True(t, res.Missing)
 }
 
+// A stop VB365 accepts but does not carry out fails the attempt retryably,
+// so the retry policy stops it again; the next stop that takes succeeds.
+func TestStopNotTakenIsRetryable(t *testing.T) {
+	fe, id := openSession(t)
+	fe.IgnoreStops(1)
+	env, a := newEnv(t, fe)
+	_, err := env.ExecuteActivity(a.StopRestoreSession, StopRestoreSessionInput{SessionID: id})
+	ae := appErr(t, err)
+	require.Equal(t, ErrTypeSessionNotStopped, ae.Type())
+	require.False(t, ae.NonRetryable())
+	require.Contains(t, ae.Error(), `state "Working"`)
+
+	v, err := env.ExecuteActivity(a.StopRestoreSession, StopRestoreSessionInput{SessionID: id})
+	require.NoError(t, err)
+	var res StopRestoreSessionResult
+	require.NoError(t, v.Get(&res))
+	require.Equal(t, vb365.SessionStateStopped, res.Session.State)
+}
+
 func TestSettledPrefixHoldsBackRunningEvents(t *testing.T) {
 	e := func(order int32, status string) vb365.RestoreSessionEvent {
 		return vb365.RestoreSessionEvent{Order: order, Status: status}

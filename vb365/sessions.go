@@ -199,7 +199,12 @@ func checkListOptions(op string, o ListOptions) error {
 	return nil
 }
 
-// StopRestoreSession stops a session. Stopping a stopped session is not an error.
+// StopRestoreSession stops a session and confirms it: a 2xx is not proof
+// (VB365 has been seen to accept a stop and leave the session open, or to
+// stop it late), so the session is read back, and when it is not Stopped the
+// error wraps ErrStopNotConfirmed (IsStopNotConfirmed; transient): the
+// caller stops again later. A failed read-back returns that read's error.
+// Stopping a stopped session is not an error.
 //
 // v5 posts {"stop":null} to …/action; v6 and later post to …/Stop (200 in v6
 // and v7, 204 in v8: any 2xx is success). VB365 may refuse to stop a session
@@ -225,8 +230,17 @@ func (c *Client) StopRestoreSession(ctx context.Context, id string) error {
 	} else {
 		r.path = "/" + string(v) + "/RestoreSessions/" + seg + "/Stop"
 	}
-	_, err = c.call(ctx, r)
+	resp, err := c.call(ctx, r)
 	if err == nil {
+		s, gerr := c.GetRestoreSession(ctx, id)
+		switch {
+		case gerr != nil:
+			return gerr
+		case !s.Stopped():
+			c.log.Debug("VB365 accepted a stop but the restore session is not stopped yet", zap.String("session", id), zap.String("state", s.State))
+			return &Error{Op: op, Method: r.method, Path: r.path, StatusCode: resp.status,
+				Err: fmt.Errorf("%w (state %q)", ErrStopNotConfirmed, s.State)}
+		}
 		return nil
 	}
 	var e *Error
