@@ -87,7 +87,7 @@ func mapError(what string, err error) error {
 		return retryable(ErrTypeBackupWindowUnavailable, msg, err)
 	case vb365.IsStopNotConfirmed(err):
 		return retryable(ErrTypeSessionNotStopped, msg, err)
-	case vb365.IsTransient(err):
+	case vb365.IsTransient(err), errors.Is(err, errListShifting):
 		return retryable(ErrTypeTransient, msg, err)
 	default:
 		return nonRetryable(ErrTypeVB365, msg, err)

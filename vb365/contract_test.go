@@ -125,6 +125,12 @@ func (s *contractServer) answer(r *http.Request, rest string, body []byte) (op s
 		assert.Equal(t, "5", q.Get("limit"))
 		assert.Equal(t, "2020-10-30T00:00:00.0000000Z", q.Get("startTimeFrom"))
 		assert.Equal(t, "2020-10-31T00:00:00.0000000Z", q.Get("startTimeTo"))
+		if v8 {
+			assert.Equal(t, "CreationTime", q.Get("orderBy"))
+			assert.Equal(t, "true", q.Get("orderAsc"))
+		} else {
+			assert.False(t, q.Has("orderBy") || q.Has("orderAsc"), "only v8 documents an order")
+		}
 		return "session list", 200, `{"offset":10,"limit":5,"results":[` + sessionJSON + `],"_links":{"self":{"href":"/` + s.version + `/RestoreSessions"}}}`
 	case rest == "/RestoreSessions/"+sessionID && r.Method == http.MethodGet:
 		s.mu.Lock()
@@ -196,7 +202,8 @@ func TestContractV6toV8(t *testing.T) {
 
 			from := time.Date(2020, 10, 30, 0, 0, 0, 0, time.UTC)
 			to := from.Add(24 * time.Hour)
-			page, err := c.ListRestoreSessions(ctx, ListRestoreSessionsOptions{ListOptions: ListOptions{Offset: 10, Limit: 5}, StartTimeFrom: &from, StartTimeTo: &to})
+			page, err := c.ListRestoreSessions(ctx, ListRestoreSessionsOptions{ListOptions: ListOptions{Offset: 10, Limit: 5}, StartTimeFrom: &from, StartTimeTo: &to,
+				OrderBy: OrderByCreationTime, OrderAsc: true})
 			require.NoError(t, err)
 			assert.Len(t, page.Results, 1)
 			assert.False(t, page.HasNext)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -156,7 +157,8 @@ func (c *Client) GetRestoreSession(ctx context.Context, id string) (*RestoreSess
 }
 
 // ListRestoreSessions reads one page of restore sessions. StartTimeFrom and
-// StartTimeTo go as query parameters in UTC.
+// StartTimeTo go as query parameters in UTC; OrderBy and OrderAsc only to
+// v8, the one version that documents them.
 func (c *Client) ListRestoreSessions(ctx context.Context, opts ListRestoreSessionsOptions) (*Page[RestoreSession], error) {
 	const op = "list restore sessions"
 	if err := checkListOptions(op, opts.ListOptions); err != nil {
@@ -172,6 +174,16 @@ func (c *Client) ListRestoreSessions(ctx context.Context, opts ListRestoreSessio
 	}
 	if opts.StartTimeTo != nil {
 		q.Set("startTimeTo", FormatTime(*opts.StartTimeTo))
+	}
+	switch opts.OrderBy {
+	case "":
+	case OrderByCreationTime, OrderByEndTime:
+		if v == V8 {
+			q.Set("orderBy", string(opts.OrderBy))
+			q.Set("orderAsc", strconv.FormatBool(opts.OrderAsc))
+		}
+	default:
+		return nil, &Error{Op: op, Err: fmt.Errorf("%w: unknown order %q (want CreationTime or EndTime)", ErrInvalidArgument, opts.OrderBy)}
 	}
 	r := &request{op: op, method: http.MethodGet, path: "/" + string(v) + "/RestoreSessions", query: q}
 	resp, err := c.call(ctx, r)

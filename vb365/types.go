@@ -172,4 +172,19 @@ type ListRestoreSessionsOptions struct {
 	ListOptions
 	StartTimeFrom *time.Time
 	StartTimeTo   *time.Time
+	// OrderBy and OrderAsc ask for an order: v8's orderBy and orderAsc,
+	// sent only when OrderBy is set and only to v8 (v8 lists newest first
+	// by default). v5 to v7 have no order parameters; their order is the
+	// server's own, and not promised to hold from one page to the next.
+	OrderBy  SessionOrder
+	OrderAsc bool
 }
+
+// SessionOrder is what v8 can sort restore sessions by.
+type SessionOrder string
+
+// The orders v8 documents.
+const (
+	OrderByCreationTime SessionOrder = "CreationTime"
+	OrderByEndTime      SessionOrder = "EndTime"
+)
