@@ -99,8 +99,10 @@ func tokenTime(raw json.RawMessage) (time.Time, bool) {
 	if t, err := http.ParseTime(strings.TrimSpace(s)); err == nil {
 		return t, true
 	}
-	if t, err := time.Parse(time.RFC1123Z, strings.TrimSpace(s)); err == nil {
-		return t, true
+	for _, layout := range []string{time.RFC1123Z, time.RFC1123} {
+		if t, err := time.Parse(layout, strings.TrimSpace(s)); err == nil {
+			return t, true
+		}
 	}
 	if t, err := ParseTime(s); err == nil {
 		return t, true

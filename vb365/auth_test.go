@@ -367,6 +367,7 @@ func TestTokenTimeFormats(t *testing.T) {
 		{name: "ISO 8601 with expires_in", layout: "2006-01-02T15:04:05.0000000Z", ttl: 1800, want: 30 * time.Minute},
 		{name: "RFC 1123 alone", layout: rfc1123GMT, omitExpiresIn: true, ttl: 1200, want: 20 * time.Minute},
 		{name: "ISO 8601 alone", layout: time.RFC3339, omitExpiresIn: true, ttl: 1200, want: 20 * time.Minute},
+		{name: "RFC 1123 with a numeric zone alone", layout: time.RFC1123Z, omitExpiresIn: true, ttl: 1200, want: 20 * time.Minute},
 		{name: "expires_in as a string", layout: rfc1123GMT, expiresIn: "900", ttl: 1800, want: 15 * time.Minute},
 		{name: "unreadable times, expires_in counts", layout: "Monday 3PM", ttl: 600, want: 10 * time.Minute},
 		{name: "unreadable everything: the default", layout: "Monday 3PM", expiresIn: "soon", ttl: 600, want: defaultTokenLifetime},

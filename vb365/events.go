@@ -49,9 +49,10 @@ func (w *wireRestoreSessionEvent) event(loc *time.Location) RestoreSessionEvent 
 
 // ListRestoreSessionEvents reads one page of a session's events.
 //
-// Offset n skips the first n events; results come sorted by Order (VB365
-// does not promise an order, and the workflow records events in order).
-// HasNext follows the page's _links.next.
+// Offset n skips the first n events of the list as VB365 orders it; the
+// page's results come sorted by Order (VB365 promises no order within a
+// page, nor across pages: a reader that needs every event checks the orders
+// it gets). HasNext follows the page's _links.next.
 func (c *Client) ListRestoreSessionEvents(ctx context.Context, sessionID string, opts ListOptions) (*Page[RestoreSessionEvent], error) {
 	const op = "list restore session events"
 	seg, err := pathSegment(op, "restore session id", sessionID)

@@ -132,8 +132,10 @@ type RestoreSession struct {
 func (s *RestoreSession) Stopped() bool { return s != nil && s.State == SessionStateStopped }
 
 // RestoreSessionEvent is one action inside a restore session (a view, a
-// restore, a save...). Order is its 1-based position in the session: a list
-// with offset n starts after the event of order n.
+// restore, a save...). Order is its place in the session as VB365 numbers
+// it: VB365 opens a session with order 0 ("Restore session started"), older
+// examples start at 1, and nothing promises the numbering has no gaps or
+// that a list comes in that order; read events by Order, not by position.
 type RestoreSessionEvent struct {
 	ID            string     `json:"id"`
 	Order         int32      `json:"order"`
