@@ -33,6 +33,11 @@ const (
 	ErrPointInTimeInFuture          = "PointInTimeInFuture"
 	ErrVB365AuthenticationFailed    = "VB365AuthenticationFailed"
 	ErrRestoreSessionRejected       = "RestoreSessionRejected"
+	// ErrSessionStopUnconfirmed: VB365 did not confirm the session Stopped
+	// within the worker's bound (Options.StopConfirmBound) however often it
+	// was stopped. The session may still be open in VB365; the failure's
+	// details carry the report, which says which events may be missing.
+	ErrSessionStopUnconfirmed = "SessionStopUnconfirmed"
 )
 
 // End reasons reported in RestoreReport.EndReason.

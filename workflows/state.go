@@ -15,6 +15,11 @@ const (
 	// defaultBatchesPerRun continues as new after this many event batches,
 	// whatever the server suggests (about 6 history events per batch).
 	defaultBatchesPerRun = 500
+	// defaultHistoryBytesPerRun continues as new once a run's history is
+	// this large: well under Temporal's 10 MB warning (50 MB limit), and
+	// before the server's own suggestion, so that a burst of large batches
+	// (up to maxBatchBytes each) never reaches the warning.
+	defaultHistoryBytesPerRun = 4 << 20
 	// eventTextBound clips the free-text fields of a recorded event
 	// (Message, ItemName, Title, Source, Target), in runes.
 	eventTextBound = 1000

@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"errors"
 	"fmt"
 
 	"go.temporal.io/sdk/temporal"
@@ -29,6 +30,9 @@ func (r *restoreRun) finish(ctx workflow.Context, reason string) (RestoreReport,
 	r.publishDetails(ctx)
 	r.logger.Info("ending restore session", "endReason", reason)
 	if err := r.stopSession(dctx); err != nil {
+		if isStopUnconfirmed(err) {
+			return r.endUnconfirmed(dctx, err)
+		}
 		if ctx.Err() != nil {
 			r.logger.Error("cancelled, but the restore session could not be stopped", "error", err)
 		}
@@ -66,19 +70,76 @@ func (r *restoreRun) failAfterStopping(ctx workflow.Context, cause error) (Resto
 	dctx, _ := workflow.NewDisconnectedContext(ctx)
 	r.endReason = "failed"
 	if err := r.stopSession(dctx); err != nil {
+		if isStopUnconfirmed(err) {
+			var appErr *temporal.ApplicationError
+			_ = errors.As(err, &appErr)
+			return RestoreReport{}, temporal.NewNonRetryableApplicationError(
+				fmt.Sprintf("%v; then %s", cause, appErr.Message()), ErrSessionStopUnconfirmed, cause)
+		}
 		return RestoreReport{}, withNote(cause, fmt.Sprintf("and stopping the session failed: %v", err))
 	}
 	return RestoreReport{}, cause
+}
+
+// sessionEnded: VB365 reports the session Stopped, or no longer knows it.
+func (r *restoreRun) sessionEnded() bool {
+	return r.st.SessionMissing || r.st.Session.Stopped()
+}
+
+// isStopUnconfirmed reports whether err is stopSession's
+// SessionStopUnconfirmed.
+func isStopUnconfirmed(err error) bool {
+	var appErr *temporal.ApplicationError
+	return errors.As(err, &appErr) && appErr.Type() == ErrSessionStopUnconfirmed
+}
+
+// endUnconfirmed ends a restore whose session VB365 never confirmed
+// Stopped (stopSession gave up after Options.StopConfirmBound): it records
+// the events it can read, then fails SessionStopUnconfirmed with the report
+// as the failure's details, saying which events may be missing (those after
+// the last recorded one: the session may still write more). A cancelled
+// workflow ends the same way: its session is not known to be stopped.
+func (r *restoreRun) endUnconfirmed(dctx workflow.Context, stopErr error) (RestoreReport, error) {
+	finalErr := r.fetchFinalEvents(dctx)
+	r.upsertSearchAttributes(dctx, false)
+	r.phase = PhaseDone
+	var appErr *temporal.ApplicationError
+	_ = errors.As(stopErr, &appErr)
+	report := r.report()
+	report.StopUnconfirmed = appErr.Message()
+	report.FinalEventsError = fmt.Sprintf("events after order %d may be missing: the session is %q in VB365, which may still add or end events",
+		r.st.Events.LastOrder, r.st.Session.State)
+	if finalErr != nil {
+		report.FinalEventsError += "; reading the events failed: " + finalErr.Error()
+	}
+	r.logger.Error("restore session not confirmed stopped; it may still be open in VB365",
+		"endReason", r.endReason, "state", r.st.Session.State, "eventsRecorded", r.st.Events.Counts.Total, "error", stopErr)
+	return RestoreReport{}, temporal.NewNonRetryableApplicationError(
+		fmt.Sprintf("%s (%s)", appErr.Message(), report.FinalEventsError), ErrSessionStopUnconfirmed, appErr.Unwrap(), report)
 }
 
 func (r *restoreRun) stopSession(ctx workflow.Context) error {
 	if r.st.SessionMissing || r.st.Session.Stopped() {
 		return nil
 	}
+	what := fmt.Sprintf("stop restore session %s", r.st.Session.ID)
+	bounded := workflow.GetVersion(ctx, changeStopConfirmBound, workflow.DefaultVersion, 1) >= 1
+	actx := withStop(ctx, what)
+	if bounded {
+		actx = withStopBounded(ctx, r.opts.StopConfirmBound, what)
+	}
 	var res activities.StopRestoreSessionResult
-	err := workflow.ExecuteActivity(withStop(ctx, fmt.Sprintf("stop restore session %s", r.st.Session.ID)),
-		acts.StopRestoreSession, activities.StopRestoreSessionInput{SessionID: r.st.Session.ID}).Get(ctx, &res)
+	err := workflow.ExecuteActivity(actx, acts.StopRestoreSession,
+		activities.StopRestoreSessionInput{SessionID: r.st.Session.ID}).Get(ctx, &res)
 	if err != nil {
+		if bounded && !isCanceled(err) {
+			// Whatever the last failure (VB365 accepting stops and not
+			// stopping, or refusing them, or down), the session is not
+			// known to be stopped.
+			return temporal.NewNonRetryableApplicationError(
+				fmt.Sprintf("restore session %q not confirmed Stopped after stopping it for up to %s: %s",
+					r.st.Session.ID, r.opts.StopConfirmBound, lastFailure(err)), ErrSessionStopUnconfirmed, err)
+		}
 		return activityFailure(fmt.Sprintf("stop restore session %q", r.st.Session.ID), err)
 	}
 	switch {
@@ -87,12 +148,27 @@ func (r *restoreRun) stopSession(ctx workflow.Context) error {
 	case res.Session != nil:
 		r.st.Session = *res.Session
 	}
-	if !r.st.SessionMissing && !r.st.Session.Stopped() {
+	if !r.sessionEnded() {
+		if bounded {
+			return temporal.NewNonRetryableApplicationError(
+				fmt.Sprintf("restore session %q still %q after a stop VB365 accepted", r.st.Session.ID, r.st.Session.State),
+				ErrSessionStopUnconfirmed, nil)
+		}
 		// VB365 accepted the stop but still reports the old state; record
 		// what it said, the report shows it.
 		r.logger.Warn("restore session not yet reported stopped", "state", r.st.Session.State)
 	}
 	return nil
+}
+
+// lastFailure is the message of an activity's last failure: the cause of
+// its timeout when it timed out.
+func lastFailure(err error) string {
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) {
+		return appErr.Message()
+	}
+	return err.Error()
 }
 
 // fetchFinalEvents reads the events after the cursor, so the report holds

@@ -38,6 +38,12 @@ var connect = temporalclient.Connect
 // gracefully within cfg.WorkerStopTimeout and returns nil. It returns an error
 // when it cannot start or when the worker hits a fatal error.
 func Run(ctx context.Context, cfg config.Worker, logger *zap.Logger) error {
+	return RunWithOptions(ctx, cfg, logger, workflows.Options{})
+}
+
+// RunWithOptions is Run with the restore workflow's bounds (tests lower
+// them to reach a bound in seconds; the zero value takes the defaults).
+func RunWithOptions(ctx context.Context, cfg config.Worker, logger *zap.Logger, wfOpts workflows.Options) error {
 	logger.Info("starting vb365-restore worker", zap.Object("config", cfg))
 	// vb365.New warns when VB365_INSECURE_SKIP_VERIFY turns verification off.
 
@@ -121,7 +127,7 @@ func Run(ctx context.Context, cfg config.Worker, logger *zap.Logger) error {
 		Client:                     vbClient,
 		SearchAttributesRegistered: saRegistered,
 	})
-	workflows.Register(w, acts)
+	workflows.RegisterWithOptions(w, acts, wfOpts)
 	playbook.Register(w)
 
 	if err := w.Start(); err != nil {
