@@ -2,11 +2,13 @@ package integration
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
 	sdktemporal "go.temporal.io/sdk/temporal"
@@ -15,6 +17,7 @@ import (
 	"github.com/vb365-restore/vb365-restore/vb365"
 	"github.com/vb365-restore/vb365-restore/vb365/vb365sim"
 	"github.com/vb365-restore/vb365-restore/workflows"
+	"github.com/vb365-restore/vb365-restore/workflows/playbook"
 )
 
 // The README's promises under VB365 behaviours that break them when the
@@ -151,4 +154,38 @@ func TestPromiseCancelBeforeCreationCreatesNoSession(t *testing.T) {
 	require.True(t, errors.As(err, &ce), "got %v", err)
 	time.Sleep(3 * time.Second) // a creation would have happened by now
 	require.Empty(t, s.sim.Sessions())
+}
+
+// Case 9: a playbook started with raw JSON (as the Web UI, the CLI or
+// another SDK would send it) whose restore entries have an unknown field
+// and a value of the wrong JSON type: those rows fail InvalidRequest naming
+// the field, no session is opened for them, the good one runs.
+func TestPromisePlaybookStrictRestoreEntries(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, vb365sim.Options{})
+	raw := `{"name": "drill", "restores": [
+		{"organizationId": "` + seedOrg + `", "type": "vet", "pollInterval": "1s", "pointInTme": "2020-10-30T10:29:05Z"},
+		{"organizationId": "` + seedOrg + `", "type": "vex", "pollInterval": "1s", "showDeleted": "yes"},
+		{"organizationId": "` + seedOrg + `", "type": "veod", "pollInterval": "1s"}]}`
+	var in map[string]any
+	require.NoError(t, json.Unmarshal([]byte(raw), &in))
+	run, err := devServer.Client.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{
+		ID: "it-playbook-" + uuid.NewString(), TaskQueue: s.taskQueue, WorkflowExecutionTimeout: 10 * time.Minute,
+	}, playbook.WorkflowName, in)
+	require.NoError(t, err)
+	waitFor(t, long, "the good restore open", func() bool {
+		rep, err := playbookStatus(t, run.GetID())
+		return err == nil && rep.Counts[playbook.RowOpen] == 1
+	})
+	require.NoError(t, devServer.Client.SignalWorkflow(context.Background(), run.GetID(), "", workflows.SignalStop, workflows.StopRequest{}))
+	var rep playbook.Report
+	require.NoError(t, run.Get(context.Background(), &rep))
+	for i, field := range []string{"restores[0].pointInTme", "restores[1].showDeleted"} {
+		require.Equal(t, playbook.RowFailed, rep.Rows[i].State, field)
+		require.Equal(t, workflows.ErrInvalidRequest, rep.Rows[i].ErrorType, field)
+		require.Contains(t, rep.Rows[i].Error, field)
+	}
+	require.Equal(t, playbook.RowDone, rep.Rows[2].State)
+	require.Len(t, s.sim.Sessions(), 1, "no session for a refused entry")
+	require.Empty(t, testenv.WorkingSessions(s.sim))
 }

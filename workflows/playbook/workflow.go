@@ -130,6 +130,14 @@ func (r *run) startChildren(ctx workflow.Context, sel workflow.Selector) {
 			continue
 		}
 		in := r.in.Restores[i]
+		if err := in.DecodeProblem(); err != nil && workflow.GetVersion(ctx, changeStrictRestoreInput, workflow.DefaultVersion, 1) >= 1 {
+			// The child would never see what the decoder refused (an
+			// unknown field is not sent on): fail the row here, with the
+			// error the restore workflow itself gives, naming the field.
+			r.applyResult(&r.rows[i], workflows.RestoreReport{}, restoreInputError(i, err))
+			r.logger.Info("Restore entry refused", "Index", i, "Error", err)
+			continue
+		}
 		in.NotifyParent = true
 		cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
 			WorkflowID: r.rows[i].WorkflowID,
@@ -271,6 +279,16 @@ func (r *run) drainAfterCancel(ctx workflow.Context) error {
 	}
 	r.publish(dctx)
 	return temporal.NewCanceledError("playbook canceled")
+}
+
+// restoreInputError is a restore entry's InvalidRequest, its field named by
+// its place in the playbook (restores[i].field).
+func restoreInputError(i int, err error) error {
+	var appErr *temporal.ApplicationError
+	if !errors.As(err, &appErr) {
+		return err
+	}
+	return temporal.NewNonRetryableApplicationError(fmt.Sprintf("restores[%d].%s", i, appErr.Message()), appErr.Type(), nil)
 }
 
 func ended(state string) bool {
