@@ -2,6 +2,7 @@ package activities
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -36,6 +37,35 @@ type WaitForSessionEventsInput struct {
 	MaxWait time.Duration `json:"maxWait"`
 	// PageSize bounds the events returned at once (default 100).
 	PageSize int `json:"pageSize,omitempty"`
+	// MaxBytes bounds the events returned at once by their JSON size
+	// (default DefaultMaxBatchBytes); the result says More when it cut.
+	MaxBytes int `json:"maxBytes,omitempty"`
+}
+
+// DefaultMaxBatchBytes bounds the JSON size of the events one wait or fetch
+// returns: an activity result (and so a history event) stays well under
+// Temporal's 2 MB payload limit and its 1 MB warning whatever VB365 puts in
+// an event's texts. A single larger event still goes alone.
+const DefaultMaxBatchBytes = 512 << 10
+
+// boundBytes keeps the leading events whose JSON sizes add up to at most
+// maxBytes (default DefaultMaxBatchBytes), and at least one; cut says
+// whether it left some out.
+func boundBytes(events []vb365.RestoreSessionEvent, maxBytes int) (kept []vb365.RestoreSessionEvent, cut bool) {
+	if maxBytes <= 0 {
+		maxBytes = DefaultMaxBatchBytes
+	}
+	size := 0
+	for i, e := range events {
+		b, err := json.Marshal(e)
+		if err != nil {
+			continue
+		}
+		if size += len(b); size > maxBytes && i > 0 {
+			return events[:i], true
+		}
+	}
+	return events, false
 }
 
 // SessionEventsResult is what a wait or a fetch found.
@@ -134,6 +164,11 @@ func (a *Activities) WaitForSessionEvents(ctx context.Context, in WaitForSession
 		default:
 			streakStart = time.Time{}
 			res.Polls = polls
+			if cut := false; len(res.Events) > 0 {
+				if res.Events, cut = boundBytes(res.Events, in.MaxBytes); cut {
+					res.More = true
+				}
+			}
 			if res.news(in.KnownState) {
 				return res, nil
 			}
@@ -160,6 +195,9 @@ type FetchSessionEventsInput struct {
 	SessionCursor
 	// MaxEvents bounds one call (default 500); the result says More.
 	MaxEvents int `json:"maxEvents,omitempty"`
+	// MaxBytes bounds one call by the events' JSON size (default
+	// DefaultMaxBatchBytes); the result says More.
+	MaxBytes int `json:"maxBytes,omitempty"`
 }
 
 // FetchSessionEvents reads the events after the cursor at once (after a stop,
@@ -181,7 +219,12 @@ func (a *Activities) FetchSessionEvents(ctx context.Context, in FetchSessionEven
 			return nil, mapError(fmt.Sprintf("fetch events of restore session %q", in.SessionID), err)
 		}
 		out.Session, out.Missing, out.More = res.Session, res.Missing, res.More
-		out.Events = append(out.Events, res.Events...)
+		all := append(out.Events, res.Events...)
+		var cut bool
+		if out.Events, cut = boundBytes(all, in.MaxBytes); cut {
+			out.More = true
+			return out, nil
+		}
 		if !res.More || res.Missing || len(res.Events) == 0 {
 			break
 		}

@@ -10,8 +10,14 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
+	commonpb "go.temporal.io/api/common/v1"
+	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 	sdktemporal "go.temporal.io/sdk/temporal"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/vb365-restore/vb365-restore/activities"
 
 	"github.com/vb365-restore/vb365-restore/internal/testenv"
 	"github.com/vb365-restore/vb365-restore/vb365"
@@ -188,4 +194,133 @@ func TestPromisePlaybookStrictRestoreEntries(t *testing.T) {
 	require.Equal(t, playbook.RowDone, rep.Rows[2].State)
 	require.Len(t, s.sim.Sessions(), 1, "no session for a refused entry")
 	require.Empty(t, testenv.WorkingSessions(s.sim))
+}
+
+// runsOf returns the histories of every run of a workflow, first to last,
+// following continue-as-new from firstRunID.
+func runsOf(t *testing.T, id, firstRunID string) [][]*historypb.HistoryEvent {
+	t.Helper()
+	var out [][]*historypb.HistoryEvent
+	for runID := firstRunID; runID != ""; {
+		h, err := testenv.History(context.Background(), devServer.Client, id, runID)
+		require.NoError(t, err)
+		out = append(out, h.Events)
+		runID = h.Events[len(h.Events)-1].GetWorkflowExecutionContinuedAsNewEventAttributes().GetNewExecutionRunId()
+	}
+	return out
+}
+
+// recordedOrders lists the orders of the events the activities returned to
+// the workflow, in history order, over all runs, leaving out the results of
+// waits the workflow had abandoned (cancel requested: a stop came first; it
+// reads those events again from its cursor); it checks every payload is
+// under 1 MB and every run's history under Temporal's warnings.
+func recordedOrders(t *testing.T, runs [][]*historypb.HistoryEvent) []int32 {
+	t.Helper()
+	const (
+		payloadWarn     = 1 << 20
+		historySizeWarn = 10 << 20
+		historyLenWarn  = 10 * 1024
+	)
+	var orders []int32
+	for i, events := range runs {
+		require.Less(t, len(events), historyLenWarn, "run %d: history length", i)
+		size := 0
+		scheduled := map[int64]string{}
+		abandoned := map[int64]bool{}
+		for _, e := range events {
+			if a := e.GetActivityTaskCancelRequestedEventAttributes(); a != nil {
+				abandoned[a.GetScheduledEventId()] = true
+			}
+		}
+		for _, e := range events {
+			size += proto.Size(e)
+			for _, p := range payloadsOf(e) {
+				require.Less(t, proto.Size(p), payloadWarn, "run %d: a payload of event %d (%s)", i, e.GetEventId(), e.GetEventType())
+			}
+			if a := e.GetActivityTaskScheduledEventAttributes(); a != nil {
+				scheduled[e.GetEventId()] = a.GetActivityType().GetName()
+			}
+			a := e.GetActivityTaskCompletedEventAttributes()
+			if a == nil || abandoned[a.GetScheduledEventId()] {
+				continue
+			}
+			switch scheduled[a.GetScheduledEventId()] {
+			case "WaitForSessionEvents", "FetchSessionEvents":
+				var res activities.SessionEventsResult
+				require.NoError(t, converter.GetDefaultDataConverter().FromPayloads(a.GetResult(), &res))
+				for _, ev := range res.Events {
+					orders = append(orders, ev.Order)
+				}
+			}
+		}
+		require.Less(t, size, historySizeWarn, "run %d: history size", i)
+		t.Logf("run %d: %d history events, %d bytes", i, len(events), size)
+	}
+	return orders
+}
+
+func payloadsOf(e *historypb.HistoryEvent) []*commonpb.Payload {
+	var ps []*commonpb.Payload
+	for _, p := range []*commonpb.Payloads{
+		e.GetActivityTaskCompletedEventAttributes().GetResult(),
+		e.GetActivityTaskScheduledEventAttributes().GetInput(),
+		e.GetWorkflowExecutionStartedEventAttributes().GetInput(),
+		e.GetWorkflowExecutionContinuedAsNewEventAttributes().GetInput(),
+		e.GetWorkflowExecutionCompletedEventAttributes().GetResult(),
+	} {
+		ps = append(ps, p.GetPayloads()...)
+	}
+	return ps
+}
+
+// Case 6: 20,000 events, appended while the session is watched or just
+// before the stop (then the reads after the stop get them): every one is
+// recorded once, in order; no payload reaches 1 MB; each run's history stays
+// under Temporal's warnings (the workflow continues as new as needed).
+func TestPromiseVolume(t *testing.T) {
+	t.Parallel()
+	const n = 20_000
+	for _, stopAtOnce := range []bool{false, true} {
+		name := "watched"
+		if stopAtOnce {
+			name = "after-stop"
+		}
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			s := newStack(t, vb365sim.Options{})
+			run := s.start(input())
+			firstRun := run.GetRunID() // run.Get moves it along the chain
+			st := waitForEvents(t, run.GetID(), scriptedEvents, long)
+			require.NoError(t, s.sim.AppendEvent(st.Session.ID, vb365sim.EventInput{Type: "Restore", Status: "Success",
+				Message: "restored an item of a large mailbox", ItemName: "message", Count: n}))
+			if stopAtOnce {
+				require.NoError(t, devServer.Client.SignalWorkflow(context.Background(), run.GetID(), "", workflows.SignalStop,
+					workflows.StopRequest{RequestedBy: t.Name()}))
+			} else {
+				waitForEvents(t, run.GetID(), scriptedEvents+n, 5*time.Minute)
+				stopByUpdate(t, run.GetID())
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+			defer cancel()
+			var rep workflows.RestoreReport
+			require.NoError(t, run.Get(ctx, &rep))
+			require.Equal(t, workflows.EndReasonStopRequested, rep.EndReason)
+			require.Empty(t, rep.FinalEventsError)
+			s.checkClean(1, rep)
+
+			events, err := s.sim.Events(rep.Session.ID)
+			require.NoError(t, err)
+			require.Greater(t, len(events), n)
+			runs := runsOf(t, run.GetID(), firstRun)
+			orders := recordedOrders(t, runs)
+			require.Equal(t, len(events), len(orders), "every event recorded once")
+			for i, o := range orders {
+				if int32(events[i].Order) != o {
+					t.Fatalf("event #%d: recorded order %d, VB365 has %d", i, o, events[i].Order)
+				}
+			}
+			t.Logf("%d events in %d runs", len(orders), len(runs))
+		})
+	}
 }

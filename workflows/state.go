@@ -50,6 +50,18 @@ type Continuation struct {
 	Events           EventLog `json:"events"`
 	// Runs counts the runs before this one.
 	Runs int `json:"runs"`
+	// Ending is set when a run continued as new while reading the events
+	// after the stop: the session is stopped, the next run only reads the
+	// rest of its events and ends.
+	Ending *Ending `json:"ending,omitempty"`
+}
+
+// Ending is how a restore that continued as new after its stop ends.
+type Ending struct {
+	EndReason string       `json:"endReason"`
+	Stop      *StopRequest `json:"stop,omitempty"`
+	// Canceled: the workflow was cancelled; it ends cancelled.
+	Canceled bool `json:"canceled,omitempty"`
 }
 
 // EventLog is the record of a session's events: the cursor, the counts and a

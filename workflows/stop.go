@@ -11,9 +11,14 @@ import (
 	"github.com/vb365-restore/vb365-restore/vb365"
 )
 
-// maxFinalFetches bounds the calls that read the events after a stop (each
-// reads up to 500).
+// maxFinalFetches bounded the calls that read the events after a stop
+// (each reads up to 500) before changeContinueOnHistorySize: histories of
+// earlier releases replay with it. Newer runs read to the end, continuing as
+// new when the history is full.
 const maxFinalFetches = 20
+
+// errContinueEnding is fetchFinalEvents asking to continue as new.
+var errContinueEnding = errors.New("continue as new to read the rest of the final events")
 
 // finish stops the session (unless VB365 already did), records the events up
 // to the stop and returns the report. The stop, the final fetch and the
@@ -38,9 +43,24 @@ func (r *restoreRun) finish(ctx workflow.Context, reason string) (RestoreReport,
 		}
 		return RestoreReport{}, err
 	}
-	finalErr := r.fetchFinalEvents(dctx)
+	if workflow.GetVersion(ctx, changeStopUpdateAnswersWhenStopped, workflow.DefaultVersion, 1) >= 1 {
+		r.stopped = true
+	}
+	return r.afterStop(ctx, false)
+}
+
+// afterStop records the events up to the stop and ends the workflow (see
+// finish); wasCanceled carries a cancel from an earlier run.
+func (r *restoreRun) afterStop(ctx workflow.Context, wasCanceled bool) (RestoreReport, error) {
+	dctx, _ := workflow.NewDisconnectedContext(ctx)
+	finalErr := r.fetchFinalEvents(dctx, func() bool {
+		return r.historyFull(dctx) && workflow.AllHandlersFinished(dctx)
+	})
+	canceled := wasCanceled || ctx.Err() != nil
+	if errors.Is(finalErr, errContinueEnding) {
+		return RestoreReport{}, r.continueEnding(dctx, canceled)
+	}
 	r.upsertSearchAttributes(dctx, false)
-	canceled := ctx.Err() != nil
 	if canceled {
 		r.endReason = EndReasonCanceled
 	}
@@ -54,7 +74,7 @@ func (r *restoreRun) finish(ctx workflow.Context, reason string) (RestoreReport,
 			"state", report.Session.State, "eventsRecorded", report.EventCounts.Total)
 		return RestoreReport{}, temporal.NewCanceledError(report)
 	}
-	r.logger.Info("restore session ended", "endReason", reason, "eventsRecorded", r.st.Events.Counts.Total)
+	r.logger.Info("restore session ended", "endReason", r.endReason, "eventsRecorded", r.st.Events.Counts.Total)
 	return report, nil
 }
 
@@ -100,7 +120,7 @@ func isStopUnconfirmed(err error) bool {
 // the last recorded one: the session may still write more). A cancelled
 // workflow ends the same way: its session is not known to be stopped.
 func (r *restoreRun) endUnconfirmed(dctx workflow.Context, stopErr error) (RestoreReport, error) {
-	finalErr := r.fetchFinalEvents(dctx)
+	finalErr := r.fetchFinalEvents(dctx, nil)
 	r.upsertSearchAttributes(dctx, false)
 	r.phase = PhaseDone
 	var appErr *temporal.ApplicationError
@@ -172,14 +192,20 @@ func lastFailure(err error) string {
 }
 
 // fetchFinalEvents reads the events after the cursor, so the report holds
-// every event up to the stop. A failure, or more events than maxFinalFetches
-// reads take, is returned for the report (FinalEventsError), not fatal: the
-// session is already stopped.
-func (r *restoreRun) fetchFinalEvents(ctx workflow.Context) error {
+// every event up to the stop. A failure is returned for the report
+// (FinalEventsError), not fatal: the session is already stopped. It reads to
+// the end, but returns errContinueEnding between two reads when
+// mayContinue (nil: never) says the run should continue as new. Histories
+// of earlier releases stopped after maxFinalFetches reads.
+func (r *restoreRun) fetchFinalEvents(ctx workflow.Context, mayContinue func() bool) error {
 	if r.st.SessionMissing {
 		return nil
 	}
-	for range maxFinalFetches {
+	toTheEnd := workflow.GetVersion(ctx, changeContinueOnHistorySize, workflow.DefaultVersion, 1) >= 1
+	for n := 0; toTheEnd || n < maxFinalFetches; n++ {
+		if toTheEnd && n > 0 && mayContinue != nil && mayContinue() {
+			return errContinueEnding
+		}
 		var res activities.SessionEventsResult
 		err := workflow.ExecuteActivity(withFetch(ctx, fmt.Sprintf("read final events of restore session %s", r.st.Session.ID)),
 			acts.FetchSessionEvents, activities.FetchSessionEventsInput{SessionCursor: r.cursor()}).Get(ctx, &res)

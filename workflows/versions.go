@@ -15,4 +15,12 @@ const (
 	// changeStopConfirmBound: the stop is retried for Options.StopConfirmBound,
 	// then the workflow records what it can and fails SessionStopUnconfirmed.
 	changeStopConfirmBound = "stop-confirm-bound"
+	// changeStopUpdateAnswersWhenStopped: the stop update answers once the
+	// session is stopped, before the events after the stop are read (so a
+	// run may continue as new while reading them).
+	changeStopUpdateAnswersWhenStopped = "stop-update-answers-when-stopped"
+	// changeContinueOnHistorySize: a run continues as new once its history
+	// reaches Options.HistoryBytesPerRun, also while reading the events
+	// after the stop, which no longer stops after maxFinalFetches reads.
+	changeContinueOnHistorySize = "continue-on-history-size"
 )

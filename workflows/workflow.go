@@ -28,6 +28,9 @@ type restoreRun struct {
 	// waits for it. finalErr is that outcome's error, if any.
 	finished bool
 	finalErr error
+	// stopped is set once the session is stopped for good; the stop update
+	// answers then.
+	stopped bool
 
 	signals workflow.ReceiveChannel
 	// wake lets the stop update interrupt the session loop's selector.
@@ -67,6 +70,9 @@ func restoreSessionWorkflow(ctx workflow.Context, in RestoreInput, opts Options)
 		}
 		r.st = *in.Continuation
 		r.phase = PhaseOpen
+		if e := r.st.Ending; e != nil {
+			r.endReason, r.stopReq, r.phase, r.stopped = e.EndReason, e.Stop, PhaseStopping, true
+		}
 	}
 	if err := r.registerHandlers(ctx); err != nil {
 		return RestoreReport{}, err
@@ -96,6 +102,11 @@ func (r *restoreRun) execute(ctx workflow.Context) (RestoreReport, error) {
 		if ctx.Err() != nil {
 			return r.cancel(ctx)
 		}
+	} else if e := r.st.Ending; e != nil {
+		r.logger = log.With(r.logger, "sessionId", r.st.Session.ID)
+		r.logger.Info("continuing to read the final events", "run", r.st.Runs+1, "eventsRecorded", r.st.Events.Counts.Total)
+		r.st.Ending = nil
+		return r.afterStop(ctx, e.Canceled)
 	} else {
 		r.logger.Info("continuing restore session", "sessionId", r.st.Session.ID, "run", r.st.Runs+1,
 			"eventsRecorded", r.st.Events.Counts.Total)
@@ -127,8 +138,11 @@ func (r *restoreRun) registerHandlers(ctx workflow.Context) error {
 				waitCtx, _ = workflow.NewDisconnectedContext(ctx)
 				answerStopped = true
 			}
-			if err := workflow.Await(waitCtx, func() bool { return r.finished }); err != nil {
+			if err := workflow.Await(waitCtx, func() bool { return r.finished || r.stopped }); err != nil {
 				return vb365.RestoreSession{}, err
+			}
+			if r.stopped {
+				return r.st.Session, nil
 			}
 			if r.finalErr != nil && !(answerStopped && r.sessionEnded() && isCanceled(r.finalErr)) {
 				return r.st.Session, r.finalErr
