@@ -163,6 +163,12 @@ func (s *contractServer) answer(r *http.Request, rest string, body []byte) (op s
 // TestContractV6toV8 runs every operation of the client against a server
 // that holds each request to Veeam's published document for its version.
 func TestContractV6toV8(t *testing.T) {
+	// Load every document before any server runs: the v6 run's first probe
+	// asks for v8, and loading a document inside the handler can outlast the
+	// client's timeout on a busy machine.
+	for _, v := range openapispec.Versions {
+		_, _ = openapispec.Load(v)
+	}
 	for _, v := range openapispec.Versions {
 		t.Run(v, func(t *testing.T) {
 			openapispec.Require(t, v)
