@@ -29,7 +29,7 @@ const (
 	scriptedEvents = 7
 	// stopEvent is the "Restore session stopped" event a stop adds.
 	stopEvent = 1
-	long           = 3 * time.Minute
+	long      = 3 * time.Minute
 )
 
 // input is a restore of the seed organization, polled every second.
