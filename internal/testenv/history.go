@@ -27,6 +27,12 @@ func HistoryText(ctx context.Context, c client.Client, workflowID string, codec 
 		}
 		h.Events = append(h.Events, e)
 	}
+	return RenderHistory(ctx, h, codec)
+}
+
+// RenderHistory is HistoryText of a history already fetched (for example
+// parsed from `temporal workflow show --output json`).
+func RenderHistory(ctx context.Context, h *historypb.History, codec converter.PayloadCodec) (text string, encrypted int, err error) {
 	var data strings.Builder
 	err = proxy.VisitPayloads(ctx, h, proxy.VisitPayloadsOptions{
 		Visitor: func(_ *proxy.VisitPayloadsContext, ps []*commonpb.Payload) ([]*commonpb.Payload, error) {
