@@ -132,6 +132,11 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ns := r.Header.Get("X-Namespace")
+	if ns == "" {
+		// The temporal CLI sends the header only with an explicit --namespace.
+		s.refuse(w, r, http.StatusForbidden, "no X-Namespace header (temporal CLI: pass --namespace)", zap.String("namespace", ns))
+		return
+	}
 	if !slices.Contains(s.namespaces, ns) {
 		s.refuse(w, r, http.StatusForbidden, "namespace not allowed", zap.String("namespace", ns))
 		return

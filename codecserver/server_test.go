@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -94,6 +95,9 @@ func TestCodecServerAuthorization(t *testing.T) {
 	assert.Equal(t, http.StatusForbidden, resp.StatusCode, "namespace not allowed")
 	resp = post(t, srv.URL+"/decode", map[string]string{"Authorization": "Bearer " + token})
 	assert.Equal(t, http.StatusForbidden, resp.StatusCode, "no namespace")
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	assert.Contains(t, string(body), "--namespace", "says what the CLI needs")
 	resp = post(t, srv.URL+"/decode", ok)
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
 

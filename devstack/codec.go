@@ -21,7 +21,7 @@ func (o options) codecURL() string  { return "http://" + o.codecAddr() }
 // keeps it afterwards: the Temporal database outlives a run, and its
 // histories must still decode.
 func ensureKeys(o options) (*payloadcrypt.Keys, error) {
-	return payloadcrypt.EnsureKeyFile(o.keysFile(), devKeyID, true)
+	return payloadcrypt.EnsureKeyFile(o.keysFile(), devKeyID, false)
 }
 
 // clientOptions are the options of the dev stack's own clients (the demo and

@@ -300,7 +300,7 @@ func (s *stack) printWhereToLook(demoID string) {
 	}
 	fmt.Fprintf(w, "  Another restore    %sgo run ./starter restore --org %s --type vet --follow\n", env, demoOrg)
 	if demoID != "" {
-		fmt.Fprintf(w, "  History, decoded   temporal workflow show --address %s -w %s --codec-endpoint %s\n", o.temporalAddr(), demoID, o.codecURL())
+		fmt.Fprintf(w, "  History, decoded   temporal workflow show --address %s --namespace %s -w %s --codec-endpoint %s\n", o.temporalAddr(), namespace, demoID, o.codecURL())
 	}
 	fmt.Fprintln(w, "  Stop everything    Ctrl-C")
 	fmt.Fprintln(w, line)
