@@ -96,8 +96,8 @@ func (c *Codec) Decode(payloads []*commonpb.Payload) ([]*commonpb.Payload, error
 			out[i] = p // not ours: written before encryption, or by another codec
 			continue
 		}
-		if c := string(p.Metadata[MetadataCipher]); c != Cipher {
-			return payloads, fmt.Errorf("encrypted payload: cipher %q: want %s", c, Cipher)
+		if got := string(p.Metadata[MetadataCipher]); got != Cipher {
+			return payloads, fmt.Errorf("encrypted payload: cipher %q: want %s", got, Cipher)
 		}
 		id := string(p.Metadata[MetadataKeyID])
 		gcm, err := c.aead(id)

@@ -87,6 +87,16 @@ func TestTamperedPayloadDoesNotDecode(t *testing.T) {
 	_, err = c.Decode(enc)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `"k1"`)
+
+	enc, err = c.Encode([]*commonpb.Payload{{Data: []byte(secretText)}})
+	require.NoError(t, err)
+	enc[0].Metadata[MetadataCipher] = []byte("AES128-CBC")
+	_, err = c.Decode(enc)
+	require.ErrorContains(t, err, `cipher "AES128-CBC"`)
+	enc[0].Metadata[MetadataCipher] = []byte(Cipher)
+	enc[0].Data = enc[0].Data[:5]
+	_, err = c.Decode(enc)
+	require.ErrorContains(t, err, "truncated")
 }
 
 // Rotation: payloads written under A and under B both decode once B is the
