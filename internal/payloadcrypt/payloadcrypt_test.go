@@ -214,6 +214,11 @@ func TestRecordedHistoriesReplayEncrypted(t *testing.T) {
 			}))
 			require.Positive(t, encrypted)
 			require.NoError(t, replayer(t, keys).ReplayWorkflowHistory(nil, h))
+			if strings.Contains(filepath.Base(f), "invalid-request") {
+				// A run that fails on its input fails the same way when the
+				// input cannot be decoded: its commands match whatever the key.
+				return
+			}
 			quiet := log.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
 			require.Error(t, replayer(t, keysOf(t, "other", false, "other")).ReplayWorkflowHistory(quiet, h))
 		})
