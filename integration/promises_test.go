@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -226,38 +227,51 @@ func recordedOrders(t *testing.T, runs [][]*historypb.HistoryEvent) []int32 {
 	for i, events := range runs {
 		require.Less(t, len(events), historyLenWarn, "run %d: history length", i)
 		size := 0
-		scheduled := map[int64]string{}
-		abandoned := map[int64]bool{}
-		for _, e := range events {
-			if a := e.GetActivityTaskCancelRequestedEventAttributes(); a != nil {
-				abandoned[a.GetScheduledEventId()] = true
-			}
-		}
 		for _, e := range events {
 			size += proto.Size(e)
 			for _, p := range payloadsOf(e) {
 				require.Less(t, proto.Size(p), payloadWarn, "run %d: a payload of event %d (%s)", i, e.GetEventId(), e.GetEventType())
 			}
-			if a := e.GetActivityTaskScheduledEventAttributes(); a != nil {
-				scheduled[e.GetEventId()] = a.GetActivityType().GetName()
-			}
-			a := e.GetActivityTaskCompletedEventAttributes()
-			if a == nil || abandoned[a.GetScheduledEventId()] {
-				continue
-			}
-			switch scheduled[a.GetScheduledEventId()] {
-			case "WaitForSessionEvents", "FetchSessionEvents":
-				var res activities.SessionEventsResult
-				require.NoError(t, converter.GetDefaultDataConverter().FromPayloads(a.GetResult(), &res))
-				for _, ev := range res.Events {
-					orders = append(orders, ev.Order)
-				}
-			}
+		}
+		for _, e := range recordedEvents(t, events) {
+			orders = append(orders, e.Order)
 		}
 		require.Less(t, size, historySizeWarn, "run %d: history size", i)
 		t.Logf("run %d: %d history events, %d bytes", i, len(events), size)
 	}
 	return orders
+}
+
+// recordedEvents lists the events one run's history records as final: the
+// finished events and the ended ones of the waits and fetches it applied
+// (not those of waits it had abandoned), in history order.
+func recordedEvents(t *testing.T, events []*historypb.HistoryEvent) []vb365.RestoreSessionEvent {
+	t.Helper()
+	scheduled := map[int64]string{}
+	abandoned := map[int64]bool{}
+	for _, e := range events {
+		if a := e.GetActivityTaskCancelRequestedEventAttributes(); a != nil {
+			abandoned[a.GetScheduledEventId()] = true
+		}
+		if a := e.GetActivityTaskScheduledEventAttributes(); a != nil {
+			scheduled[e.GetEventId()] = a.GetActivityType().GetName()
+		}
+	}
+	var out []vb365.RestoreSessionEvent
+	for _, e := range events {
+		a := e.GetActivityTaskCompletedEventAttributes()
+		if a == nil || abandoned[a.GetScheduledEventId()] {
+			continue
+		}
+		switch scheduled[a.GetScheduledEventId()] {
+		case "WaitForSessionEvents", "FetchSessionEvents":
+			var res activities.SessionEventsResult
+			require.NoError(t, converter.GetDefaultDataConverter().FromPayloads(a.GetResult(), &res))
+			out = append(out, res.Ended...)
+			out = append(out, res.Events...)
+		}
+	}
+	return out
 }
 
 func payloadsOf(e *historypb.HistoryEvent) []*commonpb.Payload {
@@ -315,6 +329,9 @@ func TestPromiseVolume(t *testing.T) {
 			runs := runsOf(t, run.GetID(), firstRun)
 			orders := recordedOrders(t, runs)
 			require.Equal(t, len(events), len(orders), "every event recorded once")
+			// In order, but for an event that was still running when later
+			// ones were recorded: it is recorded when it ends.
+			slices.Sort(orders)
 			for i, o := range orders {
 				if int32(events[i].Order) != o {
 					t.Fatalf("event #%d: recorded order %d, VB365 has %d", i, o, events[i].Order)
@@ -323,4 +340,76 @@ func TestPromiseVolume(t *testing.T) {
 			t.Logf("%d events in %d runs", len(orders), len(runs))
 		})
 	}
+}
+
+// Case 5: an event stays Running (for hours in production; here until the
+// test ends it) while later ones complete. The later ones show in the
+// child's status query and in its playbook's row within two poll intervals
+// (plus the time to answer); the long one is recorded once, when it ends,
+// with the status it ended with, and the report has every event.
+func TestPromiseEventRunningForHours(t *testing.T) {
+	t.Parallel()
+	const poll = time.Second
+	s := newStackWith(t, vb365sim.Options{}, workflows.Options{ProgressInterval: poll})
+	in := input()
+	in.PollInterval = poll.String()
+	run := s.startPlaybook(playbook.Input{Name: "long event", Restores: []workflows.RestoreInput{in}})
+	var childID string
+	waitFor(t, long, "the child's session open with its scripted events", func() bool {
+		rep, err := playbookStatus(t, run.GetID())
+		if err != nil || rep.Rows[0].State != playbook.RowOpen {
+			return false
+		}
+		childID = rep.Rows[0].WorkflowID
+		return status(t, childID).EventCounts.Total >= scriptedEvents
+	})
+	st := status(t, childID)
+	require.NoError(t, s.sim.AppendEvent(st.Session.ID, vb365sim.EventInput{Type: "Restore", Status: "Running", Message: "a mailbox for hours"}))
+	appended := time.Now()
+	require.NoError(t, s.sim.AppendEvent(st.Session.ID, vb365sim.EventInput{Type: "Restore", Status: "Success", Message: "later", Count: 3}))
+	want := st.EventCounts.Total + 4
+	within := 2*poll + 2*time.Second
+	waitFor(t, within, "the later events in the child's status and the parent's row", func() bool {
+		rep, err := playbookStatus(t, run.GetID())
+		return err == nil && status(t, childID).EventCounts.Total == want && rep.Rows[0].EventCounts.Total == want
+	})
+	t.Logf("later events shown %s after they were added", time.Since(appended).Round(time.Millisecond))
+	cs := status(t, childID)
+	require.GreaterOrEqual(t, cs.EventCounts.ByStatus["Running"], 1, "the long one shows as Running")
+
+	events, err := s.sim.Events(st.Session.ID)
+	require.NoError(t, err)
+	longOrder := -1
+	for _, e := range events {
+		if e.Status == "Running" {
+			longOrder = e.Order
+		}
+	}
+	require.NotEqual(t, -1, longOrder)
+	require.NoError(t, s.sim.SetEventStatus(st.Session.ID, longOrder, "Warning"))
+	waitFor(t, long, "the long event (and any scripted one running) recorded as ended", func() bool {
+		return status(t, childID).EventCounts.ByStatus["Running"] == 0
+	})
+	require.NoError(t, devServer.Client.SignalWorkflow(context.Background(), run.GetID(), "", workflows.SignalStop, workflows.StopRequest{}))
+	var prep playbook.Report
+	require.NoError(t, run.Get(context.Background(), &prep))
+	var rep workflows.RestoreReport
+	require.NoError(t, devServer.Client.GetWorkflow(context.Background(), childID, "").Get(context.Background(), &rep))
+	s.checkClean(1, rep)
+	for _, e := range rep.Events {
+		if int(e.Order) == longOrder {
+			require.Equal(t, "Warning", e.Status)
+		}
+	}
+	// The history holds each event once, with its final status.
+	h, err := testenv.History(context.Background(), devServer.Client, childID, "")
+	require.NoError(t, err)
+	seen := map[int32]string{}
+	for _, o := range recordedEvents(t, h.Events) {
+		_, dup := seen[o.Order]
+		require.False(t, dup, "event %d recorded twice", o.Order)
+		seen[o.Order] = o.Status
+	}
+	require.Len(t, seen, len(events)+stopEvent)
+	require.Equal(t, "Warning", seen[int32(longOrder)])
 }

@@ -168,3 +168,70 @@ type testUpdateCallbacks struct {
 func (c *testUpdateCallbacks) Accept()                   {}
 func (c *testUpdateCallbacks) Reject(err error)          { c.complete(nil, err) }
 func (c *testUpdateCallbacks) Complete(v any, err error) { c.complete(v, err) }
+
+// TestEventRunningForHoursDoesNotHoldBackLaterOnes: the events after one
+// still Running are recorded as they finish and show in the status query;
+// the running one is recorded once, when it ends, with its final status, in
+// its place; the report has every event.
+func TestEventRunningForHoursDoesNotHoldBackLaterOnes(t *testing.T) {
+	h := newHarness(t).open()
+	long := ev(1, "Running")
+	results := []activities.SessionEventsResult{
+		{Events: []vb365.RestoreSessionEvent{ev(0, "Success"), ev(2, "Success")},
+			Running: []activities.RunningEvent{{Event: long, Offset: 1}}},
+		{Events: []vb365.RestoreSessionEvent{ev(3, "Failed")}, Running: []activities.RunningEvent{{Event: long, Offset: 1}}},
+		{Ended: []vb365.RestoreSessionEvent{ev(1, "Warning")}},
+	}
+	for i, res := range results {
+		h.env.OnActivity(acts.WaitForSessionEvents, mock.Anything, mock.Anything).Return(
+			func(_ context.Context, in activities.WaitForSessionEventsInput) (*activities.SessionEventsResult, error) {
+				h.waits = append(h.waits, in)
+				s := h.session
+				res.Session = &s
+				return &res, nil
+			}).After(time.Duration(i+1) * time.Hour).Once()
+	}
+	h.idle().stopAndFetch()
+	var during Status
+	h.after(3*time.Hour+30*time.Minute, func() {
+		v, err := h.env.QueryWorkflow(QueryStatus)
+		require.NoError(t, err)
+		require.NoError(t, v.Get(&during))
+	})
+	h.after(10*time.Hour, func() { h.env.SignalWorkflow(SignalStop, StopRequest{}) })
+	h.run(baseInput())
+	r := h.report()
+
+	require.Equal(t, 4, during.EventCounts.Total, "the later events show while the long one runs")
+	require.Equal(t, 1, during.EventCounts.ByStatus["Running"])
+	require.Equal(t, []int32{0, 2, 3}, orders(during.LatestEvents))
+	require.True(t, h.waits[1].PastRunning)
+	require.Equal(t, []activities.PendingRef{{Order: 1, Offset: 1}}, h.waits[1].Pending)
+	require.Equal(t, 3, h.waits[1].RecordedCount, "the running one counts as seen")
+	require.Equal(t, int32(2), h.waits[1].AfterOrder)
+
+	require.Equal(t, []int32{0, 1, 2, 3}, orders(r.Events))
+	require.Equal(t, "Warning", r.Events[1].Status, "recorded with the status it ended with")
+	require.Equal(t, EventCounts{Total: 4, ByStatus: map[string]int{"Success": 2, "Warning": 1, "Failed": 1}}, r.EventCounts)
+}
+
+// TestReportKeepsEventsStillRunning: a session that vanishes while an event
+// runs: the report still has that event, with its last status.
+func TestReportKeepsEventsStillRunning(t *testing.T) {
+	h := newHarness(t).open()
+	h.env.OnActivity(acts.WaitForSessionEvents, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.WaitForSessionEventsInput) (*activities.SessionEventsResult, error) {
+			s := h.session
+			return &activities.SessionEventsResult{Session: &s, Events: []vb365.RestoreSessionEvent{ev(0, "Success"), ev(2, "Success")},
+				Running: []activities.RunningEvent{{Event: ev(1, "Running"), Offset: 1}}}, nil
+		}).Once()
+	h.env.OnActivity(acts.WaitForSessionEvents, mock.Anything, mock.Anything).Return(
+		&activities.SessionEventsResult{Missing: true}, nil).After(time.Hour).Once()
+	h.stopAndFetch()
+	h.run(baseInput())
+	r := h.report()
+	require.Equal(t, EndReasonStoppedInVB365, r.EndReason)
+	require.Equal(t, []int32{0, 1, 2}, orders(r.Events))
+	require.Equal(t, "Running", r.Events[1].Status)
+	require.Equal(t, 3, r.EventCounts.Total)
+}

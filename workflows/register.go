@@ -26,6 +26,9 @@ type Options struct {
 	// HistoryBytesPerRun continues as new once a run's history is this large
 	// (default defaultHistoryBytesPerRun).
 	HistoryBytesPerRun int
+	// ProgressInterval is the least time between two SignalSessionProgress
+	// of a child whose state did not change (default ProgressInterval).
+	ProgressInterval time.Duration
 }
 
 // DefaultStopConfirmBound is the default Options.StopConfirmBound: long
@@ -39,6 +42,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.BatchesPerRun <= 0 {
 		o.BatchesPerRun = defaultBatchesPerRun
+	}
+	if o.ProgressInterval <= 0 {
+		o.ProgressInterval = ProgressInterval
 	}
 	if o.HistoryBytesPerRun <= 0 {
 		o.HistoryBytesPerRun = defaultHistoryBytesPerRun

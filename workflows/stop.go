@@ -232,12 +232,11 @@ func (r *restoreRun) report() RestoreReport {
 		EffectivePointInTime: r.st.EffectivePointInTime,
 		ClampedToLatest:      r.st.ClampedToLatest,
 		Session:              r.st.Session,
-		Events:               r.st.Events.Latest,
 		EventsDropped:        r.st.Events.Dropped,
-		EventCounts:          r.st.Events.Counts,
 		EndReason:            r.endReason,
 		SessionAdopted:       r.st.SessionAdopted,
 	}
+	rep.Events, rep.EventCounts = r.st.Events.withPending()
 	if rep.Events == nil {
 		rep.Events = []vb365.RestoreSessionEvent{}
 	}

@@ -23,4 +23,8 @@ const (
 	// reaches Options.HistoryBytesPerRun, also while reading the events
 	// after the stop, which no longer stops after maxFinalFetches reads.
 	changeContinueOnHistorySize = "continue-on-history-size"
+	// changeRecordPastRunning: events after one still Running are recorded
+	// as they finish (the running one when it ends), instead of being held
+	// back behind it.
+	changeRecordPastRunning = "record-past-running"
 )

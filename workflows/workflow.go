@@ -31,6 +31,9 @@ type restoreRun struct {
 	// stopped is set once the session is stopped for good; the stop update
 	// answers then.
 	stopped bool
+	// pastRunning: the activities return the events after a running one
+	// (see initPastRunning).
+	pastRunning bool
 
 	signals workflow.ReceiveChannel
 	// wake lets the stop update interrupt the session loop's selector.
@@ -106,6 +109,7 @@ func (r *restoreRun) execute(ctx workflow.Context) (RestoreReport, error) {
 		r.logger = log.With(r.logger, "sessionId", r.st.Session.ID)
 		r.logger.Info("continuing to read the final events", "run", r.st.Runs+1, "eventsRecorded", r.st.Events.Counts.Total)
 		r.st.Ending = nil
+		r.initPastRunning(ctx)
 		return r.afterStop(ctx, e.Canceled)
 	} else {
 		r.logger.Info("continuing restore session", "sessionId", r.st.Session.ID, "run", r.st.Runs+1,

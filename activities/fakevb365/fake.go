@@ -94,6 +94,18 @@ func (c *Client) AppendEvent(sessionID, status, message string) vb365.RestoreSes
 	return e
 }
 
+// SetEventStatus sets the status of a session's event, as VB365 does when
+// a running event ends.
+func (c *Client) SetEventStatus(sessionID string, order int32, status string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i := range c.events[sessionID] {
+		if c.events[sessionID][i].Order == order {
+			c.events[sessionID][i].Status = status
+		}
+	}
+}
+
 // StopInVB365 stops a session as the console or Explorer would.
 func (c *Client) StopInVB365(sessionID string) {
 	c.mu.Lock()
