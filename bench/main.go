@@ -41,17 +41,16 @@ func main() {
 }
 
 type config struct {
-	quick      bool
-	scenarios  map[string]bool
-	out        string
-	idles      []time.Duration
-	sizes      []int
-	sessions   int
-	warmup     time.Duration
-	window     time.Duration
-	tokenTTL   time.Duration
-	command    string
-	tuningNote bool
+	quick     bool
+	scenarios map[string]bool
+	out       string
+	idles     []time.Duration
+	sizes     []int
+	sessions  int
+	warmup    time.Duration
+	window    time.Duration
+	tokenTTL  time.Duration
+	command   string
 }
 
 func parseConfig(args []string, stderr io.Writer) (*config, error) {

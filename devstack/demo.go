@@ -124,11 +124,11 @@ func (f *follower) follow(ctx context.Context) {
 func (f *follower) poll(ctx context.Context) (ended bool) {
 	qctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	desc, err := f.c.DescribeWorkflowExecution(qctx, f.id, f.runID)
+	desc, err := f.c.DescribeWorkflow(qctx, f.id, f.runID)
 	if err != nil {
 		return false
 	}
-	if st := desc.GetWorkflowExecutionInfo().GetStatus(); st != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+	if st := desc.Status; st != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
 		f.query(qctx) // the last events and the end reason
 		var report workflows.RestoreReport
 		if err := f.c.GetWorkflow(qctx, f.id, f.runID).Get(qctx, &report); err != nil {
@@ -219,8 +219,8 @@ func (s *stack) stopDemo() {
 		return
 	}
 	defer c.Close()
-	desc, err := c.DescribeWorkflowExecution(ctx, s.demoID, "")
-	if err != nil || desc.GetWorkflowExecutionInfo().GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+	desc, err := c.DescribeWorkflow(ctx, s.demoID, "")
+	if err != nil || desc.Status != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
 		return
 	}
 	fmt.Fprintf(s.out, "  stopping the demo restore %s\n", s.demoID)

@@ -119,7 +119,7 @@ func explainListError(err error, org, namespace string) error {
 		return fmt.Errorf("list workflows by organization: %w\n"+
 			"The %s search attribute is probably not registered in namespace %s. Register it (and the other three) with:\n"+
 			"  temporal operator search-attribute create --namespace %s --name %s --type Keyword --name %s --type Keyword --name %s --type Keyword --name %s --type Keyword\n"+
-			"then restart the worker; restores started after that carry it. Without --org, list shows every restore.",
+			"then restart the worker; restores started after that carry it. Without --org, list shows every restore",
 			err, workflows.SearchAttrOrganizationID, namespace, namespace,
 			workflows.SearchAttrOrganizationID, workflows.SearchAttrSessionID, workflows.SearchAttrSessionType, workflows.SearchAttrSessionState)
 	}

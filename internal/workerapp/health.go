@@ -74,7 +74,7 @@ func (h *health) ready() error {
 	case !h.checked:
 		return fmt.Errorf("no Temporal health check yet")
 	case h.checkErr != nil:
-		return fmt.Errorf("Temporal health check at %s failed: %v", h.lastCheck.UTC().Format(time.RFC3339), h.checkErr)
+		return fmt.Errorf("the Temporal health check at %s failed: %v", h.lastCheck.UTC().Format(time.RFC3339), h.checkErr)
 	}
 	return nil
 }

@@ -27,6 +27,7 @@ func TestProbes(t *testing.T) {
 
 	code, body := get(t, srv, "/healthz")
 	assert.Equal(t, http.StatusOK, code, "live while the process runs")
+	assert.Equal(t, "ok\n", body)
 	code, body = get(t, srv, "/readyz")
 	assert.Equal(t, http.StatusServiceUnavailable, code)
 	assert.Contains(t, body, "not started")
