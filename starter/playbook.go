@@ -38,7 +38,7 @@ func (a *app) playbookCommand() *cobra.Command {
 			if file == "" {
 				return usageErrorf("--file is required")
 			}
-			in, err := readPlaybook(file)
+			in, err := readPlaybook(file, a.now())
 			if err != nil {
 				return err
 			}
@@ -52,8 +52,9 @@ func (a *app) playbookCommand() *cobra.Command {
 }
 
 // readPlaybook decodes a playbook file strictly, so a misspelt field is
-// reported rather than silently ignored.
-func readPlaybook(path string) (playbook.Input, error) {
+// reported rather than silently ignored, and checks each restore with the
+// workflow's own validation against now.
+func readPlaybook(path string, now time.Time) (playbook.Input, error) {
 	var in playbook.Input
 	var data []byte
 	var err error
@@ -74,12 +75,16 @@ func readPlaybook(path string) (playbook.Input, error) {
 		return in, usageErrorf("--file %s: \"restores\" lists no restore", path)
 	}
 	for i, r := range in.Restores {
-		var bad *temporal.ApplicationError
-		if errors.As(r.DecodeProblem(), &bad) {
-			return in, usageErrorf("--file %s: restores[%d]: %s", path, i, bad.Message())
-		}
 		if r.Continuation != nil {
 			return in, usageErrorf("--file %s: restores[%d]: \"continuation\" is internal to the workflow", path, i)
+		}
+		if _, err := workflows.ValidateInput(r, now); err != nil {
+			msg := err.Error()
+			var bad *temporal.ApplicationError
+			if errors.As(err, &bad) {
+				msg = bad.Message()
+			}
+			return in, usageErrorf("--file %s: restores[%d]: %s", path, i, msg)
 		}
 	}
 	return in, nil

@@ -4,12 +4,13 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
 
 func TestReadPlaybook(t *testing.T) {
-	in, err := readPlaybook("../examples/playbooks/drill.json")
+	in, err := readPlaybook("../examples/playbooks/drill.json", time.Now())
 	require.NoError(t, err, "the sample playbook in the README must stay valid")
 	require.Equal(t, "quarterly DR drill", in.Name)
 	require.Len(t, in.Restores, 3)
@@ -22,13 +23,14 @@ func TestReadPlaybook(t *testing.T) {
 		{"unknown restore field", `{"name":"x","restores":[{"organizationId":"a","tpye":"vet"}]}`, `restores[0]: tpye "\"vet\"": unknown field`},
 		{"no restores", `{"name":"x","restores":[]}`, "lists no restore"},
 		{"not JSON", `name: x`, "invalid character"},
+		{"restore the workflow refuses", `{"name":"x","restores":[{"organizationId":"a","type":"vet"}]}`, `restores[0]: organizationId "a": not a UUID`},
 		{"internal field", `{"name":"x","restores":[{"organizationId":"a","type":"vet","continuation":{}}]}`, "continuation"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "p.json")
 			require.NoError(t, os.WriteFile(path, []byte(c.body), 0o600))
-			_, err := readPlaybook(path)
+			_, err := readPlaybook(path, time.Now())
 			require.ErrorContains(t, err, c.want)
 			require.Equal(t, exitUsage, exitCode(err))
 		})

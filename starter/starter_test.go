@@ -25,6 +25,9 @@ import (
 
 const seedOrg = "3c424478-0811-4920-8aab-01f0bf2a2822"
 
+// testNow is the clock of the flag checks: after every point in time used.
+var testNow = time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+
 func TestRestoreFlagsToInput(t *testing.T) {
 	at := time.Date(2020, 10, 30, 10, 54, 40, 279404600, time.UTC)
 	tests := []struct {
@@ -44,12 +47,18 @@ func TestRestoreFlagsToInput(t *testing.T) {
 			name:  "offset converted to UTC, workload name, options",
 			flags: restoreFlags{org: " " + seedOrg + " ", at: "2020-10-30T12:54:40+02:00", sessionType: "Exchange", showDeleted: true, showAllVersions: true, beforeFirstBackup: "ALLOW", maxDuration: "90m", pollInterval: "5s"},
 			want: workflows.RestoreInput{OrganizationID: seedOrg, PointInTime: "2020-10-30T10:54:40Z", Type: "vex", ShowDeleted: true,
-				ShowAllVersions: true, BeforeFirstBackup: "allow", MaxSessionDuration: "90m", PollInterval: "5s"},
+				ShowAllVersions: true, BeforeFirstBackup: "allow", MaxSessionDuration: "1h30m", PollInterval: "5s"},
 		},
 		{
 			name:  "VB365 layout read as UTC",
 			flags: restoreFlags{org: seedOrg, at: "2020.10.30 10:54:40", sessionType: "VESP", beforeFirstBackup: "fail", maxDuration: "8h", pollInterval: "15s"},
 			want: workflows.RestoreInput{OrganizationID: seedOrg, PointInTime: "2020-10-30T10:54:40Z", Type: "vesp",
+				BeforeFirstBackup: "fail", MaxSessionDuration: "8h", PollInterval: "15s"},
+		},
+		{
+			name:  "empty durations: the workflow's defaults, written out",
+			flags: restoreFlags{org: seedOrg, at: "latest", sessionType: "vet", beforeFirstBackup: "fail"},
+			want: workflows.RestoreInput{OrganizationID: seedOrg, Type: "vet",
 				BeforeFirstBackup: "fail", MaxSessionDuration: "8h", PollInterval: "15s"},
 		},
 		{
@@ -61,12 +70,12 @@ func TestRestoreFlagsToInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			req, err := tt.flags.request()
+			req, err := tt.flags.request(testNow)
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, req.input)
 			if tt.at != nil {
-				require.NotNil(t, req.at)
-				assert.True(t, tt.at.Equal(*req.at))
+				require.NotNil(t, req.req.PointInTime)
+				assert.True(t, tt.at.Equal(*req.req.PointInTime))
 			}
 		})
 	}
@@ -80,11 +89,13 @@ func TestRestoreFlagErrors(t *testing.T) {
 		want   string
 	}{
 		{"no org", func(f *restoreFlags) { f.org = "" }, "--org is required"},
+		{"bad org", func(f *restoreFlags) { f.org = "short" }, `--org: organizationId "short": not a UUID`},
 		{"no type", func(f *restoreFlags) { f.sessionType = "" }, "--type is required"},
-		{"bad type", func(f *restoreFlags) { f.sessionType = "yammer" }, `--type: unknown restore session type "yammer"`},
-		{"bad at", func(f *restoreFlags) { f.at = "yesterday" }, `--at "yesterday"`},
-		{"bad before-first-backup", func(f *restoreFlags) { f.beforeFirstBackup = "maybe" }, `--before-first-backup "maybe": want fail or allow`},
-		{"bad max duration", func(f *restoreFlags) { f.maxDuration = "forever" }, `--max-duration "forever"`},
+		{"bad type", func(f *restoreFlags) { f.sessionType = "yammer" }, `--type: type "yammer": want vex`},
+		{"bad at", func(f *restoreFlags) { f.at = "yesterday" }, `--at: pointInTime "yesterday"`},
+		{"at in the future", func(f *restoreFlags) { f.at = testNow.Add(time.Hour).Format(time.RFC3339) }, "--at: pointInTime"},
+		{"bad before-first-backup", func(f *restoreFlags) { f.beforeFirstBackup = "maybe" }, `--before-first-backup: beforeFirstBackup "maybe": want fail or allow`},
+		{"bad max duration", func(f *restoreFlags) { f.maxDuration = "forever" }, `--max-duration: maxSessionDuration "forever"`},
 		{"max duration too long", func(f *restoreFlags) { f.maxDuration = "200h" }, "at most 168h"},
 		{"poll too fast", func(f *restoreFlags) { f.pollInterval = "100ms" }, "between 1s and 10m"},
 	}
@@ -92,7 +103,7 @@ func TestRestoreFlagErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := ok
 			tt.mutate(&f)
-			_, err := f.request()
+			_, err := f.request(testNow)
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tt.want)
 			assert.Equal(t, exitUsage, exitCode(err))
@@ -101,7 +112,7 @@ func TestRestoreFlagErrors(t *testing.T) {
 }
 
 func TestSummaryDetailsAndIDs(t *testing.T) {
-	req, err := restoreFlags{org: seedOrg, at: "2020-10-30T10:54:40.2794046Z", sessionType: "vet", beforeFirstBackup: "fail", maxDuration: "8h", pollInterval: "15s"}.request()
+	req, err := restoreFlags{org: seedOrg, at: "2020-10-30T10:54:40.2794046Z", sessionType: "vet", beforeFirstBackup: "fail", maxDuration: "8h", pollInterval: "15s"}.request(testNow)
 	require.NoError(t, err)
 	assert.Equal(t, "Teams restore of 3c424478… at 2020-10-30T10:54:40Z", req.summary())
 	now := time.Unix(1700000000, 0)
@@ -120,9 +131,9 @@ func TestSummaryDetailsAndIDs(t *testing.T) {
 	assert.Equal(t, details, opts.StaticDetails)
 	assert.Equal(t, "http://localhost:8233/namespaces/default/workflows/wf-1", cfg.WorkflowURL("wf-1"))
 
-	latest, err := restoreFlags{org: "short", sessionType: "exchange", beforeFirstBackup: "fail", maxDuration: "8h", pollInterval: "15s"}.request()
+	latest, err := restoreFlags{org: "5F0C6B8E-2A6D-4C1E-9A57-6A3F1D2B7C41", sessionType: "exchange", beforeFirstBackup: "fail", maxDuration: "8h", pollInterval: "15s"}.request(testNow)
 	require.NoError(t, err)
-	assert.Equal(t, "Exchange restore of short at the latest restore point", latest.summary())
+	assert.Equal(t, "Exchange restore of 5f0c6b8e… at the latest restore point", latest.summary())
 }
 
 func TestExitCodes(t *testing.T) {

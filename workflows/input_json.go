@@ -21,7 +21,7 @@ type inputProblem struct {
 // unknown field, such as a misspelt "pointIntime") or failing every workflow
 // task (a value of the wrong JSON type, which the SDK's decoder cannot put in
 // the struct: the workflow would hang, not fail). It never returns an error;
-// validateInput reports what it found.
+// ValidateInput reports what it found.
 //
 // Field names match as encoding/json matches them (exact, then ignoring case).
 func (in *RestoreInput) UnmarshalJSON(b []byte) error {
@@ -132,9 +132,3 @@ func firstProblem(ps []inputProblem) error {
 	}
 	return invalid(p.field, p.value, "%s", msg)
 }
-
-// DecodeProblem reports what UnmarshalJSON could not take (an unknown field,
-// a value of the wrong type) as the InvalidRequest error the workflow would
-// fail with, so that tools reading inputs from files (the starter's
-// playbook command) can refuse them before starting anything.
-func (in RestoreInput) DecodeProblem() error { return firstProblem(in.problems) }
