@@ -21,6 +21,7 @@ import (
 	"github.com/vb365-restore/vb365-restore/internal/config"
 	"github.com/vb365-restore/vb365-restore/vb365"
 	"github.com/vb365-restore/vb365-restore/workflows"
+	"github.com/vb365-restore/vb365-restore/workflows/playbook"
 )
 
 const seedOrg = "3c424478-0811-4920-8aab-01f0bf2a2822"
@@ -225,6 +226,17 @@ type fakeClient struct {
 	result   *workflows.RestoreReport
 	err      error
 	after    int // Get returns once this many queries were answered
+	// playbook, when set, makes the workflow a playbook answering with it.
+	playbook *playbook.Report
+}
+
+func (c *fakeClient) DescribeWorkflow(ctx context.Context, id, runID string) (*client.WorkflowExecutionDescription, error) {
+	var d client.WorkflowExecutionDescription
+	d.WorkflowType.Name = workflows.RestoreSessionWorkflowName
+	if c.playbook != nil {
+		d.WorkflowType.Name = playbook.WorkflowName
+	}
+	return &d, nil
 }
 
 func (c *fakeClient) ExecuteWorkflow(ctx context.Context, opts client.StartWorkflowOptions, wf any, args ...any) (client.WorkflowRun, error) {
@@ -247,6 +259,9 @@ func (c *fakeClient) QueryWorkflow(ctx context.Context, id, runID, queryType str
 	defer c.mu.Unlock()
 	if queryType != workflows.QueryStatus {
 		return nil, fmt.Errorf("unexpected query %s", queryType)
+	}
+	if c.playbook != nil {
+		return jsonValue{*c.playbook}, nil
 	}
 	i := min(c.queries, len(c.statuses)-1)
 	c.queries++
@@ -439,6 +454,27 @@ func TestStatusPrints(t *testing.T) {
 	var st workflows.Status
 	require.NoError(t, json.Unmarshal(stdout.Bytes(), &st))
 	assert.Equal(t, workflows.PhaseOpen, st.Phase)
+}
+
+func TestStatusOfAPlaybookPrintsItsRows(t *testing.T) {
+	fc := &fakeClient{playbook: &playbook.Report{Name: "drill", Rows: []playbook.Row{
+		{Index: 0, OrganizationID: seedOrg, Type: "vet", State: playbook.RowOpen, SessionName: "Teams restore"},
+		{Index: 1, OrganizationID: seedOrg, Type: "vex", State: playbook.RowFailed, ErrorType: workflows.ErrPointInTimeBeforeFirstBackup},
+	}, Counts: map[string]int{playbook.RowOpen: 1, playbook.RowFailed: 1}}}
+	a, stdout, _ := testApp(fc)
+	require.Equal(t, exitOK, a.run(context.Background(), []string{"status", "pb-1"}))
+	s := stdout.String()
+	assert.Contains(t, s, "Playbook:  drill (pb-1)")
+	assert.Contains(t, s, "1 failed, 1 open")
+	assert.Contains(t, s, "[1] "+seedOrg+" vet: open, Teams restore")
+	assert.Contains(t, s, "[2] "+seedOrg+" vex: failed, "+workflows.ErrPointInTimeBeforeFirstBackup)
+	assert.NotContains(t, s, "Phase")
+
+	a, stdout, _ = testApp(fc)
+	require.Equal(t, exitOK, a.run(context.Background(), []string{"status", "pb-1", "--json"}))
+	var rep playbook.Report
+	require.NoError(t, json.Unmarshal(stdout.Bytes(), &rep))
+	assert.Len(t, rep.Rows, 2)
 }
 
 func TestListQuery(t *testing.T) {

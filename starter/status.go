@@ -9,8 +9,10 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"go.temporal.io/sdk/client"
 
 	"github.com/vb365-restore/vb365-restore/workflows"
+	"github.com/vb365-restore/vb365-restore/workflows/playbook"
 )
 
 func (a *app) statusCommand() *cobra.Command {
@@ -20,7 +22,7 @@ func (a *app) statusCommand() *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "status WORKFLOW_ID [--json] [--follow]",
-		Short: "Show a restore's status: phase, session, event counts, latest events",
+		Short: "Show a restore's status (phase, session, events) or a playbook's (one row per restore)",
 		Args:  exactArgs(1, "WORKFLOW_ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -30,26 +32,42 @@ func (a *app) statusCommand() *cobra.Command {
 				return err
 			}
 			defer c.Close()
+			qctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+			defer cancel()
+			pb, err := isPlaybook(qctx, c, id)
+			if err != nil {
+				return &temporalError{fmt.Errorf("describe %s: %w", id, err)}
+			}
+			if pb {
+				if follow {
+					return a.followPlaybook(ctx, c, id, "")
+				}
+				rep, err := queryPlaybook(qctx, c, id, "")
+				if err != nil {
+					return &temporalError{fmt.Errorf("query status of playbook %s: %w", id, err)}
+				}
+				if asJSON {
+					return printJSON(a.stdout, rep)
+				}
+				printPlaybook(a.stdout, id, a.cfg.WorkflowURL(id), rep)
+				return nil
+			}
 			if follow {
 				return a.follow(ctx, c, id, "")
 			}
-			qctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-			defer cancel()
 			st, err := queryStatus(qctx, c, id, "")
 			if err != nil {
 				return &temporalError{fmt.Errorf("query status of %s: %w", id, err)}
 			}
 			if asJSON {
-				enc := json.NewEncoder(a.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(st)
+				return printJSON(a.stdout, st)
 			}
 			printStatus(a.stdout, id, a.cfg.WorkflowURL(id), st)
 			return nil
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the status as JSON")
-	cmd.Flags().BoolVar(&follow, "follow", false, "follow the restore until it ends (Ctrl-C detaches)")
+	cmd.Flags().BoolVar(&follow, "follow", false, "follow the restore or playbook until it ends (Ctrl-C detaches)")
 	return cmd
 }
 
@@ -109,4 +127,47 @@ func printStatus(w io.Writer, id, link string, st workflows.Status) {
 			fmt.Fprintln(w, formatEvent(e))
 		}
 	}
+}
+
+// isPlaybook tells a playbook from a restore by its workflow type: the two
+// answer the status query and the stop update with different types
+// (playbook.Report, workflows.Status and vb365.RestoreSession).
+func isPlaybook(ctx context.Context, c client.Client, id string) (bool, error) {
+	desc, err := c.DescribeWorkflow(ctx, id, "")
+	if err != nil {
+		return false, err
+	}
+	return desc.WorkflowType.Name == playbook.WorkflowName, nil
+}
+
+// queryPlaybook runs a playbook's status query.
+func queryPlaybook(ctx context.Context, c client.Client, workflowID, runID string) (playbook.Report, error) {
+	var rep playbook.Report
+	v, err := c.QueryWorkflow(ctx, workflowID, runID, workflows.QueryStatus)
+	if err != nil {
+		return rep, err
+	}
+	if err := v.Get(&rep); err != nil {
+		return rep, fmt.Errorf("decode playbook status: %w", err)
+	}
+	return rep, nil
+}
+
+// printPlaybook prints a playbook's report for people: one line per restore.
+func printPlaybook(w io.Writer, id, link string, rep playbook.Report) {
+	fmt.Fprintf(w, "Playbook:  %s (%s)\nWeb UI:    %s\n", rep.Name, id, link)
+	counts := playbookCounts(rep)
+	if rep.StopRequested {
+		counts += "; stop requested"
+	}
+	fmt.Fprintf(w, "Restores:  %d: %s\n", len(rep.Rows), counts)
+	for _, r := range rep.Rows {
+		fmt.Fprintln(w, rowLine(r))
+	}
+}
+
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }
