@@ -22,6 +22,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/vb365-restore/vb365-restore/internal/gomodule"
 )
 
 func main() {
@@ -125,7 +127,7 @@ func parseConfig(args []string, stderr io.Writer) (*config, error) {
 		if c.quick {
 			c.out = filepath.Join(os.TempDir(), "vb365-bench-quick", "performance.md")
 		} else {
-			root, err := moduleRoot()
+			root, err := gomodule.Root()
 			if err != nil {
 				return nil, err
 			}

@@ -144,8 +144,7 @@ func TestComposeTemporalSetup(t *testing.T) {
 
 	// The search-attribute job registers exactly the workflow's attributes.
 	got := strings.Fields(environment(service(t, p, "temporal-search-attributes"))["SEARCH_ATTRIBUTES"])
-	require.ElementsMatch(t, []string{workflows.SearchAttrOrganizationID, workflows.SearchAttrSessionID,
-		workflows.SearchAttrSessionType, workflows.SearchAttrSessionState}, got)
+	require.ElementsMatch(t, workflows.SearchAttributes(), got)
 	require.Equal(t, "temporal:7233", environment(service(t, p, "temporal-search-attributes"))["TEMPORAL_ADDRESS"])
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/vb365-restore/vb365-restore/internal/gomodule"
 	"github.com/vb365-restore/vb365-restore/internal/testenv"
 	"github.com/vb365-restore/vb365-restore/vb365/vb365sim"
 	"github.com/vb365-restore/vb365-restore/workflows"
@@ -28,7 +29,7 @@ var buildDir string
 
 // starterBinary is the starter built once for the package's tests.
 var starterBinary = sync.OnceValues(func() (string, error) {
-	root, err := testenv.ModuleRoot()
+	root, err := gomodule.Root()
 	if err != nil {
 		return "", err
 	}

@@ -23,6 +23,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/vb365-restore/vb365-restore/internal/config"
+	"github.com/vb365-restore/vb365-restore/internal/logging"
 	"github.com/vb365-restore/vb365-restore/internal/temporalclient"
 )
 
@@ -62,7 +63,7 @@ func newApp(stdout, stderr io.Writer, environ []string) *app {
 		environ: environ,
 		now:     time.Now,
 		dial: func(ctx context.Context, cfg config.Temporal) (client.Client, error) {
-			return temporalclient.Dial(ctx, cfg, quietLogger{}, nil)
+			return temporalclient.Dial(ctx, cfg, logging.Discard(), nil)
 		},
 		pollEvery: 1500 * time.Millisecond,
 	}
@@ -144,11 +145,3 @@ func requestedBy() string {
 	}
 	return name
 }
-
-// quietLogger drops the SDK's own log lines: the command line prints what matters.
-type quietLogger struct{}
-
-func (quietLogger) Debug(string, ...any) {}
-func (quietLogger) Info(string, ...any)  {}
-func (quietLogger) Warn(string, ...any)  {}
-func (quietLogger) Error(string, ...any) {}

@@ -3,10 +3,14 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/vb365-restore/vb365-restore/workflows/playbook"
 )
 
 func TestReadPlaybook(t *testing.T) {
@@ -45,4 +49,12 @@ func TestSlug(t *testing.T) {
 	} {
 		require.Equal(t, want, slug(in), in)
 	}
+}
+
+func TestPlaybookSummaryClipsByCharacters(t *testing.T) {
+	s := playbookSummary(playbook.Input{Name: strings.Repeat("é", 300)})
+	require.True(t, utf8.ValidString(s), "a cut never splits a character")
+	require.Equal(t, summaryBound, utf8.RuneCountInString(s))
+	require.True(t, strings.HasSuffix(s, "…"))
+	require.Equal(t, `DR playbook "drill": 0 restores`, playbookSummary(playbook.Input{Name: "drill"}))
 }

@@ -62,8 +62,11 @@ func (a *app) restoreCommand() *cobra.Command {
 	fl.BoolVar(&f.showDeleted, "show-deleted", false, "show deleted items in the session")
 	fl.BoolVar(&f.showAllVersions, "show-all-versions", false, "show all item versions in the session")
 	fl.StringVar(&f.beforeFirstBackup, "before-first-backup", "fail", "a point in time before the first backup: fail or allow (VB365 then opens an empty session)")
-	fl.StringVar(&f.maxDuration, "max-duration", "8h", "stop the session after this long (at most 168h)")
-	fl.StringVar(&f.pollInterval, "poll-interval", "15s", "how often the workflow polls an active session (1s to 10m)")
+	// Empty duration flags leave the defaults to the workflow.
+	fl.StringVar(&f.maxDuration, "max-duration", "", fmt.Sprintf("stop the session after this long (default %gh, at most %gh)",
+		workflows.DefaultMaxSessionDuration.Hours(), workflows.MaxMaxSessionDuration.Hours()))
+	fl.StringVar(&f.pollInterval, "poll-interval", "", fmt.Sprintf("how often the workflow polls an active session (default %gs, %gs to %gm)",
+		workflows.DefaultPollInterval.Seconds(), workflows.MinPollInterval.Seconds(), workflows.MaxPollInterval.Minutes()))
 	fl.StringVar(&f.id, "id", "", "workflow ID (default vb365-restore-<org>-<type>-<unix-seconds>)")
 	fl.BoolVar(&f.follow, "follow", false, "follow the restore: print its events and phases until it ends; Ctrl-C detaches")
 	return cmd
@@ -130,22 +133,19 @@ func defaultWorkflowID(org string, st vb365.SessionType, now time.Time) string {
 	return fmt.Sprintf("vb365-restore-%s-%s-%d", org, strings.ToLower(string(st)), now.Unix())
 }
 
+// summaryBound keeps a static summary to one short line of the Web UI
+// (runes).
+const summaryBound = 200
+
 // summary is the workflow's one-line static summary in the Web UI, for
 // example "Teams restore of 3c424478… at 2020-10-30T10:54:40Z".
 func (r restoreRequest) summary() string {
-	org := r.input.OrganizationID
-	if len([]rune(org)) > 8 {
-		org = string([]rune(org)[:8]) + "…"
-	}
+	org := workflows.Clip(r.input.OrganizationID, 9)
 	when := "the latest restore point"
 	if r.req.PointInTime != nil {
 		when = r.req.PointInTime.Format(time.RFC3339)
 	}
-	s := fmt.Sprintf("%s restore of %s at %s", r.req.Type.Workload(), org, when)
-	if len(s) > 200 {
-		s = s[:200]
-	}
-	return s
+	return workflows.Clip(fmt.Sprintf("%s restore of %s at %s", r.req.Type.Workload(), org, when), summaryBound)
 }
 
 // details is the workflow's static Markdown details in the Web UI.

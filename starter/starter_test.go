@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -166,55 +165,6 @@ func TestExitCodes(t *testing.T) {
 	}
 }
 
-func TestFollowerPrintsEachEventOnceAndGaps(t *testing.T) {
-	var out bytes.Buffer
-	f := newFollower(&out)
-	ev := func(order int32, status, msg string) vb365.RestoreSessionEvent {
-		return vb365.RestoreSessionEvent{Order: order, Status: status, Message: msg, Type: "Restore",
-			StartTime: time.Date(2020, 10, 30, 11, 0, int(order), 0, time.UTC)}
-	}
-	f.status(workflows.Status{Phase: workflows.PhaseValidating})
-	f.status(workflows.Status{Phase: workflows.PhaseOpen, Session: &vb365.RestoreSession{ID: "s-1", Name: "Teams restore"},
-		EventCounts:  workflows.EventCounts{Total: 2},
-		LatestEvents: []vb365.RestoreSessionEvent{ev(1, "Success", "second"), ev(0, "Success", "first")}})
-	f.status(workflows.Status{Phase: workflows.PhaseOpen, Session: &vb365.RestoreSession{ID: "s-1"},
-		EventCounts:  workflows.EventCounts{Total: 3},
-		LatestEvents: []vb365.RestoreSessionEvent{ev(0, "Success", "first"), ev(1, "Success", "second"), ev(2, "Warning", "third")}})
-	// Events 3..5 scrolled out of LatestEvents between two polls.
-	f.status(workflows.Status{Phase: workflows.PhaseOpen, Session: &vb365.RestoreSession{ID: "s-1"},
-		EventCounts:  workflows.EventCounts{Total: 8},
-		LatestEvents: []vb365.RestoreSessionEvent{ev(6, "Failed", "seventh"), ev(7, "Success", "eighth")}})
-	f.queryFailed(errors.New("deadline exceeded"))
-	f.queryFailed(errors.New("deadline exceeded"))
-	f.report(workflows.RestoreReport{
-		Session:     vb365.RestoreSession{ID: "s-1", State: "Stopped", Result: "Success"},
-		Events:      []vb365.RestoreSessionEvent{ev(7, "Success", "eighth"), ev(8, "Success", "ninth")},
-		EventCounts: workflows.EventCounts{Total: 9, ByStatus: map[string]int{"Success": 6, "Warning": 1, "Failed": 2}},
-		EndReason:   workflows.EndReasonStopRequested, StopRequestedBy: "alice@ops1",
-		EffectivePointInTime: time.Date(2020, 10, 30, 10, 29, 5, 0, time.UTC), ClampedToLatest: true,
-	})
-	s := out.String()
-	for _, msg := range []string{"first", "second", "third", "seventh", "eighth", "ninth"} {
-		assert.Equal(t, 1, strings.Count(s, ": "+msg+"\n"), "%q printed once in:\n%s", msg, s)
-	}
-	assert.Less(t, strings.Index(s, "first"), strings.Index(s, "second"))
-	assert.Contains(t, s, "… 3 event(s) not shown")
-	assert.Equal(t, 1, strings.Count(s, "phase: session-open"))
-	assert.Contains(t, s, "phase: session-open (session s-1, Teams restore)")
-	assert.Equal(t, 1, strings.Count(s, "deadline exceeded"))
-	assert.Contains(t, s, "done: stop-requested by alice@ops1")
-	assert.Contains(t, s, "events: 9 (2 Failed, 6 Success, 1 Warning)")
-	assert.Equal(t, 1, strings.Count(s, "not shown"), "orders need not start at 0: only real gaps are reported")
-
-	// Orders from 1 (as the simulator numbers them): no false gap.
-	out.Reset()
-	f = newFollower(&out)
-	f.status(workflows.Status{Phase: workflows.PhaseOpen, EventCounts: workflows.EventCounts{Total: 2},
-		LatestEvents: []vb365.RestoreSessionEvent{ev(1, "Success", "a"), ev(2, "Success", "b")}})
-	assert.NotContains(t, out.String(), "not shown")
-	assert.Contains(t, s, "2020-10-30T10:29:05Z (the latest restore point)")
-}
-
 // fakeClient is the part of client.Client the starter's tests need.
 type fakeClient struct {
 	client.Client
@@ -261,11 +211,11 @@ func (c *fakeClient) QueryWorkflow(ctx context.Context, id, runID, queryType str
 		return nil, fmt.Errorf("unexpected query %s", queryType)
 	}
 	if c.playbook != nil {
-		return jsonValue{*c.playbook}, nil
+		return encoded(*c.playbook), nil
 	}
 	i := min(c.queries, len(c.statuses)-1)
 	c.queries++
-	return jsonValue{c.statuses[i]}, nil
+	return encoded(c.statuses[i]), nil
 }
 
 func (c *fakeClient) Close() {}
@@ -306,15 +256,13 @@ func (r *fakeRun) Get(ctx context.Context, v any) error {
 	return json.Unmarshal(b, v)
 }
 
-type jsonValue struct{ v any }
-
-func (j jsonValue) HasValue() bool { return true }
-func (j jsonValue) Get(ptr any) error {
-	b, err := json.Marshal(j.v)
+// encoded is v as the SDK's default data converter hands it to a client.
+func encoded(v any) converter.EncodedValue {
+	p, err := converter.GetDefaultDataConverter().ToPayloads(v)
 	if err != nil {
-		return err
+		panic(err)
 	}
-	return json.Unmarshal(b, ptr)
+	return client.NewValue(p)
 }
 
 func testApp(fc *fakeClient, environ ...string) (*app, *bytes.Buffer, *bytes.Buffer) {

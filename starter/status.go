@@ -11,14 +11,15 @@ import (
 	"github.com/spf13/cobra"
 	"go.temporal.io/sdk/client"
 
+	"github.com/vb365-restore/vb365-restore/internal/follow"
 	"github.com/vb365-restore/vb365-restore/workflows"
 	"github.com/vb365-restore/vb365-restore/workflows/playbook"
 )
 
 func (a *app) statusCommand() *cobra.Command {
 	var (
-		asJSON bool
-		follow bool
+		asJSON        bool
+		keepFollowing bool
 	)
 	cmd := &cobra.Command{
 		Use:   "status WORKFLOW_ID [--json] [--follow]",
@@ -39,10 +40,10 @@ func (a *app) statusCommand() *cobra.Command {
 				return &temporalError{fmt.Errorf("describe %s: %w", id, err)}
 			}
 			if pb {
-				if follow {
+				if keepFollowing {
 					return a.followPlaybook(ctx, c, id, "")
 				}
-				rep, err := queryPlaybook(qctx, c, id, "")
+				rep, err := follow.QueryPlaybook(qctx, c, id, "")
 				if err != nil {
 					return &temporalError{fmt.Errorf("query status of playbook %s: %w", id, err)}
 				}
@@ -52,10 +53,10 @@ func (a *app) statusCommand() *cobra.Command {
 				printPlaybook(a.stdout, id, a.cfg.WorkflowURL(id), rep)
 				return nil
 			}
-			if follow {
+			if keepFollowing {
 				return a.follow(ctx, c, id, "")
 			}
-			st, err := queryStatus(qctx, c, id, "")
+			st, err := follow.QueryStatus(qctx, c, id, "")
 			if err != nil {
 				return &temporalError{fmt.Errorf("query status of %s: %w", id, err)}
 			}
@@ -67,7 +68,7 @@ func (a *app) statusCommand() *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the status as JSON")
-	cmd.Flags().BoolVar(&follow, "follow", false, "follow the restore or playbook until it ends (Ctrl-C detaches)")
+	cmd.Flags().BoolVar(&keepFollowing, "follow", false, "follow the restore or playbook until it ends (Ctrl-C detaches)")
 	return cmd
 }
 
@@ -119,12 +120,12 @@ func printStatus(w io.Writer, id, link string, st workflows.Status) {
 	if st.EndReason != "" {
 		row("End reason", "%s", st.EndReason)
 	}
-	row("Events", "%s", countsText(st.EventCounts))
+	row("Events", "%s", follow.CountsText(st.EventCounts))
 	_ = tw.Flush()
 	if len(st.LatestEvents) > 0 {
 		fmt.Fprintln(w, "Latest events:")
 		for _, e := range st.LatestEvents {
-			fmt.Fprintln(w, formatEvent(e))
+			fmt.Fprintln(w, follow.FormatEvent(e))
 		}
 	}
 }
@@ -140,29 +141,16 @@ func isPlaybook(ctx context.Context, c client.Client, id string) (bool, error) {
 	return desc.WorkflowType.Name == playbook.WorkflowName, nil
 }
 
-// queryPlaybook runs a playbook's status query.
-func queryPlaybook(ctx context.Context, c client.Client, workflowID, runID string) (playbook.Report, error) {
-	var rep playbook.Report
-	v, err := c.QueryWorkflow(ctx, workflowID, runID, workflows.QueryStatus)
-	if err != nil {
-		return rep, err
-	}
-	if err := v.Get(&rep); err != nil {
-		return rep, fmt.Errorf("decode playbook status: %w", err)
-	}
-	return rep, nil
-}
-
 // printPlaybook prints a playbook's report for people: one line per restore.
 func printPlaybook(w io.Writer, id, link string, rep playbook.Report) {
 	fmt.Fprintf(w, "Playbook:  %s (%s)\nWeb UI:    %s\n", rep.Name, id, link)
-	counts := playbookCounts(rep)
+	counts := follow.PlaybookCounts(rep)
 	if rep.StopRequested {
 		counts += "; stop requested"
 	}
 	fmt.Fprintf(w, "Restores:  %d: %s\n", len(rep.Rows), counts)
 	for _, r := range rep.Rows {
-		fmt.Fprintln(w, rowLine(r))
+		fmt.Fprintln(w, follow.RowLine(r))
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 	"go.temporal.io/sdk/client"
 
+	"github.com/vb365-restore/vb365-restore/internal/follow"
 	"github.com/vb365-restore/vb365-restore/vb365"
 	"github.com/vb365-restore/vb365-restore/workflows"
 	"github.com/vb365-restore/vb365-restore/workflows/playbook"
@@ -63,9 +64,9 @@ func (a *app) stopCommand() *cobra.Command {
 				if err := handle.Get(ctx, &rep); err != nil {
 					return &temporalError{fmt.Errorf("stop playbook %s: %w", id, err)}
 				}
-				fmt.Fprintf(a.stdout, "Stopped: %s\n", playbookCounts(rep))
+				fmt.Fprintf(a.stdout, "Stopped: %s\n", follow.PlaybookCounts(rep))
 				for _, r := range rep.Rows {
-					fmt.Fprintln(a.stdout, rowLine(r))
+					fmt.Fprintln(a.stdout, follow.RowLine(r))
 				}
 				fmt.Fprintf(a.stdout, "  Web UI: %s\n", a.cfg.WorkflowURL(id))
 				return nil

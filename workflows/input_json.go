@@ -33,7 +33,7 @@ func (in *RestoreInput) UnmarshalJSON(b []byte) error {
 	}
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &fields); err != nil {
-		in.problems = []inputProblem{{field: "input", value: clip(string(raw), valueBound),
+		in.problems = []inputProblem{{field: "input", value: Clip(string(raw), valueBound),
 			msg: "not a JSON object such as {\"organizationId\": \"...\", \"type\": \"vet\"}"}}
 		return nil
 	}
@@ -46,13 +46,13 @@ func (in *RestoreInput) UnmarshalJSON(b []byte) error {
 	for _, k := range keys {
 		name, ok := knownInputField(k)
 		if !ok {
-			in.problems = append(in.problems, inputProblem{field: k, value: clip(string(fields[k]), valueBound),
+			in.problems = append(in.problems, inputProblem{field: k, value: Clip(string(fields[k]), valueBound),
 				msg: "unknown field; known fields are " + strings.Join(inputFieldNames, ", ")})
 			continue
 		}
 		one, _ := json.Marshal(map[string]json.RawMessage{name: fields[k]})
 		if err := json.Unmarshal(one, &p); err != nil {
-			in.problems = append(in.problems, inputProblem{field: name, value: clip(string(fields[k]), valueBound),
+			in.problems = append(in.problems, inputProblem{field: name, value: Clip(string(fields[k]), valueBound),
 				msg: "wrong JSON type: " + jsonTypeHint(err)})
 		}
 	}

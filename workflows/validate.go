@@ -50,7 +50,7 @@ type RestoreRequest struct {
 // value.
 func invalid(field, value, format string, args ...any) error {
 	return temporal.NewNonRetryableApplicationError(
-		fmt.Sprintf("%s %q: %s", field, clip(value, valueBound), fmt.Sprintf(format, args...)), ErrInvalidRequest, nil)
+		fmt.Sprintf("%s %q: %s", field, Clip(value, valueBound), fmt.Sprintf(format, args...)), ErrInvalidRequest, nil)
 }
 
 // ValidateInput checks every field of in against now, the one validation of

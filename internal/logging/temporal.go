@@ -2,6 +2,7 @@ package logging
 
 import (
 	"fmt"
+	"log/slog"
 
 	"go.temporal.io/sdk/log"
 	"go.uber.org/zap"
@@ -20,6 +21,11 @@ var (
 	_ log.WithLogger      = (*Temporal)(nil)
 	_ log.WithSkipCallers = (*Temporal)(nil)
 )
+
+// Discard returns the Temporal SDK logger that drops every line: for the
+// clients of tools whose output is their own (starter, dev stack, bench,
+// tests), where the SDK's lines would be noise.
+func Discard() log.Logger { return log.NewStructuredLogger(slog.New(slog.DiscardHandler)) }
 
 // NewTemporal wraps z. The caller reported is the SDK's call site, not this adapter.
 func NewTemporal(z *zap.Logger) *Temporal {

@@ -93,9 +93,3 @@ func TestMetricsEndpoint(t *testing.T) {
 	assert.Contains(t, body, "go_goroutines")
 	assert.Contains(t, body, "process_")
 }
-
-func TestRegisterCommand(t *testing.T) {
-	assert.Equal(t,
-		"temporal operator search-attribute create --namespace dr --name VB365SessionId --type Keyword --name VB365SessionState --type Keyword",
-		registerCommand("dr", []string{"VB365SessionId", "VB365SessionState"}))
-}

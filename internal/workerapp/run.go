@@ -17,6 +17,7 @@ import (
 	"github.com/vb365-restore/vb365-restore/activities"
 	"github.com/vb365-restore/vb365-restore/internal/config"
 	"github.com/vb365-restore/vb365-restore/internal/logging"
+	"github.com/vb365-restore/vb365-restore/internal/temporalcli"
 	"github.com/vb365-restore/vb365-restore/internal/temporalclient"
 	"github.com/vb365-restore/vb365-restore/vb365"
 	"github.com/vb365-restore/vb365-restore/workflows"
@@ -204,18 +205,18 @@ func checkSearchAttributes(ctx context.Context, c client.Client, namespace strin
 	if err != nil {
 		logger.Warn("cannot check the VB365 search attributes; the worker keeps working without them "+
 			"(restores will not be searchable by organization, session, type or state)",
-			zap.Error(err), zap.Strings("searchAttributes", SearchAttributes),
-			zap.String("register", registerCommand(namespace, SearchAttributes)))
+			zap.Error(err), zap.Strings("searchAttributes", workflows.SearchAttributes()),
+			zap.String("register", temporalcli.RegisterCommand(namespace, workflows.SearchAttributes())))
 		return false
 	}
 	if len(missing) > 0 {
 		logger.Warn("search attributes not registered as Keyword in namespace "+namespace+
 			"; the worker keeps working without them (restores will not be searchable by them). "+
-			"Register them, then restart the worker: "+registerCommand(namespace, missing),
+			"Register them, then restart the worker: "+temporalcli.RegisterCommand(namespace, missing),
 			zap.Strings("missing", missing))
 		return false
 	}
-	logger.Info("search attributes registered", zap.Strings("searchAttributes", SearchAttributes))
+	logger.Info("search attributes registered", zap.Strings("searchAttributes", workflows.SearchAttributes()))
 	return true
 }
 
