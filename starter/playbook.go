@@ -103,10 +103,11 @@ func (a *app) startPlaybook(ctx context.Context, in playbook.Input, id string, f
 	summary := playbookSummary(in)
 	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID: id, TaskQueue: a.cfg.TaskQueue, StaticSummary: summary,
-		StaticDetails: fmt.Sprintf("Started by %s, %s, with the vb365-restore starter.", requestedBy(), now.UTC().Format(time.RFC3339)),
+		StaticDetails:                            fmt.Sprintf("Started by %s, %s, with the vb365-restore starter.", requestedBy(), now.UTC().Format(time.RFC3339)),
+		WorkflowExecutionErrorWhenAlreadyStarted: true,
 	}, playbook.WorkflowName, in)
 	if err != nil {
-		return &temporalError{fmt.Errorf("start playbook %s: %w", id, err)}
+		return a.startError("playbook", id, err)
 	}
 	fmt.Fprintf(a.stdout, "Started %s\n  Workflow ID: %s\n  Run ID:      %s\n  Web UI:      %s\n",
 		summary, run.GetID(), run.GetRunID(), a.cfg.WorkflowURL(run.GetID()))

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
@@ -67,7 +68,7 @@ func (a *app) restoreCommand() *cobra.Command {
 		workflows.DefaultMaxSessionDuration.Hours(), workflows.MaxMaxSessionDuration.Hours()))
 	fl.StringVar(&f.pollInterval, "poll-interval", "", fmt.Sprintf("how often the workflow polls an active session (default %gs, %gs to %gm)",
 		workflows.DefaultPollInterval.Seconds(), workflows.MinPollInterval.Seconds(), workflows.MaxPollInterval.Minutes()))
-	fl.StringVar(&f.id, "id", "", "workflow ID (default vb365-restore-<org>-<type>-<unix-seconds>)")
+	fl.StringVar(&f.id, "id", "", "workflow ID (default vb365-restore-<org>-<type>-<unix-seconds>); a restore of that ID still running is not started again")
 	fl.BoolVar(&f.follow, "follow", false, "follow the restore: print its events and phases until it ends; Ctrl-C detaches")
 	return cmd
 }
@@ -128,6 +129,19 @@ func flagError(err error) error {
 	return usageErrorf("%s", msg)
 }
 
+// startError explains a refused start. A workflow of the same ID that is
+// still running was started before (by another command, or by this one run
+// twice within a second with the default ID, which is the same then): this
+// command started nothing, and says so rather than "Started".
+func (a *app) startError(what, id string, err error) error {
+	var running *serviceerror.WorkflowExecutionAlreadyStarted
+	if errors.As(err, &running) {
+		return &temporalError{fmt.Errorf("not started: %s %s is already running (run %s), started before this command; "+
+			"follow it with: starter status %s --follow", what, id, running.RunId, id)}
+	}
+	return &temporalError{fmt.Errorf("start %s %s: %w", what, id, err)}
+}
+
 // defaultWorkflowID is vb365-restore-<org>-<type>-<unix-seconds>.
 func defaultWorkflowID(org string, st vb365.SessionType, now time.Time) string {
 	return fmt.Sprintf("vb365-restore-%s-%s-%d", org, strings.ToLower(string(st)), now.Unix())
@@ -183,6 +197,9 @@ func (r restoreRequest) startOptions(cfg config.Temporal, id, by string, now tim
 		TaskQueue:     cfg.TaskQueue,
 		StaticSummary: r.summary(),
 		StaticDetails: r.details(by, now),
+		// A running workflow of the same ID is an error, not a run handed
+		// back as if this command had started it (see alreadyRunning).
+		WorkflowExecutionErrorWhenAlreadyStarted: true,
 	}
 }
 
@@ -200,7 +217,7 @@ func (a *app) startRestore(cmd *cobra.Command, f restoreFlags, req restoreReques
 	defer c.Close()
 	run, err := c.ExecuteWorkflow(ctx, req.startOptions(a.cfg, id, requestedBy(), now), workflows.RestoreSessionWorkflowName, req.input)
 	if err != nil {
-		return &temporalError{fmt.Errorf("start workflow %s: %w", id, err)}
+		return a.startError("restore", id, err)
 	}
 	fmt.Fprintf(a.stdout, "Started %s\n", req.summary())
 	fmt.Fprintf(a.stdout, "  Workflow ID: %s\n", run.GetID())

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
@@ -178,6 +179,7 @@ type fakeClient struct {
 	after    int // Get returns once this many queries were answered
 	// playbook, when set, makes the workflow a playbook answering with it.
 	playbook *playbook.Report
+	running  map[string]bool // workflow ids started
 }
 
 func (c *fakeClient) DescribeWorkflow(ctx context.Context, id, runID string) (*client.WorkflowExecutionDescription, error) {
@@ -192,10 +194,22 @@ func (c *fakeClient) DescribeWorkflow(ctx context.Context, id, runID string) (*c
 func (c *fakeClient) ExecuteWorkflow(ctx context.Context, opts client.StartWorkflowOptions, wf any, args ...any) (client.WorkflowRun, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.started = &opts
 	if wf != workflows.RestoreSessionWorkflowName {
 		return nil, fmt.Errorf("unexpected workflow %v", wf)
 	}
+	// As the server and the SDK: a running workflow of the same ID is
+	// handed back, or refused when the options ask for an error.
+	if c.running[opts.ID] {
+		if opts.WorkflowExecutionErrorWhenAlreadyStarted {
+			return nil, serviceerror.NewWorkflowExecutionAlreadyStarted("already started", "", "run-1")
+		}
+		return &fakeRun{c: c, id: opts.ID}, nil
+	}
+	if c.running == nil {
+		c.running = map[string]bool{}
+	}
+	c.running[opts.ID] = true
+	c.started = &opts
 	c.input = args[0].(workflows.RestoreInput)
 	return &fakeRun{c: c, id: opts.ID}, nil
 }
@@ -377,6 +391,23 @@ func TestUsageAndConnectionExitCodes(t *testing.T) {
 			assert.Contains(t, stderr.String(), tt.want)
 		})
 	}
+}
+
+// The default id holds the second: two starts of one restore within a
+// second are one workflow, and the second command says so instead of
+// printing "Started" for a workflow it did not start.
+func TestRestoreTwiceInASecondStartsOnce(t *testing.T) {
+	fc := &fakeClient{}
+	args := []string{"restore", "--org", seedOrg, "--type", "vet"}
+	a, stdout, _ := testApp(fc)
+	require.Equal(t, exitOK, a.run(context.Background(), args))
+	require.Contains(t, stdout.String(), "Started")
+
+	a, stdout, stderr := testApp(fc)
+	require.Equal(t, exitTemporal, a.run(context.Background(), args))
+	assert.NotContains(t, stdout.String(), "Started")
+	assert.Contains(t, stderr.String(), "not started: restore vb365-restore-"+seedOrg+"-vet-1700000000 is already running (run run-1)")
+	assert.Contains(t, stderr.String(), "starter status vb365-restore-"+seedOrg+"-vet-1700000000 --follow")
 }
 
 func TestStatusPrints(t *testing.T) {

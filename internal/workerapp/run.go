@@ -233,7 +233,7 @@ func healthLoop(ctx context.Context, c client.Client, h *health, logger *zap.Log
 		h.setCheck(time.Now(), err)
 		switch {
 		case err != nil && wasOK:
-			logger.Warn("Temporal health check failed; /readyz answers 503", zap.Error(err))
+			logger.Warn("Temporal health check failed; the worker keeps retrying", zap.Error(err))
 		case err == nil && !wasOK:
 			logger.Info("Temporal health check succeeded again")
 		}
