@@ -43,33 +43,32 @@ func (a *app) statusCommand() *cobra.Command {
 				if keepFollowing {
 					return a.followPlaybook(ctx, c, id, "")
 				}
-				rep, err := follow.QueryPlaybook(qctx, c, id, "")
-				if err != nil {
-					return &temporalError{fmt.Errorf("query status of playbook %s: %w", id, err)}
-				}
-				if asJSON {
-					return printJSON(a.stdout, rep)
-				}
-				printPlaybook(a.stdout, id, a.cfg.WorkflowURL(id), rep)
-				return nil
+				return showStatus(qctx, a, c, id, asJSON, follow.QueryPlaybook, printPlaybook)
 			}
 			if keepFollowing {
 				return a.follow(ctx, c, id, "")
 			}
-			st, err := follow.QueryStatus(qctx, c, id, "")
-			if err != nil {
-				return &temporalError{fmt.Errorf("query status of %s: %w", id, err)}
-			}
-			if asJSON {
-				return printJSON(a.stdout, st)
-			}
-			printStatus(a.stdout, id, a.cfg.WorkflowURL(id), st)
-			return nil
+			return showStatus(qctx, a, c, id, asJSON, follow.QueryStatus, printStatus)
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the status as JSON")
 	cmd.Flags().BoolVar(&keepFollowing, "follow", false, "follow the restore or playbook until it ends (Ctrl-C detaches)")
 	return cmd
+}
+
+// showStatus queries the status of workflow id and prints the answer, as
+// JSON or for people.
+func showStatus[T any](ctx context.Context, a *app, c client.Client, id string, asJSON bool,
+	query func(context.Context, client.Client, string, string) (T, error), print func(io.Writer, string, string, T)) error {
+	answer, err := query(ctx, c, id, "")
+	if err != nil {
+		return &temporalError{fmt.Errorf("query status of %s: %w", id, err)}
+	}
+	if asJSON {
+		return printJSON(a.stdout, answer)
+	}
+	print(a.stdout, id, a.cfg.WorkflowURL(id), answer)
+	return nil
 }
 
 // printStatus prints st for people.

@@ -110,28 +110,26 @@ func until(ctx context.Context, c client.Client, workflowID, runID string, poll 
 
 // QueryStatus runs a restore's status query.
 func QueryStatus(ctx context.Context, c client.Client, workflowID, runID string) (workflows.Status, error) {
-	var st workflows.Status
-	v, err := c.QueryWorkflow(ctx, workflowID, runID, workflows.QueryStatus)
-	if err != nil {
-		return st, err
-	}
-	if err := v.Get(&st); err != nil {
-		return st, fmt.Errorf("decode status: %w", err)
-	}
-	return st, nil
+	return query[workflows.Status](ctx, c, workflowID, runID)
 }
 
 // QueryPlaybook runs a playbook's status query.
 func QueryPlaybook(ctx context.Context, c client.Client, workflowID, runID string) (playbook.Report, error) {
-	var rep playbook.Report
+	return query[playbook.Report](ctx, c, workflowID, runID)
+}
+
+// query runs the status query and decodes its answer as a T: a restore and
+// a playbook answer the same query name with their own types.
+func query[T any](ctx context.Context, c client.Client, workflowID, runID string) (T, error) {
+	var answer T
 	v, err := c.QueryWorkflow(ctx, workflowID, runID, workflows.QueryStatus)
 	if err != nil {
-		return rep, err
+		return answer, err
 	}
-	if err := v.Get(&rep); err != nil {
-		return rep, fmt.Errorf("decode playbook status: %w", err)
+	if err := v.Get(&answer); err != nil {
+		return answer, fmt.Errorf("decode the status of %s: %w", workflowID, err)
 	}
-	return rep, nil
+	return answer, nil
 }
 
 // Printer prints a restore's progress: each new event once, in order, and
