@@ -85,9 +85,11 @@ func (a *app) rootCommand() *cobra.Command {
 		Use:   "starter",
 		Short: "Start, follow, stop and list VB365 restore workflows",
 		Long: "starter drives vb365-restore's RestoreSessionWorkflow on Temporal.\n\n" +
-			"Temporal is configured from the environment, as for the worker:\n" +
-			"TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_TASK_QUEUE, TEMPORAL_API_KEY,\n" +
-			"TEMPORAL_TLS_CERT, TEMPORAL_TLS_KEY, TEMPORAL_TLS_CA, TEMPORAL_TLS_SERVER_NAME, TEMPORAL_UI_URL.\n\n" +
+			"Temporal is configured as for the worker and the temporal CLI: the profile TEMPORAL_PROFILE\n" +
+			"of the CLI's TOML file (TEMPORAL_CONFIG_FILE), overridden by TEMPORAL_ADDRESS,\n" +
+			"TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS, TEMPORAL_TLS_CLIENT_CERT_PATH,\n" +
+			"TEMPORAL_TLS_CLIENT_KEY_PATH, TEMPORAL_TLS_SERVER_CA_CERT_PATH, TEMPORAL_TLS_SERVER_NAME;\n" +
+			"and TEMPORAL_TASK_QUEUE, TEMPORAL_UI_URL.\n\n" +
 			"Exit status: 0 success; 1 the workflow failed (the error type is printed); 2 bad usage or\n" +
 			"configuration; 3 Temporal unreachable or the request refused; 130 detached from --follow.",
 		SilenceUsage:  true,

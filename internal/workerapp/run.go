@@ -161,10 +161,7 @@ func Run(ctx context.Context, cfg config.Worker, logger *zap.Logger) error {
 // until ctx ends) so the worker can start before the server does.
 func dial(ctx context.Context, cfg config.Worker, logger *zap.Logger, metricsHandler client.MetricsHandler) (client.Client, error) {
 	sdkLogger := logging.NewTemporal(logger.Named("temporal"))
-	opts, err := temporalclient.Options(cfg.Temporal, sdkLogger, metricsHandler)
-	if err != nil {
-		return nil, err // a bad file will not get better
-	}
+	opts := temporalclient.Options(cfg.Temporal, sdkLogger, metricsHandler)
 	dctx := ctx
 	if cfg.ConnectTimeout > 0 {
 		var cancel context.CancelFunc

@@ -180,8 +180,9 @@ func TestDialBuildsOptionsOnce(t *testing.T) {
 		}
 		return nil, nil
 	})
-	cfg := config.Worker{Temporal: config.Temporal{Address: "temporal.example.com:7233", Namespace: "dr", APIKey: "k"}}
-	_, err := dial(context.Background(), cfg, zap.NewNop(), nil)
+	tcfg, err := config.LoadTemporal([]string{"TEMPORAL_ADDRESS=temporal.example.com:7233", "TEMPORAL_NAMESPACE=dr", "TEMPORAL_API_KEY=k"})
+	require.NoError(t, err)
+	_, err = dial(context.Background(), config.Worker{Temporal: tcfg}, zap.NewNop(), nil)
 	require.NoError(t, err)
 	require.Len(t, seen, 3)
 	require.NotNil(t, seen[0].ConnectionOptions.TLS, "an API key turns TLS on")
