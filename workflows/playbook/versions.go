@@ -4,8 +4,9 @@ package playbook
 // commands since release1, named for what the change does. Never reuse or
 // rename one.
 const (
-	// changeStrictRestoreInput: a restore entry the strict decoding refused
-	// (unknown field, wrong JSON type) fails its row InvalidRequest instead
-	// of starting a child that never sees the problem.
-	changeStrictRestoreInput = "strict-restore-input"
+	// changeValidateRestoreEntries: a restore entry workflows.ValidateInput
+	// refuses (an unknown field or a wrong JSON type included) fails its row
+	// with that error instead of starting a child, which would never see
+	// what the strict decoding refused.
+	changeValidateRestoreEntries = "validate-restore-entries"
 )

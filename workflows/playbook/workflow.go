@@ -130,10 +130,12 @@ func (r *run) startChildren(ctx workflow.Context, sel workflow.Selector) {
 			continue
 		}
 		in := r.in.Restores[i]
-		if err := in.DecodeProblem(); err != nil && workflow.GetVersion(ctx, changeStrictRestoreInput, workflow.DefaultVersion, 1) >= 1 {
-			// The child would never see what the decoder refused (an
-			// unknown field is not sent on): fail the row here, with the
-			// error the restore workflow itself gives, naming the field.
+		if _, err := workflows.ValidateInput(in, workflow.Now(ctx)); err != nil &&
+			workflow.GetVersion(ctx, changeValidateRestoreEntries, workflow.DefaultVersion, 1) >= 1 {
+			// The restore workflow's own validation, here: the child would
+			// never see what the strict decoding refused (an unknown field
+			// is not sent on), and a bad entry needs no child to fail with
+			// the error it would give, naming the field.
 			r.applyResult(&r.rows[i], workflows.RestoreReport{}, restoreInputError(i, err))
 			r.logger.Info("Restore entry refused", "Index", i, "Error", err)
 			continue
