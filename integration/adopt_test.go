@@ -26,7 +26,8 @@ func TestAdoptUnderClockSkewAndServerZone(t *testing.T) {
 				ClockSkew: new(vb365sim.Duration(skew)), TimeZone: new("Europe/Berlin")}},
 				"VB365_SERVER_TIME_ZONE=Europe/Berlin")
 			s.sim.AddFault(fault(pathCreate, vb365sim.Fault{DropAfterCommit: true}))
-			rep := s.runAndStop(s.start(input()), 1)
+			rep := s.runAndStopAmong(s.start(input()))
+			s.checkClean(1, rep)
 			require.True(t, rep.SessionAdopted, "the lost response's session is adopted")
 			require.Empty(t, s.sim.Faults())
 			require.Equal(t, 1, s.sim.Stats().Requests["POST /v8/Organizations/{organizationId}/explore"], "one POST")
@@ -94,7 +95,8 @@ func TestAdoptSlowPostKeepsOneAttempt(t *testing.T) {
 	s := newStack(t, vb365sim.Options{}, "VB365_TIMEOUT=90s")
 	s.sim.AddFault(fault(pathCreate, vb365sim.Fault{DelayMs: 70000}))
 	run := s.start(input())
-	rep := s.runAndStop(run, 1)
+	rep := s.runAndStopAmong(run)
+	s.checkClean(1, rep)
 	require.False(t, rep.SessionAdopted)
 	require.Equal(t, []int32{1}, activityAttempts(historyOf(t, devServer.Client, run.GetID()))[activities.CreateRestoreSessionName],
 		"one attempt of the creation")
