@@ -323,3 +323,43 @@ func TestAdoptPrefersTheSessionItAlreadyHolds(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, owner, "the other one is left to its own workflow")
 }
+
+// The snapshot before the POST holds every session there was, once, on a
+// list VB365 writes newest first in pages of 3 while others create sessions
+// between page reads; the retry then adopts ours.
+func TestAdoptOnANewestFirstListThatShifts(t *testing.T) {
+	size := listPageSize
+	listPageSize = 3
+	t.Cleanup(func() { listPageSize = size })
+	f := newFake()
+	var before []string
+	for i := range 7 {
+		before = append(before, f.AddSession(orgID, vb365.SessionTypeTeams, time.Now().Add(time.Duration(i-10)*time.Second)).ID)
+	}
+	n := &newestFirst{fakeEnv: &fakeEnv{f}, pageSize: 3, insertEach: func(int) {
+		f.AddSession(orgID, vb365.SessionTypeExchange, time.Now())
+	}}
+	f.LoseStartResponses(1)
+	env, a := newEnv(t, n)
+	var details converter.EncodedValues
+	env.SetOnActivityHeartbeatListener(func(_ *activity.Info, d converter.EncodedValues) { details = d })
+	settle := createSettle
+	createSettle = 0
+	t.Cleanup(func() { createSettle = settle })
+	_, err := env.ExecuteActivity(a.CreateRestoreSession, createInput())
+	require.Error(t, err)
+	var prog CreateProgress
+	require.NoError(t, details.Get(&prog))
+	require.ElementsMatch(t, before, prog.PreExisting, "every session there was, once")
+	require.Greater(t, n.reads, 3, "several pages")
+
+	retry, a2 := newEnv(t, n)
+	retry.SetHeartbeatDetails(prog)
+	v, err := retry.ExecuteActivity(a2.CreateRestoreSession, createInput())
+	require.NoError(t, err)
+	var res CreateRestoreSessionResult
+	require.NoError(t, v.Get(&res))
+	require.True(t, res.Adopted)
+	require.NotContains(t, before, res.Session.ID)
+	require.Equal(t, 1, f.Posts())
+}
