@@ -182,6 +182,8 @@ func TestInvalidArgumentsAreNotSent(t *testing.T) {
 	_, err = c.ListRestoreSessionEvents(ctx, sessionID, ListOptions{Offset: -1})
 	errs = append(errs, err)
 	errs = append(errs, c.StopRestoreSession(ctx, ""))
+	_, err = c.ListRestoreSessions(ctx, ListRestoreSessionsOptions{OrderBy: "Name"})
+	errs = append(errs, err)
 	for i, err := range errs {
 		var e *Error
 		require.ErrorAs(t, err, &e, i)

@@ -164,6 +164,11 @@ func (c *Client) ListRestoreSessions(ctx context.Context, opts ListRestoreSessio
 	if err := checkListOptions(op, opts.ListOptions); err != nil {
 		return nil, err
 	}
+	switch opts.OrderBy {
+	case "", OrderByCreationTime, OrderByEndTime:
+	default:
+		return nil, &Error{Op: op, Err: fmt.Errorf("%w: unknown order %q (want CreationTime or EndTime)", ErrInvalidArgument, opts.OrderBy)}
+	}
 	v, err := c.versionOf(ctx, op)
 	if err != nil {
 		return nil, err
@@ -175,15 +180,9 @@ func (c *Client) ListRestoreSessions(ctx context.Context, opts ListRestoreSessio
 	if opts.StartTimeTo != nil {
 		q.Set("startTimeTo", FormatTime(*opts.StartTimeTo))
 	}
-	switch opts.OrderBy {
-	case "":
-	case OrderByCreationTime, OrderByEndTime:
-		if v == V8 {
-			q.Set("orderBy", string(opts.OrderBy))
-			q.Set("orderAsc", strconv.FormatBool(opts.OrderAsc))
-		}
-	default:
-		return nil, &Error{Op: op, Err: fmt.Errorf("%w: unknown order %q (want CreationTime or EndTime)", ErrInvalidArgument, opts.OrderBy)}
+	if opts.OrderBy != "" && v == V8 {
+		q.Set("orderBy", string(opts.OrderBy))
+		q.Set("orderAsc", strconv.FormatBool(opts.OrderAsc))
 	}
 	r := &request{op: op, method: http.MethodGet, path: "/" + string(v) + "/RestoreSessions", query: q}
 	resp, err := c.call(ctx, r)
