@@ -363,3 +363,46 @@ func TestAdoptOnANewestFirstListThatShifts(t *testing.T) {
 	require.NotContains(t, before, res.Session.ID)
 	require.Equal(t, 1, f.Posts())
 }
+
+// takenOnReturn opens a session of another restore just before our POST
+// (its response is lost, so that restore will adopt), and has that restore
+// adopt the session our POST creates while our answer is on its way.
+type takenOnReturn struct {
+	*fakevb365.Client
+	claims *memoryClaims
+	theirs *vb365.RestoreSession
+}
+
+func (c *takenOnReturn) StartRestoreSession(ctx context.Context, orgID string, req vb365.ExploreRequest) (*vb365.RestoreSession, error) {
+	if c.theirs == nil {
+		s := c.AddSession(orgID, req.Type, time.Now())
+		c.theirs = &s
+	}
+	s, err := c.Client.StartRestoreSession(ctx, orgID, req)
+	if err == nil {
+		_, _ = c.claims.Claim(ctx, s.ID, "their-workflow")
+	}
+	return s, err
+}
+
+// When another restore adopted the session our POST created before our
+// answer arrived, ours takes the one that restore's lost POST left: each
+// holds one, none is left open with no owner.
+func TestCreateTakesTheSessionLeftWhenItsOwnWasAdopted(t *testing.T) {
+	f := newFake()
+	claims := newMemoryClaims()
+	c := &takenOnReturn{Client: f, claims: claims}
+	env, _ := newEnv(t, c)
+	a := New(Config{Client: c, Claims: claims})
+	env.RegisterActivity(a)
+	v, err := env.ExecuteActivity(a.CreateRestoreSession, createInput())
+	require.NoError(t, err)
+	var res CreateRestoreSessionResult
+	require.NoError(t, v.Get(&res))
+	require.Equal(t, c.theirs.ID, res.Session.ID)
+	require.True(t, res.Adopted)
+	owner, err := claims.Owner(context.Background(), res.Session.ID)
+	require.NoError(t, err)
+	require.Equal(t, "default-test-workflow-id", owner)
+	require.Len(t, f.Sessions(), 2)
+}
