@@ -3,15 +3,19 @@ package integration
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 
+	"github.com/vb365-restore/vb365-restore/activities"
 	"github.com/vb365-restore/vb365-restore/internal/testenv"
 	"github.com/vb365-restore/vb365-restore/vb365"
 	"github.com/vb365-restore/vb365-restore/vb365/vb365sim"
@@ -95,7 +99,12 @@ func TestReplicasKeepClaimsAcrossWorkers(t *testing.T) {
 		w := workers[i]
 		t.Cleanup(func() { _ = w.Terminate(30 * time.Second) })
 	}
-	sim.AddFault(fault(pathCreate, vb365sim.Fault{DropAfterCommit: true, Count: -1}))
+	// Slow too, so that the kill finds creations in flight.
+	waitFor(t, long, "three workers polling", func() bool {
+		d, err := devServer.Client.DescribeTaskQueue(context.Background(), tq, enumspb.TASK_QUEUE_TYPE_ACTIVITY)
+		return err == nil && len(d.GetPollers()) >= replicas
+	})
+	sim.AddFault(fault(pathCreate, vb365sim.Fault{DropAfterCommit: true, DelayMs: 8000, Count: -1}))
 
 	runs := make([]client.WorkflowRun, n)
 	var wg sync.WaitGroup
@@ -123,9 +132,33 @@ func TestReplicasKeepClaimsAcrossWorkers(t *testing.T) {
 		}
 		return out
 	}
-	// In the middle of it: some sessions exist, others are being adopted.
-	waitFor(t, long, "a third of the sessions created", func() bool { return len(ours()) >= n/3 })
-	workers[0].Kill()
+	// In the middle of it: every restore's first POST is in flight (the
+	// killed worker's die with it, VB365 creates nothing for them).
+	waitFor(t, long, "every first POST sent", func() bool {
+		return sim.Stats().Requests["POST /v8/Organizations/{organizationId}/explore"] >= n
+	})
+	// Kill the worker running the most of these creations.
+	creating := map[int]int{} // worker pid -> creations in flight
+	for _, r := range runs {
+		d, err := devServer.Client.DescribeWorkflowExecution(context.Background(), r.GetID(), "")
+		require.NoError(t, err)
+		for _, a := range d.GetPendingActivities() {
+			if a.GetActivityType().GetName() == activities.CreateRestoreSessionName {
+				pid, _, _ := strings.Cut(a.GetLastWorkerIdentity(), "@")
+				creating[atoi(pid)]++
+			}
+		}
+	}
+	victim := 0
+	for i, w := range workers {
+		if creating[w.Cmd.Process.Pid] > creating[workers[victim].Cmd.Process.Pid] {
+			victim = i
+		}
+	}
+	inFlight := creating[workers[victim].Cmd.Process.Pid]
+	require.Positive(t, inFlight, "creations in flight per worker pid: %v", creating)
+	workers[victim].Kill()
+	t.Logf("worker %d SIGKILLed with %d creations in flight (per pid: %v), %d of %d sessions created", victim, inFlight, creating, len(ours()), n)
 	// Meanwhile the operator opens sessions of the same organization: one
 	// identical but for the account, one of our account at another restore
 	// point.
@@ -185,5 +218,19 @@ func TestReplicasKeepClaimsAcrossWorkers(t *testing.T) {
 		require.Equal(t, vb365.SessionStateStopped, s.State, "session %s left open", s.ID)
 	}
 	require.Equal(t, n, sessions, "one session per restore, no more")
+	adopted := 0
+	for _, r := range runs {
+		// A retried activity's started event carries its last attempt.
+		if attempts := activityAttempts(historyOf(t, devServer.Client, r.GetID()))[activities.CreateRestoreSessionName]; slices.Max(attempts) > 1 {
+			adopted++
+		}
+	}
+	t.Logf("%d of %d restores needed more than one create attempt (the killed worker's)", adopted, n)
+	require.GreaterOrEqual(t, adopted, inFlight, "the killed worker's creations were retried elsewhere")
 	requireUntouched(t, sim, foreign...)
+}
+
+func atoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
 }
