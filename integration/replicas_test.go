@@ -16,6 +16,7 @@ import (
 	"go.temporal.io/sdk/converter"
 
 	"github.com/vb365-restore/vb365-restore/activities"
+	"github.com/vb365-restore/vb365-restore/internal/gomodule"
 	"github.com/vb365-restore/vb365-restore/internal/testenv"
 	"github.com/vb365-restore/vb365-restore/vb365"
 	"github.com/vb365-restore/vb365-restore/vb365/vb365sim"
@@ -75,7 +76,7 @@ func claimOwner(t *testing.T, sessionID string) string {
 func TestReplicasKeepClaimsAcrossWorkers(t *testing.T) {
 	t.Parallel()
 	const n, replicas = 12, 3
-	root, err := testenv.ModuleRoot()
+	root, err := gomodule.Root()
 	require.NoError(t, err)
 	bin, err := testenv.BuildWorker(root, t.TempDir())
 	require.NoError(t, err)
