@@ -96,7 +96,7 @@ func (c TemporalClaims) Claim(ctx context.Context, sessionID, owner string) (str
 // Owner implements Claims.
 func (c TemporalClaims) Owner(ctx context.Context, sessionID string) (string, error) {
 	id := SessionClaimWorkflowIDPrefix + strings.ToLower(sessionID)
-	desc, err := c.Client.DescribeWorkflowExecution(ctx, id, "")
+	desc, err := c.Client.DescribeWorkflow(ctx, id, "")
 	if err != nil {
 		var notFound *serviceerror.NotFound
 		if errors.As(err, &notFound) {
@@ -104,7 +104,7 @@ func (c TemporalClaims) Owner(ctx context.Context, sessionID string) (string, er
 		}
 		return "", fmt.Errorf("read the claim of restore session %s: %w", sessionID, err)
 	}
-	p := desc.GetWorkflowExecutionInfo().GetMemo().GetFields()[claimOwnerMemo]
+	p := desc.RawResponse.GetWorkflowExecutionInfo().GetMemo().GetFields()[claimOwnerMemo]
 	var got string
 	if p == nil || converter.GetDefaultDataConverter().FromPayload(p, &got) != nil || got == "" {
 		return "", fmt.Errorf("the claim %s of restore session %s names no owner", id, sessionID)

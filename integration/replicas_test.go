@@ -59,11 +59,11 @@ func requireUntouched(t *testing.T, sim *testenv.Sim, foreign ...vb365.RestoreSe
 // claimOwner reads who holds a session's claim in Temporal.
 func claimOwner(t *testing.T, sessionID string) string {
 	t.Helper()
-	desc, err := devServer.Client.DescribeWorkflowExecution(context.Background(),
+	desc, err := devServer.Client.DescribeWorkflow(context.Background(),
 		workflows.SessionClaimWorkflowIDPrefix+strings.ToLower(sessionID), "")
 	require.NoError(t, err, "no claim of session %s", sessionID)
 	var owner string
-	require.NoError(t, converter.GetDefaultDataConverter().FromPayload(desc.GetWorkflowExecutionInfo().GetMemo().GetFields()["owner"], &owner))
+	require.NoError(t, converter.GetDefaultDataConverter().FromPayload(desc.RawResponse.GetWorkflowExecutionInfo().GetMemo().GetFields()["owner"], &owner))
 	return owner
 }
 
@@ -141,9 +141,9 @@ func TestReplicasKeepClaimsAcrossWorkers(t *testing.T) {
 	// Kill the worker running the most of these creations.
 	creating := map[int]int{} // worker pid -> creations in flight
 	for _, r := range runs {
-		d, err := devServer.Client.DescribeWorkflowExecution(context.Background(), r.GetID(), "")
+		d, err := devServer.Client.DescribeWorkflow(context.Background(), r.GetID(), "")
 		require.NoError(t, err)
-		for _, a := range d.GetPendingActivities() {
+		for _, a := range d.RawResponse.GetPendingActivities() {
 			if a.GetActivityType().GetName() == activities.CreateRestoreSessionName {
 				pid, _, _ := strings.Cut(a.GetLastWorkerIdentity(), "@")
 				creating[atoi(pid)]++
