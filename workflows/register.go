@@ -53,7 +53,8 @@ func (o Options) withDefaults() Options {
 }
 
 // Register registers RestoreSessionWorkflow and its activities on a worker
-// (or a test environment), under the names the workflow calls them by.
+// (or a test environment), under the names the workflow calls them by, and
+// the session claim workflow the activities start (SessionClaimWorkflowName).
 func Register(r worker.Registry, a *activities.Activities) { RegisterWithOptions(r, a, Options{}) }
 
 // RegisterWithOptions is Register with a worker's bounds (Options).
@@ -62,6 +63,7 @@ func RegisterWithOptions(r worker.Registry, a *activities.Activities, o Options)
 	r.RegisterWorkflowWithOptions(func(ctx workflow.Context, in RestoreInput) (RestoreReport, error) {
 		return restoreSessionWorkflow(ctx, in, o)
 	}, workflowRegisterOptions())
+	r.RegisterWorkflowWithOptions(activities.SessionClaimWorkflow, workflow.RegisterOptions{Name: SessionClaimWorkflowName})
 	for name, fn := range map[string]any{
 		activities.GetOrganizationName:       a.GetOrganization,
 		activities.CheckSearchAttributesName: a.CheckSearchAttributes,

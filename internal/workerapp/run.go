@@ -128,6 +128,12 @@ func RunWithOptions(ctx context.Context, cfg config.Worker, logger *zap.Logger, 
 	acts := activities.New(activities.Config{
 		Client:                     vbClient,
 		SearchAttributesRegistered: saRegistered,
+		// Claims live in Temporal, so that replicas of this worker (and
+		// this worker after a restart) never hand one session to two
+		// workflows.
+		Claims:         activities.TemporalClaims{Client: c, TaskQueue: cfg.TaskQueue},
+		Username:       cfg.VB365Username,
+		ServerTimeZone: cfg.ServerTimeZone(),
 	})
 	workflows.RegisterWithOptions(w, acts, wfOpts)
 	playbook.Register(w)
