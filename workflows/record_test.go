@@ -271,9 +271,9 @@ var restoreRecordings = []recording{
 		first := run.GetRunID() // run.Get moves the run's id along the chain
 		st := r.waitEvents(run.GetID(), 2)
 		current := func() string {
-			d, err := r.c.DescribeWorkflowExecution(r.ctx, run.GetID(), "")
+			d, err := r.c.DescribeWorkflow(r.ctx, run.GetID(), "")
 			require.NoError(t, err)
-			return d.GetWorkflowExecutionInfo().GetExecution().GetRunId()
+			return d.WorkflowExecution.RunID
 		}
 		appendEvent := func(msg string) {
 			require.NoError(t, r.st.Sim.AppendEvent(st.Session.ID, vb365sim.EventInput{Type: "View", Status: "Success", Message: msg}))
