@@ -188,3 +188,23 @@ func TestServesAccountsAndSwitches(t *testing.T) {
 	err = run(context.Background(), []string{"--addr", "127.0.0.1:0", "--insecure-http", "--proxy-offline", "11111111-2222-4333-8444-555555555555"}, nil)
 	assert.ErrorContains(t, err, "--proxy-offline")
 }
+
+// Every flag has its row in docs/simulator.md.
+func TestFlagsAreDocumented(t *testing.T) {
+	var usage strings.Builder
+	_, err := parseFlags([]string{"-h"}, &usage)
+	require.Error(t, err)
+	doc, err := os.ReadFile(filepath.Join("..", "docs", "simulator.md"))
+	require.NoError(t, err)
+	n := 0
+	for _, line := range strings.Split(usage.String(), "\n") {
+		line = strings.TrimSpace(line)
+		if !strings.HasPrefix(line, "-") {
+			continue
+		}
+		name := strings.Fields(line)[0][1:]
+		n++
+		assert.Contains(t, string(doc), "`--"+name, "flag --%s", name)
+	}
+	assert.Greater(t, n, 10)
+}

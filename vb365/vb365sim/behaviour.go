@@ -1,6 +1,7 @@
 package vb365sim
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -212,7 +213,7 @@ func (s *Simulator) SetSettings(in BehaviourSettings) error {
 }
 
 // ErrOrganizationNotFound is returned for an unknown organization id.
-var ErrOrganizationNotFound = fmt.Errorf("vb365sim: organization not found")
+var ErrOrganizationNotFound = errors.New("vb365sim: organization not found")
 
 func (s *Simulator) orgByIDString(id string) (*organization, error) {
 	u, err := uuid.Parse(strings.TrimSpace(id))

@@ -276,7 +276,7 @@ func TestLongRunningEventEndedByControl(t *testing.T) {
 // Tens of thousands of events: appended in one step, paged without
 // rendering the rest.
 func TestManyEvents(t *testing.T) {
-	sim := newSim(t, vb365sim.Options{})
+	sim := newSim(t, vb365sim.Options{Now: newFakeClock(start).Now})
 	h := sim.Handler()
 	tok, _ := tokenAs(t, sim, "v7", "admin", "admin")
 	r := do(t, h, "POST", "/v7/Organizations/"+vb365sim.SeedOrganizationID+"/explore", tok, `{"type":"Vex"}`)
@@ -285,7 +285,7 @@ func TestManyEvents(t *testing.T) {
 	assert.Equal(t, 204, do(t, h, "POST", "/_sim/sessions/"+id+"/events", "", `{"type":"Restore","message":"item","count":50000}`).status)
 	began := time.Now()
 	p := do(t, h, "GET", "/v7/RestoreSessions/"+id+"/Events?offset=49990&limit=30", tok, "").json(t)
-	assert.Less(t, time.Since(began), time.Second)
+	assert.Less(t, time.Since(began), 2*time.Second, "a page renders its own events, not all 50,000")
 	assert.Len(t, p["results"], 11)
 	assert.EqualValues(t, 50001, p["totalCount"])
 	last := p["results"].([]any)[10].(map[string]any)
