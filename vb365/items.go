@@ -27,6 +27,13 @@ var ErrItemNotFound = errors.New("not found in the restore session")
 // items answer to the name: the caller must say which one.
 var ErrItemAmbiguous = errors.New("more than one item in the restore session answers to this name")
 
+// refused is the error of a call that cannot succeed with this input on
+// this server (a version without the call, a name the session does not
+// hold): it wraps kind and ErrInvalidArgument, so it is never transient.
+func refused(op string, kind error, detail string) *Error {
+	return &Error{Op: op, Err: fmt.Errorf("%w: %w: %s", ErrInvalidArgument, kind, detail)}
+}
+
 // IsItemNotFound reports whether a Find call found nothing (ErrItemNotFound).
 func IsItemNotFound(err error) bool { return errors.Is(err, ErrItemNotFound) }
 
@@ -138,7 +145,7 @@ func (c *Client) restoreVersion(ctx context.Context, op string) (Version, error)
 		return "", err
 	}
 	if v == V5 {
-		return "", &Error{Op: op, Err: fmt.Errorf("%w: restore actions need v6 or later, the server speaks v5", ErrUnsupportedVersion)}
+		return "", refused(op, ErrUnsupportedVersion, "restore actions need v6 or later, the server speaks v5")
 	}
 	return v, nil
 }
@@ -259,11 +266,11 @@ func findAll[T any](ctx context.Context, op string, list func(ListOptions) (*Pag
 func one[T any](op, what, name string, found []T) (*T, error) {
 	switch len(found) {
 	case 0:
-		return nil, &Error{Op: op, Err: fmt.Errorf("%s %q: %w", what, name, ErrItemNotFound)}
+		return nil, refused(op, ErrItemNotFound, fmt.Sprintf("%s %q", what, name))
 	case 1:
 		return &found[0], nil
 	}
-	return nil, &Error{Op: op, Err: fmt.Errorf("%s %q: %w (%d of them)", what, name, ErrItemAmbiguous, len(found))}
+	return nil, refused(op, ErrItemAmbiguous, fmt.Sprintf("%s %q (%d of them)", what, name, len(found)))
 }
 
 // FindMailbox finds the mailbox with this e-mail address (ignoring case).
@@ -354,7 +361,7 @@ func (c *Client) FindSite(ctx context.Context, sessionID, siteURL string) (*Site
 		}
 		parent = best.ID
 	}
-	return nil, &Error{Op: op, Err: fmt.Errorf("site %q: %w", siteURL, ErrItemNotFound)}
+	return nil, refused(op, ErrItemNotFound, fmt.Sprintf("site %q", siteURL))
 }
 
 // FindTeam finds the team with this display name (ignoring case). VB365's

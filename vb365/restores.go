@@ -388,7 +388,7 @@ func (c *Client) restore(ctx context.Context, sessionID string, rc restoreCall) 
 		return nil, err
 	}
 	if v != V8 && len(rc.minV8) > 0 {
-		return nil, &Error{Op: op, Err: fmt.Errorf("%w: %s needs v8, the server speaks %s", ErrUnsupportedVersion, strings.Join(rc.minV8, ", "), v)}
+		return nil, refused(op, ErrUnsupportedVersion, fmt.Sprintf("%s needs v8, the server speaks %s", strings.Join(rc.minV8, ", "), v))
 	}
 	data, err := json.Marshal(rc.body)
 	if err != nil {
@@ -768,7 +768,7 @@ func (c *Client) GetRestoreStatistics(ctx context.Context, sessionID string) (*R
 		return nil, err
 	}
 	if v != V8 {
-		return nil, &Error{Op: op, Err: fmt.Errorf("%w: restore statistics need v8, the server speaks %s", ErrUnsupportedVersion, v)}
+		return nil, refused(op, ErrUnsupportedVersion, "restore statistics need v8, the server speaks "+string(v))
 	}
 	r := &request{op: op, method: http.MethodGet, path: "/v8/RestoreSessions/" + seg + "/Statistics"}
 	resp, err := c.call(ctx, r)
