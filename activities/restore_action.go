@@ -184,6 +184,10 @@ func (a *Activities) restorer() (RestoreAPI, error) {
 	return nil, errors.New("activities: no VB365 client for restore actions configured")
 }
 
+// recordHeartbeat is activity.RecordHeartbeat; a variable so tests can see
+// every heartbeat (the SDK's throttle hides them).
+var recordHeartbeat = activity.RecordHeartbeat
+
 // Phases a restore action's heartbeat records, so that the next attempt
 // knows whether this one may have sent its restore request.
 const (
@@ -312,7 +316,7 @@ func (a *Activities) RestoreAction(ctx context.Context, in RestoreActionInput) (
 	if maySent {
 		phase = phaseSending // still unknown until the restore is found
 	}
-	activity.RecordHeartbeat(ctx, restoreProgress{Phase: phase, Baseline: prev.Baseline})
+	recordHeartbeat(ctx, restoreProgress{Phase: phase, Baseline: prev.Baseline})
 
 	res := &RestoreActionResult{Kind: act.Kind, Target: act.Target, Start: time.Now().UTC()}
 	if act.Kind == RestoreKindMailboxes {
@@ -320,7 +324,7 @@ func (a *Activities) RestoreAction(ctx context.Context, in RestoreActionInput) (
 	}
 	notSent := func(baseline *vb365.RestoreStatistics, err error) error {
 		if !maySent {
-			activity.RecordHeartbeat(ctx, restoreProgress{Phase: phaseNotSent, Baseline: baseline})
+			recordHeartbeat(ctx, restoreProgress{Phase: phaseNotSent, Baseline: baseline})
 		}
 		return err
 	}
@@ -345,20 +349,23 @@ func (a *Activities) RestoreAction(ctx context.Context, in RestoreActionInput) (
 		return a.adopt(ctx, api, in, names, res, baseline, v, "a previous attempt may have sent the restore request")
 	}
 
-	activity.RecordHeartbeat(ctx, restoreProgress{Phase: phaseSending, Baseline: baseline})
-	r, err := post(ctx)
+	sending := restoreProgress{Phase: phaseSending, Baseline: baseline}
+	recordHeartbeat(ctx, sending)
+	// v6 and v7 answer when the restore is done, maybe hours later: the
+	// activity heartbeats while it waits.
+	r, err := heartbeatWhile(ctx, in.PollInterval, sending, post)
 	if err != nil {
 		if vb365.IsRestoreOutcomeUnknown(err) {
 			return a.adopt(ctx, api, in, names, res, baseline, v, err.Error())
 		}
-		activity.RecordHeartbeat(ctx, restoreProgress{Phase: phaseNotSent, Baseline: baseline})
+		recordHeartbeat(ctx, restoreProgress{Phase: phaseNotSent, Baseline: baseline})
 		return nil, mapRestoreError(act, err)
 	}
 	res.RestoreID = r.RestoreSessionID
 	if res.RestoreID == "" {
 		res.RestoreID = in.SessionID
 	}
-	activity.RecordHeartbeat(ctx, restoreProgress{Phase: phaseFollowing, RestoreID: res.RestoreID, Baseline: baseline})
+	recordHeartbeat(ctx, restoreProgress{Phase: phaseFollowing, RestoreID: res.RestoreID, Baseline: baseline})
 	if r.Done() {
 		res.fromStatistics(r.Statistics, nil)
 		res.End = time.Now().UTC()
@@ -541,7 +548,7 @@ func (a *Activities) adopt(ctx context.Context, api RestoreAPI, in RestoreAction
 				return nil, err
 			}
 		}
-		activity.RecordHeartbeat(ctx, restoreProgress{Phase: phaseSending, Baseline: baseline})
+		recordHeartbeat(ctx, restoreProgress{Phase: phaseSending, Baseline: baseline})
 		evs, err := restoreEvents(ctx, api, in, names)
 		if err != nil {
 			// Retried: the next attempt looks again before sending anything.
@@ -554,7 +561,7 @@ func (a *Activities) adopt(ctx context.Context, api RestoreAPI, in RestoreAction
 			if v != vb365.V8 {
 				baseline = nil // v6/v7 have no statistics to read: the events tell the state
 			}
-			activity.RecordHeartbeat(ctx, restoreProgress{Phase: phaseFollowing, RestoreID: res.RestoreID, Baseline: baseline})
+			recordHeartbeat(ctx, restoreProgress{Phase: phaseFollowing, RestoreID: res.RestoreID, Baseline: baseline})
 			return a.follow(ctx, api, in, names, res, baseline)
 		}
 	}
@@ -581,7 +588,7 @@ func (a *Activities) follow(ctx context.Context, api RestoreAPI, in RestoreActio
 				running = true
 			}
 		}
-		activity.RecordHeartbeat(ctx, restoreProgress{Phase: phaseFollowing, RestoreID: res.RestoreID, Baseline: baseline})
+		recordHeartbeat(ctx, restoreProgress{Phase: phaseFollowing, RestoreID: res.RestoreID, Baseline: baseline})
 		if !running {
 			if baseline != nil {
 				st, err := api.GetRestoreStatistics(ctx, in.SessionID)
@@ -599,6 +606,29 @@ func (a *Activities) follow(ctx context.Context, api RestoreAPI, in RestoreActio
 			return nil, err
 		}
 	}
+}
+
+// heartbeatWhile runs call, recording details as the heartbeat every
+// interval until it returns.
+func heartbeatWhile(ctx context.Context, interval time.Duration, details restoreProgress,
+	call func(context.Context) (*vb365.RestoreResult, error)) (*vb365.RestoreResult, error) {
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				recordHeartbeat(ctx, details)
+			}
+		}
+	}()
+	return call(ctx)
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {

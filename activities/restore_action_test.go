@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 
@@ -206,4 +207,29 @@ func TestRestoreActionResultHoldsNoSecret(t *testing.T) {
 	b, err := json.Marshal(res)
 	require.NoError(t, err)
 	assert.NotContains(t, string(b), vb365sim.RestorePassword)
+}
+
+// While a v7 restore request waits for the restore to end, the activity
+// keeps heartbeating, recording that the request may have been sent.
+func TestRestoreActionHeartbeatsWhileV7Waits(t *testing.T) {
+	rig := newRestoreRig(t, "v7", vb365.SessionTypeExchange)
+	require.NoError(t, rig.sim.SetRestoreBehaviour(vb365sim.RestoreBehaviour{ItemDuration: new(vb365sim.Duration(5 * time.Millisecond))}))
+	var mu sync.Mutex
+	sending := 0
+	orig := recordHeartbeat
+	t.Cleanup(func() { recordHeartbeat = orig })
+	recordHeartbeat = func(ctx context.Context, details ...any) {
+		if p, ok := details[0].(restoreProgress); ok && p.Phase == phaseSending {
+			mu.Lock()
+			sending++
+			mu.Unlock()
+		}
+		orig(ctx, details...)
+	}
+	res, err := rig.run(t, RestoreAction{Kind: "mailbox", Target: vb365sim.MailboxAdele, CredentialProfile: "m365-admin"})
+	require.NoError(t, err)
+	assert.Equal(t, int64(120), res.Counts.Restored)
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Greater(t, sending, 10, "heartbeats during the 600ms the restore takes, 10ms apart")
 }

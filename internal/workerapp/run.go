@@ -119,10 +119,14 @@ func Run(ctx context.Context, cfg config.Worker, logger *zap.Logger) error {
 			}
 		},
 	})
-	acts := activities.New(activities.Config{
+	actsCfg := activities.Config{
 		Client:                     vbClient,
 		SearchAttributesRegistered: saRegistered,
-	})
+	}
+	if cfg.RestoreCredentials != nil { // a nil pointer would make a non-nil interface
+		actsCfg.RestoreCredentials = cfg.RestoreCredentials
+	}
+	acts := activities.New(actsCfg)
 	workflows.Register(w, acts)
 	playbook.Register(w)
 
