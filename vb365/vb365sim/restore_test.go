@@ -1,6 +1,7 @@
 package vb365sim_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
@@ -214,4 +215,31 @@ func TestRestoreRunsOnV8(t *testing.T) {
 func TestSetRestoreBehaviourRefusesNegative(t *testing.T) {
 	sim := newSim(t, vb365sim.Options{})
 	assert.Error(t, sim.SetRestoreBehaviour(vb365sim.RestoreBehaviour{ItemDuration: new(vb365sim.Duration(-time.Second))}))
+}
+
+// The restore switches and the restores accepted, over the control endpoints.
+func TestRestoreControlEndpoints(t *testing.T) {
+	r := newRestoreSim(t, "v8", nil)
+	h := r.h
+	got := do(t, h, "GET", "/_sim/restore-behaviour", "", "")
+	require.Equal(t, 200, got.status)
+	assert.Equal(t, map[string]any{"itemDuration": "20ms", "throttled": false}, got.json(t))
+	put := do(t, h, "PUT", "/_sim/restore-behaviour", "", `{"itemDuration":"1s","throttled":true}`)
+	require.Equal(t, 200, put.status, string(put.body))
+	assert.Equal(t, map[string]any{"itemDuration": "1s", "throttled": true}, put.json(t))
+	assert.Equal(t, 400, do(t, h, "PUT", "/_sim/restore-behaviour", "", `{"itemDuration":"-1s"}`).status)
+	assert.Equal(t, 400, do(t, h, "PUT", "/_sim/restore-behaviour", "", `{"slow":true}`).status)
+
+	vex := r.session("Vex")
+	mb := r.first("/RestoreSessions/"+vex+"/organization/mailboxes", "email", vb365sim.MailboxMegan)
+	require.Equal(t, 200, r.do("POST", "/RestoreSessions/"+vex+"/organization/mailboxes/"+mb+"/restore", `{`+goodCreds+`}`, false).status)
+	list := do(t, h, "GET", "/_sim/restores", "", "")
+	require.Equal(t, 200, list.status)
+	var views []vb365sim.RestoreView
+	require.NoError(t, json.Unmarshal(list.body, &views))
+	require.Len(t, views, 1)
+	assert.Equal(t, vex, views[0].SessionID)
+	require.Len(t, views[0].Items, 1)
+	assert.Equal(t, "Warning", views[0].Items[0].Status, "throttled")
+	assert.Equal(t, int64(1), views[0].Items[0].Failed)
 }
