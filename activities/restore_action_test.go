@@ -233,3 +233,13 @@ func TestRestoreActionHeartbeatsWhileV7Waits(t *testing.T) {
 	defer mu.Unlock()
 	assert.Greater(t, sending, 10, "heartbeats during the 600ms the restore takes, 10ms apart")
 }
+
+// v5 has no restore calls: the action is refused, naming the version.
+func TestRestoreActionNeedsV6(t *testing.T) {
+	rig := newRestoreRig(t, "v5", vb365.SessionTypeExchange)
+	_, err := rig.run(t, RestoreAction{Kind: "mailbox", Target: vb365sim.MailboxAdele, CredentialProfile: "m365-admin"})
+	ae := appErr(t, err)
+	assert.Equal(t, ErrTypeInvalidRequest, ae.Type())
+	assert.True(t, ae.NonRetryable())
+	assert.Contains(t, err.Error(), "restore actions need v6 or later")
+}
