@@ -91,8 +91,9 @@ type RestoreView struct {
 	Items      []RestoreItemView `json:"items"`
 }
 
-// RestoreItemView is one object of a restore: its final status (decided
-// when the restore was asked for) and counts.
+// RestoreItemView is one object of a restore: the status of its event now
+// (Running, then Success, Warning or Failed; Cancelled if the session
+// stopped first) and the counts decided when the restore was asked for.
 type RestoreItemView struct {
 	Name     string `json:"name"`
 	Target   string `json:"target"`
@@ -109,10 +110,14 @@ func (s *Simulator) Restores() []RestoreView {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := make([]RestoreView, 0, len(s.restores.ops))
+	now := s.now()
 	for _, op := range s.restores.ops {
 		v := RestoreView{SessionID: op.sessionID, Kind: op.kind, APIVersion: op.version, Started: op.started}
+		sess := s.sessions[op.sessionID]
+		s.advance(sess, now)
 		for _, it := range op.items {
-			v.Items = append(v.Items, RestoreItemView{Name: it.name, Target: it.target, Status: it.status, Total: it.total,
+			status, _, _ := it.ev.view(sess, now)
+			v.Items = append(v.Items, RestoreItemView{Name: it.name, Target: it.target, Status: status, Total: it.total,
 				Restored: it.restored, Failed: it.failed, Skipped: it.skipped, Error: it.err})
 		}
 		out = append(out, v)
@@ -281,6 +286,13 @@ func (s *Simulator) begin(c *call, sess *session, kind string, items []*restoreI
 		e.source, e.target = sess.org.name, it.target
 		e.restore = it
 		it.ev = e
+	}
+	// A running restore is use of the session: the idle timeout counts
+	// from its end.
+	for _, it := range items {
+		if end := now.Add(it.ev.duration); end.After(sess.lastTouch) {
+			sess.lastTouch = end
+		}
 	}
 	sess.etag++
 	s.restores.ops = append(s.restores.ops, op)

@@ -233,6 +233,7 @@ func TestRestoreControlEndpoints(t *testing.T) {
 	vex := r.session("Vex")
 	mb := r.first("/RestoreSessions/"+vex+"/organization/mailboxes", "email", vb365sim.MailboxMegan)
 	require.Equal(t, 200, r.do("POST", "/RestoreSessions/"+vex+"/organization/mailboxes/"+mb+"/restore", `{`+goodCreds+`}`, false).status)
+	r.clock.Advance(2 * time.Minute) // 64 items, 1s each
 	list := do(t, h, "GET", "/_sim/restores", "", "")
 	require.Equal(t, 200, list.status)
 	var views []vb365sim.RestoreView
@@ -242,4 +243,41 @@ func TestRestoreControlEndpoints(t *testing.T) {
 	require.Len(t, views[0].Items, 1)
 	assert.Equal(t, "Warning", views[0].Items[0].Status, "throttled")
 	assert.Equal(t, int64(1), views[0].Items[0].Failed)
+}
+
+// A long restore keeps its session open: the idle timeout counts from its end.
+func TestRestoreKeepsSessionFromIdleTimeout(t *testing.T) {
+	r := newRestoreSim(t, "v8", nil)
+	require.NoError(t, r.sim.SetBehaviour(vb365sim.Behaviour{IdleTimeout: new(vb365sim.Duration(time.Minute))}))
+	require.NoError(t, r.sim.SetRestoreBehaviour(vb365sim.RestoreBehaviour{ItemDuration: new(vb365sim.Duration(time.Second))}))
+	vex := r.session("Vex")
+	mb := r.first("/RestoreSessions/"+vex+"/organization/mailboxes", "email", vb365sim.MailboxLynne)
+	require.Equal(t, 200, r.do("POST", "/RestoreSessions/"+vex+"/organization/mailboxes/"+mb+"/restore", `{`+goodCreds+`}`, false).status)
+	state := func() string {
+		for _, s := range r.sim.Sessions() {
+			if s.ID == vex {
+				return s.State
+			}
+		}
+		return ""
+	}
+	r.clock.Advance(150 * time.Second) // the restore takes 140s; nobody asks meanwhile
+	assert.Equal(t, "Working", state())
+	r.clock.Advance(time.Minute)
+	assert.Equal(t, "Stopped", state(), "idle a minute after the restore ended")
+	require.Len(t, r.sim.Restores(), 1)
+	assert.Equal(t, "Success", r.sim.Restores()[0].Items[0].Status)
+}
+
+// Restores shows each object's status as its event shows it now.
+func TestRestoresShowCurrentStatus(t *testing.T) {
+	r := newRestoreSim(t, "v8", nil)
+	require.NoError(t, r.sim.SetRestoreBehaviour(vb365sim.RestoreBehaviour{ItemDuration: new(vb365sim.Duration(time.Second))}))
+	vex := r.session("Vex")
+	mb := r.first("/RestoreSessions/"+vex+"/organization/mailboxes", "email", vb365sim.MailboxRecovery)
+	require.Equal(t, 200, r.do("POST", "/RestoreSessions/"+vex+"/organization/mailboxes/"+mb+"/restore", `{`+goodCreds+`}`, false).status)
+	assert.Equal(t, "Running", r.sim.Restores()[0].Items[0].Status)
+	r.clock.Advance(2 * time.Second)
+	require.NoError(t, r.sim.StopSession(vex))
+	assert.Equal(t, "Cancelled", r.sim.Restores()[0].Items[0].Status, "stopped 2s into a 5s restore")
 }
