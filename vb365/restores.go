@@ -535,7 +535,7 @@ func (c *Client) RestoreMailboxes(ctx context.Context, sessionID string, opts Bu
 		if _, err := uuid.Parse(m.ID); err != nil {
 			bad = fmt.Errorf("mailboxes[%d].id %q is not a UUID", i, m.ID)
 		}
-		mbs = append(mbs, wireBulkMailbox{ID: m.ID, Name: m.Name, Email: m.Email, IsArchive: m.IsArchive, IsPublic: m.IsPublic})
+		mbs = append(mbs, wireBulkMailbox(m)) // the same members; the wire's tags apply
 	}
 	if len(mbs) == 0 {
 		bad = errors.New("mailboxes: at least one mailbox is required")
