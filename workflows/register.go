@@ -9,9 +9,11 @@ import (
 )
 
 // Register registers RestoreSessionWorkflow and its activities on a worker
-// (or a test environment), under the names the workflow calls them by.
+// (or a test environment), under the names the workflow calls them by, and
+// the session claim workflow the activities start (SessionClaimWorkflowName).
 func Register(r worker.Registry, a *activities.Activities) {
 	r.RegisterWorkflowWithOptions(RestoreSessionWorkflow, workflowRegisterOptions())
+	r.RegisterWorkflowWithOptions(activities.SessionClaimWorkflow, workflow.RegisterOptions{Name: SessionClaimWorkflowName})
 	for name, fn := range map[string]any{
 		activities.GetOrganizationName:       a.GetOrganization,
 		activities.CheckSearchAttributesName: a.CheckSearchAttributes,

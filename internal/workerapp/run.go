@@ -122,6 +122,12 @@ func Run(ctx context.Context, cfg config.Worker, logger *zap.Logger) error {
 	actsCfg := activities.Config{
 		Client:                     vbClient,
 		SearchAttributesRegistered: saRegistered,
+		// Claims live in Temporal, so that replicas of this worker (and
+		// this worker after a restart) never hand one session to two
+		// workflows.
+		Claims:         activities.TemporalClaims{Client: c, TaskQueue: cfg.TaskQueue},
+		Username:       cfg.VB365Username,
+		ServerTimeZone: cfg.ServerTimeZone(),
 	}
 	if cfg.RestoreCredentials != nil { // a nil pointer would make a non-nil interface
 		actsCfg.RestoreCredentials = cfg.RestoreCredentials
