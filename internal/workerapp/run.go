@@ -119,7 +119,7 @@ func Run(ctx context.Context, cfg config.Worker, logger *zap.Logger) error {
 			}
 		},
 	})
-	acts := activities.New(activities.Config{
+	actsCfg := activities.Config{
 		Client:                     vbClient,
 		SearchAttributesRegistered: saRegistered,
 		// Claims live in Temporal, so that replicas of this worker (and
@@ -128,7 +128,11 @@ func Run(ctx context.Context, cfg config.Worker, logger *zap.Logger) error {
 		Claims:         activities.TemporalClaims{Client: c, TaskQueue: cfg.TaskQueue},
 		Username:       cfg.VB365Username,
 		ServerTimeZone: cfg.ServerTimeZone(),
-	})
+	}
+	if cfg.RestoreCredentials != nil { // a nil pointer would make a non-nil interface
+		actsCfg.RestoreCredentials = cfg.RestoreCredentials
+	}
+	acts := activities.New(actsCfg)
 	workflows.Register(w, acts)
 	playbook.Register(w)
 
