@@ -48,6 +48,12 @@ type Config struct {
 	// SearchAttributesRegistered says whether the VB365* search attributes
 	// exist in the namespace; the workflow upserts them only when true.
 	SearchAttributesRegistered bool
+	// Restorer runs restore actions; nil: Client, when it can
+	// (*vb365.Client can).
+	Restorer RestoreAPI
+	// RestoreCredentials are the Microsoft 365 credential profiles restore
+	// actions name (VB365_RESTORE_CREDENTIALS_FILE); nil: none.
+	RestoreCredentials CredentialProfiles
 	// Logger, when set, replaces the SDK's activity logger (the worker's
 	// logger, which already carries the activity's ids, is the usual choice).
 	Logger log.Logger

@@ -187,6 +187,10 @@ type request struct {
 	query       url.Values
 	body        []byte
 	contentType string
+	// timeout bounds this exchange instead of Config.Timeout when set;
+	// negative leaves it to the caller's context alone (v6 and v7 restores
+	// answer only when the restore is done, hours later).
+	timeout time.Duration
 }
 
 // response is what came back, read in full within the request's timeout.
@@ -211,7 +215,14 @@ func (c *Client) send(ctx context.Context, r *request, bearer string) (*response
 	u.Path = c.base.Path + r.path
 	u.RawQuery = r.query.Encode()
 
-	actx, cancel := context.WithTimeout(ctx, c.timeout)
+	timeout := c.timeout
+	if r.timeout != 0 {
+		timeout = r.timeout
+	}
+	actx, cancel := ctx, context.CancelFunc(func() {})
+	if timeout > 0 {
+		actx, cancel = context.WithTimeout(ctx, timeout)
+	}
 	defer cancel()
 	var body io.Reader
 	if r.body != nil {

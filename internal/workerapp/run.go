@@ -125,7 +125,7 @@ func RunWithOptions(ctx context.Context, cfg config.Worker, logger *zap.Logger, 
 			}
 		},
 	})
-	acts := activities.New(activities.Config{
+	actsCfg := activities.Config{
 		Client:                     vbClient,
 		SearchAttributesRegistered: saRegistered,
 		// Claims live in Temporal, so that replicas of this worker (and
@@ -134,7 +134,11 @@ func RunWithOptions(ctx context.Context, cfg config.Worker, logger *zap.Logger, 
 		Claims:         activities.TemporalClaims{Client: c, TaskQueue: cfg.TaskQueue},
 		Username:       cfg.VB365Username,
 		ServerTimeZone: cfg.ServerTimeZone(),
-	})
+	}
+	if cfg.RestoreCredentials != nil { // a nil pointer would make a non-nil interface
+		actsCfg.RestoreCredentials = cfg.RestoreCredentials
+	}
+	acts := activities.New(actsCfg)
 	workflows.RegisterWithOptions(w, acts, wfOpts)
 	playbook.Register(w)
 

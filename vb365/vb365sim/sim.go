@@ -114,6 +114,7 @@ type Simulator struct {
 	stats    statsCounters
 	script   []ScriptedEvent
 	stopAft  time.Duration
+	restores restoreState
 }
 
 // New builds a Simulator. It panics if opts.Scenario or opts.Behaviour is

@@ -117,13 +117,13 @@ type wireBackupOrganization struct {
 
 // wireStatistics is v8's RESTRestoreSessionStatistics.
 type wireStatistics struct {
-	TotalItemsCount    int64      `json:"totalItemsCount"`
-	RestoredItemsCount int64      `json:"restoredItemsCount"`
-	FailedItemsCount   int64      `json:"failedItemsCount"`
-	SkippedItemsCount  int64      `json:"skippedItemsCount"`
-	Warnings           []string   `json:"warnings"`
-	Errors             []string   `json:"errors"`
-	Items              []struct{} `json:"items"`
+	TotalItemsCount    int64             `json:"totalItemsCount"`
+	RestoredItemsCount int64             `json:"restoredItemsCount"`
+	FailedItemsCount   int64             `json:"failedItemsCount"`
+	SkippedItemsCount  int64             `json:"skippedItemsCount"`
+	Warnings           []string          `json:"warnings"`
+	Errors             []string          `json:"errors"`
+	Items              []wireItemDetails `json:"items"`
 }
 
 type wireEvent struct {
