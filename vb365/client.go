@@ -2,7 +2,7 @@
 // for what a durable restore needs: organizations and their backup window,
 // restore sessions (start, read, list, stop) and their events.
 //
-// It speaks v5 (the shape of the seed document) and v6, v7, v8 (Veeam's
+// It speaks v5 (the shapes of Veeam's v5 "Create Restore Session" reference page) and v6, v7, v8 (Veeam's
 // OpenAPI documents), finds the highest served version by itself, shares one
 // bearer token among all goroutines, and reports every failure as a *Error
 // that says whether retrying can help. It never writes a password or a token

@@ -6,7 +6,7 @@ import (
 	"github.com/google/uuid"
 )
 
-// The built-in backup data of the seed's organization (abc.onmicrosoft.com)
+// The built-in backup data of the built-in organization (abc.onmicrosoft.com)
 // that restore sessions browse and restore: the same at every restore point.
 // Other organizations' sessions hold no data.
 
@@ -81,7 +81,7 @@ type orgData struct {
 }
 
 // builtinData returns the data of an organization: the built-in set for the
-// seed's organization, none for the others. IDs derive from the
+// example organization (SeedOrganizationID), none for the others. IDs derive from the
 // organization's id and the item's name, so they are the same in every run.
 func builtinData(orgID string) *orgData {
 	if orgID != SeedOrganizationID {

@@ -258,7 +258,7 @@ func writeResponse(w http.ResponseWriter, resp response) {
 }
 
 // link builds a link to an API path of the call's version: absolute on v5
-// (as in the seed's example), relative from v6 on.
+// (as in Veeam's v5 example), relative from v6 on.
 func (c *call) link(path string) string {
 	p := "/" + c.ver + path
 	if c.vn <= 5 {

@@ -6,7 +6,7 @@ import (
 )
 
 // Wire structs: the JSON the simulated server writes. Field order follows the
-// seed document's example and Veeam's documents.
+// v5 "Create Restore Session" reference example and Veeam's documents.
 
 // wireError is RESTExceptionInfo: message on every version, errorCode from
 // v7 (whose enum holds only ProxyOffline), stackTrace on v8. v8 writes both
