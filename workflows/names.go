@@ -30,6 +30,11 @@ const (
 	SignalStop = "stop"
 	// SignalSessionReady is sent to the parent when NotifyParent is set.
 	SignalSessionReady = "vb365-restore-session-ready"
+	// SignalSessionEnded is sent to the parent when NotifyParent is set and
+	// the restore ends (completed, failed or canceled), so that a parent
+	// that continued as new since it started the child still learns how it
+	// ended (a child's result reaches only the run that started it).
+	SignalSessionEnded = "vb365-restore-session-ended"
 )
 
 // Error types of the ApplicationErrors the workflow fails with. All are

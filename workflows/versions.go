@@ -27,4 +27,8 @@ const (
 	// as they finish (the running one when it ends), instead of being held
 	// back behind it.
 	changeRecordPastRunning = "record-past-running"
+	// changeNotifyParentEnded: a child (NotifyParent) signals its parent
+	// SignalSessionEnded when it ends, so a parent that continued as new
+	// since it started the child learns how it ended.
+	changeNotifyParentEnded = "notify-parent-ended"
 )

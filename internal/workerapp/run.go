@@ -140,7 +140,7 @@ func RunWithOptions(ctx context.Context, cfg config.Worker, logger *zap.Logger, 
 	}
 	acts := activities.New(actsCfg)
 	workflows.RegisterWithOptions(w, acts, wfOpts)
-	playbook.Register(w)
+	playbook.RegisterWithOptions(w, playbook.Options{EventsPerRun: wfOpts.PlaybookEventsPerRun})
 
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker on task queue %s: %w", cfg.TaskQueue, err)
