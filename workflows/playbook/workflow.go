@@ -38,7 +38,9 @@ func playbookWorkflow(ctx workflow.Context, in Input, opts Options) (Report, err
 	if c := in.Continuation; c != nil {
 		r.continues = true
 		r.rows, r.next, r.runs = c.Rows, c.Next, c.Runs
-		for _, row := range r.rows {
+		r.byID = map[string]int{}
+		for i, row := range r.rows {
+			r.byID[row.WorkflowID] = i
 			if row.State == RowCreating {
 				r.creating++
 			}
