@@ -453,3 +453,37 @@ func TestNotifyParentProgressIsRationed(t *testing.T) {
 		"the wait after held-back news returns when they may be sent")
 	require.Greater(t, maxWaits[6], time.Hour, "nothing held back: a full wait")
 }
+
+// endedParent stops its child and returns the SignalSessionEnded it sends.
+func endedParent(ctx workflow.Context, in RestoreInput) (SessionEnded, error) {
+	child := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{WorkflowID: "child-restore"}),
+		RestoreSessionWorkflowName, in)
+	var ready SessionReady
+	workflow.GetSignalChannel(ctx, SignalSessionReady).Receive(ctx, &ready)
+	if err := child.SignalChildWorkflow(ctx, SignalStop, StopRequest{RequestedBy: "parent"}).Get(ctx, nil); err != nil {
+		return SessionEnded{}, err
+	}
+	var ended SessionEnded
+	workflow.GetSignalChannel(ctx, SignalSessionEnded).Receive(ctx, &ended)
+	return ended, child.Get(ctx, nil)
+}
+
+// TestNotifyParentEnded: a child with NotifyParent tells its parent how it
+// ended by signal, which reaches a parent that continued as new since.
+func TestNotifyParentEnded(t *testing.T) {
+	h := newHarness(t).open().idle().stopAndFetch()
+	h.env.RegisterWorkflow(endedParent)
+	in := baseInput()
+	in.NotifyParent = true
+	h.env.ExecuteWorkflow(endedParent, in)
+	require.True(t, h.env.IsWorkflowCompleted())
+	require.NoError(t, h.env.GetWorkflowError())
+	var ended SessionEnded
+	require.NoError(t, h.env.GetWorkflowResult(&ended))
+	require.Equal(t, "child-restore", ended.WorkflowID)
+	require.Equal(t, h.session.ID, ended.Session.ID)
+	require.Equal(t, EndReasonStopRequested, ended.EndReason)
+	require.False(t, ended.Canceled)
+	require.Empty(t, ended.Error)
+	require.NotNil(t, ended.EffectivePointInTime)
+}
