@@ -1,7 +1,10 @@
 package playbook
 
 import (
+	"encoding/json"
 	"errors"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -202,3 +205,22 @@ func converterDecode(can *workflow.ContinueAsNewError, v *Input) error {
 }
 
 var converterDefault = converter.GetDefaultDataConverter()
+
+// TestContinuationStaysSmall: the continuation of MaxRestores rows, each
+// with the longest error a row keeps, stays far under the 2 MB payload limit.
+func TestContinuationStaysSmall(t *testing.T) {
+	r := &run{byID: map[string]int{}}
+	at := time.Date(2020, 10, 30, 10, 29, 5, 0, time.UTC)
+	long := strings.Repeat("é", 5000)
+	for i := range MaxRestores {
+		id := "playbook-" + strings.Repeat("x", 60) + "/" + org + "/vet-" + strconv.Itoa(i)
+		r.rows = append(r.rows, Row{Index: i, WorkflowID: id, OrganizationID: org, Type: "vet", State: RowOpen, EffectivePointInTime: &at})
+		r.byID[id] = i
+		r.onEnded(workflows.SessionEnded{WorkflowID: id, OrganizationName: strings.Repeat("o", 256), EffectivePointInTime: &at,
+			Session: vb365.RestoreSession{ID: org, Name: strings.Repeat("n", 256), State: "Stopped"}, Error: long, ErrorType: "VB365Error"})
+	}
+	b, err := json.Marshal(Continuation{Rows: r.rows, Next: MaxRestores})
+	require.NoError(t, err)
+	t.Logf("continuation of %d rows: %d bytes", MaxRestores, len(b))
+	require.Less(t, len(b), 1<<20)
+}

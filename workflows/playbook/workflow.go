@@ -298,6 +298,11 @@ func (r *run) refuseInvalid(ctx workflow.Context, i int) bool {
 	return true
 }
 
+// maxRowError bounds a row's error text from a child's signal: the rows
+// travel in every continue-as-new input, so 200 of them must stay far under
+// the server's 2 MB payload limit.
+const maxRowError = 1000
+
 // onEnded applies a child's SignalSessionEnded. Its result future (in the
 // run that started it) says the same; whichever comes first counts.
 func (r *run) onEnded(e workflows.SessionEnded) {
@@ -322,9 +327,9 @@ func (r *run) onEnded(e workflows.SessionEnded) {
 	row.EndReason = e.EndReason
 	switch {
 	case e.Canceled:
-		row.State, row.EndReason, row.Error = RowCanceled, workflows.EndReasonCanceled, e.Error
+		row.State, row.EndReason, row.Error = RowCanceled, workflows.EndReasonCanceled, workflows.Clip(e.Error, maxRowError)
 	case e.Error != "":
-		row.State, row.ErrorType, row.Error = RowFailed, e.ErrorType, e.Error
+		row.State, row.ErrorType, row.Error = RowFailed, e.ErrorType, workflows.Clip(e.Error, maxRowError)
 	default:
 		row.State = RowDone
 	}
