@@ -10,6 +10,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/vb365-restore/vb365-restore/internal/testenv"
 	"github.com/vb365-restore/vb365-restore/vb365/vb365sim"
@@ -107,4 +108,34 @@ func playbookRuns(t *testing.T, id string) []string {
 		runs = append(runs, e.Execution.RunId)
 	}
 	return runs
+}
+
+// TestPlaybookCancelAfterContinueAsNew: cancelling a playbook that continued
+// as new cancels the children its first run started (by id); each stops its
+// session and says so by signal; the playbook ends canceled with every row
+// canceled and no session open.
+func TestPlaybookCancelAfterContinueAsNew(t *testing.T) {
+	s := newStackWith(t, vb365sim.Options{Scenario: testenv.SteadyScenario(120, 500*time.Millisecond)},
+		workflows.Options{ProgressInterval: time.Second, PlaybookEventsPerRun: playbookEventsPerRun})
+	run := s.startPlaybook(playbook.Input{Name: "days", Restores: []workflows.RestoreInput{
+		{OrganizationID: seedOrg, Type: "vet", PointInTime: "2020-10-30T10:29:05Z", PollInterval: "1s"},
+		{OrganizationID: seedOrg, Type: "vex", PointInTime: "2020-10-30T10:29:05Z", PollInterval: "1s"},
+	}})
+	waitFor(t, 2*time.Minute, "a continue-as-new with both sessions open", func() bool {
+		rep, err := playbookStatus(t, run.GetID())
+		return err == nil && rep.Runs >= 1 && rep.Counts[playbook.RowOpen] == 2
+	})
+	require.NoError(t, devServer.Client.CancelWorkflow(context.Background(), run.GetID(), ""))
+	var canceled *temporal.CanceledError
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	require.ErrorAs(t, devServer.Client.GetWorkflow(ctx, run.GetID(), "").Get(ctx, nil), &canceled)
+	rep, err := playbookStatus(t, run.GetID())
+	require.NoError(t, err)
+	for _, row := range rep.Rows {
+		require.Equal(t, playbook.RowCanceled, row.State, "row %d", row.Index)
+		require.Equal(t, "Stopped", row.SessionState, "row %d", row.Index)
+	}
+	require.Empty(t, testenv.WorkingSessions(s.sim), "no session left open")
+	require.Len(t, s.sim.Sessions(), 2)
 }

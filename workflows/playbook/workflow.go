@@ -298,7 +298,7 @@ func (r *run) refuseInvalid(ctx workflow.Context, i int) bool {
 	return true
 }
 
-// maxRowError bounds a row's error text from a child's signal: the rows
+// maxRowError bounds a row's error text (from a child's result or signal): the rows
 // travel in every continue-as-new input, so 200 of them must stay far under
 // the server's 2 MB payload limit.
 const maxRowError = 1000
@@ -395,14 +395,14 @@ func (r *run) applyResult(row *Row, rep workflows.RestoreReport, err error) {
 	case errors.As(err, &canceledErr):
 		row.State = RowCanceled
 		row.EndReason = workflows.EndReasonCanceled
-		row.Error = err.Error()
+		row.Error = workflows.Clip(err.Error(), maxRowError)
 	case errors.As(err, &appErr):
 		row.State = RowFailed
 		row.ErrorType = appErr.Type()
-		row.Error = appErr.Error()
+		row.Error = workflows.Clip(appErr.Error(), maxRowError)
 	default:
 		row.State = RowFailed
-		row.Error = err.Error()
+		row.Error = workflows.Clip(err.Error(), maxRowError)
 	}
 }
 
