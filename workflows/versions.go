@@ -27,4 +27,8 @@ const (
 	// as they finish (the running one when it ends), instead of being held
 	// back behind it.
 	changeRecordPastRunning = "record-past-running"
+	// changeSessionTypeLowercase: the VB365SessionType search attribute
+	// holds the type in the input's lower-case form (vex, vesp, veod, vet),
+	// not VB365's casing, so a query by the form users type finds it.
+	changeSessionTypeLowercase = "session-type-search-attribute-lowercase"
 )
