@@ -43,6 +43,8 @@ type Config struct {
 	HTTPClient *http.Client
 	// Logger receives debug and warning lines; never a password or a token.
 	Logger *zap.Logger
+	// Budget, if set, caps the requests to the server (shared by every client of the worker).
+	Budget *Budget
 }
 
 // DefaultTimeout bounds one HTTP exchange when Config.Timeout is zero.
@@ -124,6 +126,9 @@ func New(cfg Config) (*Client, error) {
 	// points; VB365 does not redirect its API, so refuse them.
 	hcCopy := *hc
 	hcCopy.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	if cfg.Budget != nil {
+		hcCopy.Transport = cfg.Budget.Wrap(hcCopy.Transport)
+	}
 
 	c := &Client{
 		cfg:        cfg,
@@ -201,7 +206,7 @@ func (c *Client) send(ctx context.Context, r *request, bearer string) (*response
 	u.Path = c.base.Path + r.path
 	u.RawQuery = r.query.Encode()
 
-	actx, cancel := context.WithTimeout(ctx, c.timeout)
+	actx, cancel := context.WithTimeout(budgetContext(ctx, c.timeout), c.timeout)
 	defer cancel()
 	var body io.Reader
 	if r.body != nil {
