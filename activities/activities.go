@@ -50,6 +50,11 @@ type Config struct {
 	// Logger, when set, replaces the SDK's activity logger (the worker's
 	// logger, which already carries the activity's ids, is the usual choice).
 	Logger log.Logger
+	// Metrics, when set, counts open sessions and recorded events.
+	Metrics *vb365.Metrics
+	// IdleRequestsPerMinute caps what an idle session costs VB365 in the
+	// steady state (0: DefaultIdleRequestsPerMinute).
+	IdleRequestsPerMinute float64
 }
 
 // Activities are the restore workflow's activities. Register them with
@@ -58,6 +63,8 @@ type Activities struct {
 	cfg Config
 	// claims are the sessions this worker created or adopted, by workflow.
 	claims *sessionClaims
+	// waits are the wait activities running here, so a stop ends them.
+	waits waiters
 }
 
 // New returns the activities over cfg.Client.
@@ -117,6 +124,7 @@ func (a *Activities) StopRestoreSession(ctx context.Context, in StopRestoreSessi
 	if err != nil {
 		return nil, err
 	}
+	a.waits.stop(in.SessionID) // the workflow abandoned them: stop polling now
 	if err := c.StopRestoreSession(ctx, in.SessionID); err != nil {
 		if vb365.StatusCode(err) == 404 {
 			a.logger(ctx).Warn("restore session not found when stopping it; treating it as stopped", "sessionId", in.SessionID)

@@ -78,6 +78,7 @@ func NewBudget(o BudgetOptions) (*Budget, error) {
 	if o.MaxPause == 0 {
 		o.MaxPause = DefaultMaxPause
 	}
+	o.Metrics.budgetLimits(o)
 	return &Budget{opts: o, hosts: map[string]*hostBudget{}}, nil
 }
 

@@ -332,6 +332,32 @@ func TestBudgetMetrics(t *testing.T) {
 	}
 }
 
+// describing records the names of the metrics registered through it.
+type describing struct{ names []string }
+
+func (d *describing) Register(c prometheus.Collector) error {
+	ch := make(chan *prometheus.Desc, 16)
+	go func() { c.Describe(ch); close(ch) }()
+	for desc := range ch {
+		s := desc.String()
+		i := strings.Index(s, `fqName: "`) + len(`fqName: "`)
+		d.names = append(d.names, s[i:i+strings.IndexByte(s[i:], '"')])
+	}
+	return nil
+}
+func (d *describing) MustRegister(cs ...prometheus.Collector) {
+	for _, c := range cs {
+		_ = d.Register(c)
+	}
+}
+func (d *describing) Unregister(prometheus.Collector) bool { return false }
+
+func TestMetricNamesListsEveryMetric(t *testing.T) {
+	var d describing
+	NewMetrics(&d)
+	assert.ElementsMatch(t, MetricNames, d.names)
+}
+
 func TestRouteTemplate(t *testing.T) {
 	for in, want := range map[string]string{
 		"/v8/RestoreSessions/" + sessionID + "/Events":            "/v8/RestoreSessions/{id}/Events",

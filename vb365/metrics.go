@@ -23,6 +23,7 @@ type Metrics struct {
 	tokenRenewals *prometheus.CounterVec
 	openSessions  prometheus.Gauge
 	events        prometheus.Counter
+	limits        *prometheus.GaugeVec
 }
 
 // MetricNames are the names NewMetrics registers (the Grafana dashboard's
@@ -38,6 +39,7 @@ var MetricNames = []string{
 	"vb365_token_requests_total",
 	"vb365_open_sessions",
 	"vb365_session_events_recorded_total",
+	"vb365_budget_limit",
 }
 
 // NewMetrics registers the VB365 metrics on reg.
@@ -85,10 +87,21 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "vb365_session_events_recorded_total",
 			Help: "Restore session events handed to workflows to record.",
 		}),
+		limits: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "vb365_budget_limit",
+			Help: "The worker's VB365 request budget per server: limit=\"in_flight\" (requests at once) and limit=\"rate\" (requests per second).",
+		}, []string{"limit"}),
 	}
 	reg.MustRegister(m.requests, m.duration, m.inFlight, m.budgetWait, m.budgetQueue, m.pauses,
-		m.pauseSeconds, m.tokenRenewals, m.openSessions, m.events)
+		m.pauseSeconds, m.tokenRenewals, m.openSessions, m.events, m.limits)
 	return m
+}
+
+func (m *Metrics) budgetLimits(o BudgetOptions) {
+	if m != nil {
+		m.limits.WithLabelValues("in_flight").Set(float64(o.MaxInFlight))
+		m.limits.WithLabelValues("rate").Set(o.MaxRate)
+	}
 }
 
 func kind(token bool) string {

@@ -55,6 +55,7 @@ type Worker struct {
 	VB365CAFile       string        `env:"VB365_CA_FILE" desc:"extra CA certificate file (PEM) to verify the VB365 server"`
 	VB365InsecureSkip bool          `env:"VB365_INSECURE_SKIP_VERIFY" envDefault:"false" desc:"skip TLS verification of the VB365 server (logged as a warning)"`
 	VB365Timeout      time.Duration `env:"VB365_TIMEOUT" envDefault:"30s" desc:"timeout of each VB365 HTTP request"`
+	VB365Budget
 
 	LogLevel  string `env:"LOG_LEVEL" envDefault:"info" desc:"debug, info, warn or error"`
 	LogFormat string `env:"LOG_FORMAT" envDefault:"json" desc:"json or console"`
@@ -180,6 +181,7 @@ func Load(environ []string) (Worker, error) {
 	if _, ok := vars["VB365_TIMEOUT"]; ok && cfg.VB365Timeout <= 0 && !hasProblem(&p, "VB365_TIMEOUT") {
 		p.add("VB365_TIMEOUT", "VB365_TIMEOUT %q: want a positive duration such as 30s", vars["VB365_TIMEOUT"])
 	}
+	checkBudget(cfg.VB365Budget, vars, &p)
 	switch strings.ToLower(cfg.LogLevel) {
 	case "debug", "info", "warn", "error":
 		cfg.LogLevel = strings.ToLower(cfg.LogLevel)
@@ -303,6 +305,8 @@ func want(k reflect.Type) string {
 		return "want true or false"
 	case k.Kind() == reflect.Int:
 		return "want a whole number"
+	case k.Kind() == reflect.Float64:
+		return "want a number"
 	}
 	return "bad value"
 }

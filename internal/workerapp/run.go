@@ -73,6 +73,10 @@ func Run(ctx context.Context, cfg config.Worker, logger *zap.Logger) error {
 		logger.Info("METRICS_ADDR is empty: no /metrics, /healthz or /readyz")
 	}
 
+	budget, vbMetrics, err := vb365Side(cfg, m)
+	if err != nil {
+		return fmt.Errorf("VB365 request budget: %w", err)
+	}
 	vbClient, err := vb365.New(vb365.Config{
 		BaseURL:            cfg.VB365URL,
 		Username:           cfg.VB365Username,
@@ -82,6 +86,7 @@ func Run(ctx context.Context, cfg config.Worker, logger *zap.Logger) error {
 		InsecureSkipVerify: cfg.VB365InsecureSkip,
 		Timeout:            cfg.VB365Timeout,
 		Logger:             logger.Named("vb365"),
+		Budget:             budget,
 	})
 	if err != nil {
 		return fmt.Errorf("VB365 client (VB365_URL %s): %w", cfg.VB365URL, err)
@@ -119,6 +124,8 @@ func Run(ctx context.Context, cfg config.Worker, logger *zap.Logger) error {
 	acts := activities.New(activities.Config{
 		Client:                     vbClient,
 		SearchAttributesRegistered: saRegistered,
+		Metrics:                    vbMetrics,
+		IdleRequestsPerMinute:      cfg.VB365IdleRequestsPerMin,
 	})
 	workflows.Register(w, acts)
 	playbook.Register(w)
