@@ -101,7 +101,7 @@ func (a *Activities) GetOrganization(ctx context.Context, organizationID string)
 	}
 	org, err := c.GetOrganization(ctx, organizationID)
 	if err != nil {
-		if vb365.StatusCode(err) == 404 {
+		if vb365.StatusCode(err) == 404 && !vb365.IsBackupWindowUnavailable(err) {
 			return nil, nonRetryable(ErrTypeOrganizationNotFound,
 				fmt.Sprintf("organizationId %q: no such organization in VB365", organizationID), err)
 		}
@@ -118,7 +118,9 @@ type StopRestoreSessionInput struct {
 // StopRestoreSession stops the session (idempotent: stopping a stopped
 // session is not an error) and returns it as VB365 reports it afterwards.
 // A session VB365 no longer knows (404) counts as stopped: there is nothing
-// left to hold resources; Missing says so.
+// left to hold resources; Missing says so. A stop VB365 accepted while the
+// session is still not Stopped fails the attempt with the retryable
+// ErrTypeSessionNotStopped, so the retry policy stops it again with backoff.
 func (a *Activities) StopRestoreSession(ctx context.Context, in StopRestoreSessionInput) (*StopRestoreSessionResult, error) {
 	c, err := a.client()
 	if err != nil {

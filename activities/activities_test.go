@@ -92,6 +92,19 @@ func TestErrorMapping(t *testing.T) {
 	require.Equal(t, ErrTypeVB365, ae.Type())
 	require.True(t, ae.NonRetryable())
 
+	// An offline backup proxy: retryable, its own type, even when VB365
+	// answered it with a 404 (its status is not documented).
+	for _, offline := range []*vb365.Error{
+		{Op: "get organization", Method: "GET", Path: "/v8/Organizations/x", StatusCode: 200, Err: vb365.ErrBackupWindowUnavailable},
+		{Op: "get organization", Method: "GET", Path: "/v8/Organizations/x", StatusCode: 404, ErrorCode: "ProxyOffline", Err: vb365.ErrBackupWindowUnavailable},
+	} {
+		env, a = newEnv(t, flaky{newFake(), offline})
+		_, err = env.ExecuteActivity(a.GetOrganization, orgID)
+		ae = appErr(t, err)
+		require.Equal(t, ErrTypeBackupWindowUnavailable, ae.Type())
+		require.False(t, ae.NonRetryable())
+	}
+
 	// Authentication failures are marked by the client itself; simulate one.
 	authErr := &vb365.Error{Op: "log in", Method: "POST", Path: "/v8/token", StatusCode: 401}
 	orig := isAuthFailure

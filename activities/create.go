@@ -283,29 +283,32 @@ func absDuration(d time.Duration) time.Duration {
 }
 
 // listMatching lists Working sessions of the organization and type created
-// since from, following pages.
+// since from: every one, whatever order VB365 lists them in and while
+// sessions are created (readAll). The time filter keeps the list short; v8,
+// which lists newest first by default, is asked for oldest first, so that
+// sessions created meanwhile land after the read position instead of
+// shifting the pages still to read.
 func (a *Activities) listMatching(ctx context.Context, c VB365API, in CreateRestoreSessionInput, from time.Time) ([]vb365.RestoreSession, error) {
-	var out []vb365.RestoreSession
 	// Large pages: with hundreds of restores starting at once, VB365's
 	// default of 30 a page made this lookup cost several requests each.
-	opts := vb365.ListRestoreSessionsOptions{StartTimeFrom: &from, ListOptions: vb365.ListOptions{Limit: listPageSize}}
-	for range maxListPages {
-		page, err := c.ListRestoreSessions(ctx, opts)
-		if err != nil {
-			return nil, mapError(fmt.Sprintf("list restore sessions since %s (looking for one of organization %q)",
-				from.Format(time.RFC3339), in.OrganizationName), err)
+	read := func(ctx context.Context, offset int) (*vb365.Page[vb365.RestoreSession], error) {
+		return c.ListRestoreSessions(ctx, vb365.ListRestoreSessionsOptions{
+			StartTimeFrom: &from, ListOptions: vb365.ListOptions{Offset: offset, Limit: listPageSize},
+			OrderBy: vb365.OrderByCreationTime, OrderAsc: true,
+		})
+	}
+	all, err := readAll(ctx, read, func(s vb365.RestoreSession) string { return strings.ToLower(s.ID) }, maxListPages)
+	if err != nil {
+		return nil, mapError(fmt.Sprintf("list restore sessions since %s (looking for one of organization %q)",
+			from.Format(time.RFC3339), in.OrganizationName), err)
+	}
+	var out []vb365.RestoreSession
+	for _, s := range all {
+		if strings.EqualFold(s.Organization, in.OrganizationName) &&
+			strings.EqualFold(s.Type, string(in.Type)) &&
+			s.State == vb365.SessionStateWorking {
+			out = append(out, s)
 		}
-		for _, s := range page.Results {
-			if strings.EqualFold(s.Organization, in.OrganizationName) &&
-				strings.EqualFold(s.Type, string(in.Type)) &&
-				s.State == vb365.SessionStateWorking {
-				out = append(out, s)
-			}
-		}
-		if !page.HasNext || len(page.Results) == 0 {
-			return out, nil
-		}
-		opts.Offset += len(page.Results)
 	}
 	return out, nil
 }

@@ -25,6 +25,16 @@ const (
 	// ErrTypeVB365 is any other permanent VB365 failure (403, 409, ...):
 	// not retryable, because the same call fails the same way.
 	ErrTypeVB365 = "VB365Error"
+
+	// ErrTypeBackupWindowUnavailable is an organization whose backup window
+	// VB365 cannot read because its backup proxy is offline (errorCode
+	// ProxyOffline, or an answer without the window): retryable, since the
+	// proxy may come back, and never "not backed up". The workflow bounds
+	// how long it retries.
+	ErrTypeBackupWindowUnavailable = "BackupWindowUnavailable"
+	// ErrTypeSessionNotStopped is a stop VB365 accepted while the session,
+	// read back, was not Stopped: retryable, the next attempt stops again.
+	ErrTypeSessionNotStopped = "RestoreSessionNotStopped"
 )
 
 // NonRetryableErrorTypes lists the activities' permanent error types: the
@@ -40,6 +50,16 @@ var isAuthFailure = vb365.IsAuthenticationFailure
 
 func nonRetryable(errType, msg string, cause error) error {
 	return temporal.NewNonRetryableApplicationError(msg, errType, cause)
+}
+
+// retryable is a retryable ApplicationError that carries the server's
+// Retry-After, if any, as the next retry's delay.
+func retryable(errType, msg string, cause error) error {
+	opts := temporal.ApplicationErrorOptions{Cause: cause}
+	if d, ok := vb365.RetryAfter(cause); ok {
+		opts.NextRetryDelay = d
+	}
+	return temporal.NewApplicationErrorWithOptions(msg, errType, opts)
 }
 
 // mapError turns a client error into the Temporal error the retry policy
@@ -63,12 +83,12 @@ func mapError(what string, err error) error {
 		// credentials (a setting of the worker), so the same named type.
 		return nonRetryable(ErrTypeVB365AuthenticationFailed,
 			fmt.Sprintf("%s: the VB365 server's TLS certificate is not trusted (set VB365_CA_FILE to the CA that signed it): %v", what, err), err)
-	case vb365.IsTransient(err):
-		opts := temporal.ApplicationErrorOptions{Cause: err}
-		if d, ok := vb365.RetryAfter(err); ok {
-			opts.NextRetryDelay = d
-		}
-		return temporal.NewApplicationErrorWithOptions(msg, ErrTypeTransient, opts)
+	case vb365.IsBackupWindowUnavailable(err):
+		return retryable(ErrTypeBackupWindowUnavailable, msg, err)
+	case vb365.IsStopNotConfirmed(err):
+		return retryable(ErrTypeSessionNotStopped, msg, err)
+	case vb365.IsTransient(err), errors.Is(err, errListShifting):
+		return retryable(ErrTypeTransient, msg, err)
 	default:
 		return nonRetryable(ErrTypeVB365, msg, err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -14,9 +15,9 @@ import (
 )
 
 // SessionCursor says which events the workflow has recorded: RecordedCount
-// of them (the offset of the next page), the last with order AfterOrder (-1
-// when none). Only events with a greater order are returned, so each event
-// reaches the workflow once even if VB365's paging shifts.
+// of them (where the next page is expected to start), the last with order
+// AfterOrder (-1 when none). Only events with a greater order are returned,
+// so each event reaches the workflow once even if VB365's paging shifts.
 type SessionCursor struct {
 	SessionID     string `json:"sessionId"`
 	RecordedCount int    `json:"recordedCount"`
@@ -212,20 +213,72 @@ func pollOnce(ctx context.Context, c VB365API, cur SessionCursor, pageSize int) 
 		}
 		return nil, err
 	}
-	page, err := c.ListRestoreSessionEvents(ctx, cur.SessionID, vb365.ListOptions{Offset: cur.RecordedCount, Limit: pageSize})
+	events, more, err := eventsAfter(ctx, c, cur, pageSize)
 	if err != nil {
 		if vb365.StatusCode(err) == 404 {
 			return &SessionEventsResult{Missing: true}, nil
 		}
 		return nil, err
 	}
-	events := newEvents(page.Results, cur.AfterOrder)
 	settled := settledPrefix(events, s.Stopped())
 	return &SessionEventsResult{
 		Session: s,
 		Events:  settled,
-		More:    page.HasNext || len(page.Results) >= pageSize || len(settled) < len(events),
+		More:    more || len(settled) < len(events),
 	}, nil
+}
+
+// Scanning a whole event list: pages of scanPageSize, at most
+// maxScanPages of them (a session with 200,000 events).
+const (
+	scanPageSize = 1000
+	maxScanPages = 200
+)
+
+// eventsAfter returns up to max events with an order above cur.AfterOrder,
+// sorted by order, and whether more may follow.
+//
+// The page at offset cur.RecordedCount is read first: when VB365 lists
+// events by order and numbers them without gaps, it holds exactly the next
+// ones, whatever order the first event has. It is trusted only when it
+// shows that: its new events continue AfterOrder without a gap (from order
+// 0 when nothing was recorded yet), or it is empty (nothing new). Otherwise
+// (a list newest first, an order that does not start at 0, a numbering with
+// gaps, pages that moved) the whole list is read (readAll, de-duplicated by
+// order) and the events after the cursor taken from it.
+func eventsAfter(ctx context.Context, c VB365API, cur SessionCursor, max int) ([]vb365.RestoreSessionEvent, bool, error) {
+	page, err := c.ListRestoreSessionEvents(ctx, cur.SessionID, vb365.ListOptions{Offset: cur.RecordedCount, Limit: max})
+	if err != nil {
+		return nil, false, err
+	}
+	events := newEvents(page.Results, cur.AfterOrder)
+	if len(page.Results) == 0 || (len(events) > 0 && continues(events, cur.AfterOrder)) {
+		return events, page.HasNext || len(page.Results) >= max, nil
+	}
+	read := func(ctx context.Context, offset int) (*vb365.Page[vb365.RestoreSessionEvent], error) {
+		return c.ListRestoreSessionEvents(ctx, cur.SessionID, vb365.ListOptions{Offset: offset, Limit: scanPageSize})
+	}
+	all, err := readAll(ctx, read, func(e vb365.RestoreSessionEvent) string { return strconv.Itoa(int(e.Order)) }, maxScanPages)
+	if err != nil {
+		return nil, false, err
+	}
+	events = newEvents(all, cur.AfterOrder)
+	if len(events) > max {
+		return events[:max], true, nil
+	}
+	return events, false, nil
+}
+
+// continues reports whether sorted events follow afterOrder without a gap.
+func continues(events []vb365.RestoreSessionEvent, afterOrder int32) bool {
+	next := afterOrder + 1
+	for _, e := range events {
+		if e.Order != next {
+			return false
+		}
+		next++
+	}
+	return true
 }
 
 // eventRunning is the status of an event VB365 has not finished yet.

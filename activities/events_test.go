@@ -2,7 +2,9 @@ package activities
 
 import (
 	"context"
+	"fmt"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -155,6 +157,25 @@ func TestStopRestoreSession(t *testing.T) {
 	require.True(t, res.Missing)
 }
 
+// A stop VB365 accepts but does not carry out fails the attempt retryably,
+// so the retry policy stops it again; the next stop that takes succeeds.
+func TestStopNotTakenIsRetryable(t *testing.T) {
+	fe, id := openSession(t)
+	fe.IgnoreStops(1)
+	env, a := newEnv(t, fe)
+	_, err := env.ExecuteActivity(a.StopRestoreSession, StopRestoreSessionInput{SessionID: id})
+	ae := appErr(t, err)
+	require.Equal(t, ErrTypeSessionNotStopped, ae.Type())
+	require.False(t, ae.NonRetryable())
+	require.Contains(t, ae.Error(), `state "Working"`)
+
+	v, err := env.ExecuteActivity(a.StopRestoreSession, StopRestoreSessionInput{SessionID: id})
+	require.NoError(t, err)
+	var res StopRestoreSessionResult
+	require.NoError(t, v.Get(&res))
+	require.Equal(t, vb365.SessionStateStopped, res.Session.State)
+}
+
 func TestSettledPrefixHoldsBackRunningEvents(t *testing.T) {
 	e := func(order int32, status string) vb365.RestoreSessionEvent {
 		return vb365.RestoreSessionEvent{Order: order, Status: status}
@@ -179,6 +200,105 @@ func TestSettledPrefixHoldsBackRunningEvents(t *testing.T) {
 			if !slices.Equal(got, c.want) {
 				t.Fatalf("got %v, want %v", got, c.want)
 			}
+		})
+	}
+}
+
+// eventServer lists a session's events the ways VB365 may: numbered from
+// any first order, with gaps, newest first; a page is at most pageSize.
+type eventServer struct {
+	*fakeEnv
+	mu          sync.Mutex
+	sessionID   string
+	orders      []int32 // in the order the server lists them
+	pageSize    int
+	newestFirst bool
+}
+
+func (e *eventServer) add(orders ...int32) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.newestFirst {
+		for _, o := range orders {
+			e.orders = append([]int32{o}, e.orders...)
+		}
+		return
+	}
+	e.orders = append(e.orders, orders...)
+}
+
+func (e *eventServer) ListRestoreSessionEvents(_ context.Context, id string, opts vb365.ListOptions) (*vb365.Page[vb365.RestoreSessionEvent], error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	limit := min(opts.Limit, e.pageSize)
+	off := min(opts.Offset, len(e.orders))
+	end := min(off+limit, len(e.orders))
+	p := &vb365.Page[vb365.RestoreSessionEvent]{Offset: off, Limit: limit, HasNext: end < len(e.orders)}
+	for _, o := range e.orders[off:end] {
+		p.Results = append(p.Results, vb365.RestoreSessionEvent{ID: fmt.Sprint("e", o), Order: o, Status: "Success", Message: "m"})
+	}
+	return p, nil
+}
+
+// record polls as the workflow does, moving the cursor over what each poll
+// returned, until a poll returns nothing new; it returns the orders recorded.
+func record(t *testing.T, c VB365API, cur *SessionCursor) []int32 {
+	t.Helper()
+	var got []int32
+	for range 100 {
+		res, err := pollOnce(context.Background(), c, *cur, 4)
+		require.NoError(t, err)
+		for _, e := range res.Events {
+			require.Greater(t, e.Order, cur.AfterOrder, "in order, each once")
+			cur.AfterOrder = e.Order
+			got = append(got, e.Order)
+		}
+		cur.RecordedCount += len(res.Events)
+		if len(res.Events) == 0 && !res.More {
+			return got
+		}
+	}
+	t.Fatal("the reader never settled")
+	return nil
+}
+
+func seq(from, n int32) []int32 {
+	out := make([]int32, n)
+	for i := range out {
+		out[i] = from + int32(i)
+	}
+	return out
+}
+
+// The reader records every event once and in order whatever the first
+// order (VB365 opens with order 0 "Restore session started"; older examples
+// start at 1), with gaps in the numbering, on a list newest first, and while
+// events are added between polls.
+func TestEventReaderAnyOrderAndNumbering(t *testing.T) {
+	tests := []struct {
+		name        string
+		first, more []int32
+		newestFirst bool
+	}{
+		{name: "from 0", first: seq(0, 10), more: seq(10, 7)},
+		{name: "from 1", first: seq(1, 10), more: seq(11, 7)},
+		{name: "gaps", first: []int32{0, 1, 2, 5, 6, 9, 10, 11, 12}, more: []int32{20, 21, 30}},
+		{name: "newest first", first: seq(0, 10), more: seq(10, 7), newestFirst: true},
+		{name: "newest first from 1 with gaps", first: []int32{1, 2, 4, 8, 9, 10}, more: []int32{12, 13, 14, 15, 16, 17}, newestFirst: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fe, id := openSession(t)
+			srv := &eventServer{fakeEnv: fe, sessionID: id, pageSize: 3, newestFirst: tt.newestFirst}
+			srv.add(tt.first...)
+			cur := SessionCursor{SessionID: id, AfterOrder: -1}
+			got := record(t, srv, &cur)
+			require.Equal(t, tt.first, got)
+
+			srv.add(tt.more...)
+			got = record(t, srv, &cur)
+			require.Equal(t, tt.more, got)
+			require.Empty(t, record(t, srv, &cur), "nothing twice")
 		})
 	}
 }

@@ -159,7 +159,7 @@ func TestFaultConnectionRefused(t *testing.T) {
 		stopByUpdate(t, run.GetID())
 		rep, err := resultOf(t, run)
 		require.NoError(t, err)
-		require.Equal(t, scriptedEvents+3, rep.EventCounts.Total)
+		require.Equal(t, scriptedEvents+3+stopEvent, rep.EventCounts.Total)
 		s.checkClean(1, rep)
 	})
 }

@@ -94,7 +94,7 @@ func TestLifecycleEndings(t *testing.T) {
 		rep, err := resultOf(t, s.start(input()))
 		require.NoError(t, err)
 		require.Equal(t, workflows.EndReasonStoppedInVB365, rep.EndReason)
-		require.Equal(t, scriptedEvents, rep.EventCounts.Total)
+		require.Equal(t, scriptedEvents+stopEvent, rep.EventCounts.Total)
 		s.checkClean(1, rep)
 	})
 }

@@ -70,7 +70,7 @@ func TestLoadConcurrentRestores(t *testing.T) {
 	for i, rep := range reports {
 		require.NoError(t, errs[i], "restore %s", runs[i].GetID())
 		require.Equal(t, workflows.EndReasonStopRequested, rep.EndReason)
-		require.Equal(t, scriptedEvents, rep.EventCounts.Total)
+		require.Equal(t, scriptedEvents+stopEvent, rep.EventCounts.Total)
 		if other, ok := seen[rep.Session.ID]; ok {
 			t.Fatalf("restores %s and %s share session %s", other, runs[i].GetID(), rep.Session.ID)
 		}

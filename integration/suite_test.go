@@ -23,10 +23,13 @@ import (
 // Shared helpers of the reliability and security suite.
 
 const (
-	// scriptedEvents is how many events the built-in scenario emits in a
-	// session's first 7.5 seconds.
-	scriptedEvents = 6
-	long           = 3 * time.Minute
+	// scriptedEvents is how many events a session of the built-in scenario
+	// has after its first 7.5 seconds: "Restore session started", then the
+	// script's 6.
+	scriptedEvents = 7
+	// stopEvent is the "Restore session stopped" event a stop adds.
+	stopEvent = 1
+	long      = 3 * time.Minute
 )
 
 // input is a restore of the seed organization, polled every second.
@@ -105,7 +108,7 @@ func (s *stack) runAndStop(run client.WorkflowRun, wantSessions int) workflows.R
 	rep, err := resultOf(s.t, run)
 	require.NoError(s.t, err)
 	require.Equal(s.t, workflows.EndReasonStopRequested, rep.EndReason)
-	require.Equal(s.t, scriptedEvents+2, rep.EventCounts.Total)
+	require.Equal(s.t, scriptedEvents+2+stopEvent, rep.EventCounts.Total)
 	s.checkClean(wantSessions, rep)
 	return rep
 }

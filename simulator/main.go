@@ -4,6 +4,8 @@
 //
 //	go run ./simulator [--addr HOST:PORT] [--insecure-http] [--username U] [--password P]
 //	    [--token-ttl 60m] [--scenario FILE] [--ca-out FILE] [--versions v5,v6,v7,v8] [--cert-hosts NAMES] [--debug]
+//	    [--user NAME:PASSWORD]... [--clock-skew -3m] [--time-zone Europe/Berlin] [--stop-delay 20s]
+//	    [--stop-ignored N] [--idle-timeout 30m] [--max-open-sessions N] [--proxy-offline ORGID|all]...
 package main
 
 import (

@@ -14,6 +14,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/vb365-restore/vb365-restore/vb365/vb365sim"
 )
 
 func TestParseFlags(t *testing.T) {
@@ -42,6 +44,27 @@ func TestParseFlags(t *testing.T) {
 				assert.Equal(t, []string{"v8", "v6"}, c.versions)
 				assert.Equal(t, []string{"simulator", "10.0.0.5"}, c.certHosts)
 			}},
+		{name: "behaviour and accounts", args: []string{"--user", "console:pw", "--user", "tool:a:b", "--clock-skew", "-3m",
+			"--time-zone", "Europe/Berlin", "--stop-delay", "20s", "--stop-ignored", "2", "--idle-timeout", "0s", "--max-open-sessions", "10",
+			"--proxy-offline", "3c424478-0811-4920-8aab-01f0bf2a2822"},
+			check: func(t *testing.T, c config) {
+				assert.Equal(t, map[string]string{"console": "pw", "tool": "a:b"}, c.users)
+				b := c.behaviour
+				assert.Equal(t, vb365sim.Duration(-3*time.Minute), *b.ClockSkew)
+				assert.Equal(t, "Europe/Berlin", *b.TimeZone)
+				assert.Equal(t, vb365sim.Duration(20*time.Second), *b.StopDelay)
+				assert.Equal(t, 2, *b.StopIgnored)
+				assert.Equal(t, vb365sim.Duration(0), *b.IdleTimeout)
+				assert.Equal(t, 10, *b.MaxOpenSessions)
+				assert.Nil(t, b.ProxyOffline)
+				assert.Equal(t, []string{"3c424478-0811-4920-8aab-01f0bf2a2822"}, c.proxyOffline)
+			}},
+		{name: "switches not given keep the scenario's", args: []string{"--proxy-offline", "all"}, check: func(t *testing.T, c config) {
+			assert.Equal(t, vb365sim.Behaviour{ProxyOffline: new(true)}, c.behaviour)
+		}},
+		{name: "bad user", args: []string{"--user", "nopassword"}, wantErr: "NAME:PASSWORD"},
+		{name: "bad zone", args: []string{"--time-zone", "Mars/Base"}, wantErr: "--time-zone"},
+		{name: "negative stop delay", args: []string{"--stop-delay", "-1s"}, wantErr: "--stop-delay"},
 		{name: "bad version", args: []string{"--versions", "v4"}, wantErr: "unknown version"},
 		{name: "no version", args: []string{"--versions", ","}, wantErr: "at least one"},
 		{name: "bad ttl", args: []string{"--token-ttl", "0s"}, wantErr: "token-ttl"},
@@ -143,4 +166,45 @@ func TestServesPlainHTTPAndScenario(t *testing.T) {
 func TestBadScenarioFailsStartup(t *testing.T) {
 	err := run(context.Background(), []string{"--addr", "127.0.0.1:0", "--scenario", filepath.Join(t.TempDir(), "none.json")}, nil)
 	assert.Error(t, err)
+}
+
+// The switches reach the running server: an extra account logs in, an
+// organization's proxy is offline, an unknown one fails startup.
+func TestServesAccountsAndSwitches(t *testing.T) {
+	addr, stop := start(t, "--addr", "127.0.0.1:0", "--insecure-http", "--user", "console:c", "--stop-ignored", "3",
+		"--proxy-offline", "3c424478-0811-4920-8aab-01f0bf2a2822")
+	defer stop()
+	resp, err := http.Post("http://"+addr+"/v8/token", "application/x-www-form-urlencoded", strings.NewReader("grant_type=password&username=console&password=c"))
+	require.NoError(t, err)
+	_ = resp.Body.Close()
+	assert.Equal(t, 200, resp.StatusCode)
+	resp, err = http.Get("http://" + addr + "/_sim/behaviour")
+	require.NoError(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	assert.Contains(t, string(body), `"stopIgnored":3`)
+	assert.Contains(t, string(body), `"3c424478-0811-4920-8aab-01f0bf2a2822":{"proxyOffline":true}`)
+
+	err = run(context.Background(), []string{"--addr", "127.0.0.1:0", "--insecure-http", "--proxy-offline", "11111111-2222-4333-8444-555555555555"}, nil)
+	assert.ErrorContains(t, err, "--proxy-offline")
+}
+
+// Every flag has its row in docs/simulator.md.
+func TestFlagsAreDocumented(t *testing.T) {
+	var usage strings.Builder
+	_, err := parseFlags([]string{"-h"}, &usage)
+	require.Error(t, err)
+	doc, err := os.ReadFile(filepath.Join("..", "docs", "simulator.md"))
+	require.NoError(t, err)
+	n := 0
+	for _, line := range strings.Split(usage.String(), "\n") {
+		line = strings.TrimSpace(line)
+		if !strings.HasPrefix(line, "-") {
+			continue
+		}
+		name := strings.Fields(line)[0][1:]
+		n++
+		assert.Contains(t, string(doc), "`--"+name, "flag --%s", name)
+	}
+	assert.Greater(t, n, 10)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"os"
@@ -45,10 +46,15 @@ func run(ctx context.Context, args []string, ready func(addr string)) error {
 		scheme = "http"
 	}
 	sim := vb365sim.New(vb365sim.Options{
-		Username: cfg.username, Password: cfg.password, TokenTTL: cfg.tokenTTL,
-		Versions: cfg.versions, Scenario: sc, Logger: log, LinkScheme: scheme,
+		Username: cfg.username, Password: cfg.password, Users: cfg.users, TokenTTL: cfg.tokenTTL,
+		Versions: cfg.versions, Scenario: sc, Logger: log, LinkScheme: scheme, Behaviour: cfg.behaviour,
 	})
 	defer sim.Close()
+	for _, id := range cfg.proxyOffline {
+		if err := sim.SetOrganizationBehaviour(id, vb365sim.Behaviour{ProxyOffline: new(true)}); err != nil {
+			return fmt.Errorf("--proxy-offline: %w", err)
+		}
+	}
 
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"go.uber.org/zap"
@@ -42,15 +43,71 @@ func (t *token) renewAt() time.Time {
 // response states no lifetime at all.
 const defaultTokenLifetime = 60 * time.Minute
 
-// tokenResponse is the body of a successful POST /vN/token.
+// tokenResponse is the body of a successful POST /vN/token. Only
+// access_token is required: the lifetime fields are read leniently and never
+// fail a login (see tokenLifetime).
 type tokenResponse struct {
-	AccessToken  string      `json:"access_token"`
-	RefreshToken string      `json:"refresh_token"`
-	TokenType    string      `json:"token_type"`
-	ExpiresIn    json.Number `json:"expires_in"`
-	UserName     string      `json:"userName"`
-	Issued       wireTime    `json:".issued"`
-	Expires      wireTime    `json:".expires"`
+	AccessToken  string          `json:"access_token"`
+	RefreshToken string          `json:"refresh_token"`
+	TokenType    string          `json:"token_type"`
+	ExpiresIn    json.RawMessage `json:"expires_in"`
+	UserName     string          `json:"userName"`
+	Issued       json.RawMessage `json:".issued"`
+	Expires      json.RawMessage `json:".expires"`
+}
+
+// tokenLifetime is how long a token lasts. expires_in (seconds, a number or
+// a numeric string) is what counts; .issued and .expires are only a fallback
+// when it is missing. ASP.NET's OAuth server, which VB365's token endpoint
+// follows, writes those two as RFC 1123 ("Mon, 14 Oct 2013 06:53:32 GMT"),
+// other servers as ISO 8601: both are read, and anything else is ignored
+// rather than failing the login. With neither, the documented default.
+func (tr *tokenResponse) tokenLifetime() time.Duration {
+	if n, ok := jsonSeconds(tr.ExpiresIn); ok && n > 0 {
+		return time.Duration(n) * time.Second
+	}
+	issued, okI := tokenTime(tr.Issued)
+	expires, okE := tokenTime(tr.Expires)
+	if okI && okE && expires.After(issued) {
+		return expires.Sub(issued)
+	}
+	return defaultTokenLifetime
+}
+
+// jsonSeconds reads a whole number of seconds sent as a JSON number or string.
+func jsonSeconds(raw json.RawMessage) (int64, bool) {
+	var n json.Number
+	if err := json.Unmarshal(raw, &n); err != nil {
+		return 0, false
+	}
+	if i, err := n.Int64(); err == nil {
+		return i, true
+	}
+	if f, err := n.Float64(); err == nil && f < 1<<62 {
+		return int64(f), true
+	}
+	return 0, false
+}
+
+// tokenTime reads .issued or .expires: RFC 1123 (and the other HTTP date
+// forms) or any time ParseTime reads.
+func tokenTime(raw json.RawMessage) (time.Time, bool) {
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return time.Time{}, false
+	}
+	if t, err := http.ParseTime(strings.TrimSpace(s)); err == nil {
+		return t, true
+	}
+	for _, layout := range []string{time.RFC1123Z, time.RFC1123} {
+		if t, err := time.Parse(layout, strings.TrimSpace(s)); err == nil {
+			return t, true
+		}
+	}
+	if t, err := ParseTime(s); err == nil {
+		return t, true
+	}
+	return time.Time{}, false
 }
 
 func (c *Client) currentToken() *token {
@@ -111,14 +168,20 @@ func (c *Client) renew(ctx context.Context, old *token, keepOld bool) (string, e
 		form := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {old.refresh}}
 		t, err := c.requestToken(ctx, v, "refresh token", form)
 		if err == nil {
+			// Refresh tokens may rotate: the answer's is the newest and
+			// the old one may no longer work. A server that does not
+			// rotate may leave it out; then the old one stays.
+			if t.refresh == "" {
+				t.refresh = old.refresh
+			}
 			c.storeToken(t)
 			return t.access, nil
 		}
 		if ctx.Err() != nil {
 			return "", err
 		}
-		// An expired or revoked refresh token is normal (its lifetime is
-		// not documented): log in again.
+		// An expired, revoked or rotated-away refresh token is normal (its
+		// lifetime is not documented): log in again.
 		c.log.Debug("VB365 token refresh failed; logging in again", zap.Error(err))
 	}
 	form := url.Values{"grant_type": {"password"}, "username": {c.cfg.Username}, "password": {c.cfg.Password}}
@@ -172,11 +235,5 @@ func (c *Client) requestToken(ctx context.Context, v Version, op string, form ur
 	if tr.AccessToken == "" {
 		return nil, &Error{Op: op, Method: r.method, Path: r.path, StatusCode: resp.status, Err: errors.New("token response without access_token")}
 	}
-	life := defaultTokenLifetime
-	if n, err := tr.ExpiresIn.Int64(); err == nil && n > 0 {
-		life = time.Duration(n) * time.Second
-	} else if tr.Issued.Valid && tr.Expires.Valid && tr.Expires.After(tr.Issued.Time) {
-		life = tr.Expires.Sub(tr.Issued.Time)
-	}
-	return &token{access: tr.AccessToken, refresh: tr.RefreshToken, issued: issued, expires: issued.Add(life)}, nil
+	return &token{access: tr.AccessToken, refresh: tr.RefreshToken, issued: issued, expires: issued.Add(tr.tokenLifetime())}, nil
 }

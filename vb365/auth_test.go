@@ -349,3 +349,103 @@ func TestTLS(t *testing.T) {
 		}
 	})
 }
+
+// The token's own times come as RFC 1123 (ASP.NET's OAuth server) or ISO
+// 8601; neither, nor garbage, may fail a login, and expires_in decides the
+// lifetime whenever it is there.
+func TestTokenTimeFormats(t *testing.T) {
+	const rfc1123GMT = "Mon, 02 Jan 2006 15:04:05 GMT"
+	tests := []struct {
+		name          string
+		layout        string
+		expiresIn     any
+		omitExpiresIn bool
+		ttl           int
+		want          time.Duration
+	}{
+		{name: "RFC 1123 with expires_in", layout: rfc1123GMT, ttl: 1800, want: 30 * time.Minute},
+		{name: "ISO 8601 with expires_in", layout: "2006-01-02T15:04:05.0000000Z", ttl: 1800, want: 30 * time.Minute},
+		{name: "RFC 1123 alone", layout: rfc1123GMT, omitExpiresIn: true, ttl: 1200, want: 20 * time.Minute},
+		{name: "ISO 8601 alone", layout: time.RFC3339, omitExpiresIn: true, ttl: 1200, want: 20 * time.Minute},
+		{name: "RFC 1123 with a numeric zone alone", layout: time.RFC1123Z, omitExpiresIn: true, ttl: 1200, want: 20 * time.Minute},
+		{name: "expires_in as a string", layout: rfc1123GMT, expiresIn: "900", ttl: 1800, want: 15 * time.Minute},
+		{name: "unreadable times, expires_in counts", layout: "Monday 3PM", ttl: 600, want: 10 * time.Minute},
+		{name: "unreadable everything: the default", layout: "Monday 3PM", expiresIn: "soon", ttl: 600, want: defaultTokenLifetime},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFake(t, "v8")
+			f.route = okSession
+			f.timeLayout, f.expiresIn, f.omitExpiresIn, f.ttlSeconds = tt.layout, tt.expiresIn, tt.omitExpiresIn, tt.ttl
+			c := newTestClient(t, f.start().URL, nil)
+			_, err := c.GetRestoreSession(context.Background(), sessionID)
+			require.NoError(t, err, "the token's times never fail a login")
+			tok := c.currentToken()
+			require.NotNil(t, tok)
+			assert.InDelta(t, tt.want.Seconds(), tok.expires.Sub(tok.issued).Seconds(), 1)
+		})
+	}
+}
+
+// Refresh tokens rotate: each refresh answers a new one and the old one
+// stops working, so the client must always refresh with the newest; and
+// when a refresh is refused, it logs in with the password instead.
+func TestRotatedRefreshToken(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)}
+	f := newFake(t, "v8")
+	f.route = okSession
+	c := newTestClient(t, f.start().URL, nil)
+	c.now = clock.Now
+	get := func() {
+		t.Helper()
+		_, err := c.GetRestoreSession(context.Background(), sessionID)
+		require.NoError(t, err)
+	}
+	get()
+	for range 3 {
+		clock.Advance(55 * time.Minute) // due for renewal each time
+		get()
+	}
+	l, r, _ := f.counts()
+	assert.Equal(t, [2]int{1, 3}, [2]int{l, r}, "three refreshes in a row, each with the newest refresh token")
+	forms := tokenForms(f)
+	require.Len(t, forms, 4)
+	for i, want := range []string{"refresh-1", "refresh-2", "refresh-3"} {
+		assert.Equal(t, want, forms[i+1].Get("refresh_token"))
+	}
+
+	// A server that does not resend the refresh token: keep the last one.
+	f.mu.Lock()
+	f.keepRefresh = true
+	f.mu.Unlock()
+	clock.Advance(55 * time.Minute)
+	get()
+	f.mu.Lock()
+	f.keepRefresh = false
+	f.mu.Unlock()
+	clock.Advance(55 * time.Minute)
+	get()
+	forms = tokenForms(f)
+	require.Len(t, forms, 6)
+	assert.Equal(t, "refresh-4", forms[4].Get("refresh_token"))
+	assert.Equal(t, "refresh-4", forms[5].Get("refresh_token"), "an answer without refresh_token keeps the previous one")
+	l, r, _ = f.counts()
+	assert.Equal(t, [2]int{1, 5}, [2]int{l, r})
+
+	// The refresh token was revoked (a logout elsewhere, a restart): the
+	// refusal falls back to a password login, and the new pair is used.
+	f.mu.Lock()
+	f.validRefresh = map[string]bool{}
+	f.mu.Unlock()
+	clock.Advance(55 * time.Minute)
+	get()
+	l, r, _ = f.counts()
+	assert.Equal(t, [2]int{2, 5}, [2]int{l, r})
+	clock.Advance(55 * time.Minute)
+	get()
+	forms = tokenForms(f)
+	last := forms[len(forms)-1]
+	assert.Equal(t, "refresh_token", last.Get("grant_type"))
+	l, r, _ = f.counts()
+	assert.Equal(t, [2]int{2, 6}, [2]int{l, r})
+}

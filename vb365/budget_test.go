@@ -275,7 +275,7 @@ func TestBudgetWaitIsNotTheRequestTimeout(t *testing.T) {
 			_, _ = w.Write([]byte(`{"message":"slow down"}`))
 			return true
 		}
-		_, _ = w.Write([]byte(`{"id":"` + orgID + `","name":"Contoso"}`))
+		_, _ = w.Write([]byte(`{"id":"` + sessionID + `","state":"Working"}`))
 		return true
 	}
 	srv := f.start()
@@ -285,14 +285,14 @@ func TestBudgetWaitIsNotTheRequestTimeout(t *testing.T) {
 		Timeout: 300 * time.Millisecond, Budget: b})
 	require.NoError(t, err)
 
-	_, err = c.GetOrganization(context.Background(), orgID)
+	_, err = c.GetRestoreSession(context.Background(), sessionID)
 	require.Equal(t, http.StatusTooManyRequests, StatusCode(err))
 	var mu sync.Mutex
 	var heard []BudgetWait
 	ctx := OnBudgetWait(context.Background(), func(w BudgetWait) { mu.Lock(); heard = append(heard, w); mu.Unlock() })
-	org, err := c.GetOrganization(ctx, orgID)
+	s, err := c.GetRestoreSession(ctx, sessionID)
 	require.NoError(t, err, "a 1 s wait for the budget is not a 300 ms request timeout")
-	assert.Equal(t, "Contoso", org.Name)
+	assert.Equal(t, "Working", s.State)
 	mu.Lock()
 	defer mu.Unlock()
 	require.Len(t, heard, 2)

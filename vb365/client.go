@@ -45,6 +45,11 @@ type Config struct {
 	Logger *zap.Logger
 	// Budget, if set, caps the requests to the server (shared by every client of the worker).
 	Budget *Budget
+	// ServerTimeZone is the VB365 server's zone. VB365 sends some times
+	// (organizations' backup times, per its documents) without a zone, in
+	// its local time; they are read in this zone. Times with a zone or an
+	// offset keep theirs. Nil means UTC.
+	ServerTimeZone *time.Location
 }
 
 // DefaultTimeout bounds one HTTP exchange when Config.Timeout is zero.
@@ -64,6 +69,7 @@ type Client struct {
 	log     *zap.Logger
 	timeout time.Duration
 	now     func() time.Time
+	loc     *time.Location // Config.ServerTimeZone, never nil
 
 	// Version detection runs once per Client; versionSem lets waiting
 	// callers give up with their context instead of blocking on a mutex.
@@ -137,11 +143,15 @@ func New(cfg Config) (*Client, error) {
 		log:        log,
 		timeout:    timeout,
 		now:        time.Now,
+		loc:        time.UTC,
 		versionSem: make(chan struct{}, 1),
 		authSem:    make(chan struct{}, 1),
 	}
 	if v != VersionAuto {
 		c.version = v
+	}
+	if cfg.ServerTimeZone != nil {
+		c.loc = cfg.ServerTimeZone
 	}
 	return c, nil
 }

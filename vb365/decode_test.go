@@ -3,6 +3,7 @@ package vb365
 import (
 	"context"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -244,4 +245,57 @@ func atoi(s string) int {
 		n = n*10 + int(r-'0')
 	}
 	return n
+}
+
+// Zone-less times are the VB365 server's local time: with the server in
+// Berlin, an organization's "2020-10-30T10:29:05" is 09:29:05 UTC (CET) and
+// a summer one two hours off (CEST); times with an offset or Z keep theirs.
+func TestZonelessTimesInServerZone(t *testing.T) {
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	require.NoError(t, err)
+	f := newFake(t, "v8")
+	f.route = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+		switch {
+		case strings.HasSuffix(r.URL.Path, "/Organizations/"+orgID):
+			writeJSON(w, 200, `{"id":"`+orgID+`","name":"A","isBackedup":true,"firstBackuptime":"2020-07-01T08:00:00","lastBackuptime":"2020-10-30T10:29:05.1234567"}`)
+		case strings.HasSuffix(r.URL.Path, "/Events"):
+			writeJSON(w, 200, `{"offset":0,"limit":30,"results":[`+
+				`{"id":"e0","order":0,"status":"Success","message":"m","startTime":"2020-10-30T14:52:00+03:00","endTime":"2020-10-30T11:52:01Z"},`+
+				`{"id":"e1","order":1,"status":"Success","message":"m","startTime":"2020-10-30T12:53:00"}]}`)
+		default:
+			writeJSON(w, 200, `{"id":"`+sessionID+`","type":"Vet","creationTime":"2020-10-30T15:51:36.0833712","endTime":"2020-10-30T15:00:00Z","state":"Stopped"}`)
+		}
+		return true
+	}
+	url := f.start().URL
+	ctx := context.Background()
+
+	c := newTestClient(t, url, func(cfg *Config) { cfg.ServerTimeZone = berlin })
+	org, err := c.GetOrganization(ctx, orgID)
+	require.NoError(t, err)
+	assert.Equal(t, time.Date(2020, 7, 1, 6, 0, 0, 0, time.UTC), *org.FirstBackupTime, "CEST is UTC+2")
+	assert.Equal(t, time.Date(2020, 10, 30, 9, 29, 5, 123456700, time.UTC), *org.LastBackupTime, "CET is UTC+1")
+	assert.Equal(t, time.UTC, org.LastBackupTime.Location())
+	s, err := c.GetRestoreSession(ctx, sessionID)
+	require.NoError(t, err)
+	assert.Equal(t, time.Date(2020, 10, 30, 14, 51, 36, 83371200, time.UTC), s.CreationTime)
+	assert.Equal(t, time.Date(2020, 10, 30, 15, 0, 0, 0, time.UTC), *s.EndTime, "Z stays UTC")
+	p, err := c.ListRestoreSessionEvents(ctx, sessionID, ListOptions{})
+	require.NoError(t, err)
+	require.Len(t, p.Results, 2)
+	assert.Equal(t, time.Date(2020, 10, 30, 11, 52, 0, 0, time.UTC), p.Results[0].StartTime, "an offset is kept")
+	assert.Equal(t, time.Date(2020, 10, 30, 11, 53, 0, 0, time.UTC), p.Results[1].StartTime)
+
+	// The default is UTC.
+	c = newTestClient(t, url, nil)
+	org, err = c.GetOrganization(ctx, orgID)
+	require.NoError(t, err)
+	assert.Equal(t, time.Date(2020, 10, 30, 10, 29, 5, 123456700, time.UTC), *org.LastBackupTime)
+
+	got, err := ParseTimeIn("2020-10-30T10:29:05", berlin)
+	require.NoError(t, err)
+	assert.Equal(t, time.Date(2020, 10, 30, 9, 29, 5, 0, time.UTC), got)
+	got, err = ParseTimeIn("2020-10-30T10:29:05-05:00", berlin)
+	require.NoError(t, err)
+	assert.Equal(t, time.Date(2020, 10, 30, 15, 29, 5, 0, time.UTC), got)
 }

@@ -58,13 +58,36 @@ func (e *Error) Unwrap() error { return e.Err }
 // again cannot help.
 var ErrInvalidArgument = errors.New("invalid argument")
 
+// ErrStopNotConfirmed is wrapped by the *Error of a stop that VB365
+// accepted (2xx) while the session, read back right after, was not Stopped:
+// VB365 has been seen to answer a stop and leave the session open, or to
+// take effect late. It is transient: the caller stops again later.
+var ErrStopNotConfirmed = errors.New("VB365 accepted the stop but the session is not stopped")
+
+// ErrBackupWindowUnavailable is wrapped by the *Error of an organization
+// read whose backup window VB365 could not give: the organization's backup
+// proxy is offline. VB365 then either answers with errorCode ProxyOffline,
+// or answers the organization without isBackedup, firstBackuptime and
+// lastBackuptime (v7 and v8 document that extendedView returns them only
+// while the proxy is online). It is transient, and not "never backed up".
+var ErrBackupWindowUnavailable = errors.New("the organization's backup window is unavailable (its backup proxy is offline)")
+
+// ErrorCodeProxyOffline is VB365's errorCode for an offline backup proxy
+// (v7 and v8 RESTExceptionInfo).
+const ErrorCodeProxyOffline = "ProxyOffline"
+
 // Transient reports whether retrying the same call later may succeed:
-// no response at all, 408, 429 or 5xx. Three kinds of "no response" are not
-// transient, because the same call will fail the same way: the caller
-// canceled it, its arguments were refused before sending, or the server's
-// certificate did not verify (a CA file or host name to fix, not a blip).
+// no response at all, 408, 429 or 5xx, an offline backup proxy (errorCode
+// ProxyOffline, or ErrBackupWindowUnavailable) and a stop not yet taken
+// (ErrStopNotConfirmed). Three kinds of "no response" are not transient,
+// because the same call will fail the same way: the caller canceled it, its
+// arguments were refused before sending, or the server's certificate did not
+// verify (a CA file or host name to fix, not a blip).
 func (e *Error) Transient() bool {
 	switch {
+	case errors.Is(e.Err, ErrStopNotConfirmed), errors.Is(e.Err, ErrBackupWindowUnavailable),
+		strings.EqualFold(e.ErrorCode, ErrorCodeProxyOffline):
+		return true
 	case e.StatusCode == 0:
 		return !errors.Is(e.Err, context.Canceled) && !errors.Is(e.Err, ErrInvalidArgument) &&
 			!IsUntrustedCertificate(e.Err)
@@ -80,6 +103,28 @@ func IsTransient(err error) bool {
 	var e *Error
 	return errors.As(err, &e) && e.Transient()
 }
+
+// IsProxyOffline reports whether VB365 said the backup proxy it needed is
+// offline: errorCode ProxyOffline on any call, or an organization read that
+// came back without its backup window (ErrBackupWindowUnavailable). Both
+// are transient.
+func IsProxyOffline(err error) bool {
+	var e *Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	return strings.EqualFold(e.ErrorCode, ErrorCodeProxyOffline) || errors.Is(e.Err, ErrBackupWindowUnavailable)
+}
+
+// IsBackupWindowUnavailable reports whether an organization read failed
+// because its backup window could not be read (ErrBackupWindowUnavailable:
+// GetOrganization wraps a ProxyOffline answer in it, too). Callers name it
+// apart from "never backed up", and retry it for a bounded time.
+func IsBackupWindowUnavailable(err error) bool { return errors.Is(err, ErrBackupWindowUnavailable) }
+
+// IsStopNotConfirmed reports whether a stop was accepted but the session
+// was still not Stopped when read back (ErrStopNotConfirmed): stop again later.
+func IsStopNotConfirmed(err error) bool { return errors.Is(err, ErrStopNotConfirmed) }
 
 // IsUntrustedCertificate reports whether err is the VB365 server's TLS
 // certificate failing verification (unknown authority, wrong host name):

@@ -182,6 +182,8 @@ func TestInvalidArgumentsAreNotSent(t *testing.T) {
 	_, err = c.ListRestoreSessionEvents(ctx, sessionID, ListOptions{Offset: -1})
 	errs = append(errs, err)
 	errs = append(errs, c.StopRestoreSession(ctx, ""))
+	_, err = c.ListRestoreSessions(ctx, ListRestoreSessionsOptions{OrderBy: "Name"})
+	errs = append(errs, err)
 	for i, err := range errs {
 		var e *Error
 		require.ErrorAs(t, err, &e, i)
@@ -202,10 +204,22 @@ func TestStopRestoreSession(t *testing.T) {
 		wantPath  string
 		wantBody  string
 		wantState int
+		// wantNotConfirmed: the stop was accepted, the session not stopped.
+		wantNotConfirmed bool
 	}{
-		{name: "v8 204", version: "v8", stop: func(w http.ResponseWriter) { w.WriteHeader(204) }, wantPath: "/v8/RestoreSessions/" + sessionID + "/Stop"},
-		{name: "v6 200", version: "v6", stop: func(w http.ResponseWriter) { w.WriteHeader(200) }, wantPath: "/v6/RestoreSessions/" + sessionID + "/Stop"},
-		{name: "v5 action", version: "v5", stop: func(w http.ResponseWriter) { w.WriteHeader(200) }, wantPath: "/v5/RestoreSessions/" + sessionID + "/action", wantBody: `{"stop":null}`},
+		{name: "v8 204", version: "v8", state: stoppedSessionJSON, wantGets: 1, stop: func(w http.ResponseWriter) { w.WriteHeader(204) }, wantPath: "/v8/RestoreSessions/" + sessionID + "/Stop"},
+		{name: "v6 200", version: "v6", state: stoppedSessionJSON, wantGets: 1, stop: func(w http.ResponseWriter) { w.WriteHeader(200) }, wantPath: "/v6/RestoreSessions/" + sessionID + "/Stop"},
+		{name: "v5 action", version: "v5", state: stoppedSessionJSON, wantGets: 1, stop: func(w http.ResponseWriter) { w.WriteHeader(200) }, wantPath: "/v5/RestoreSessions/" + sessionID + "/action", wantBody: `{"stop":null}`},
+		{
+			name: "accepted but still working", version: "v8", state: sessionJSON, wantGets: 1, wantErr: true, wantState: 204, wantNotConfirmed: true,
+			stop:     func(w http.ResponseWriter) { w.WriteHeader(204) },
+			wantPath: "/v8/RestoreSessions/" + sessionID + "/Stop",
+		},
+		{
+			name: "accepted, then gone", version: "v7", wantGets: 1, wantErr: true, wantState: 404,
+			stop:     func(w http.ResponseWriter) { w.WriteHeader(200) },
+			wantPath: "/v7/RestoreSessions/" + sessionID + "/Stop",
+		},
 		{
 			name: "already stopped: 400 then GET Stopped", version: "v8", state: stoppedSessionJSON, wantGets: 1,
 			stop:     func(w http.ResponseWriter) { writeJSON(w, 400, `{"message":"Restore session is already stopped."}`) },
@@ -239,6 +253,10 @@ func TestStopRestoreSession(t *testing.T) {
 			f.route = func(w http.ResponseWriter, r *http.Request, body []byte) bool {
 				if r.Method == http.MethodGet {
 					gets.Add(1)
+					if tt.state == "" {
+						writeJSON(w, 404, `{"message":"Not found."}`)
+						return true
+					}
 					writeJSON(w, 200, tt.state)
 					return true
 				}
@@ -252,6 +270,11 @@ func TestStopRestoreSession(t *testing.T) {
 			if tt.wantErr {
 				require.Error(t, err)
 				assert.Equal(t, tt.wantState, StatusCode(err))
+				assert.Equal(t, tt.wantNotConfirmed, IsStopNotConfirmed(err))
+				if tt.wantNotConfirmed {
+					assert.True(t, IsTransient(err), "stopping again later may work")
+					assert.Contains(t, err.Error(), `state "Working"`)
+				}
 			} else {
 				require.NoError(t, err)
 			}
@@ -471,4 +494,59 @@ func TestTransientAgreesWithIsUntrustedCertificate(t *testing.T) {
 			assert.Equal(t, tt.wantUntrusted, IsUntrustedCertificate(e), "through *Error")
 		})
 	}
+}
+
+// An offline backup proxy is told apart from an organization never backed
+// up: by v8's errorCode ProxyOffline, or by an extendedView answer without
+// the window. Both are transient; "never backed up" is an answer.
+func TestBackupWindowUnavailable(t *testing.T) {
+	tests := []struct {
+		name        string
+		status      int
+		body        string
+		unavailable bool
+		backedUp    bool
+	}{
+		{name: "ProxyOffline 503", status: 503, body: `{"message":"Backup proxy is offline.","errorCode":"ProxyOffline","stackTrace":null}`, unavailable: true},
+		{name: "ProxyOffline 400 (status assumed)", status: 400, body: `{"message":"Proxy is offline.","errorCode":"ProxyOffline"}`, unavailable: true},
+		{name: "window fields left out", status: 200, body: `{"id":"` + orgID + `","name":"A","type":"Office365"}`, unavailable: true},
+		{name: "backed up, window left out", status: 200, body: `{"id":"` + orgID + `","name":"A","isBackedup":true}`, unavailable: true},
+		{name: "backed up, window null", status: 200, body: `{"id":"` + orgID + `","name":"A","isBackedup":true,"firstBackuptime":null,"lastBackuptime":null}`, unavailable: true},
+		{name: "never backed up", status: 200, body: `{"id":"` + orgID + `","name":"A","isBackedup":false,"firstBackuptime":null,"lastBackuptime":null}`},
+		{name: "never backed up, older shape", status: 200, body: `{"id":"` + orgID + `","name":"A","lastBackuptime":null}`},
+		{name: "window present", status: 200, body: orgJSON, backedUp: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFake(t, "v8")
+			f.route = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+				writeJSON(w, tt.status, tt.body)
+				return true
+			}
+			c := newTestClient(t, f.start().URL, nil)
+			org, err := c.GetOrganization(context.Background(), orgID)
+			if !tt.unavailable {
+				require.NoError(t, err)
+				assert.Equal(t, tt.backedUp, org.IsBackedUp)
+				return
+			}
+			require.Error(t, err)
+			assert.True(t, IsBackupWindowUnavailable(err), "%v", err)
+			assert.True(t, IsProxyOffline(err))
+			assert.True(t, IsTransient(err))
+			assert.Equal(t, tt.status, StatusCode(err))
+		})
+	}
+	t.Run("ProxyOffline elsewhere", func(t *testing.T) {
+		f := newFake(t, "v8")
+		f.route = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+			writeJSON(w, 400, `{"message":"Proxy is offline.","errorCode":"ProxyOffline"}`)
+			return true
+		}
+		c := newTestClient(t, f.start().URL, nil)
+		_, err := c.GetRestoreSession(context.Background(), sessionID)
+		assert.True(t, IsProxyOffline(err))
+		assert.True(t, IsTransient(err))
+		assert.False(t, IsBackupWindowUnavailable(err), "only an organization read is about the backup window")
+	})
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
+	"time"
 )
 
 // wireRestoreSessionEvent is an event as VB365 sends it, with lenient times.
@@ -27,7 +28,7 @@ type wireRestoreSessionEvent struct {
 	Target        string   `json:"target"`
 }
 
-func (w *wireRestoreSessionEvent) event() RestoreSessionEvent {
+func (w *wireRestoreSessionEvent) event(loc *time.Location) RestoreSessionEvent {
 	return RestoreSessionEvent{
 		ID:            w.ID,
 		Order:         w.Order,
@@ -35,8 +36,8 @@ func (w *wireRestoreSessionEvent) event() RestoreSessionEvent {
 		Status:        w.Status,
 		Title:         w.Title,
 		Message:       w.Message,
-		StartTime:     w.StartTime.Time,
-		EndTime:       w.EndTime.ptr(),
+		StartTime:     w.StartTime.in(loc),
+		EndTime:       w.EndTime.ptrIn(loc),
 		Duration:      w.Duration,
 		ItemName:      w.ItemName,
 		ItemType:      w.ItemType,
@@ -48,9 +49,10 @@ func (w *wireRestoreSessionEvent) event() RestoreSessionEvent {
 
 // ListRestoreSessionEvents reads one page of a session's events.
 //
-// Offset n skips the first n events; results come sorted by Order (VB365
-// does not promise an order, and the workflow records events in order).
-// HasNext follows the page's _links.next.
+// Offset n skips the first n events of the list as VB365 orders it; the
+// page's results come sorted by Order (VB365 promises no order within a
+// page, nor across pages: a reader that needs every event checks the orders
+// it gets). HasNext follows the page's _links.next.
 func (c *Client) ListRestoreSessionEvents(ctx context.Context, sessionID string, opts ListOptions) (*Page[RestoreSessionEvent], error) {
 	const op = "list restore session events"
 	seg, err := pathSegment(op, "restore session id", sessionID)
@@ -78,7 +80,7 @@ func (c *Client) ListRestoreSessionEvents(ctx context.Context, sessionID string,
 		p.Offset = opts.Offset
 	}
 	for i := range wp.Results {
-		p.Results = append(p.Results, wp.Results[i].event())
+		p.Results = append(p.Results, wp.Results[i].event(c.loc))
 	}
 	sort.SliceStable(p.Results, func(i, j int) bool { return p.Results[i].Order < p.Results[j].Order })
 	return p, nil
@@ -111,6 +113,6 @@ func (c *Client) GetRestoreSessionEvent(ctx context.Context, sessionID, eventID 
 	if w.ID == "" {
 		return nil, decodeError(r, resp, errors.New("event without id"))
 	}
-	e := w.event()
+	e := w.event(c.loc)
 	return &e, nil
 }

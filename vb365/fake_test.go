@@ -61,6 +61,14 @@ type fakeVB365 struct {
 	// echoSecrets makes error answers repeat what the client sent, as a
 	// careless server might.
 	echoSecrets bool
+	// timeLayout writes .issued and .expires (default RFC 3339); expiresIn,
+	// when set, replaces expires_in (nil omits nothing: use omitExpiresIn).
+	timeLayout    string
+	expiresIn     any
+	omitExpiresIn bool
+	// keepRefresh makes a refresh answer without refresh_token, as a server
+	// that does not rotate them may (the old one stays valid).
+	keepRefresh bool
 	// route answers authenticated API calls; return false for a 404.
 	route func(w http.ResponseWriter, r *http.Request, body []byte) bool
 }
@@ -181,8 +189,17 @@ func (f *fakeVB365) token(w http.ResponseWriter, v string, body []byte) {
 			writeJSON(w, http.StatusBadRequest, `{"error":"invalid_grant","error_description":"Refresh token is invalid."}`)
 			return
 		}
-		delete(f.validRefresh, form.Get("refresh_token"))
 		f.refreshes++
+		if f.keepRefresh {
+			f.seq++
+			access := fmt.Sprintf("%s%d", f.accessPrefix, f.seq)
+			f.validAccess[access] = true
+			b, _ := json.Marshal(map[string]any{"access_token": access, "token_type": "bearer", "expires_in": f.ttlSeconds})
+			writeJSON(w, http.StatusOK, string(b))
+			return
+		}
+		// Rotation: the refresh token used stops working.
+		delete(f.validRefresh, form.Get("refresh_token"))
 	default:
 		writeJSON(w, http.StatusBadRequest, `{"error":"unsupported_grant_type"}`)
 		return
@@ -193,11 +210,21 @@ func (f *fakeVB365) token(w http.ResponseWriter, v string, body []byte) {
 	f.validAccess[access] = true
 	f.validRefresh[refresh] = true
 	now := time.Now().UTC()
+	layout := f.timeLayout
+	if layout == "" {
+		layout = time.RFC3339
+	}
 	resp := map[string]any{
 		"access_token": access, "refresh_token": refresh, "token_type": "bearer",
 		"expires_in": f.ttlSeconds, "userName": testUser,
-		".issued":  now.Format(time.RFC3339),
-		".expires": now.Add(time.Duration(f.ttlSeconds) * time.Second).Format(time.RFC3339),
+		".issued":  now.Format(layout),
+		".expires": now.Add(time.Duration(f.ttlSeconds) * time.Second).Format(layout),
+	}
+	if f.expiresIn != nil {
+		resp["expires_in"] = f.expiresIn
+	}
+	if f.omitExpiresIn {
+		delete(resp, "expires_in")
 	}
 	b, _ := json.Marshal(resp)
 	writeJSON(w, http.StatusOK, string(b))

@@ -3,10 +3,13 @@ package vb365
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
+	"time"
 )
 
 // wireOrganization is an organization as VB365 sends it, with lenient times.
@@ -20,14 +23,14 @@ type wireOrganization struct {
 	LastBackupTime  wireTime `json:"lastBackuptime"`
 }
 
-func (w *wireOrganization) organization() Organization {
+func (w *wireOrganization) organization(loc *time.Location) Organization {
 	o := Organization{
 		ID:              w.ID,
 		Name:            w.Name,
 		OfficeName:      w.OfficeName,
 		Type:            w.Type,
-		FirstBackupTime: w.FirstBackupTime.ptr(),
-		LastBackupTime:  w.LastBackupTime.ptr(),
+		FirstBackupTime: w.FirstBackupTime.ptrIn(loc),
+		LastBackupTime:  w.LastBackupTime.ptrIn(loc),
 	}
 	// Older shapes leave isBackedup out; a last backup time says it all.
 	if w.IsBackedUp != nil {
@@ -38,12 +41,31 @@ func (w *wireOrganization) organization() Organization {
 	return o
 }
 
+// windowMissing reports an organization answered without its backup window
+// although extendedView asked for it, and without saying it was never
+// backed up: VB365 does so while the organization's backup proxy is offline.
+// "Never backed up" is said explicitly, by isBackedup false or null times;
+// older shapes without isBackedup still send lastBackuptime (maybe null).
+func (w *wireOrganization) windowMissing() bool {
+	if w.LastBackupTime.Valid || (w.IsBackedUp != nil && !*w.IsBackedUp) {
+		return false
+	}
+	if w.IsBackedUp != nil { // backed up, yet no last backup time
+		return true
+	}
+	return !w.LastBackupTime.Present && !w.FirstBackupTime.Present
+}
+
 // extendedView is on every organization read: without it v7 and v8 leave
 // out isBackedup, firstBackuptime and lastBackuptime (the backup window the
 // restore is validated against), and v6 declares the parameter required.
 func orgQuery() url.Values { return url.Values{"extendedView": {"true"}} }
 
-// GetOrganization reads one organization with its backup window (extendedView=true).
+// GetOrganization reads one organization with its backup window
+// (extendedView=true). When the window cannot be read because the
+// organization's backup proxy is offline (errorCode ProxyOffline, or an
+// answer without the window), the error wraps ErrBackupWindowUnavailable
+// (IsBackupWindowUnavailable): transient, and never "not backed up".
 func (c *Client) GetOrganization(ctx context.Context, id string) (*Organization, error) {
 	const op = "get organization"
 	seg, err := pathSegment(op, "organization id", id)
@@ -57,13 +79,22 @@ func (c *Client) GetOrganization(ctx context.Context, id string) (*Organization,
 	r := &request{op: op, method: http.MethodGet, path: "/" + string(v) + "/Organizations/" + seg, query: orgQuery()}
 	resp, err := c.call(ctx, r)
 	if err != nil {
+		var e *Error
+		if errors.As(err, &e) && strings.EqualFold(e.ErrorCode, ErrorCodeProxyOffline) && e.Err == nil {
+			cp := *e
+			cp.Err = ErrBackupWindowUnavailable
+			return nil, &cp
+		}
 		return nil, err
 	}
 	var w wireOrganization
 	if err := json.Unmarshal(resp.body, &w); err != nil {
 		return nil, decodeError(r, resp, err)
 	}
-	o := w.organization()
+	if w.windowMissing() {
+		return nil, &Error{Op: op, Method: r.method, Path: r.path, StatusCode: resp.status, Err: ErrBackupWindowUnavailable}
+	}
+	o := w.organization(c.loc)
 	return &o, nil
 }
 
@@ -101,7 +132,7 @@ func (c *Client) ListOrganizations(ctx context.Context) ([]Organization, error) 
 			return nil, decodeError(r, resp, err)
 		}
 		for i := range page.Results {
-			all = append(all, page.Results[i].organization())
+			all = append(all, page.Results[i].organization(c.loc))
 		}
 		if !hasNext || len(page.Results) == 0 {
 			return all, nil

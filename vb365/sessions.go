@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 
 	"go.uber.org/zap"
 )
@@ -28,14 +30,14 @@ type wireRestoreSession struct {
 	ClientHost   string   `json:"clientHost"`
 }
 
-func (w *wireRestoreSession) session() RestoreSession {
+func (w *wireRestoreSession) session(loc *time.Location) RestoreSession {
 	return RestoreSession{
 		ID:           w.ID,
 		Name:         w.Name,
 		Organization: w.Organization,
 		Type:         w.Type,
-		CreationTime: w.CreationTime.Time,
-		EndTime:      w.EndTime.ptr(),
+		CreationTime: w.CreationTime.in(loc),
+		EndTime:      w.EndTime.ptrIn(loc),
 		State:        w.State,
 		Result:       w.Result,
 		InitiatedBy:  w.InitiatedBy,
@@ -120,10 +122,10 @@ func (c *Client) StartRestoreSession(ctx context.Context, organizationID string,
 	if err != nil {
 		return nil, err
 	}
-	return decodeSession(r, resp)
+	return c.decodeSession(r, resp)
 }
 
-func decodeSession(r *request, resp *response) (*RestoreSession, error) {
+func (c *Client) decodeSession(r *request, resp *response) (*RestoreSession, error) {
 	var w wireRestoreSession
 	if err := json.Unmarshal(resp.body, &w); err != nil {
 		return nil, decodeError(r, resp, err)
@@ -131,7 +133,7 @@ func decodeSession(r *request, resp *response) (*RestoreSession, error) {
 	if w.ID == "" {
 		return nil, decodeError(r, resp, errors.New("restore session without id"))
 	}
-	s := w.session()
+	s := w.session(c.loc)
 	return &s, nil
 }
 
@@ -151,15 +153,21 @@ func (c *Client) GetRestoreSession(ctx context.Context, id string) (*RestoreSess
 	if err != nil {
 		return nil, err
 	}
-	return decodeSession(r, resp)
+	return c.decodeSession(r, resp)
 }
 
 // ListRestoreSessions reads one page of restore sessions. StartTimeFrom and
-// StartTimeTo go as query parameters in UTC.
+// StartTimeTo go as query parameters in UTC; OrderBy and OrderAsc only to
+// v8, the one version that documents them.
 func (c *Client) ListRestoreSessions(ctx context.Context, opts ListRestoreSessionsOptions) (*Page[RestoreSession], error) {
 	const op = "list restore sessions"
 	if err := checkListOptions(op, opts.ListOptions); err != nil {
 		return nil, err
+	}
+	switch opts.OrderBy {
+	case "", OrderByCreationTime, OrderByEndTime:
+	default:
+		return nil, &Error{Op: op, Err: fmt.Errorf("%w: unknown order %q (want CreationTime or EndTime)", ErrInvalidArgument, opts.OrderBy)}
 	}
 	v, err := c.versionOf(ctx, op)
 	if err != nil {
@@ -171,6 +179,10 @@ func (c *Client) ListRestoreSessions(ctx context.Context, opts ListRestoreSessio
 	}
 	if opts.StartTimeTo != nil {
 		q.Set("startTimeTo", FormatTime(*opts.StartTimeTo))
+	}
+	if opts.OrderBy != "" && v == V8 {
+		q.Set("orderBy", string(opts.OrderBy))
+		q.Set("orderAsc", strconv.FormatBool(opts.OrderAsc))
 	}
 	r := &request{op: op, method: http.MethodGet, path: "/" + string(v) + "/RestoreSessions", query: q}
 	resp, err := c.call(ctx, r)
@@ -186,7 +198,7 @@ func (c *Client) ListRestoreSessions(ctx context.Context, opts ListRestoreSessio
 		p.Offset = opts.Offset
 	}
 	for i := range wp.Results {
-		p.Results = append(p.Results, wp.Results[i].session())
+		p.Results = append(p.Results, wp.Results[i].session(c.loc))
 	}
 	return p, nil
 }
@@ -198,7 +210,12 @@ func checkListOptions(op string, o ListOptions) error {
 	return nil
 }
 
-// StopRestoreSession stops a session. Stopping a stopped session is not an error.
+// StopRestoreSession stops a session and confirms it: a 2xx is not proof
+// (VB365 has been seen to accept a stop and leave the session open, or to
+// stop it late), so the session is read back, and when it is not Stopped the
+// error wraps ErrStopNotConfirmed (IsStopNotConfirmed; transient): the
+// caller stops again later. A failed read-back returns that read's error.
+// Stopping a stopped session is not an error.
 //
 // v5 posts {"stop":null} to …/action; v6 and later post to …/Stop (200 in v6
 // and v7, 204 in v8: any 2xx is success). VB365 may refuse to stop a session
@@ -224,8 +241,17 @@ func (c *Client) StopRestoreSession(ctx context.Context, id string) error {
 	} else {
 		r.path = "/" + string(v) + "/RestoreSessions/" + seg + "/Stop"
 	}
-	_, err = c.call(ctx, r)
+	resp, err := c.call(ctx, r)
 	if err == nil {
+		s, gerr := c.GetRestoreSession(ctx, id)
+		switch {
+		case gerr != nil:
+			return gerr
+		case !s.Stopped():
+			c.log.Debug("VB365 accepted a stop but the restore session is not stopped yet", zap.String("session", id), zap.String("state", s.State))
+			return &Error{Op: op, Method: r.method, Path: r.path, StatusCode: resp.status,
+				Err: fmt.Errorf("%w (state %q)", ErrStopNotConfirmed, s.State)}
+		}
 		return nil
 	}
 	var e *Error

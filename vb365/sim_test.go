@@ -121,7 +121,7 @@ func TestSimulatorSessionLifecycle(t *testing.T) {
 			}
 			require.NotEmpty(t, orders)
 			for i, o := range orders {
-				assert.Equal(t, int32(i+1), o, "1-based, contiguous, in order")
+				assert.Equal(t, int32(i), o, "from 0 (the session's start event), contiguous, in order")
 			}
 			if v != "v5" {
 				p, err := c.ListRestoreSessionEvents(ctx, s.ID, vb365.ListOptions{Limit: 1})

@@ -132,8 +132,10 @@ type RestoreSession struct {
 func (s *RestoreSession) Stopped() bool { return s != nil && s.State == SessionStateStopped }
 
 // RestoreSessionEvent is one action inside a restore session (a view, a
-// restore, a save...). Order is its 1-based position in the session: a list
-// with offset n starts after the event of order n.
+// restore, a save...). Order is its place in the session as VB365 numbers
+// it: VB365 opens a session with order 0 ("Restore session started"), older
+// examples start at 1, and nothing promises the numbering has no gaps or
+// that a list comes in that order; read events by Order, not by position.
 type RestoreSessionEvent struct {
 	ID            string     `json:"id"`
 	Order         int32      `json:"order"`
@@ -172,4 +174,19 @@ type ListRestoreSessionsOptions struct {
 	ListOptions
 	StartTimeFrom *time.Time
 	StartTimeTo   *time.Time
+	// OrderBy and OrderAsc ask for an order: v8's orderBy and orderAsc,
+	// sent only when OrderBy is set and only to v8 (v8 lists newest first
+	// by default). v5 to v7 have no order parameters; their order is the
+	// server's own, and not promised to hold from one page to the next.
+	OrderBy  SessionOrder
+	OrderAsc bool
 }
+
+// SessionOrder is what v8 can sort restore sessions by.
+type SessionOrder string
+
+// The orders v8 documents.
+const (
+	OrderByCreationTime SessionOrder = "CreationTime"
+	OrderByEndTime      SessionOrder = "EndTime"
+)

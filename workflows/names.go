@@ -33,6 +33,11 @@ const (
 	ErrPointInTimeInFuture          = "PointInTimeInFuture"
 	ErrVB365AuthenticationFailed    = "VB365AuthenticationFailed"
 	ErrRestoreSessionRejected       = "RestoreSessionRejected"
+	// ErrBackupWindowUnavailable is an organization whose backup window VB365
+	// could not tell for as long as the organization read was retried (its
+	// backup proxy offline, for one): unlike OrganizationNotBackedUp it says
+	// nothing about the backups themselves, so the restore may be tried later.
+	ErrBackupWindowUnavailable = "BackupWindowUnavailable"
 )
 
 // End reasons reported in RestoreReport.EndReason.

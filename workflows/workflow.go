@@ -304,7 +304,8 @@ func activityFailure(what string, err error) error {
 	var appErr *temporal.ApplicationError
 	if errors.As(err, &appErr) {
 		switch appErr.Type() {
-		case ErrOrganizationNotFound, ErrVB365AuthenticationFailed, ErrRestoreSessionRejected:
+		case ErrOrganizationNotFound, ErrVB365AuthenticationFailed, ErrRestoreSessionRejected,
+			ErrBackupWindowUnavailable:
 			return temporal.NewNonRetryableApplicationError(appErr.Message(), appErr.Type(), err)
 		}
 	}

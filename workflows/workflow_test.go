@@ -195,6 +195,8 @@ func TestFailures(t *testing.T) {
 			errType: ErrOrganizationNotFound, contains: "no such organization"},
 		{name: "auth failed", orgErr: temporal.NewNonRetryableApplicationError("VB365 refused the configured credentials", activities.ErrTypeVB365AuthenticationFailed, nil),
 			errType: ErrVB365AuthenticationFailed, contains: "credentials"},
+		{name: "backup window unavailable", orgErr: temporal.NewApplicationError(`organization "abc.onmicrosoft.com": VB365 did not tell its backup window (errorCode ProxyOffline)`, activities.ErrTypeBackupWindowUnavailable),
+			errType: ErrBackupWindowUnavailable, contains: "ProxyOffline"},
 		{name: "not backed up", org: &notBacked, errType: ErrOrganizationNotBackedUp, contains: "never.onmicrosoft.com"},
 		{name: "before first backup", in: func(i *RestoreInput) { i.PointInTime = "2020-01-01 00:00:00" }, errType: ErrPointInTimeBeforeFirstBackup, contains: `pointInTime "2020-01-01T00:00:00Z"`},
 		{name: "rejected", createEr: temporal.NewNonRetryableApplicationError("VB365 rejected it: HTTP 400", activities.ErrTypeRestoreSessionRejected, nil),

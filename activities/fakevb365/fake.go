@@ -30,6 +30,7 @@ type Client struct {
 	loseStartResponses int   // POSTs that create the session, then fail like a dropped connection
 	failStarts         []int // statuses of POSTs that fail without creating anything
 	failPolls          int   // GetRestoreSession calls that fail with 503
+	ignoreStops        int   // stops accepted and not carried out
 	// PageSize is the server's default and maximum page size (default 100).
 	PageSize int
 
@@ -56,6 +57,10 @@ func (c *Client) FailStarts(statuses ...int) { c.mu.Lock(); c.failStarts = statu
 
 // FailPolls makes the next n GetRestoreSession calls answer 503.
 func (c *Client) FailPolls(n int) { c.mu.Lock(); c.failPolls = n; c.mu.Unlock() }
+
+// IgnoreStops makes the next n stops be accepted and do nothing; each
+// returns what the real client returns then (vb365.ErrStopNotConfirmed).
+func (c *Client) IgnoreStops(n int) { c.mu.Lock(); c.ignoreStops = n; c.mu.Unlock() }
 
 // Posts counts the explore POSTs received (including failed ones).
 func (c *Client) Posts() int { c.mu.Lock(); defer c.mu.Unlock(); return c.posts }
@@ -216,6 +221,11 @@ func (c *Client) StopRestoreSession(ctx context.Context, id string) error {
 	s := c.find(id)
 	if s == nil {
 		return apiErr("stop restore session", "POST", "/v8/RestoreSessions/"+id+"/Stop", 404, nil)
+	}
+	if c.ignoreStops > 0 && s.State != vb365.SessionStateStopped {
+		c.ignoreStops--
+		return apiErr("stop restore session", "POST", "/v8/RestoreSessions/"+id+"/Stop", 204,
+			fmt.Errorf("%w (state %q)", vb365.ErrStopNotConfirmed, s.State))
 	}
 	c.stop(s)
 	return nil

@@ -12,6 +12,9 @@ import (
 	"reflect"
 	"strings"
 	"time"
+	// The zone database is embedded so VB365_SERVER_TIME_ZONE works in an
+	// image without one.
+	_ "time/tzdata"
 
 	"github.com/caarlos0/env/v11"
 
@@ -56,6 +59,9 @@ type Worker struct {
 	VB365InsecureSkip bool          `env:"VB365_INSECURE_SKIP_VERIFY" envDefault:"false" desc:"skip TLS verification of the VB365 server (logged as a warning)"`
 	VB365Timeout      time.Duration `env:"VB365_TIMEOUT" envDefault:"30s" desc:"timeout of each VB365 HTTP request"`
 	VB365Budget
+	// VB365ServerTimeZone is the zone VB365 writes zone-less times in (its
+	// server's local time; organizations' backup times, per its documents).
+	VB365ServerTimeZone string `env:"VB365_SERVER_TIME_ZONE" envDefault:"UTC" desc:"IANA time zone of the VB365 server (for example Europe/Berlin), for the times VB365 sends without a zone"`
 
 	LogLevel  string `env:"LOG_LEVEL" envDefault:"info" desc:"debug, info, warn or error"`
 	LogFormat string `env:"LOG_FORMAT" envDefault:"json" desc:"json or console"`
@@ -75,6 +81,29 @@ func (w Worker) Version() vb365.Version {
 		return vb365.VersionAuto
 	}
 	return v
+}
+
+// ServerTimeZone returns the parsed VB365_SERVER_TIME_ZONE (UTC when unset
+// or bad; Load reports a bad one).
+func (w Worker) ServerTimeZone() *time.Location {
+	loc, err := loadZone(w.VB365ServerTimeZone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// loadZone reads an IANA zone name; empty means UTC. "Local" is refused: the
+// worker's own zone says nothing about the VB365 server's.
+func loadZone(name string) (*time.Location, error) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return time.UTC, nil
+	}
+	if strings.EqualFold(name, "Local") {
+		return nil, errors.New("the worker's local zone is not a server's zone")
+	}
+	return time.LoadLocation(name)
 }
 
 // Error lists every bad or missing variable.
@@ -178,6 +207,9 @@ func Load(environ []string) (Worker, error) {
 		p.add("VB365_API_VERSION", "VB365_API_VERSION %q: want auto, v5, v6, v7 or v8", cfg.VB365APIVersion)
 	}
 	checkFile(&p, "VB365_CA_FILE", cfg.VB365CAFile)
+	if _, err := loadZone(cfg.VB365ServerTimeZone); err != nil {
+		p.add("VB365_SERVER_TIME_ZONE", "VB365_SERVER_TIME_ZONE %q: want an IANA time zone name such as UTC or Europe/Berlin", cfg.VB365ServerTimeZone)
+	}
 	if _, ok := vars["VB365_TIMEOUT"]; ok && cfg.VB365Timeout <= 0 && !hasProblem(&p, "VB365_TIMEOUT") {
 		p.add("VB365_TIMEOUT", "VB365_TIMEOUT %q: want a positive duration such as 30s", vars["VB365_TIMEOUT"])
 	}

@@ -78,6 +78,7 @@ func TestLoadDefaults(t *testing.T) {
 	assert.Equal(t, 20*time.Second, cfg.WorkerStopTimeout)
 	assert.Equal(t, 2*time.Minute, cfg.ConnectTimeout)
 	assert.Zero(t, cfg.MaxConcurrentActivities)
+	assert.Equal(t, time.UTC, cfg.ServerTimeZone())
 }
 
 func TestLoadValues(t *testing.T) {
@@ -99,6 +100,7 @@ func TestLoadValues(t *testing.T) {
 		"METRICS_ADDR", "",
 		"WORKER_STOP_TIMEOUT", "45s",
 		"MAX_CONCURRENT_ACTIVITIES", "50",
+		"VB365_SERVER_TIME_ZONE", "Europe/Berlin",
 	)))
 	require.NoError(t, err)
 	assert.Equal(t, "temporal.example.com:7233", cfg.Address)
@@ -115,6 +117,7 @@ func TestLoadValues(t *testing.T) {
 	assert.Empty(t, cfg.MetricsAddr, "empty METRICS_ADDR turns metrics off")
 	assert.Equal(t, 45*time.Second, cfg.WorkerStopTimeout)
 	assert.Equal(t, 50, cfg.MaxConcurrentActivities)
+	assert.Equal(t, "Europe/Berlin", cfg.ServerTimeZone().String())
 	assert.Equal(t, "https://cloud.temporal.io/namespaces/dr/workflows/wf%201", cfg.WorkflowURL("wf 1"))
 }
 
@@ -142,6 +145,8 @@ func TestLoadErrors(t *testing.T) {
 		{"insecure bad", with(minimal(), "VB365_INSECURE_SKIP_VERIFY", "maybe"), "VB365_INSECURE_SKIP_VERIFY", `VB365_INSECURE_SKIP_VERIFY "maybe": want true or false`},
 		{"timeout bad", with(minimal(), "VB365_TIMEOUT", "30"), "VB365_TIMEOUT", `VB365_TIMEOUT "30": want a duration`},
 		{"timeout zero", with(minimal(), "VB365_TIMEOUT", "0s"), "VB365_TIMEOUT", `VB365_TIMEOUT "0s": want a positive duration`},
+		{"server zone bad", with(minimal(), "VB365_SERVER_TIME_ZONE", "CET+1"), "VB365_SERVER_TIME_ZONE", `VB365_SERVER_TIME_ZONE "CET+1": want an IANA time zone name`},
+		{"server zone local", with(minimal(), "VB365_SERVER_TIME_ZONE", "Local"), "VB365_SERVER_TIME_ZONE", `VB365_SERVER_TIME_ZONE "Local"`},
 		{"log level bad", with(minimal(), "LOG_LEVEL", "loud"), "LOG_LEVEL", `LOG_LEVEL "loud": want debug, info, warn or error`},
 		{"log format bad", with(minimal(), "LOG_FORMAT", "xml"), "LOG_FORMAT", `LOG_FORMAT "xml": want json or console`},
 		{"metrics addr bad", with(minimal(), "METRICS_ADDR", "9090"), "METRICS_ADDR", `METRICS_ADDR "9090": want [host]:port`},
@@ -248,7 +253,7 @@ func TestWorkerVariables(t *testing.T) {
 		"TEMPORAL_TLS_CERT", "TEMPORAL_TLS_KEY", "TEMPORAL_TLS_CA", "TEMPORAL_UI_URL",
 		"VB365_URL", "VB365_USERNAME", "VB365_PASSWORD", "VB365_PASSWORD_FILE", "VB365_API_VERSION",
 		"VB365_CA_FILE", "VB365_INSECURE_SKIP_VERIFY", "VB365_TIMEOUT", "LOG_LEVEL", "LOG_FORMAT",
-		"METRICS_ADDR", "WORKER_STOP_TIMEOUT",
+		"METRICS_ADDR", "WORKER_STOP_TIMEOUT", "VB365_SERVER_TIME_ZONE",
 	} {
 		assert.Contains(t, byName, name)
 	}

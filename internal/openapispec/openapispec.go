@@ -4,7 +4,9 @@
 //
 // The documents are not copied into this repository: they are read from the
 // shared reference folder beside the checkout (../shared/vb365-openapi), or
-// from the folder named by VB365_OPENAPI_DIR.
+// from the folder named by VB365_OPENAPI_DIR. Contract tests call Require,
+// which skips them on a fresh clone without the documents and fails them
+// when VB365_OPENAPI_REQUIRED=1 (CI).
 package openapispec
 
 import (
@@ -17,6 +19,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -26,6 +29,11 @@ import (
 
 // DirEnv names the environment variable that overrides the documents' folder.
 const DirEnv = "VB365_OPENAPI_DIR"
+
+// RequiredEnv names the environment variable that, set to 1, makes a missing
+// document fail the contract tests instead of skipping them (CI sets it, so
+// that the contract is never silently untested there).
+const RequiredEnv = "VB365_OPENAPI_REQUIRED"
 
 // Versions with a published document.
 var Versions = []string{"v6", "v7", "v8"}
@@ -46,6 +54,9 @@ var (
 // else shared/vb365-openapi beside the module root or any of its parents.
 func Dir() (string, error) {
 	if d := os.Getenv(DirEnv); d != "" {
+		if _, err := os.Stat(filepath.Join(d, "vb365_rest_v8.json")); err != nil {
+			return "", fmt.Errorf("VB365 OpenAPI documents not found in %s=%s: put Veeam's vb365_rest_v6.json, vb365_rest_v7.json and vb365_rest_v8.json there", DirEnv, d)
+		}
 		return d, nil
 	}
 	wd, err := os.Getwd()
@@ -65,7 +76,7 @@ func Dir() (string, error) {
 			break
 		}
 	}
-	return "", fmt.Errorf("VB365 OpenAPI documents not found: set %s or keep ../shared/vb365-openapi beside the checkout", DirEnv)
+	return "", fmt.Errorf("VB365 OpenAPI documents not found: put Veeam's vb365_rest_v6.json, vb365_rest_v7.json and vb365_rest_v8.json in ../shared/vb365-openapi beside the checkout, or name their folder in %s", DirEnv)
 }
 
 // Load reads and indexes the document of one version ("v6", "v7", "v8"),
@@ -95,6 +106,29 @@ func Load(version string) (*Spec, error) {
 	s := &Spec{Version: version, Doc: doc, router: router}
 	cache[version] = s
 	return s, nil
+}
+
+// Require loads the document of version for a contract test. When it cannot
+// be loaded, the test is skipped with one line saying where to put Veeam's
+// documents; with VB365_OPENAPI_REQUIRED=1 it fails instead. Every contract
+// test goes through here, so the rule holds in one place.
+func Require(t testing.TB, version string) *Spec {
+	t.Helper()
+	s, err := Load(version)
+	return require(t, s, err)
+}
+
+func require(t testing.TB, s *Spec, err error) *Spec {
+	t.Helper()
+	if err == nil {
+		return s
+	}
+	if os.Getenv(RequiredEnv) == "1" {
+		t.Fatalf("%v (%s=1)", err, RequiredEnv)
+		return nil
+	}
+	t.Skipf("contract test skipped: %v", err)
+	return nil
 }
 
 func options() *openapi3filter.Options {

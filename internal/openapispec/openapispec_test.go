@@ -12,10 +12,7 @@ import (
 func TestValidatorRejectsWhatTheDocumentForbids(t *testing.T) {
 	for _, v := range Versions {
 		t.Run(v, func(t *testing.T) {
-			s, err := Load(v)
-			if err != nil {
-				t.Fatal(err)
-			}
+			s := Require(t, v)
 			good := httptest.NewRequest(http.MethodPost, "/"+v+"/Organizations/3c424478-0811-4920-8aab-01f0bf2a2822/explore", strings.NewReader(""))
 			good.Header.Set("Content-Type", "application/json")
 			body := []byte(`{"dateTime":"2020-10-30T10:54:40.279Z","type":"Vet","showDeleted":false,"showAllVersions":false}`)

@@ -85,6 +85,7 @@ func Run(ctx context.Context, cfg config.Worker, logger *zap.Logger) error {
 		CAFile:             cfg.VB365CAFile,
 		InsecureSkipVerify: cfg.VB365InsecureSkip,
 		Timeout:            cfg.VB365Timeout,
+		ServerTimeZone:     cfg.ServerTimeZone(),
 		Logger:             logger.Named("vb365"),
 		Budget:             budget,
 	})

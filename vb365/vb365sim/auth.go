@@ -14,9 +14,13 @@ import (
 	"go.uber.org/zap"
 )
 
+// tokenGrant is what a token stands for: the account, its expiry and the
+// login it descends from (a password grant and the refreshes after it), so
+// that a logout can revoke the whole chain.
 type tokenGrant struct {
 	user    string
 	expires time.Time
+	login   string
 }
 
 func randomToken() string {
@@ -62,23 +66,28 @@ func (s *Simulator) handleToken(c *call) response {
 		return tokenError(http.StatusBadRequest, "invalid_request", "The request body is not valid.")
 	}
 	now := s.now()
-	var user string
+	var user, login string
 	switch grant := form.Get("grant_type"); grant {
 	case "password":
 		u, p := form.Get("username"), form.Get("password")
-		if subtle.ConstantTimeCompare([]byte(u), []byte(s.opts.Username)) != 1 ||
-			subtle.ConstantTimeCompare([]byte(p), []byte(s.opts.Password)) != 1 {
+		want, known := s.accounts[u]
+		if !known || subtle.ConstantTimeCompare([]byte(p), []byte(want)) != 1 {
 			s.log.Info("login refused", zap.String("username", u))
 			return tokenError(http.StatusBadRequest, "invalid_grant", "The user name or password is incorrect.")
 		}
 		user = u
+		login = randomToken()
 		s.stats.logins++
 	case "refresh_token":
-		g, ok := s.refresh[form.Get("refresh_token")]
+		// A refresh token is good once: the grant rotates it (OAuth 2.0
+		// refresh token rotation), so a replayed one is refused.
+		old := form.Get("refresh_token")
+		g, ok := s.refresh[old]
 		if !ok || !now.Before(g.expires) {
 			return tokenError(http.StatusBadRequest, "invalid_grant", "The refresh token is invalid or has expired.")
 		}
-		user = g.user
+		delete(s.refresh, old)
+		user, login = g.user, g.login
 		s.stats.refreshes++
 	case "":
 		return tokenError(http.StatusBadRequest, "unsupported_grant_type", "The grant_type parameter is required.")
@@ -88,8 +97,8 @@ func (s *Simulator) handleToken(c *call) response {
 	s.pruneTokens(now)
 	access, refresh := randomToken(), randomToken()
 	exp := now.Add(s.opts.TokenTTL)
-	s.access[access] = tokenGrant{user: user, expires: exp}
-	s.refresh[refresh] = tokenGrant{user: user, expires: now.Add(s.opts.RefreshTokenTTL)}
+	s.access[access] = tokenGrant{user: user, expires: exp, login: login}
+	s.refresh[refresh] = tokenGrant{user: user, expires: now.Add(s.opts.RefreshTokenTTL), login: login}
 	if s.opts.OnToken != nil {
 		s.opts.OnToken(access, refresh)
 	}
@@ -121,9 +130,20 @@ func (s *Simulator) pruneTokens(now time.Time) {
 	}
 }
 
+// handleLogout (v7, v8) ends the login of the bearer token: its access
+// token, the refresh token and every token refreshed from the same login
+// stop working.
 func (s *Simulator) handleLogout(c *call) response {
 	tok := bearer(c.r)
+	login := s.access[tok].login
 	delete(s.access, tok)
+	for _, m := range []map[string]tokenGrant{s.access, s.refresh} {
+		for k, g := range m {
+			if g.login == login {
+				delete(m, k)
+			}
+		}
+	}
 	if c.vn >= 8 {
 		return response{status: http.StatusNoContent}
 	}

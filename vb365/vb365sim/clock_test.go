@@ -2,6 +2,7 @@ package vb365sim_test
 
 import (
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -63,7 +64,8 @@ func statuses(evs []map[string]any) []string {
 	return out
 }
 
-// The built-in script plays over (fake) time, then the session waits.
+// The built-in script plays over (fake) time after the "Restore session
+// started" event of order 0, then the session waits.
 func TestScriptedEventsOverTime(t *testing.T) {
 	clock := newFakeClock(start)
 	sim := newSim(t, vb365sim.Options{Now: clock.Now})
@@ -78,24 +80,31 @@ func TestScriptedEventsOverTime(t *testing.T) {
 		at   time.Duration
 		want []string
 	}{
-		{0, nil},
-		{200 * time.Millisecond, []string{"Running"}},
-		{1200 * time.Millisecond, []string{"Success", "Running"}},
-		{3500 * time.Millisecond, []string{"Success", "Success", "Success", "Running"}},
-		{10 * time.Second, []string{"Success", "Success", "Success", "Warning", "Failed", "Success"}},
-		{50 * time.Minute, []string{"Success", "Success", "Success", "Warning", "Failed", "Success"}},
+		{0, []string{"Success"}},
+		{200 * time.Millisecond, []string{"Success", "Running"}},
+		{1200 * time.Millisecond, []string{"Success", "Success", "Running"}},
+		{3500 * time.Millisecond, []string{"Success", "Success", "Success", "Success", "Running"}},
+		{10 * time.Second, []string{"Success", "Success", "Success", "Success", "Warning", "Failed", "Success"}},
+		{25 * time.Minute, []string{"Success", "Success", "Success", "Success", "Warning", "Failed", "Success"}},
 	} {
 		clock.Set(start.Add(tc.at))
 		evs := events(t, list(""))
 		assert.Equal(t, tc.want, statuses(evs), "at %v", tc.at)
 		for i, e := range evs {
-			assert.EqualValues(t, i+1, e["order"])
+			assert.EqualValues(t, i, e["order"])
+			assert.Contains(t, e, "itemSizeBytes")
 			if e["status"] == "Running" {
 				assert.NotContains(t, e, "endTime")
 			}
 		}
 	}
-	first := events(t, list(""))[0]
+	marker := events(t, list(""))[0]
+	assert.Equal(t, "None", marker["type"])
+	assert.Equal(t, "Restore session started", marker["title"])
+	assert.Equal(t, "Restore session started", marker["message"])
+	assert.EqualValues(t, 0, marker["itemSizeBytes"])
+	assert.Equal(t, "2026-03-02T09:00:00.0000000Z", marker["startTime"])
+	first := events(t, list(""))[1]
 	assert.Equal(t, "Opened Exchange backup of abc.onmicrosoft.com", first["message"])
 	assert.Equal(t, "2026-03-02T09:00:00.2000000Z", first["startTime"])
 	assert.Equal(t, "2026-03-02T09:00:00.5000000Z", first["endTime"])
@@ -105,7 +114,7 @@ func TestScriptedEventsOverTime(t *testing.T) {
 	assert.Len(t, p["results"], 4)
 	assert.Contains(t, p["_links"], "next")
 	p = list("?offset=4&limit=4").json(t)
-	assert.Len(t, p["results"], 2)
+	assert.Len(t, p["results"], 3)
 	assert.NotContains(t, p["_links"], "next")
 	assert.Equal(t, 400, list("?limit=x").status)
 
@@ -113,16 +122,17 @@ func TestScriptedEventsOverTime(t *testing.T) {
 	require.NoError(t, sim.AppendEvent(id, vb365sim.EventInput{Type: "restore", Status: "warning", Message: "late", ItemName: "x"}))
 	assert.Equal(t, 204, do(t, h, "POST", "/_sim/sessions/"+id+"/events", "", `{"type":"Save","status":"Success","message":"saved","itemName":"y"}`).status)
 	evs := events(t, list(""))
-	require.Len(t, evs, 8)
-	assert.Equal(t, "Warning", evs[6]["status"])
-	assert.Equal(t, "Restore", evs[6]["type"])
-	assert.EqualValues(t, 8, evs[7]["order"])
+	require.Len(t, evs, 9)
+	assert.Equal(t, "Warning", evs[7]["status"])
+	assert.Equal(t, "Restore", evs[7]["type"])
+	assert.EqualValues(t, 8, evs[8]["order"])
 	assert.Equal(t, evs[0]["id"], events(t, list(""))[0]["id"])
 	assert.Error(t, sim.AppendEvent(id, vb365sim.EventInput{Status: "Bogus"}))
 	assert.ErrorIs(t, sim.AppendEvent("11111111-2222-4333-8444-555555555555", vb365sim.EventInput{}), vb365sim.ErrSessionNotFound)
 }
 
-// A session stopped mid-script: no later events; a running one is Cancelled.
+// A session stopped mid-script: no later events; a running one is Cancelled;
+// a "Restore session stopped" event closes the list.
 func TestStopCutsTheScript(t *testing.T) {
 	clock := newFakeClock(start)
 	sim := newSim(t, vb365sim.Options{Now: clock.Now})
@@ -137,8 +147,11 @@ func TestStopCutsTheScript(t *testing.T) {
 	assert.ErrorIs(t, sim.StopSession("11111111-2222-4333-8444-555555555555"), vb365sim.ErrSessionNotFound)
 	clock.Advance(30 * time.Minute)
 	evs := events(t, do(t, h, "GET", "/v7/RestoreSessions/"+id+"/Events", tok, ""))
-	assert.Equal(t, []string{"Success", "Success", "Cancelled"}, statuses(evs))
-	assert.Equal(t, "2026-03-02T09:00:02.1000000Z", evs[2]["endTime"])
+	assert.Equal(t, []string{"Success", "Success", "Success", "Cancelled", "Success"}, statuses(evs))
+	assert.Equal(t, "2026-03-02T09:00:02.1000000Z", evs[3]["endTime"])
+	assert.Equal(t, "Restore session stopped", evs[4]["title"])
+	assert.Equal(t, "None", evs[4]["type"])
+	assert.Equal(t, "2026-03-02T09:00:02.1000000Z", evs[4]["startTime"])
 	s := do(t, h, "GET", "/v7/RestoreSessions/"+id, tok, "").json(t)
 	assert.Equal(t, "Stopped", s["state"])
 	assert.Equal(t, "2026-03-02T09:00:02.1000000Z", s["endTime"])
@@ -146,10 +159,12 @@ func TestStopCutsTheScript(t *testing.T) {
 	v := sim.Sessions()
 	require.Len(t, v, 1)
 	assert.Equal(t, "Stopped", v[0].State)
-	assert.Equal(t, 3, v[0].EventCount)
+	assert.Equal(t, 5, v[0].EventCount)
 	assert.Equal(t, "v7", v[0].APIVersion)
 }
 
+// v8 lists newest first unless orderAsc/orderBy say otherwise; v7 oldest
+// first.
 func TestSessionListFiltersAndOrder(t *testing.T) {
 	clock := newFakeClock(start)
 	sim := newSim(t, vb365sim.Options{Now: clock.Now})
@@ -162,8 +177,22 @@ func TestSessionListFiltersAndOrder(t *testing.T) {
 		ids = append(ids, r.json(t)["id"].(string))
 		clock.Advance(time.Minute)
 	}
+	rev := func(ids []string) []string {
+		out := make([]string, len(ids))
+		for i, id := range ids {
+			out[len(ids)-1-i] = id
+		}
+		return out
+	}
+	require.NoError(t, sim.StopSession(ids[3]))
+	clock.Advance(time.Minute)
+	require.NoError(t, sim.StopSession(ids[1]))
 	idsOf := func(q string) []string {
-		r := do(t, h, "GET", "/v8/RestoreSessions"+q, tok, "")
+		ver := "/v8"
+		if strings.HasPrefix(q, "v7") {
+			ver, q = "/v7", q[2:]
+		}
+		r := do(t, h, "GET", ver+"/RestoreSessions"+q, tok, "")
 		require.Equal(t, 200, r.status, string(r.body))
 		var out []string
 		for _, s := range r.json(t)["results"].([]any) {
@@ -175,12 +204,19 @@ func TestSessionListFiltersAndOrder(t *testing.T) {
 		q    string
 		want []string
 	}{
-		{"", ids},
-		{"?offset=1&limit=2", ids[1:3]},
-		{"?startTimeFrom=2026-03-02T09:02:00Z", ids[2:]},
-		{"?startTimeTo=2026-03-02%2009:01:00", ids[:2]},
+		{"", rev(ids)},
+		{"?offset=1&limit=2", rev(ids)[1:3]},
+		{"?startTimeFrom=2026-03-02T09:02:00Z", rev(ids[2:])},
+		{"?startTimeTo=2026-03-02%2009:01:00", rev(ids[:2])},
 		{"?orderAsc=false&limit=2", []string{ids[4], ids[3]}},
+		{"?orderAsc=true", ids},
+		{"?orderBy=endtime&orderAsc=true", []string{ids[3], ids[1], ids[0], ids[2], ids[4]}},
+		{"?orderBy=EndTime", []string{ids[4], ids[2], ids[0], ids[1], ids[3]}},
+		{"v7", ids},
+		{"v7?orderAsc=false", ids}, // not a v7 parameter
 	} {
 		assert.Equal(t, tc.want, idsOf(tc.q), tc.q)
 	}
+	assert.Equal(t, 400, do(t, h, "GET", "/v8/RestoreSessions?orderBy=Name", tok, "").status)
+	assert.Equal(t, 400, do(t, h, "GET", "/v8/RestoreSessions?orderAsc=maybe", tok, "").status)
 }

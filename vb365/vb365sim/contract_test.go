@@ -19,8 +19,7 @@ import (
 func TestContractAgainstOpenAPI(t *testing.T) {
 	for _, ver := range []string{"v6", "v7", "v8"} {
 		t.Run(ver, func(t *testing.T) {
-			spec, err := openapispec.Load(ver)
-			require.NoError(t, err)
+			spec := openapispec.Require(t, ver)
 			clock := newFakeClock(start)
 			sim := newSim(t, vb365sim.Options{Now: clock.Now})
 			h := sim.Handler()
@@ -42,7 +41,7 @@ func TestContractAgainstOpenAPI(t *testing.T) {
 				return fmt.Sprintf(`{"dateTime":%q,"type":%q,"showDeleted":false,"showAllVersions":true}`, dt, typ)
 			}
 
-			steps := []struct {
+			type step = struct {
 				name        string
 				method      string
 				path        func() string
@@ -52,7 +51,9 @@ func TestContractAgainstOpenAPI(t *testing.T) {
 				want        int
 				check       func(t *testing.T, r reply)
 				advanceTime time.Duration
-			}{
+				before      func() // sets the simulator up for the step
+			}
+			steps := []step{
 				{name: "probe without token", method: "GET", path: lit("/" + ver + "/ServiceInstance"), want: 401},
 				{name: "wrong password", method: "POST", path: lit("/" + ver + "/token"), ct: formCT,
 					body: form(url.Values{"grant_type": {"password"}, "username": {"admin"}, "password": {"nope"}}), want: 400,
@@ -81,16 +82,18 @@ func TestContractAgainstOpenAPI(t *testing.T) {
 						}
 					}},
 				{name: "organizations default view", method: "GET", path: lit("/" + ver + "/Organizations"), auth: true,
-					badRequest: vn == 6, want: map[bool]int{true: 400, false: 200}[vn == 6],
+					badRequest: vn == 6, want: 200, // v6 marks extendedView required, with default true
 					check: func(t *testing.T, r reply) {
-						if vn != 6 {
+						if vn == 6 {
+							assert.Contains(t, string(r.body), "lastBackuptime")
+						} else {
 							assert.NotContains(t, string(r.body), "lastBackuptime")
 						}
 					}},
 				{name: "organization", method: "GET", path: lit("/" + ver + "/Organizations/" + vb365sim.SeedOrganizationID + "?extendedView=true"), auth: true, want: 200,
 					check: func(t *testing.T, r reply) { assert.Equal(t, "abc.onmicrosoft.com", r.json(t)["name"]) }},
 				{name: "organization without extendedView", method: "GET", path: lit("/" + ver + "/Organizations/" + vb365sim.SeedOrganizationID), auth: true,
-					badRequest: vn == 6, want: map[bool]int{true: 400, false: 200}[vn == 6]},
+					badRequest: vn == 6, want: 200},
 				{name: "unknown organization", method: "GET", path: lit("/" + ver + "/Organizations/" + unknown + ext), auth: true, want: 404},
 				{name: "explore", method: "POST", path: lit("/" + ver + "/Organizations/" + vb365sim.SeedOrganizationID + "/explore"), auth: true,
 					body: explore("2020-10-30T10:54:40.279Z", "Vet"), want: exploreStatus,
@@ -111,9 +114,16 @@ func TestContractAgainstOpenAPI(t *testing.T) {
 				{name: "explore malformed body", method: "POST", path: lit("/" + ver + "/Organizations/" + vb365sim.SeedOrganizationID + "/explore"), auth: true,
 					body: `{"dateTime":`, badRequest: true, want: 400},
 				{name: "explore never backed up", method: "POST", path: lit("/" + ver + "/Organizations/" + vb365sim.NeverBackedUpOrganizationID + "/explore"), auth: true,
-					body: explore("2020-10-30T10:54:40Z", "Vex"), want: 400,
+					body: explore("2020-10-30T10:54:40Z", "Vex"), want: 500,
 					check: func(t *testing.T, r reply) {
-						assert.Contains(t, r.json(t)["message"], "Restore session cannot be created")
+						m := r.json(t)
+						assert.Equal(t, "Restore session cannot be created.", m["message"])
+						if vn >= 8 {
+							assert.Contains(t, m, "errorCode")
+							assert.Contains(t, m, "stackTrace")
+						} else {
+							assert.NotContains(t, m, "stackTrace")
+						}
 					}},
 				{name: "explore unknown organization", method: "POST", path: lit("/" + ver + "/Organizations/" + unknown + "/explore"), auth: true,
 					body: explore("2020-10-30T10:54:40Z", "Vex"), want: 404},
@@ -129,9 +139,19 @@ func TestContractAgainstOpenAPI(t *testing.T) {
 				{name: "unknown session", method: "GET", path: lit("/" + ver + "/RestoreSessions/" + unknown), auth: true, want: 404},
 				{name: "events", method: "GET", path: func() string { return "/" + ver + "/RestoreSessions/" + sessionID + "/Events?offset=0&limit=100" }, auth: true, want: 200,
 					check: func(t *testing.T, r reply) {
-						res := r.json(t)["results"].([]any)
-						require.Len(t, res, 6)
-						first := res[0].(map[string]any)
+						m := r.json(t)
+						res := m["results"].([]any)
+						require.Len(t, res, 7)
+						assert.NotEmpty(t, m["setId"])
+						if vn < 8 {
+							assert.EqualValues(t, 7, m["totalCount"])
+						} else {
+							assert.NotContains(t, m, "totalCount")
+						}
+						marker := res[0].(map[string]any)
+						assert.EqualValues(t, 0, marker["order"])
+						assert.Equal(t, "Restore session started", marker["title"])
+						first := res[1].(map[string]any)
 						assert.EqualValues(t, 1, first["order"])
 						assert.Equal(t, "00:00:00.3000000", first["duration"])
 						eventID = first["id"].(string)
@@ -139,6 +159,23 @@ func TestContractAgainstOpenAPI(t *testing.T) {
 							assert.NotContains(t, first, "organizationId")
 						}
 					}},
+				{name: "session organization", method: "GET", path: func() string { return "/" + ver + "/RestoreSessions/" + sessionID + "/organization" }, auth: true, want: 200,
+					check: func(t *testing.T, r reply) {
+						m := r.json(t)
+						assert.Equal(t, vb365sim.SeedOrganizationID, m["id"])
+						assert.Equal(t, "abc.onmicrosoft.com", m["name"])
+					}},
+				{name: "organization of unknown session", method: "GET", path: lit("/" + ver + "/RestoreSessions/" + unknown + "/organization"), auth: true, want: 404,
+					check: func(t *testing.T, r reply) {
+						if vn >= 8 {
+							assert.Equal(t, "ResourceNotFound", r.json(t)["errorCode"])
+						} else {
+							assert.NotContains(t, r.json(t), "errorCode")
+						}
+					}},
+				{name: "explore without type", method: "POST", path: lit("/" + ver + "/Organizations/" + vb365sim.RecentOrganizationID + "/explore"), auth: true,
+					body: `{"showDeleted":true}`, want: exploreStatus,
+					check: func(t *testing.T, r reply) { assert.Equal(t, "Vex", r.json(t)["type"]) }},
 				{name: "events of unknown session", method: "GET", path: lit("/" + ver + "/RestoreSessions/" + unknown + "/Events"), auth: true, want: 404},
 				{name: "event", method: "GET", path: func() string { return "/" + ver + "/RestoreSessions/" + sessionID + "/Events/" + eventID }, auth: true, want: 200},
 				{name: "unknown event", method: "GET", path: func() string { return "/" + ver + "/RestoreSessions/" + sessionID + "/Events/" + unknown }, auth: true, want: 404},
@@ -153,21 +190,56 @@ func TestContractAgainstOpenAPI(t *testing.T) {
 					}},
 				{name: "stop unknown", method: "POST", path: lit("/" + ver + "/RestoreSessions/" + unknown + "/Stop"), auth: true, want: 404},
 			}
+			if vn >= 8 {
+				steps = append(steps, step{name: "statistics", method: "GET", path: func() string { return "/" + ver + "/RestoreSessions/" + sessionID + "/Statistics" }, auth: true, want: 200,
+					check: func(t *testing.T, r reply) {
+						m := r.json(t)
+						assert.EqualValues(t, 4, m["totalItemsCount"])
+						assert.EqualValues(t, 3, m["restoredItemsCount"])
+						assert.EqualValues(t, 1, m["failedItemsCount"])
+						assert.Len(t, m["errors"], 1)
+					}})
+			}
+			steps = append(steps,
+				step{name: "proxy offline", method: "POST", path: lit("/" + ver + "/Organizations/" + vb365sim.SeedOrganizationID + "/explore"),
+					before: func() {
+						require.NoError(t, sim.SetOrganizationBehaviour(vb365sim.SeedOrganizationID, vb365sim.Behaviour{ProxyOffline: new(true)}))
+					}, auth: true, body: explore("2020-10-30T10:54:40Z", "Vex"), want: 500,
+					check: func(t *testing.T, r reply) {
+						m := r.json(t)
+						if vn >= 7 {
+							assert.Equal(t, "ProxyOffline", m["errorCode"])
+						} else {
+							assert.NotContains(t, m, "errorCode")
+						}
+					}},
+				step{name: "organization with its proxy offline", method: "GET", path: lit("/" + ver + "/Organizations/" + vb365sim.SeedOrganizationID + "?extendedView=true"), auth: true, want: 200,
+					check: func(t *testing.T, r reply) {
+						assert.NotContains(t, r.json(t), "lastBackuptime")
+						require.NoError(t, sim.SetOrganizationBehaviour(vb365sim.SeedOrganizationID, vb365sim.Behaviour{ProxyOffline: new(false)}))
+					}},
+				step{name: "fault with an error code", method: "GET", path: lit("/" + ver + "/ServiceInstance"),
+					before: func() {
+						sim.AddFault(vb365sim.Fault{Path: "/" + ver + "/ServiceInstance", Status: 504, ErrorCode: "Timeout", StackTrace: "at X"})
+					}, auth: true, want: 504,
+					check: func(t *testing.T, r reply) {
+						m := r.json(t)
+						if vn >= 8 {
+							assert.Equal(t, "Timeout", m["errorCode"])
+							assert.Equal(t, "at X", m["stackTrace"])
+						} else {
+							assert.NotContains(t, m, "errorCode")
+						}
+					}},
+			)
 			if vn >= 7 {
-				steps = append(steps, struct {
-					name        string
-					method      string
-					path        func() string
-					ct, body    string
-					auth        bool
-					badRequest  bool
-					want        int
-					check       func(t *testing.T, r reply)
-					advanceTime time.Duration
-				}{name: "logout", method: "POST", path: lit("/" + ver + "/token/logout"), auth: true, want: map[bool]int{true: 204, false: 200}[vn >= 8]})
+				steps = append(steps, step{name: "logout", method: "POST", path: lit("/" + ver + "/token/logout"), auth: true, want: map[bool]int{true: 204, false: 200}[vn >= 8]})
 			}
 			for _, st := range steps {
 				clock.Advance(st.advanceTime)
+				if st.before != nil {
+					st.before()
+				}
 				body := st.body
 				if st.name == "refresh (JSON body)" {
 					body = fmt.Sprintf(`{"grant_type":"refresh_token","refresh_token":%q}`, refresh)

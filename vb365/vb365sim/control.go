@@ -1,18 +1,23 @@
 package vb365sim
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 )
 
 // serveControl answers the control endpoints (no auth, case-insensitive):
 //
-//	GET    /_sim/sessions               every session, API representation + eventCount
-//	POST   /_sim/sessions/{id}/events   append an event (EventInput)
+//	GET    /_sim/sessions               every account's sessions, API representation + eventCount, createdBy
+//	POST   /_sim/sessions/{id}/events   append an event (EventInput; "count": N appends N)
+//	PATCH  /_sim/sessions/{id}/events/{order}  end a running event: {"status":"Success"}
 //	POST   /_sim/sessions/{id}/stop     stop as if from the VB365 console
+//	GET    /_sim/behaviour              the real-world switches (BehaviourSettings)
+//	PUT    /_sim/behaviour              change any subset of them
 //	GET    /_sim/faults                 armed faults
 //	POST   /_sim/faults                 add a Fault
 //	DELETE /_sim/faults                 clear faults
@@ -61,6 +66,53 @@ func (s *Simulator) serveControl(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		writeResponse(w, response{status: http.StatusNoContent})
+	case is("PATCH", "sessions", "*", "events", "*"):
+		var in struct {
+			Status string `json:"status"`
+		}
+		if !decode(&in) {
+			return
+		}
+		order, err := strconv.Atoi(rawSegs[3])
+		if err != nil {
+			fail(http.StatusBadRequest, "The event order '"+rawSegs[3]+"' is not a number.")
+			return
+		}
+		if err := s.SetEventStatus(rawSegs[1], order, in.Status); err != nil {
+			switch {
+			case errors.Is(err, ErrSessionNotFound), errors.Is(err, ErrEventNotFound):
+				fail(http.StatusNotFound, err.Error())
+			case errors.Is(err, ErrEventNotRunning):
+				fail(http.StatusConflict, err.Error())
+			default:
+				fail(http.StatusBadRequest, err.Error())
+			}
+			return
+		}
+		writeResponse(w, response{status: http.StatusNoContent})
+	case is("GET", "behaviour"):
+		writeResponse(w, jsonResponse(http.StatusOK, s.Settings()))
+	case is("PUT", "behaviour"):
+		var in BehaviourSettings
+		b, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		if err == nil {
+			dec := json.NewDecoder(bytes.NewReader(b))
+			dec.DisallowUnknownFields()
+			err = dec.Decode(&in)
+		}
+		if err != nil {
+			fail(http.StatusBadRequest, "The request body is not valid: "+err.Error())
+			return
+		}
+		if err := s.SetSettings(in); err != nil {
+			status := http.StatusBadRequest
+			if errors.Is(err, ErrOrganizationNotFound) {
+				status = http.StatusNotFound
+			}
+			fail(status, err.Error())
+			return
+		}
+		writeResponse(w, jsonResponse(http.StatusOK, s.Settings()))
 	case is("POST", "sessions", "*", "stop"):
 		if err := s.StopSession(rawSegs[1]); err != nil {
 			fail(http.StatusNotFound, err.Error())
@@ -106,6 +158,7 @@ func (s *Simulator) controlSessions(r *http.Request) []wireSession {
 		n := len(sess.events)
 		w.EventCount = &n
 		w.OrganizationID = sess.org.id
+		w.CreatedBy = sess.account
 		out = append(out, w)
 	}
 	return out

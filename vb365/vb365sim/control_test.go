@@ -30,7 +30,8 @@ func TestControlSessionsAndStats(t *testing.T) {
 	require.NoError(t, json.Unmarshal(r.body, &list))
 	require.Len(t, list, 2)
 	id := list[0]["id"].(string)
-	assert.EqualValues(t, 3, list[0]["eventCount"])
+	assert.EqualValues(t, 4, list[0]["eventCount"]) // started, then 3 of the script
+	assert.Equal(t, "admin", list[0]["createdBy"])
 	assert.Equal(t, "Working", list[0]["state"])
 	assert.Equal(t, vb365sim.SeedOrganizationID, list[0]["organizationId"])
 

@@ -1,6 +1,7 @@
 package vb365sim
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -45,14 +46,33 @@ type EventInput struct {
 	Target        string        `json:"target,omitempty"`
 	Duration      time.Duration `json:"-"`
 	DurationMs    int           `json:"durationMs,omitempty"`
+	// Count appends that many copies (0: one), in one step.
+	Count int `json:"count,omitempty"`
 }
 
+// ErrEventNotFound is returned by SetEventStatus for an unknown event order.
+var ErrEventNotFound = errors.New("vb365sim: restore session event not found")
+
+// ErrEventNotRunning is returned by SetEventStatus for an event that has
+// already ended.
+var ErrEventNotRunning = errors.New("vb365sim: restore session event is not running")
+
+// newEvent appends an event. Orders count from 0, the session's start
+// marker, as in Veeam's example of an events list.
 func (s *session) newEvent(start time.Time) *event {
-	order := len(s.events) + 1
+	order := len(s.events)
 	id := uuid.NewSHA1(uuid.MustParse(s.id), []byte(strconv.Itoa(order)))
 	e := &event{id: id.String(), order: order, start: start}
 	s.events = append(s.events, e)
+	s.eventByID[e.id] = e
 	return e
+}
+
+// markerEvent appends the None event VB365 writes when a session starts and
+// when it stops.
+func (s *session) markerEvent(t time.Time, text string) {
+	e := s.newEvent(t)
+	e.typ, e.status, e.title, e.message = "None", "Success", text, text
 }
 
 // materialize turns the script's due events (up to now, or the session's
@@ -69,15 +89,17 @@ func (s *Simulator) materialize(sess *session, now time.Time) {
 		if start.After(limit) {
 			return
 		}
-		e := sess.newEvent(start)
-		e.duration = se.Duration.D()
-		if se.Status == "Running" {
-			e.duration = -1
+		for range max(se.Count, 1) {
+			e := sess.newEvent(start)
+			e.duration = se.Duration.D()
+			if se.Status == "Running" {
+				e.duration = -1
+			}
+			e.typ, e.status = se.Type, se.Status
+			e.title, e.message = repl.Replace(se.Title), repl.Replace(se.Message)
+			e.itemName, e.itemType, e.size = repl.Replace(se.ItemName), se.ItemType, se.ItemSizeBytes
+			e.source, e.target = repl.Replace(se.Source), repl.Replace(se.Target)
 		}
-		e.typ, e.status = se.Type, se.Status
-		e.title, e.message = repl.Replace(se.Title), repl.Replace(se.Message)
-		e.itemName, e.itemType, e.size = repl.Replace(se.ItemName), se.ItemType, se.ItemSizeBytes
-		e.source, e.target = repl.Replace(se.Source), repl.Replace(se.Target)
 		sess.nextScript++
 	}
 }
@@ -108,17 +130,15 @@ func (e *event) view(sess *session, now time.Time) (string, *time.Time, time.Dur
 
 func (s *Simulator) eventWire(c *call, sess *session, e *event, now time.Time) wireEvent {
 	status, end, dur := e.view(sess, now)
+	size := e.size // written when 0 too, as in Veeam's examples
 	w := wireEvent{
 		ID: e.id, Type: e.typ, Status: status, Title: e.title, Message: e.message,
-		StartTime: fmtTime(e.start), Duration: fmtTimeSpan(dur), Order: e.order,
+		StartTime: s.fmtEventTime(e.start), Duration: fmtTimeSpan(dur), Order: e.order,
 		ItemName: e.itemName, ItemType: e.itemType, Source: e.source, Target: e.target,
+		ItemSizeBytes: &size,
 	}
 	if end != nil {
-		w.EndTime = jsonTime(tv(*end))
-	}
-	if e.size > 0 {
-		size := e.size
-		w.ItemSizeBytes = &size
+		w.EndTime = marshalNoEscape(s.fmtEventTime(*end))
 	}
 	if c.vn >= 8 {
 		w.OrganizationID = sess.org.id
@@ -138,12 +158,12 @@ func (s *Simulator) handleEventList(c *call) response {
 		return resp
 	}
 	now := s.now()
-	s.advance(sess, now)
-	all := make([]wireEvent, 0, len(sess.events))
-	for _, e := range sess.events {
-		all = append(all, s.eventWire(c, sess, e, now))
+	start, end := pageBounds(len(sess.events), offset, limit)
+	results := make([]wireEvent, 0, end-start)
+	for _, e := range sess.events[start:end] {
+		results = append(results, s.eventWire(c, sess, e, now))
 	}
-	p := page(c, "/RestoreSessions/"+sess.id+"/Events", all, offset, limit)
+	p := pageOf(c, "/RestoreSessions/"+sess.id+"/Events", results, len(sess.events), offset, limit)
 	p.Links = append(p.Links, namedLink{"restoreSession", c.link("/RestoreSessions/" + sess.id)})
 	return jsonResponse(http.StatusOK, p)
 }
@@ -154,21 +174,19 @@ func (s *Simulator) handleEventGet(c *call) response {
 		return resp
 	}
 	now := s.now()
-	s.advance(sess, now)
 	raw := c.params["eventId"]
 	id, err := uuid.Parse(raw)
 	if err != nil {
 		return errorResponse(c.vn, http.StatusBadRequest, "ParameterValidationFailure", "The value '"+raw+"' is not a valid event ID.")
 	}
-	for _, e := range sess.events {
-		if e.id == id.String() {
-			return jsonResponse(http.StatusOK, s.eventWire(c, sess, e, now))
-		}
+	if e, ok := sess.eventByID[id.String()]; ok {
+		return jsonResponse(http.StatusOK, s.eventWire(c, sess, e, now))
 	}
 	return errorResponse(c.vn, http.StatusNotFound, "ResourceNotFound", "Event with ID "+id.String()+" was not found in restore session "+sess.id+".")
 }
 
-// AppendEvent adds an event to a session now, after its due scripted events.
+// AppendEvent adds an event to a session now, after its due scripted
+// events; in.Count copies of it when Count > 1.
 func (s *Simulator) AppendEvent(sessionID string, in EventInput) error {
 	typ, status := "None", "Success"
 	if in.Type != "" {
@@ -181,6 +199,9 @@ func (s *Simulator) AppendEvent(sessionID string, in EventInput) error {
 			return fmt.Errorf("vb365sim: event status %q is not one of %v", in.Status, eventStatuses)
 		}
 	}
+	if in.Count < 0 || in.Count > 1_000_000 {
+		return fmt.Errorf("vb365sim: event count %d is not between 0 and 1000000", in.Count)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sess, ok := s.sessions[strings.ToLower(strings.TrimSpace(sessionID))]
@@ -189,18 +210,83 @@ func (s *Simulator) AppendEvent(sessionID string, in EventInput) error {
 	}
 	now := s.now()
 	s.advance(sess, now)
-	e := sess.newEvent(now)
-	e.duration = in.Duration
-	if in.DurationMs > 0 && e.duration == 0 {
-		e.duration = time.Duration(in.DurationMs) * time.Millisecond
+	dur := in.Duration
+	if in.DurationMs > 0 && dur == 0 {
+		dur = time.Duration(in.DurationMs) * time.Millisecond
 	}
 	if status == "Running" {
-		e.duration = -1
+		dur = -1
 	}
-	e.typ, e.status, e.title, e.message = typ, status, in.Title, in.Message
-	if e.message == "" {
-		e.message = typ + " " + strings.ToLower(status)
+	msg := in.Message
+	if msg == "" {
+		msg = typ + " " + strings.ToLower(status)
 	}
-	e.itemName, e.itemType, e.size, e.source, e.target = in.ItemName, in.ItemType, in.ItemSizeBytes, in.Source, in.Target
+	for range max(in.Count, 1) {
+		e := sess.newEvent(now)
+		e.duration = dur
+		e.typ, e.status, e.title, e.message = typ, status, in.Title, msg
+		e.itemName, e.itemType, e.size, e.source, e.target = in.ItemName, in.ItemType, in.ItemSizeBytes, in.Source, in.Target
+	}
 	return nil
+}
+
+// SetEventStatus ends a running event of a session now with status (one of
+// the final statuses: Success, Warning, Failed, Cancelled, Skipped), e.g.
+// an event that stayed Running for hours while later ones completed.
+func (s *Simulator) SetEventStatus(sessionID string, order int, status string) error {
+	st := canonical(eventStatuses, status)
+	if st == "" || st == "Running" {
+		return fmt.Errorf("vb365sim: event status %q is not one of Success, Warning, Failed, Cancelled, Skipped", status)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sess, ok := s.sessions[strings.ToLower(strings.TrimSpace(sessionID))]
+	if !ok {
+		return ErrSessionNotFound
+	}
+	now := s.now()
+	s.advance(sess, now)
+	if order < 0 || order >= len(sess.events) {
+		return fmt.Errorf("%w: order %d (the session has orders 0 to %d)", ErrEventNotFound, order, len(sess.events)-1)
+	}
+	e := sess.events[order]
+	if cur, _, _ := e.view(sess, now); cur != "Running" {
+		return fmt.Errorf("%w: order %d is %s", ErrEventNotRunning, order, cur)
+	}
+	e.status, e.duration = st, now.Sub(e.start)
+	return nil
+}
+
+// handleStatistics is v8's GET /RestoreSessions/{id}/Statistics, derived
+// from the session's item events (Restore, Save, Export, Send): restored
+// are those that ended Success or Warning, failed Failed, skipped Skipped;
+// warnings and errors are the messages of Warning and Failed ones.
+func (s *Simulator) handleStatistics(c *call) response {
+	sess, resp, ok := s.lookupSession(c)
+	if !ok {
+		return resp
+	}
+	now := s.now()
+	st := wireStatistics{Warnings: []string{}, Errors: []string{}, Items: []struct{}{}}
+	for _, e := range sess.events {
+		switch e.typ {
+		case "Restore", "Save", "Export", "Send":
+		default:
+			continue
+		}
+		st.TotalItemsCount++
+		switch status, _, _ := e.view(sess, now); status {
+		case "Success":
+			st.RestoredItemsCount++
+		case "Warning":
+			st.RestoredItemsCount++
+			st.Warnings = append(st.Warnings, e.message)
+		case "Failed":
+			st.FailedItemsCount++
+			st.Errors = append(st.Errors, e.message)
+		case "Skipped":
+			st.SkippedItemsCount++
+		}
+	}
+	return jsonResponse(http.StatusOK, st)
 }

@@ -14,7 +14,10 @@ import (
 // go on), Status (answer that status with an error body and do nothing;
 // RetryAfterSeconds adds a Retry-After header), DropAfterCommit (do the work,
 // then close the connection without answering: the lost response). With
-// several matching faults, the first added applies.
+// several matching faults, the first added applies. ErrorCode (one of v8's
+// errorCode values) and StackTrace go into the error body of a Status fault
+// on the versions whose documents have them: errorCode on v8 (and on v7 when
+// it is ProxyOffline), stackTrace on v8.
 type Fault struct {
 	Method            string `json:"method,omitempty"`
 	Path              string `json:"path"`
@@ -24,6 +27,8 @@ type Fault struct {
 	DelayMs           int    `json:"delayMs,omitempty"`
 	RetryAfterSeconds int    `json:"retryAfterSeconds,omitempty"`
 	Message           string `json:"message,omitempty"`
+	ErrorCode         string `json:"errorCode,omitempty"`
+	StackTrace        string `json:"stackTrace,omitempty"`
 }
 
 // Validate checks that the fault matches something and does something.
@@ -39,6 +44,12 @@ func (f Fault) Validate() error {
 	}
 	if f.Status != 0 && f.DropAfterCommit {
 		return fmt.Errorf("fault: status and dropAfterCommit exclude each other")
+	}
+	if f.ErrorCode != "" && canonical(errorCodes, f.ErrorCode) != f.ErrorCode {
+		return fmt.Errorf("fault: errorCode %q is not one of %v", f.ErrorCode, errorCodes)
+	}
+	if (f.ErrorCode != "" || f.StackTrace != "") && f.Status == 0 {
+		return fmt.Errorf("fault: errorCode and stackTrace need a status")
 	}
 	return nil
 }

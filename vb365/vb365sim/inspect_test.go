@@ -18,14 +18,14 @@ func TestEventsShowsWhatTheAPIServes(t *testing.T) {
 	require.Equal(t, 201, r.status, r.body)
 	id, _ := r.json(t)["id"].(string)
 
-	clock.Advance(time.Hour)
+	clock.Advance(20 * time.Minute)
 	require.NoError(t, s.AppendEvent(id, vb365sim.EventInput{Type: "Restore", Status: "Warning", Message: "appended"}))
 	events, err := s.Events(id)
 	require.NoError(t, err)
 	require.NotEmpty(t, events)
 	for i, e := range events {
-		require.Equal(t, i+1, e.Order, "orders are 1-based and dense")
-		require.NotEqual(t, "Running", e.Status, "an hour later every scripted event has ended")
+		require.Equal(t, i, e.Order, "orders are 0-based (the start marker) and dense")
+		require.NotEqual(t, "Running", e.Status, "20 minutes later every scripted event has ended")
 	}
 	require.Equal(t, "Warning", events[len(events)-1].Status)
 	require.Equal(t, len(events), s.Sessions()[0].EventCount)

@@ -16,6 +16,7 @@ type organization struct {
 	points               []time.Time // restore points, ascending
 	stopAfter            time.Duration
 	script               []ScriptedEvent
+	beh                  Behaviour // the organization's own switches
 }
 
 // restorePoint picks the point a session opens for t: the latest point at or
@@ -28,8 +29,9 @@ func (o *organization) restorePoint(t time.Time) (time.Time, bool) {
 	return o.points[i-1], true
 }
 
-// extendedView says whether the backup window is shown: v5 always, v6 per
-// its (required) parameter, v7/v8 only with extendedView=true.
+// extendedView says whether the backup window is asked for: v5 always; v6
+// unless extendedView=false (its document marks the parameter required
+// with default true); v7/v8 only with extendedView=true (default false).
 func extendedView(c *call) (show bool, resp response, ok bool) {
 	q := c.r.URL.Query()
 	raw, present := "", false
@@ -49,7 +51,7 @@ func extendedView(c *call) (show bool, resp response, ok bool) {
 	case c.vn <= 5:
 		return true, response{}, true
 	case c.vn == 6:
-		return false, errorResponse(c.vn, http.StatusBadRequest, "ParameterValidationFailure", "The extendedView parameter is required."), false
+		return true, response{}, true
 	default:
 		return false, response{}, true
 	}
@@ -61,12 +63,15 @@ func (s *Simulator) orgWire(c *call, o *organization, extended bool) wireOrganiz
 		IsExchangeOnline: true, IsSharePointOnline: true, IsTeamsOnline: true,
 		Links: wireLinks{{"self", c.link("/Organizations/" + o.id)}},
 	}
-	if extended {
+	// The backup window comes from the organization's backup proxy: v7 and v8
+	// document that extendedView=true returns it only while the proxy is
+	// online.
+	if extended && !s.proxyOfflineFor(o) {
 		backed := len(o.points) > 0
 		w.IsBackedup = &backed
 		if backed {
-			w.FirstBackuptime = jsonTime(tv(o.points[0]))
-			w.LastBackuptime = jsonTime(tv(o.points[len(o.points)-1]))
+			w.FirstBackuptime = s.orgTime(o.points[0])
+			w.LastBackuptime = s.orgTime(o.points[len(o.points)-1])
 		} else {
 			w.FirstBackuptime, w.LastBackuptime = jsonTime(nil), jsonTime(nil)
 		}
@@ -162,7 +167,12 @@ func (s *Simulator) explore(c *call, o *organization, opt *exploreOptions, statu
 		return errorResponse(c.vn, http.StatusBadRequest, "ParameterValidationFailure", msg)
 	}
 	if opt.Type == nil || *opt.Type == "" {
-		return bad("The type of the restore session is required: one of Vex, Veod, Vesp, Vet.")
+		if c.vn <= 5 {
+			return bad("The type of the restore session is required: one of Vex, Veod, Vesp, Vet.")
+		}
+		// v6 and later documents make type optional; a session of no type
+		// is taken to be an Exchange one.
+		opt.Type = new("Vex")
 	}
 	typ := canonical(sessionTypes, *opt.Type)
 	if typ == "" {
@@ -177,10 +187,32 @@ func (s *Simulator) explore(c *call, o *organization, opt *exploreOptions, statu
 		}
 		at = t
 	}
-	if len(o.points) == 0 {
-		return errorResponse(c.vn, http.StatusBadRequest, "",
-			"Restore session cannot be created: organization "+o.name+" has no backups.")
+	if s.proxyOfflineFor(o) {
+		return errorResponseTrace(c.vn, http.StatusInternalServerError, "ProxyOffline",
+			"The backup proxy server of organization "+o.name+" is offline.", simulatedStackTrace)
+	}
+	// Field reports show this bare 500 for every reason a session cannot be
+	// opened: no backups, missing Explorers, too many open sessions.
+	if len(o.points) == 0 || s.openSessionLimitReached(o, now) {
+		return errorResponseTrace(c.vn, http.StatusInternalServerError, "", "Restore session cannot be created.", simulatedStackTrace)
 	}
 	sess := s.newSession(c, o, typ, at, now)
 	return jsonResponse(status, s.sessionWire(c, sess, now))
+}
+
+// simulatedStackTrace is the stackTrace of the simulator's own 500s on v8.
+const simulatedStackTrace = "   at Veeam.Archiver.REST.Controllers.OrganizationController.Explore (vb365sim)"
+
+// handleSessionOrganization is GET /RestoreSessions/{id}/organization: the
+// organization whose backups the session explores.
+func (s *Simulator) handleSessionOrganization(c *call) response {
+	sess, resp, ok := s.lookupSession(c)
+	if !ok {
+		return resp
+	}
+	base := "/RestoreSessions/" + sess.id
+	return jsonResponse(http.StatusOK, wireBackupOrganization{
+		ID: sess.org.id, Name: sess.org.name, Type: "Office365",
+		Links: wireLinks{{"self", c.link(base + "/organization")}, {"restoreSession", c.link(base)}},
+	})
 }

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/google/uuid"
 )
 
 const (
@@ -46,12 +48,27 @@ func paging(c *call) (offset, limit int, resp response, ok bool) {
 	return offset, limit, response{}, true
 }
 
+// pageBounds is the slice [start:end) of n items that a page shows.
+func pageBounds(n, offset, limit int) (start, end int) {
+	start = min(offset, n)
+	return start, min(start+limit, n)
+}
+
 // page cuts one page out of all, with first/prev/self/next links.
 func page[T any](c *call, path string, all []T, offset, limit int) wirePage[T] {
-	start := min(offset, len(all))
-	end := min(start+limit, len(all))
-	results := make([]T, 0, end-start)
-	results = append(results, all[start:end]...)
+	start, end := pageBounds(len(all), offset, limit)
+	return pageOf(c, path, all[start:end], len(all), offset, limit)
+}
+
+// pageOf is one page whose results are already cut out of total items. From
+// v6 on a page carries a setId (the documents: "ID of this request stored in
+// cache"; the simulator caches nothing, so it is new on every answer) and,
+// on v6 and v7, whose documents have it, totalCount.
+func pageOf[T any](c *call, path string, results []T, total, offset, limit int) wirePage[T] {
+	if results == nil {
+		results = []T{}
+	}
+	end := min(offset, total) + len(results)
 	at := func(off int) string {
 		return c.link(path) + "?offset=" + strconv.Itoa(off) + "&limit=" + strconv.Itoa(limit)
 	}
@@ -60,8 +77,15 @@ func page[T any](c *call, path string, all []T, offset, limit int) wirePage[T] {
 		links = append(links, namedLink{"prev", at(max(0, offset-limit))})
 	}
 	links = append(links, namedLink{"self", at(offset)})
-	if end < len(all) {
+	if end < total {
 		links = append(links, namedLink{"next", at(end)})
 	}
-	return wirePage[T]{Offset: offset, Limit: limit, Results: results, Links: links}
+	p := wirePage[T]{Offset: offset, Limit: limit, Results: results, Links: links}
+	if c.vn >= 6 {
+		p.SetID = uuid.NewString()
+	}
+	if c.vn == 6 || c.vn == 7 {
+		p.TotalCount = &total
+	}
+	return p
 }

@@ -59,14 +59,28 @@ import (
 // delayMs before it is handled; `*` matches one path segment, matching is
 // case-insensitive.
 type Scenario struct {
+	// Behaviour: the server-wide real-world switches (clockSkew, timeZone,
+	// stopDelay, stopIgnored, idleTimeout, maxOpenSessions, proxyOffline).
+	Behaviour
+	// Users are more accounts beside the one of the command line or Options.
+	Users             []ScenarioUser         `json:"users,omitempty"`
 	Organizations     []ScenarioOrganization `json:"organizations"`
 	Events            []ScriptedEvent        `json:"events,omitempty"`
 	SessionStopsAfter Duration               `json:"sessionStopsAfter,omitempty"`
 	Latency           []Latency              `json:"latency,omitempty"`
 }
 
+// ScenarioUser is an account of a Scenario.
+type ScenarioUser struct {
+	Name     string `json:"name"`
+	Password string `json:"password"`
+}
+
 // ScenarioOrganization is one organization of a Scenario.
 type ScenarioOrganization struct {
+	// Behaviour: the organization's own switches (all but clockSkew and
+	// timeZone), which win over the server-wide ones for its sessions.
+	Behaviour
 	ID                string          `json:"id"`
 	Name              string          `json:"name"`
 	OfficeName        string          `json:"officeName,omitempty"`
@@ -89,6 +103,9 @@ type ScriptedEvent struct {
 	ItemSizeBytes int64    `json:"itemSizeBytes,omitempty"`
 	Source        string   `json:"source,omitempty"`
 	Target        string   `json:"target,omitempty"`
+	// Count repeats the event that many times at the same offset (0: once),
+	// for sessions with tens of thousands of events.
+	Count int `json:"count,omitempty"`
 }
 
 // Latency delays matching requests.
@@ -185,6 +202,17 @@ func (sc *Scenario) Validate() error {
 		if o.SessionStopsAfter < 0 {
 			return fmt.Errorf("organizations[%d]: negative sessionStopsAfter", i)
 		}
+		if err := o.Behaviour.validate(true); err != nil {
+			return fmt.Errorf("organizations[%d]: %w", i, err)
+		}
+	}
+	if err := sc.Behaviour.validate(false); err != nil {
+		return err
+	}
+	for i, u := range sc.Users {
+		if strings.TrimSpace(u.Name) == "" {
+			return fmt.Errorf("users[%d]: name is required", i)
+		}
 	}
 	if err := validateScript(sc.Events); err != nil {
 		return err
@@ -213,6 +241,9 @@ func validateScript(evs []ScriptedEvent) error {
 		}
 		if e.Message == "" {
 			return fmt.Errorf("events[%d]: message is required", i)
+		}
+		if e.Count < 0 {
+			return fmt.Errorf("events[%d]: negative count", i)
 		}
 	}
 	return nil
@@ -278,6 +309,7 @@ func (s *Simulator) loadScenario(sc *Scenario, start time.Time) {
 			stopAfter:  o.SessionStopsAfter.D(),
 			script:     sortedScript(o.Events),
 		}
+		mergeOrgBehaviour(org, o.Behaviour)
 		if org.officeName == "" {
 			org.officeName = strings.SplitN(o.Name, ".", 2)[0]
 		}
@@ -297,6 +329,10 @@ func (s *Simulator) loadScenario(sc *Scenario, start time.Time) {
 	}
 	s.stopAft = sc.SessionStopsAfter.D()
 	s.latency = sc.Latency
+	for _, u := range sc.Users {
+		s.accounts[u.Name] = u.Password
+	}
+	s.mergeBehaviour(sc.Behaviour)
 }
 
 func sortedScript(evs []ScriptedEvent) []ScriptedEvent {

@@ -97,8 +97,8 @@ func TestScenarioDrivesTheSimulator(t *testing.T) {
 	assert.Equal(t, "Stopped", s["state"])
 	assert.Equal(t, "2026-03-02T09:00:03.0000000Z", s["endTime"])
 	evs := events(t, do(t, h, "GET", "/v8/RestoreSessions/"+id+"/Events", tok, ""))
-	assert.Equal(t, []string{"Success", "Cancelled"}, statuses(evs))
-	assert.Equal(t, "Opened contoso.onmicrosoft.com (SharePoint)", evs[0]["message"])
+	assert.Equal(t, []string{"Success", "Success", "Cancelled", "Success"}, statuses(evs))
+	assert.Equal(t, "Opened contoso.onmicrosoft.com (SharePoint)", evs[1]["message"])
 	assert.Equal(t, 0, sim.Stats().SessionsOpen)
 }
 

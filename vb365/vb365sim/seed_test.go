@@ -98,7 +98,7 @@ func TestExploreRestorePoints(t *testing.T) {
 		{"no type", vb365sim.SeedOrganizationID, `{"explore":{"datetime":"2020-10-30T10:54:40Z"}}`, 400},
 		{"no explore", vb365sim.SeedOrganizationID, `{"datetime":"2020-10-30T10:54:40Z","type":"vet"}`, 400},
 		{"not JSON", vb365sim.SeedOrganizationID, `explore`, 400},
-		{"never backed up", vb365sim.NeverBackedUpOrganizationID, seedExploreBody, 400},
+		{"never backed up", vb365sim.NeverBackedUpOrganizationID, seedExploreBody, 500},
 		{"unknown organization", "11111111-2222-4333-8444-555555555555", seedExploreBody, 404},
 		{"malformed organization id", "abc", seedExploreBody, 400},
 	} {

@@ -34,6 +34,8 @@ var routes = func() []*route {
 		{method: "GET", tmpl: "/RestoreSessions/{restoreSessionId}", minV: 5, maxV: 8, auth: true, handle: (*Simulator).handleSessionGet},
 		{method: "POST", tmpl: "/RestoreSessions/{restoreSessionId}/action", minV: 5, maxV: 5, auth: true, handle: (*Simulator).handleSessionAction},
 		{method: "POST", tmpl: "/RestoreSessions/{restoreSessionId}/Stop", minV: 6, maxV: 8, auth: true, handle: (*Simulator).handleSessionStop},
+		{method: "GET", tmpl: "/RestoreSessions/{restoreSessionId}/organization", minV: 5, maxV: 8, auth: true, handle: (*Simulator).handleSessionOrganization},
+		{method: "GET", tmpl: "/RestoreSessions/{restoreSessionId}/Statistics", minV: 8, maxV: 8, auth: true, handle: (*Simulator).handleStatistics},
 		{method: "GET", tmpl: "/RestoreSessions/{restoreSessionId}/Events", minV: 5, maxV: 8, auth: true, handle: (*Simulator).handleEventList},
 		{method: "GET", tmpl: "/RestoreSessions/{restoreSessionId}/Events/{eventId}", minV: 5, maxV: 8, auth: true, handle: (*Simulator).handleEventGet},
 	}
@@ -151,7 +153,7 @@ func (s *Simulator) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if f.Status > 0 {
-			resp := errorResponse(vn, f.Status, "", faultMessage(f))
+			resp := errorResponseTrace(vn, f.Status, f.ErrorCode, faultMessage(f), f.StackTrace)
 			if f.RetryAfterSeconds > 0 {
 				resp.header = http.Header{"Retry-After": {strconv.Itoa(f.RetryAfterSeconds)}}
 			}
@@ -198,11 +200,27 @@ func (s *Simulator) dispatch(rt *route, r *http.Request, ver string, vn int, par
 	return rt.handle(s, c)
 }
 
-// errorResponse is VB365's error body: message, plus errorCode on v8.
+// errorCodes are the values of v8's RESTExceptionInfo.errorCode; v7's enum
+// holds only ProxyOffline, v6 has no errorCode.
+var errorCodes = []string{"ProxyOffline", "OutdatedChangeToken", "ResourceAccessDenied", "ResourceNotFound",
+	"ParameterValidationFailure", "OrganizationTransfer", "RepositoryOwnerChangeTooManyLinks", "Timeout",
+	"OperationConflict", "HttpError"}
+
+// errorResponse is VB365's error body (RESTExceptionInfo) without a stack trace.
 func errorResponse(vn, status int, code, msg string) response {
+	return errorResponseTrace(vn, status, code, msg, "")
+}
+
+// errorResponseTrace is VB365's error body: message on every version;
+// errorCode on v8 (null when there is none) and on v7 when it is the one
+// code v7 knows, ProxyOffline; stackTrace on v8 (null when empty).
+func errorResponseTrace(vn, status int, code, msg, trace string) response {
 	e := wireError{Message: msg}
-	if vn >= 8 && code != "" {
-		e.ErrorCode = &code
+	switch {
+	case vn >= 8:
+		e.ErrorCode, e.StackTrace = jsonStringOrNull(code), jsonStringOrNull(trace)
+	case vn == 7 && code == "ProxyOffline":
+		e.ErrorCode = jsonStringOrNull(code)
 	}
 	return response{status: status, body: e}
 }

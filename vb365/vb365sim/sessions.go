@@ -3,6 +3,7 @@ package vb365sim
 import (
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -24,11 +25,15 @@ type session struct {
 	stopped     bool
 	endTime     time.Time
 	stopAt      time.Time // zero: never stops by itself
+	pendingStop time.Time // a stop answered 2xx takes effect then (stopDelay); zero: none
+	lastTouch   time.Time // last request that named the session (idleTimeout)
+	account     string    // the account that created it
 	result      string
 	etag        int64
 	script      []ScriptedEvent
 	nextScript  int
 	events      []*event
+	eventByID   map[string]*event
 }
 
 // SessionView is a restore session as the simulator sees it.
@@ -41,6 +46,7 @@ type SessionView struct {
 	State          string     `json:"state"`
 	Result         string     `json:"result"`
 	InitiatedBy    string     `json:"initiatedBy"`
+	CreatedBy      string     `json:"createdBy"` // the account that created it
 	CreationTime   time.Time  `json:"creationTime"`
 	EndTime        *time.Time `json:"endTime,omitempty"`
 	RestorePoint   *time.Time `json:"restorePoint,omitempty"` // nil: opened with no backup data
@@ -58,10 +64,14 @@ func (s *Simulator) newSession(c *call, o *organization, typ string, at, now tim
 		typ:         typ,
 		initiatedBy: "VB365SIM\\" + c.user,
 		created:     now,
+		lastTouch:   now,
+		account:     c.user,
 		result:      "Success",
 		etag:        1,
 		script:      o.script,
+		eventByID:   map[string]*event{},
 	}
+	sess.markerEvent(now, "Restore session started")
 	if len(sess.script) == 0 {
 		sess.script = s.script
 	}
@@ -89,12 +99,14 @@ func (s *Simulator) newSession(c *call, o *organization, typ string, at, now tim
 	return sess
 }
 
-// stop ends the session at t (idempotent); called with s.mu held.
+// stop ends the session at t (idempotent) and adds the event that marks
+// the end; called with s.mu held.
 func (s *Simulator) stop(sess *session, t time.Time, why string) {
 	if sess.stopped {
 		return
 	}
 	s.materialize(sess, t)
+	sess.pendingStop = time.Time{}
 	sess.stopped = true
 	sess.endTime = t
 	sess.etag++
@@ -109,13 +121,28 @@ func (s *Simulator) stop(sess *session, t time.Time, why string) {
 			}
 		}
 	}
+	sess.markerEvent(t, "Restore session stopped")
 	s.log.Info("restore session stopped", zap.String("id", sess.id), zap.String("by", why), zap.String("result", sess.result))
 }
 
-// advance applies a due self-stop and materializes due events; with s.mu held.
+// advance applies the earliest due stop (by itself, a delayed stop, or the
+// idle timeout) and materializes due events; with s.mu held.
 func (s *Simulator) advance(sess *session, now time.Time) {
-	if !sess.stopped && !sess.stopAt.IsZero() && !now.Before(sess.stopAt) {
-		s.stop(sess, sess.stopAt, "itself (scenario)")
+	if !sess.stopped {
+		at, why := time.Time{}, ""
+		due := func(t time.Time, reason string) {
+			if !t.IsZero() && !now.Before(t) && (at.IsZero() || t.Before(at)) {
+				at, why = t, reason
+			}
+		}
+		due(sess.stopAt, "itself (scenario)")
+		due(sess.pendingStop, "a delayed stop")
+		if idle := s.idleTimeoutFor(sess.org); idle > 0 {
+			due(sess.lastTouch.Add(idle), "the server (idle timeout)")
+		}
+		if !at.IsZero() {
+			s.stop(sess, at, why)
+		}
 	}
 	s.materialize(sess, now)
 }
@@ -165,6 +192,10 @@ func (s *Simulator) lookupSession(c *call) (*session, response, bool) {
 	if !ok {
 		return nil, errorResponse(c.vn, http.StatusNotFound, "ResourceNotFound", "Restore session with ID "+id.String()+" was not found."), false
 	}
+	// A request that names a session keeps it from being abandoned.
+	now := s.now()
+	s.advance(sess, now)
+	sess.lastTouch = now
 	return sess, response{}, true
 }
 
@@ -193,8 +224,26 @@ func (s *Simulator) handleSessionList(c *call) response {
 			bounds[i] = &t
 		}
 	}
+	orderBy, asc := "CreationTime", c.vn < 8
+	if c.vn >= 8 {
+		if v, ok := q["orderby"]; ok {
+			if orderBy = canonical([]string{"CreationTime", "EndTime"}, v); orderBy == "" {
+				return errorResponse(c.vn, http.StatusBadRequest, "ParameterValidationFailure", "The value '"+v+"' is not valid for orderBy: use CreationTime or EndTime.")
+			}
+		}
+		if v, ok := q["orderasc"]; ok {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return errorResponse(c.vn, http.StatusBadRequest, "ParameterValidationFailure", "The value '"+v+"' is not valid for orderAsc.")
+			}
+			asc = b
+		}
+	}
 	var picked []*session
 	for _, sess := range s.order {
+		if !strings.EqualFold(sess.account, c.user) {
+			continue // only the sessions "created under the current logon credentials"
+		}
 		s.advance(sess, now)
 		if bounds[0] != nil && sess.created.Before(*bounds[0]) || bounds[1] != nil && sess.created.After(*bounds[1]) {
 			continue
@@ -205,25 +254,39 @@ func (s *Simulator) handleSessionList(c *call) response {
 		}
 		picked = append(picked, sess)
 	}
-	if c.vn >= 8 && strings.EqualFold(q["orderby"], "EndTime") {
-		sort.SliceStable(picked, func(i, j int) bool {
-			a, b := picked[i], picked[j]
+	sortSessions(picked, orderBy, asc)
+	start, end := pageBounds(len(picked), offset, limit)
+	results := make([]wireSession, 0, end-start)
+	for _, sess := range picked[start:end] {
+		results = append(results, s.sessionWire(c, sess, now))
+	}
+	return jsonResponse(http.StatusOK, pageOf(c, "/RestoreSessions", results, len(picked), offset, limit))
+}
+
+// sortSessions orders a session list. By CreationTime, ties keep creation
+// order; by EndTime, Working sessions (no end yet) count as latest. v8
+// documents orderBy (default CreationTime) and orderAsc (default false,
+// newest first); v5 to v7 list oldest first.
+func sortSessions(ss []*session, orderBy string, asc bool) {
+	less := func(a, b *session) bool {
+		if orderBy == "EndTime" {
 			if a.stopped != b.stopped {
 				return a.stopped
 			}
-			return a.endTime.Before(b.endTime)
-		})
-	}
-	if c.vn >= 8 && strings.EqualFold(q["orderasc"], "false") {
-		for i, j := 0, len(picked)-1; i < j; i, j = i+1, j-1 {
-			picked[i], picked[j] = picked[j], picked[i]
+			if a.stopped && !a.endTime.Equal(b.endTime) {
+				return a.endTime.Before(b.endTime)
+			}
+		} else if !a.created.Equal(b.created) {
+			return a.created.Before(b.created)
 		}
+		return a.seq < b.seq
 	}
-	all := make([]wireSession, 0, len(picked))
-	for _, sess := range picked {
-		all = append(all, s.sessionWire(c, sess, now))
-	}
-	return jsonResponse(http.StatusOK, page(c, "/RestoreSessions", all, offset, limit))
+	sort.SliceStable(ss, func(i, j int) bool {
+		if asc {
+			return less(ss[i], ss[j])
+		}
+		return less(ss[j], ss[i])
+	})
 }
 
 // handleSessionAction is v5's POST /RestoreSessions/{id}/action {"stop":null}.
@@ -245,7 +308,7 @@ func (s *Simulator) handleSessionAction(c *call) response {
 	if !stop {
 		return errorResponse(c.vn, http.StatusBadRequest, "ParameterValidationFailure", "The action is not supported: the body must hold a \"stop\" action.")
 	}
-	s.stop(sess, s.now(), c.user+" (API)")
+	s.apiStop(sess, c.user)
 	return response{status: http.StatusOK}
 }
 
@@ -256,12 +319,33 @@ func (s *Simulator) handleSessionStop(c *call) response {
 	if !ok {
 		return resp
 	}
-	s.advance(sess, s.now())
-	s.stop(sess, s.now(), c.user+" (API)")
+	s.apiStop(sess, c.user)
 	if c.vn >= 8 {
 		return response{status: http.StatusNoContent}
 	}
 	return response{status: http.StatusOK}
+}
+
+// apiStop is a stop over the API, answered 2xx whatever it does: stopIgnored
+// makes it do nothing, stopDelay makes it take effect later (an earlier
+// delayed stop keeps its time), else the session stops now.
+func (s *Simulator) apiStop(sess *session, user string) {
+	now := s.now()
+	s.advance(sess, now)
+	if sess.stopped {
+		return
+	}
+	if s.takeIgnoredStop(sess.org) {
+		s.log.Info("restore session stop ignored", zap.String("id", sess.id), zap.String("user", user))
+		return
+	}
+	if d := s.stopDelayFor(sess.org); d > 0 {
+		if sess.pendingStop.IsZero() {
+			sess.pendingStop = now.Add(d)
+		}
+		return
+	}
+	s.stop(sess, now, user+" (API)")
 }
 
 // StopSession stops a session as an operator would in the VB365 console.
@@ -290,7 +374,7 @@ func (s *Simulator) Sessions() []SessionView {
 		v := SessionView{
 			ID: sess.id, Name: sess.name, Organization: sess.org.name, OrganizationID: sess.org.id,
 			Type: sess.typ, State: "Working", Result: sess.result, InitiatedBy: sess.initiatedBy,
-			CreationTime: sess.created, APIVersion: sess.version, EventCount: len(sess.events),
+			CreationTime: sess.created, APIVersion: sess.version, EventCount: len(sess.events), CreatedBy: sess.account,
 		}
 		if sess.stopped {
 			v.State = "Stopped"

@@ -13,7 +13,8 @@
 // deterministic.
 //
 // Besides the API, Handler serves control endpoints without authentication
-// under /_sim/ (sessions, events, stop, faults, stats); see docs/simulator.md.
+// under /_sim/ (sessions, events, stop, behaviour, faults, stats); see
+// docs/simulator.md, whose table gives the source of every behaviour.
 package vb365sim
 
 import (
@@ -22,6 +23,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -35,8 +37,8 @@ const (
 	// RecentOrganizationID (recent.onmicrosoft.com) has a backup window that
 	// ends shortly (15 minutes) before the simulator started.
 	RecentOrganizationID = "5f0c6b8e-2a6d-4c1e-9a57-6a3f1d2b7c41"
-	// NeverBackedUpOrganizationID (new.onmicrosoft.com) has no backups: explore
-	// answers 400.
+	// NeverBackedUpOrganizationID (new.onmicrosoft.com) has no backups:
+	// explore answers 500 "Restore session cannot be created.".
 	NeverBackedUpOrganizationID = "9d1e7a20-4b3c-4f5e-8a6b-0c2d3e4f5a6b"
 )
 
@@ -52,6 +54,13 @@ type Options struct {
 	// Username and Password accepted by the password grant (default admin/admin).
 	Username string
 	Password string
+	// Users are more accounts (name to password) beside Username, e.g. an
+	// operator in the console or another tool. Each account sees in
+	// GET /RestoreSessions only the sessions it created.
+	Users map[string]string
+	// Behaviour sets real-world switches from the start (see Behaviour);
+	// the scenario's come first, these win.
+	Behaviour Behaviour
 	// TokenTTL is the access token lifetime (default 60m).
 	TokenTTL time.Duration
 	// RefreshTokenTTL is the refresh token lifetime (default 24h).
@@ -59,7 +68,8 @@ type Options struct {
 	// Versions served, e.g. {"v6","v8"} (default all of v5..v8). Other
 	// versions answer 404, also to the unauthenticated ServiceInstance probe.
 	Versions []string
-	// Now is the clock (default time.Now).
+	// Now is the caller's clock (default time.Now); the server's is it plus
+	// Behaviour.ClockSkew.
 	Now func() time.Time
 	// Scenario replaces the built-in data (default BuiltinScenario()).
 	Scenario *Scenario
@@ -89,7 +99,11 @@ type Simulator struct {
 	closed   chan struct{}
 	close    sync.Once
 
+	skew atomic.Int64 // Behaviour.ClockSkew, read without mu
+
 	mu       sync.Mutex
+	accounts map[string]string
+	beh      behaviour
 	orgs     []*organization
 	orgByID  map[string]*organization
 	sessions map[string]*session
@@ -102,8 +116,9 @@ type Simulator struct {
 	stopAft  time.Duration
 }
 
-// New builds a Simulator. It panics if opts.Scenario is invalid; use
-// LoadScenario or (*Scenario).Validate to check a scenario first.
+// New builds a Simulator. It panics if opts.Scenario or opts.Behaviour is
+// invalid; use LoadScenario or (*Scenario).Validate to check a scenario
+// first.
 func New(opts Options) *Simulator {
 	if opts.Username == "" && opts.Password == "" {
 		opts.Username, opts.Password = "admin", "admin"
@@ -132,6 +147,9 @@ func New(opts Options) *Simulator {
 	if err := opts.Scenario.Validate(); err != nil {
 		panic(err)
 	}
+	if err := opts.Behaviour.validate(false); err != nil {
+		panic(err)
+	}
 	s := &Simulator{
 		opts:     opts,
 		log:      opts.Logger,
@@ -140,15 +158,24 @@ func New(opts Options) *Simulator {
 		sessions: map[string]*session{},
 		access:   map[string]tokenGrant{},
 		refresh:  map[string]tokenGrant{},
+		accounts: map[string]string{opts.Username: opts.Password},
+		beh:      behaviour{idleTimeout: DefaultIdleTimeout},
+	}
+	for name, pw := range opts.Users {
+		s.accounts[name] = pw
 	}
 	for _, v := range opts.Versions {
 		s.versions[strings.ToLower(strings.TrimSpace(v))] = true
 	}
 	s.loadScenario(opts.Scenario, s.now())
+	s.mergeBehaviour(opts.Behaviour)
 	return s
 }
 
-func (s *Simulator) now() time.Time { return s.opts.Now().UTC() }
+// now is the server's clock: the caller's plus the clock skew.
+func (s *Simulator) now() time.Time {
+	return s.opts.Now().UTC().Add(time.Duration(s.skew.Load()))
+}
 
 // Handler serves the VB365 API (/v5../v8) and the control endpoints (/_sim/).
 func (s *Simulator) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }

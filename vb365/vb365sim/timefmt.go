@@ -1,6 +1,7 @@
 package vb365sim
 
 import (
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"strings"
@@ -15,6 +16,26 @@ func tv(t time.Time) *timeValue { return &timeValue{t} }
 const wireTimeLayout = "2006-01-02T15:04:05.0000000Z"
 
 func fmtTime(t time.Time) string { return t.UTC().Format(wireTimeLayout) }
+
+// fmtEventTime writes an event time: UTC with "Z", or, with a server time
+// zone, that zone's local time and offset (Veeam's examples show both).
+// Called with s.mu held.
+func (s *Simulator) fmtEventTime(t time.Time) string {
+	if s.beh.zone == nil {
+		return fmtTime(t)
+	}
+	return t.In(s.beh.zone).Format("2006-01-02T15:04:05.0000000Z07:00")
+}
+
+// orgTime renders an organization's backup time: UTC with "Z", or, with a
+// server time zone, without a zone in that zone's local time, as in
+// Veeam's example of an organization. Called with s.mu held.
+func (s *Simulator) orgTime(t time.Time) json.RawMessage {
+	if s.beh.zone == nil {
+		return jsonTime(tv(t))
+	}
+	return marshalNoEscape(t.In(s.beh.zone).Format("2006-01-02T15:04:05"))
+}
 
 // fmtPoint writes a restore point as in session names: 10/30/2020 10:29:05 AM.
 func fmtPoint(t time.Time) string { return t.UTC().Format("1/2/2006 3:04:05 PM") }

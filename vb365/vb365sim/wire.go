@@ -8,9 +8,13 @@ import (
 // Wire structs: the JSON the simulated server writes. Field order follows the
 // seed document's example and Veeam's documents.
 
+// wireError is RESTExceptionInfo: message on every version, errorCode from
+// v7 (whose enum holds only ProxyOffline), stackTrace on v8. v8 writes both
+// nullable members always.
 type wireError struct {
-	Message   string  `json:"message"`
-	ErrorCode *string `json:"errorCode,omitempty"`
+	Message    string          `json:"message"`
+	ErrorCode  json.RawMessage `json:"errorCode,omitempty"`
+	StackTrace json.RawMessage `json:"stackTrace,omitempty"`
 }
 
 type wireTokenError struct {
@@ -103,6 +107,27 @@ type wireSession struct {
 	Links          wireLinks       `json:"_links,omitempty"`
 	OrganizationID string          `json:"organizationId,omitempty"` // control endpoint only
 	EventCount     *int            `json:"eventCount,omitempty"`     // control endpoint only
+	CreatedBy      string          `json:"createdBy,omitempty"`      // control endpoint only
+}
+
+// wireBackupOrganization is RESTBackupOrganization, the organization of a
+// restore session.
+type wireBackupOrganization struct {
+	ID    string    `json:"id"`
+	Name  string    `json:"name"`
+	Type  string    `json:"type"`
+	Links wireLinks `json:"_links,omitempty"`
+}
+
+// wireStatistics is v8's RESTRestoreSessionStatistics.
+type wireStatistics struct {
+	TotalItemsCount    int64      `json:"totalItemsCount"`
+	RestoredItemsCount int64      `json:"restoredItemsCount"`
+	FailedItemsCount   int64      `json:"failedItemsCount"`
+	SkippedItemsCount  int64      `json:"skippedItemsCount"`
+	Warnings           []string   `json:"warnings"`
+	Errors             []string   `json:"errors"`
+	Items              []struct{} `json:"items"`
 }
 
 type wireEvent struct {
@@ -125,11 +150,12 @@ type wireEvent struct {
 }
 
 type wirePage[T any] struct {
-	Offset  int       `json:"offset"`
-	Limit   int       `json:"limit"`
-	SetID   string    `json:"setId,omitempty"`
-	Results []T       `json:"results"`
-	Links   wireLinks `json:"_links,omitempty"`
+	Offset     int       `json:"offset"`
+	Limit      int       `json:"limit"`
+	SetID      string    `json:"setId,omitempty"`
+	Results    []T       `json:"results"`
+	Links      wireLinks `json:"_links,omitempty"`
+	TotalCount *int      `json:"totalCount,omitempty"` // v6 and v7
 }
 
 // exploreOptions is the body of v6+ explore and the "explore" member of v5's
@@ -154,4 +180,12 @@ func jsonTime(t *timeValue) json.RawMessage {
 	}
 	b, _ := json.Marshal(fmtTime(t.Time))
 	return b
+}
+
+// jsonStringOrNull renders s as a JSON string, or null when empty.
+func jsonStringOrNull(s string) json.RawMessage {
+	if s == "" {
+		return json.RawMessage("null")
+	}
+	return marshalNoEscape(s)
 }

@@ -1,0 +1,74 @@
+package activities
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/vb365-restore/vb365-restore/vb365"
+)
+
+// errListShifting is returned when VB365's list kept moving under a read:
+// retryable (mapError makes it a VB365Unavailable), a later read may find it
+// still.
+var errListShifting = errors.New("the list kept changing while it was read")
+
+// maxListRestarts bounds how often readAll starts over after a shift.
+const maxListRestarts = 3
+
+// listPage reads the page at offset of a VB365 collection.
+type listPage[T any] func(ctx context.Context, offset int) (*vb365.Page[T], error)
+
+// readAll reads every item of a paged VB365 collection, de-duplicated by
+// key, whatever order VB365 lists them in and while items are added.
+//
+// VB365 does not promise an order that holds from one page to the next, and
+// items added while the client pages shift the offsets. Offsets are only a
+// hint: each page after the first starts one item before where the previous
+// ended, so that at least one item of a page that lines up was seen before.
+// Items inserted before the read position push items to later offsets; they
+// are read twice and kept once. A page with no item seen before means the
+// list moved the other way (an item removed, or the order changed) and items
+// may have been skipped: the read starts over, keeping what it found, at
+// most maxListRestarts times, then fails with errListShifting. At most
+// maxPages pages are read in all; more also fails, rather than return part
+// of the list as if it were all.
+func readAll[T any](ctx context.Context, read listPage[T], key func(T) string, maxPages int) ([]T, error) {
+	var out []T
+	seen := map[string]bool{}
+	offset, restarts, first := 0, 0, true
+	for range maxPages {
+		page, err := read(ctx, offset)
+		if err != nil {
+			return nil, err
+		}
+		known := false
+		for _, it := range page.Results {
+			k := key(it)
+			if seen[k] {
+				known = true
+				continue
+			}
+			seen[k] = true
+			out = append(out, it)
+		}
+		switch {
+		case !first && !known && len(page.Results) > 0:
+			if restarts == maxListRestarts {
+				return nil, errListShifting
+			}
+			restarts++
+			offset, first = 0, true
+			continue
+		case !page.HasNext || len(page.Results) == 0:
+			return out, nil
+		}
+		first = false
+		step := len(page.Results)
+		if step > 1 {
+			step-- // overlap by one item
+		}
+		offset += step
+	}
+	return nil, fmt.Errorf("more than %d pages; not read to the end", maxPages)
+}

@@ -1,0 +1,409 @@
+package workflows_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	enumspb "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/vb365-restore/vb365-restore/activities"
+	"github.com/vb365-restore/vb365-restore/internal/testenv"
+	"github.com/vb365-restore/vb365-restore/vb365"
+	"github.com/vb365-restore/vb365-restore/vb365/vb365sim"
+	"github.com/vb365-restore/vb365-restore/workflows"
+	"github.com/vb365-restore/vb365-restore/workflows/playbook"
+)
+
+// release is the prefix of the histories this recorder writes: the release
+// of the workflow code they were recorded with. When a release changes the
+// workflow code, bump it here (and in workflows/playbook) and record anew
+// beside the older files, which stay and keep being replayed.
+const release = "release1"
+
+// maxHistoryEvents bounds every recorded history: a path that needs more is
+// recorded with too many polls and makes the corpus hard to read.
+const maxHistoryEvents = 80
+
+// recorded is one run whose history a recording writes to testdata.
+type recorded struct {
+	file              string // under testdata, without the release prefix
+	workflowID, runID string // runID "": the latest run
+	lastEvent         enumspb.EventType
+	// check, optional, asserts what the history must show.
+	check func(*testing.T, *historypb.History)
+}
+
+// activityTypes lists the activities a history scheduled, in order.
+func activityTypes(h *historypb.History) []string {
+	var out []string
+	for _, e := range h.Events {
+		if a := e.GetActivityTaskScheduledEventAttributes(); a != nil {
+			out = append(out, a.GetActivityType().GetName())
+		}
+	}
+	return out
+}
+
+// recording drives one path of RestoreSessionWorkflow on a real server
+// through the production worker and the simulator, asserts the path really
+// happened and names the runs to write.
+type recording struct {
+	name string
+	run  func(t *testing.T, r *recorder) []recorded
+}
+
+// TestRecordHistories runs every path of RestoreSessionWorkflow on a dev server
+// and writes the histories testdata lacks as testdata/release1-<path>.json
+// (testdata/README.md lists them; VB365_RECORD_HISTORY=overwrite rewrites
+// them). It needs VB365_RECORD_HISTORY and the Temporal CLI (TEMPORAL_CLI,
+// default the project's cached build).
+func TestRecordHistories(t *testing.T) {
+	if os.Getenv(testenv.EnvRecordHistory) == "" {
+		t.Skip("set VB365_RECORD_HISTORY=1 to record testdata histories on a dev server")
+	}
+	// Cleanups, not defers: the parallel subtests run after this function returns.
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+	t.Cleanup(cancel)
+	srv, err := testenv.StartTemporal(ctx, "")
+	require.NoError(t, err)
+	t.Cleanup(srv.Stop)
+
+	for _, rec := range restoreRecordings {
+		t.Run(rec.name, func(t *testing.T) {
+			t.Parallel()
+			st, err := testenv.StartStack(srv, vb365sim.Options{Scenario: testenv.ShortScenario()}, t.TempDir(), "record-"+rec.name)
+			require.NoError(t, err)
+			defer func() { require.NoError(t, st.Stop()) }()
+			r := &recorder{t: t, ctx: ctx, c: srv.Client, st: st, name: rec.name}
+			for _, out := range rec.run(t, r) {
+				h, err := testenv.History(ctx, srv.Client, out.workflowID, out.runID)
+				require.NoError(t, err)
+				n := len(h.Events)
+				require.LessOrEqual(t, n, maxHistoryEvents, "%s: history too long", out.file)
+				require.Equal(t, out.lastEvent, h.Events[n-1].GetEventType(), "%s: how the run ended", out.file)
+				if out.check != nil {
+					out.check(t, h)
+				}
+				path := filepath.Join("testdata", release+"-"+out.file+".json")
+				wrote, err := testenv.WriteHistory(h, path)
+				require.NoError(t, err)
+				t.Logf("%s: %d history events (written: %t; an existing file is kept)", path, n, wrote)
+			}
+		})
+	}
+}
+
+// input is a restore of the seed organization's Teams at its last backup,
+// polled every second.
+func input() workflows.RestoreInput {
+	return workflows.RestoreInput{OrganizationID: vb365sim.SeedOrganizationID, Type: "vet",
+		PointInTime: "2020-10-30T10:29:05Z", PollInterval: "1s"}
+}
+
+type recorder struct {
+	t    *testing.T
+	ctx  context.Context
+	c    client.Client
+	st   *testenv.Stack
+	name string
+}
+
+func (r *recorder) start(in workflows.RestoreInput) client.WorkflowRun {
+	r.t.Helper()
+	run, err := r.c.ExecuteWorkflow(r.ctx, client.StartWorkflowOptions{ID: "record-" + r.name, TaskQueue: r.st.TaskQueue,
+		WorkflowExecutionTimeout: 5 * time.Minute, StaticSummary: "record the " + r.name + " history"},
+		workflows.RestoreSessionWorkflowName, in)
+	require.NoError(r.t, err)
+	return run
+}
+
+// waitEvents waits until the workflow (its current run) has recorded n
+// events and returns its status.
+func (r *recorder) waitEvents(id string, n int) workflows.Status {
+	r.t.Helper()
+	var st workflows.Status
+	require.Eventually(r.t, func() bool {
+		v, err := r.c.QueryWorkflow(r.ctx, id, "", workflows.QueryStatus)
+		return err == nil && v.Get(&st) == nil && st.EventCounts.Total >= n
+	}, time.Minute, 200*time.Millisecond, "%d events recorded by %s", n, id)
+	return st
+}
+
+// waitPhase waits until the workflow reports phase.
+func (r *recorder) waitPhase(id string, phase workflows.Phase) {
+	r.t.Helper()
+	require.Eventually(r.t, func() bool {
+		v, err := r.c.QueryWorkflow(r.ctx, id, "", workflows.QueryStatus)
+		var st workflows.Status
+		return err == nil && v.Get(&st) == nil && st.Phase == phase
+	}, time.Minute, 100*time.Millisecond, "phase %s", phase)
+}
+
+func (r *recorder) stopByUpdate(id string) vb365.RestoreSession {
+	r.t.Helper()
+	h, err := r.c.UpdateWorkflow(r.ctx, client.UpdateWorkflowOptions{WorkflowID: id, UpdateName: workflows.UpdateStop,
+		WaitForStage: client.WorkflowUpdateStageCompleted, Args: []any{workflows.StopRequest{RequestedBy: "recorder", Reason: r.name}}})
+	require.NoError(r.t, err)
+	var s vb365.RestoreSession
+	require.NoError(r.t, h.Get(r.ctx, &s))
+	require.Equal(r.t, vb365.SessionStateStopped, s.State, "the stop update answers with the stopped session")
+	return s
+}
+
+func (r *recorder) report(run client.WorkflowRun) workflows.RestoreReport {
+	r.t.Helper()
+	var rep workflows.RestoreReport
+	require.NoError(r.t, run.Get(r.ctx, &rep))
+	return rep
+}
+
+// checkClean: one session, stopped, every event recorded once.
+func (r *recorder) checkClean(rep workflows.RestoreReport) {
+	r.t.Helper()
+	require.Len(r.t, r.st.Sim.Sessions(), 1, "sessions created")
+	require.NoError(r.t, testenv.CheckRecorded(r.st.Sim, rep))
+}
+
+func completed(file string, run client.WorkflowRun) recorded {
+	return recorded{file: file, workflowID: run.GetID(), runID: run.GetRunID(),
+		lastEvent: enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED}
+}
+
+var restoreRecordings = []recording{
+	{name: "stop-by-update", run: func(t *testing.T, r *recorder) []recorded {
+		run := r.start(input())
+		r.waitEvents(run.GetID(), 2)
+		r.stopByUpdate(run.GetID())
+		rep := r.report(run)
+		require.Equal(t, workflows.EndReasonStopRequested, rep.EndReason)
+		require.Equal(t, "recorder", rep.StopRequestedBy)
+		r.checkClean(rep)
+		return []recorded{completed("stop-by-update", run)}
+	}},
+	{name: "stop-by-signal", run: func(t *testing.T, r *recorder) []recorded {
+		run := r.start(input())
+		r.waitEvents(run.GetID(), 2)
+		require.NoError(t, r.c.SignalWorkflow(r.ctx, run.GetID(), "", workflows.SignalStop,
+			workflows.StopRequest{RequestedBy: "recorder", Reason: r.name}))
+		rep := r.report(run)
+		require.Equal(t, workflows.EndReasonStopRequested, rep.EndReason)
+		require.Equal(t, "recorder", rep.StopRequestedBy)
+		r.checkClean(rep)
+		return []recorded{completed("stop-by-signal", run)}
+	}},
+	{name: "cancel", run: func(t *testing.T, r *recorder) []recorded {
+		run := r.start(input())
+		r.waitEvents(run.GetID(), 2)
+		require.NoError(t, r.c.CancelWorkflow(r.ctx, run.GetID(), ""))
+		err := run.Get(r.ctx, nil)
+		var canceled *temporal.CanceledError
+		require.ErrorAs(t, err, &canceled)
+		var rep workflows.RestoreReport
+		require.NoError(t, canceled.Details(&rep), "a cancelled restore carries its report")
+		require.Equal(t, workflows.EndReasonCanceled, rep.EndReason)
+		r.checkClean(rep)
+		return []recorded{{file: "cancel", workflowID: run.GetID(), runID: run.GetRunID(),
+			lastEvent: enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED}}
+	}},
+	{name: "max-duration", run: func(t *testing.T, r *recorder) []recorded {
+		in := input()
+		in.MaxSessionDuration = "6s"
+		run := r.start(in)
+		rep := r.report(run)
+		require.Equal(t, workflows.EndReasonMaxDuration, rep.EndReason)
+		require.Equal(t, 2, rep.EventCounts.Total)
+		r.checkClean(rep)
+		return []recorded{completed("max-duration", run)}
+	}},
+	{name: "stopped-in-vb365", run: func(t *testing.T, r *recorder) []recorded {
+		run := r.start(input())
+		st := r.waitEvents(run.GetID(), 2)
+		require.NoError(t, r.st.Sim.StopSession(st.Session.ID), "the operator closes the session in VB365")
+		rep := r.report(run)
+		require.Equal(t, workflows.EndReasonStoppedInVB365, rep.EndReason)
+		r.checkClean(rep)
+		out := completed("stopped-in-vb365", run)
+		out.check = func(t *testing.T, h *historypb.History) {
+			require.NotContains(t, activityTypes(h), activities.StopRestoreSessionName, "no stop for a session VB365 stopped")
+		}
+		return []recorded{out}
+	}},
+	{name: "before-first-backup", run: func(t *testing.T, r *recorder) []recorded {
+		in := input()
+		in.PointInTime = "2001-01-01T00:00:00Z"
+		run := r.start(in)
+		err := run.Get(r.ctx, nil)
+		var appErr *temporal.ApplicationError
+		require.ErrorAs(t, err, &appErr)
+		require.Equal(t, workflows.ErrPointInTimeBeforeFirstBackup, appErr.Type())
+		require.Empty(t, r.st.Sim.Sessions(), "no session before the first backup")
+		return []recorded{{file: "before-first-backup", workflowID: run.GetID(), runID: run.GetRunID(),
+			lastEvent: enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED}}
+	}},
+	{name: "lost-create-response-adopted",
+		run: func(t *testing.T, r *recorder) []recorded {
+			// VB365 creates the session, the response never arrives: the
+			// retried creation finds the session and adopts it.
+			r.st.Sim.AddFault(vb365sim.Fault{Method: "POST", Path: "/*/Organizations/*/explore", DropAfterCommit: true})
+			run := r.start(input())
+			r.waitEvents(run.GetID(), 2)
+			r.stopByUpdate(run.GetID())
+			rep := r.report(run)
+			require.True(t, rep.SessionAdopted, "the session of the lost response is adopted")
+			require.Equal(t, workflows.EndReasonStopRequested, rep.EndReason)
+			r.checkClean(rep)
+			return []recorded{completed("lost-create-response-adopted", run)}
+		}},
+	{name: "continue-as-new", run: func(t *testing.T, r *recorder) []recorded {
+		// Two batches per run: the first run continues as new after its
+		// second batch, the second records one more and is stopped.
+		in := input()
+		in.ContinueAsNewAfterBatches = 2
+		run := r.start(in)
+		first := run.GetRunID() // run.Get moves the run's id along the chain
+		st := r.waitEvents(run.GetID(), 2)
+		current := func() string {
+			d, err := r.c.DescribeWorkflowExecution(r.ctx, run.GetID(), "")
+			require.NoError(t, err)
+			return d.GetWorkflowExecutionInfo().GetExecution().GetRunId()
+		}
+		appendEvent := func(msg string) {
+			require.NoError(t, r.st.Sim.AppendEvent(st.Session.ID, vb365sim.EventInput{Type: "View", Status: "Success", Message: msg}))
+		}
+		want := 2
+		if current() == first { // the scripted events came in one batch
+			appendEvent("browsed: the first run's second batch")
+			want++
+		}
+		require.Eventually(t, func() bool { return current() != first }, time.Minute, 200*time.Millisecond,
+			"the first run continued as new")
+		second := current()
+		appendEvent("browsed after continue-as-new")
+		want++
+		r.waitEvents(run.GetID(), want)
+		r.stopByUpdate(run.GetID())
+		rep := r.report(run) // follows the chain to the last run
+		require.Equal(t, workflows.EndReasonStopRequested, rep.EndReason)
+		require.Equal(t, want, rep.EventCounts.Total)
+		r.checkClean(rep)
+		require.Equal(t, second, current(), "exactly one continue-as-new before the stop")
+		return []recorded{
+			{file: "continue-as-new-run1", workflowID: run.GetID(), runID: first,
+				lastEvent: enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW},
+			{file: "continue-as-new-run2", workflowID: run.GetID(), runID: second,
+				lastEvent: enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED},
+		}
+	}},
+	{name: "stop-during-creation", run: func(t *testing.T, r *recorder) []recorded {
+		// The stop update arrives while the explore POST is in flight: it
+		// waits, and the session is stopped as soon as it exists.
+		r.st.Sim.AddFault(vb365sim.Fault{Method: "POST", Path: "/*/Organizations/*/explore", DelayMs: 3000})
+		run := r.start(input())
+		r.waitPhase(run.GetID(), workflows.PhaseCreating)
+		r.stopByUpdate(run.GetID())
+		rep := r.report(run)
+		require.Equal(t, workflows.EndReasonStopRequested, rep.EndReason)
+		r.checkClean(rep)
+		out := completed("stop-during-creation", run)
+		out.check = func(t *testing.T, h *historypb.History) {
+			require.NotContains(t, activityTypes(h), activities.WaitForSessionEventsName, "stopped before the first wait")
+		}
+		return []recorded{out}
+	}},
+	{name: "cancel-during-creation", run: func(t *testing.T, r *recorder) []recorded {
+		// Cancelled while the explore POST is in flight: the creation runs
+		// to its end, then the new session is stopped.
+		r.st.Sim.AddFault(vb365sim.Fault{Method: "POST", Path: "/*/Organizations/*/explore", DelayMs: 3000})
+		run := r.start(input())
+		r.waitPhase(run.GetID(), workflows.PhaseCreating)
+		require.NoError(t, r.c.CancelWorkflow(r.ctx, run.GetID(), ""))
+		var canceled *temporal.CanceledError
+		require.ErrorAs(t, run.Get(r.ctx, nil), &canceled)
+		var rep workflows.RestoreReport
+		require.NoError(t, canceled.Details(&rep))
+		require.Equal(t, workflows.EndReasonCanceled, rep.EndReason)
+		r.checkClean(rep)
+		return []recorded{{file: "cancel-during-creation", workflowID: run.GetID(), runID: run.GetRunID(),
+			lastEvent: enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED,
+			check: func(t *testing.T, h *historypb.History) {
+				require.NotContains(t, activityTypes(h), activities.WaitForSessionEventsName, "stopped before the first wait")
+			}}}
+	}},
+	{name: "create-rejected-release", run: func(t *testing.T, r *recorder) []recorded {
+		// The first POST fails with 503 (it may have created a session), the
+		// retry is refused with 400: the workflow fails RestoreSessionRejected
+		// after looking for a session the first POST left open (none).
+		r.st.Sim.AddFault(vb365sim.Fault{Method: "POST", Path: "/*/Organizations/*/explore", Status: 503})
+		r.st.Sim.AddFault(vb365sim.Fault{Method: "POST", Path: "/*/Organizations/*/explore", Status: 400})
+		run := r.start(input())
+		var appErr *temporal.ApplicationError
+		require.ErrorAs(t, run.Get(r.ctx, nil), &appErr)
+		require.Equal(t, workflows.ErrRestoreSessionRejected, appErr.Type())
+		require.Contains(t, appErr.Error(), "no session left open")
+		require.Empty(t, r.st.Sim.Sessions())
+		return []recorded{{file: "create-rejected-release", workflowID: run.GetID(), runID: run.GetRunID(),
+			lastEvent: enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
+			check: func(t *testing.T, h *historypb.History) {
+				require.Contains(t, activityTypes(h), activities.ReleaseLostSessionName)
+			}}}
+	}},
+	{name: "invalid-request", run: func(t *testing.T, r *recorder) []recorded {
+		in := input()
+		in.Type = "fax"
+		run := r.start(in)
+		var appErr *temporal.ApplicationError
+		require.ErrorAs(t, run.Get(r.ctx, nil), &appErr)
+		require.Equal(t, workflows.ErrInvalidRequest, appErr.Type())
+		require.Contains(t, appErr.Error(), `type "fax"`)
+		return []recorded{{file: "invalid-request", workflowID: run.GetID(), runID: run.GetRunID(),
+			lastEvent: enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED}}
+	}},
+	{name: "child-notifies-parent", run: func(t *testing.T, r *recorder) []recorded {
+		// The restore as a playbook's child (notifyParent): it signals the
+		// parent its session and progress, and is stopped by the parent's
+		// stop signal.
+		pb, err := r.c.ExecuteWorkflow(r.ctx, client.StartWorkflowOptions{ID: "record-" + r.name, TaskQueue: r.st.TaskQueue,
+			WorkflowExecutionTimeout: 5 * time.Minute}, playbook.WorkflowName,
+			playbook.Input{Name: "record", Restores: []workflows.RestoreInput{input()}})
+		require.NoError(t, err)
+		var childID string
+		require.Eventually(t, func() bool {
+			v, err := r.c.QueryWorkflow(r.ctx, pb.GetID(), "", workflows.QueryStatus)
+			var rep playbook.Report
+			// A child reports its first events at once, later ones every ProgressInterval.
+			if err != nil || v.Get(&rep) != nil || rep.Rows[0].EventCounts.Total < 1 {
+				return false
+			}
+			childID = rep.Rows[0].WorkflowID
+			return rep.Rows[0].State == playbook.RowOpen
+		}, time.Minute, 200*time.Millisecond, "the child's session open and its events reported to the parent")
+		require.NoError(t, r.c.SignalWorkflow(r.ctx, pb.GetID(), "", workflows.SignalStop, workflows.StopRequest{RequestedBy: "recorder"}))
+		var rep playbook.Report
+		require.NoError(t, pb.Get(r.ctx, &rep))
+		require.Equal(t, playbook.RowDone, rep.Rows[0].State)
+		require.Equal(t, workflows.EndReasonStopRequested, rep.Rows[0].EndReason)
+		var child workflows.RestoreReport
+		require.NoError(t, r.c.GetWorkflow(r.ctx, childID, "").Get(r.ctx, &child))
+		r.checkClean(child)
+		h, err := testenv.History(r.ctx, r.c, childID, "")
+		require.NoError(t, err)
+		signals := 0
+		for _, e := range h.Events {
+			if e.GetEventType() == enumspb.EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED {
+				signals++
+				require.True(t, strings.HasPrefix(e.GetSignalExternalWorkflowExecutionInitiatedEventAttributes().GetSignalName(), "vb365-restore-session-"))
+			}
+		}
+		require.GreaterOrEqual(t, signals, 2, "session-ready and progress signals to the parent")
+		return []recorded{{file: "child-notifies-parent", workflowID: childID,
+			lastEvent: enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED}}
+	}},
+}
