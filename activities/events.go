@@ -99,13 +99,13 @@ func (a *Activities) WaitForSessionEvents(ctx context.Context, in WaitForSession
 	snapshot := func() waitProgress { mu.Lock(); defer mu.Unlock(); return prog }
 	stopHB := startHeartbeats(ctx, heartbeatEvery(activity.GetInfo(ctx).HeartbeatTimeout), func() any { return snapshot() })
 	defer stopHB()
-	ctx, endWatch := a.watchSession(ctx, in.SessionID, func(w vb365.BudgetWait) { mu.Lock(); prog.Waiting = w.Reason; mu.Unlock() })
+	ctx, pollCtx, endWatch := a.watchSession(ctx, in.SessionID, poll, func(w vb365.BudgetWait) { mu.Lock(); prog.Waiting = w.Reason; mu.Unlock() })
 	defer func() { res, err = endWatch(res, err) }()
 
 	interval := poll
 	var streakStart time.Time
 	for {
-		res, err := pollOnce(ctx, c, in.SessionCursor, in.PageSize)
+		res, err := pollOnce(pollCtx(), c, in.SessionCursor, in.PageSize)
 		mu.Lock()
 		prog.Polls++
 		prog.LastPoll = time.Now().UTC()

@@ -75,18 +75,34 @@ func (w *waiters) stop(sessionID string) {
 	}
 }
 
+// busyFor is how long a wait's polls count as those of a busy session: its
+// first two polls (at once and after one poll interval), which is when a
+// session that just had news has more. Later polls are those of an idle
+// session and go to VB365 as background requests, behind every other
+// request of the worker, so that many idle sessions do not delay a busy one
+// when the worker's VB365 budget is short.
+const busyFor = 2
+
 // watchSession is the bookkeeping around one wait: the session counts as
 // open in the metrics, a stop on this worker ends the wait at once (its
 // result is then "no news", which the workflow has already abandoned), the
 // events it returns count as recorded, and waits for the VB365 request
-// budget are reported to onBudget (for the heartbeat details). Call end with
-// the wait's result.
-func (a *Activities) watchSession(ctx context.Context, sessionID string, onBudget func(vb365.BudgetWait)) (
-	context.Context, func(*SessionEventsResult, error) (*SessionEventsResult, error)) {
+// budget are reported to onBudget (for the heartbeat details). pollCtx is
+// the context of each poll (background once the wait has been idle for
+// busyFor poll intervals). Call end with the wait's result.
+func (a *Activities) watchSession(ctx context.Context, sessionID string, poll time.Duration, onBudget func(vb365.BudgetWait)) (
+	_ context.Context, pollCtx func() context.Context, end func(*SessionEventsResult, error) (*SessionEventsResult, error)) {
 	open := a.cfg.Metrics.SessionWatched()
 	ctx, cancel := context.WithCancelCause(vb365.OnBudgetWait(ctx, onBudget))
 	remove := a.waits.add(sessionID, cancel)
-	return ctx, func(res *SessionEventsResult, err error) (*SessionEventsResult, error) {
+	start := time.Now()
+	pollCtx = func() context.Context {
+		if time.Since(start) > busyFor*poll {
+			return vb365.Background(ctx)
+		}
+		return ctx
+	}
+	return ctx, pollCtx, func(res *SessionEventsResult, err error) (*SessionEventsResult, error) {
 		remove()
 		stopped := errors.Is(context.Cause(ctx), errSessionStopping)
 		cancel(nil)

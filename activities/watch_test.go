@@ -2,6 +2,7 @@ package activities
 
 import (
 	"context"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -33,15 +34,39 @@ func TestIdleCeiling(t *testing.T) {
 	}
 }
 
-// countingClient counts the session reads, the first of every poll.
+// countingClient counts the session reads, the first of every poll, and
+// notes which were background requests.
 type countingClient struct {
 	VB365API
-	reads atomic.Int32
+	reads      atomic.Int32
+	mu         sync.Mutex
+	background []bool
 }
 
 func (c *countingClient) GetRestoreSession(ctx context.Context, id string) (*vb365.RestoreSession, error) {
 	c.reads.Add(1)
+	c.mu.Lock()
+	c.background = append(c.background, vb365.IsBackground(ctx))
+	c.mu.Unlock()
 	return c.VB365API.GetRestoreSession(ctx, id)
+}
+
+// TestIdlePollsAreBackground: a wait's first polls go to VB365 as ordinary
+// requests, those after busyFor poll intervals without news as background
+// ones.
+func TestIdlePollsAreBackground(t *testing.T) {
+	fe, id := openSession(t)
+	cc := &countingClient{VB365API: fe}
+	env, a := newEnv(t, cc)
+	in := waitInput(id, 0, -1)
+	in.PollInterval, in.MaxWait = 100*time.Millisecond, 800*time.Millisecond // polls at 0, 100, 300, 700 ms
+	_, err := env.ExecuteActivity(a.WaitForSessionEvents, in)
+	require.NoError(t, err)
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	require.GreaterOrEqual(t, len(cc.background), 3)
+	assert.False(t, cc.background[0], "the first poll is the busy session's")
+	assert.True(t, cc.background[len(cc.background)-1], "a poll after %d idle intervals is background", busyFor)
 }
 
 // TestStopEndsLocalWaitAtOnce: a wait sleeping between polls ends as soon

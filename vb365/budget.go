@@ -21,7 +21,9 @@ import (
 //   - at most MaxRate requests per second (evenly spaced: the limiter's burst
 //     is 1, so no one-second window sees more than MaxRate+1);
 //   - token requests (/vN/token) go ahead of every other waiting request:
-//     without a token nothing else can proceed;
+//     without a token nothing else can proceed; background requests (an idle
+//     session's polls, see Background) go after every other one, so that a
+//     crowd of idle sessions does not delay a busy one;
 //   - a 429 or 503 answer with Retry-After pauses every caller of that server
 //     for that long (at most MaxPause), not just the one call. When the pause
 //     ends one request goes first; the others follow only if it is not
@@ -134,6 +136,28 @@ func notifyWait(ctx context.Context, w BudgetWait) {
 	}
 }
 
+// Request priorities: the queues of a server's budget, first served first.
+const (
+	prioToken = iota
+	prioNormal
+	prioBackground
+	priorities
+)
+
+var prioNames = [priorities]string{"token", "api", "background"}
+
+type backgroundKey struct{}
+
+// Background returns a context whose VB365 requests wait behind every other
+// request of the worker for a slot: for work that can wait, such as the
+// polls of a session that has been idle for a while.
+func Background(ctx context.Context) context.Context {
+	return context.WithValue(ctx, backgroundKey{}, true)
+}
+
+// IsBackground reports whether Background marked ctx.
+func IsBackground(ctx context.Context) bool { return ctx.Value(backgroundKey{}) == true }
+
 type budgetParentKey struct{}
 
 type budgetParent struct {
@@ -158,12 +182,18 @@ type budgetTransport struct {
 func (t *budgetTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	h := t.b.host(req.URL.Host)
 	route := RouteTemplate(req.URL.Path)
-	token := strings.HasSuffix(route, "/token")
 	waitCtx, timeout := req.Context(), time.Duration(0)
 	if p, ok := req.Context().Value(budgetParentKey{}).(budgetParent); ok {
 		waitCtx, timeout = p.ctx, p.timeout
 	}
-	probe, err := h.admit(waitCtx, token)
+	prio := prioNormal
+	switch {
+	case strings.HasSuffix(route, "/token"):
+		prio = prioToken
+	case IsBackground(waitCtx):
+		prio = prioBackground
+	}
+	probe, err := h.admit(waitCtx, prio)
 	if err != nil {
 		return nil, err
 	}
@@ -209,9 +239,9 @@ type hostBudget struct {
 
 	mu       sync.Mutex
 	inFlight int
-	// queue[0] are token requests, queue[1] the others, each in arrival
-	// order; a freed slot goes to the first of queue[0], else of queue[1].
-	queue [2][]chan struct{}
+	// queue[prio] are the requests waiting for a slot, in arrival order; a
+	// freed slot goes to the first of the first non-empty queue.
+	queue [priorities][]chan struct{}
 	// pausedUntil is the end of the current Retry-After pause. probing is
 	// true from a pause until a request after it comes back unthrottled;
 	// probeOut is true while that one request is out.
@@ -228,16 +258,16 @@ type hostBudget struct {
 // last so that the requests released by the end of a pause are still spaced.
 // probe says the request is the one sent first after a pause; its outcome
 // must be passed to observe.
-func (h *hostBudget) admit(ctx context.Context, token bool) (probe bool, err error) {
+func (h *hostBudget) admit(ctx context.Context, prio int) (probe bool, err error) {
 	start := time.Now()
 	waited := false
 	defer func() {
 		if waited {
 			notifyWait(ctx, BudgetWait{})
 		}
-		h.m.budgetWaited(token, time.Since(start))
+		h.m.budgetWaited(prioNames[prio], time.Since(start))
 	}()
-	if err := h.acquireSlot(ctx, token, &waited); err != nil {
+	if err := h.acquireSlot(ctx, prio, &waited); err != nil {
 		return false, err
 	}
 	for {
@@ -279,11 +309,7 @@ func waitError(ctx context.Context, err error) error {
 	return err
 }
 
-func (h *hostBudget) acquireSlot(ctx context.Context, token bool, waited *bool) error {
-	prio := 1
-	if token {
-		prio = 0
-	}
+func (h *hostBudget) acquireSlot(ctx context.Context, prio int, waited *bool) error {
 	h.mu.Lock()
 	if h.inFlight < h.maxInFlight {
 		h.inFlight++
@@ -292,9 +318,9 @@ func (h *hostBudget) acquireSlot(ctx context.Context, token bool, waited *bool) 
 	}
 	ready := make(chan struct{})
 	h.queue[prio] = append(h.queue[prio], ready)
-	h.m.queued(token, 1)
+	h.m.queued(prioNames[prio], 1)
 	h.mu.Unlock()
-	defer h.m.queued(token, -1)
+	defer h.m.queued(prioNames[prio], -1)
 	*waited = true
 	notifyWait(ctx, BudgetWait{Reason: fmt.Sprintf("waiting for a VB365 request slot (%d in flight at most)", h.maxInFlight)})
 	select {

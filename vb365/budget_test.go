@@ -156,6 +156,40 @@ func TestBudgetTokenRequestsGoFirst(t *testing.T) {
 	assert.Equal(t, "/v8/token", got[1], "the token request overtakes the four queued before it: %v", got)
 }
 
+// TestBudgetBackgroundRequestsGoLast: an idle session's background polls
+// queued first still let a later ordinary request through first.
+func TestBudgetBackgroundRequestsGoLast(t *testing.T) {
+	held, release := releaser()
+	srv := newBudgetServer(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/v8/Organizations/held" {
+			<-held
+		}
+	})
+	t.Cleanup(release)
+	b, hc := budgetClient(t, BudgetOptions{MaxInFlight: 1, MaxRate: 1000})
+	host := strings.TrimPrefix(srv.URL, "http://")
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); _, _ = get(context.Background(), hc, srv.URL+"/v8/Organizations/held") }()
+	require.Eventually(t, func() bool { return srv.cur.Load() == 1 }, 5*time.Second, time.Millisecond)
+	for range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, _ = get(Background(context.Background()), hc, srv.URL+"/v8/RestoreSessions/idle")
+		}()
+	}
+	require.Eventually(t, func() bool { return queued(b, host, prioBackground) == 3 }, 5*time.Second, time.Millisecond)
+	wg.Add(1)
+	go func() { defer wg.Done(); _, _ = get(context.Background(), hc, srv.URL+"/v8/RestoreSessions/busy") }()
+	require.Eventually(t, func() bool { return queued(b, host, prioNormal)+queued(b, host, prioBackground) == 4 }, 5*time.Second, time.Millisecond)
+	release()
+	wg.Wait()
+	got := srv.seen()
+	require.Len(t, got, 5)
+	assert.Equal(t, "/v8/RestoreSessions/busy", got[1], "the ordinary request overtakes the background ones: %v", got)
+}
+
 // TestBudgetRetryAfterPausesEveryCaller: a 429 with Retry-After holds back
 // the other callers, not just the one; after the pause one request goes
 // first and the rest follow only once it succeeds.

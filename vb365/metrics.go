@@ -60,12 +60,12 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		}),
 		budgetWait: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "vb365_budget_wait_seconds",
-			Help:    "Time a VB365 request waited for the worker's request budget (slot, Retry-After pause, rate), by kind (token or api).",
+			Help:    "Time a VB365 request waited for the worker's request budget (slot, Retry-After pause, rate), by kind (token, api or background).",
 			Buckets: []float64{.001, .01, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 300},
 		}, []string{"kind"}),
 		budgetQueue: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "vb365_budget_waiting",
-			Help: "VB365 requests queued for a request slot, by kind (token or api).",
+			Help: "VB365 requests queued for a request slot, by kind (token, api or background).",
 		}, []string{"kind"}),
 		pauses: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "vb365_throttle_pauses_total",
@@ -104,13 +104,6 @@ func (m *Metrics) budgetLimits(o BudgetOptions) {
 	}
 }
 
-func kind(token bool) string {
-	if token {
-		return "token"
-	}
-	return "api"
-}
-
 func (m *Metrics) requestStarted() {
 	if m != nil {
 		m.inFlight.Inc()
@@ -145,15 +138,15 @@ func (m *Metrics) requestDone(method, route string, resp *http.Response, err err
 	}
 }
 
-func (m *Metrics) budgetWaited(token bool, d time.Duration) {
+func (m *Metrics) budgetWaited(kind string, d time.Duration) {
 	if m != nil {
-		m.budgetWait.WithLabelValues(kind(token)).Observe(d.Seconds())
+		m.budgetWait.WithLabelValues(kind).Observe(d.Seconds())
 	}
 }
 
-func (m *Metrics) queued(token bool, delta float64) {
+func (m *Metrics) queued(kind string, delta float64) {
 	if m != nil {
-		m.budgetQueue.WithLabelValues(kind(token)).Add(delta)
+		m.budgetQueue.WithLabelValues(kind).Add(delta)
 	}
 }
 
