@@ -23,6 +23,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/vb365-restore/vb365-restore/internal/gomodule"
 )
 
 func main() {
@@ -42,18 +44,17 @@ func main() {
 }
 
 type config struct {
-	quick      bool
-	scenarios  map[string]bool
-	out        string
-	idles      []time.Duration
-	sizes      []int
-	sessions   int
-	warmup     time.Duration
-	window     time.Duration
-	tokenTTL   time.Duration
-	budget     budgetConfig
-	command    string
-	tuningNote bool
+	quick     bool
+	scenarios map[string]bool
+	out       string
+	idles     []time.Duration
+	sizes     []int
+	sessions  int
+	warmup    time.Duration
+	window    time.Duration
+	tokenTTL  time.Duration
+	budget    budgetConfig
+	command   string
 }
 
 func parseConfig(args []string, stderr io.Writer) (*config, error) {
@@ -151,7 +152,7 @@ func parseConfig(args []string, stderr io.Writer) (*config, error) {
 		if c.quick {
 			c.out = filepath.Join(os.TempDir(), "vb365-bench-quick", "performance.md")
 		} else {
-			root, err := moduleRoot()
+			root, err := gomodule.Root()
 			if err != nil {
 				return nil, err
 			}

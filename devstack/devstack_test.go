@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -45,6 +46,7 @@ func TestParseFlagsDefaults(t *testing.T) {
 func TestWorkerEnvironment(t *testing.T) {
 	t.Setenv("TEMPORAL_ADDRESS", "somewhere-else:7233")
 	t.Setenv("VB365_PASSWORD", "not-this-one")
+	t.Setenv("PAYLOAD_KEYS_FILE", "/elsewhere/keys.json")
 	s := &stack{opts: options{temporalPort: 7233, uiPort: 8233, simPort: 4443, metricsPort: 9090, stateDir: "/state"}}
 	env := map[string][]string{}
 	for _, kv := range s.workerEnv() {
@@ -61,6 +63,7 @@ func TestWorkerEnvironment(t *testing.T) {
 		"VB365_CA_FILE":       "/state/sim-ca.pem",
 		"LOG_FORMAT":          "console",
 		"METRICS_ADDR":        "127.0.0.1:9090",
+		"PAYLOAD_KEYS_FILE":   "/state/payload-keys.json",
 	}
 	for k, v := range want {
 		require.Equal(t, []string{v}, env[k], k)
@@ -123,4 +126,15 @@ func TestChildLogMasksPassword(t *testing.T) {
 	require.Contains(t, header, "/bin/echo --username admin --password ***")
 	require.NotContains(t, header, "s3cret-Pw")
 	require.Equal(t, "--username admin --password s3cret-Pw\n", output, "the child still got the password")
+}
+
+func TestIndentPrefixesLinesWrittenInPieces(t *testing.T) {
+	var b strings.Builder
+	w := indent(&b)
+	for _, piece := range []string{"phase: open\n", "  session s-1", " Working", "\n", "a\nb\n"} {
+		n, err := io.WriteString(w, piece)
+		require.NoError(t, err)
+		require.Equal(t, len(piece), n)
+	}
+	require.Equal(t, "  phase: open\n    session s-1 Working\n  a\n  b\n", b.String())
 }

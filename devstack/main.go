@@ -20,6 +20,7 @@ import (
 	"path/filepath"
 	"syscall"
 
+	"github.com/vb365-restore/vb365-restore/internal/gomodule"
 	"github.com/vb365-restore/vb365-restore/internal/temporalcli"
 )
 
@@ -29,6 +30,7 @@ type options struct {
 	uiPort       int
 	simPort      int
 	metricsPort  int
+	codecPort    int
 	noDemo       bool
 	ensureCLI    bool // only build (or find) the Temporal CLI, then exit
 	stateDir     string
@@ -87,6 +89,7 @@ func parseFlags(args []string, errOut io.Writer) (options, error) {
 	fs.IntVar(&o.uiPort, "ui-port", 8233, "Temporal Web UI port")
 	fs.IntVar(&o.simPort, "sim-port", 4443, "VB365 simulator (HTTPS) port")
 	fs.IntVar(&o.metricsPort, "metrics-port", 9090, "worker metrics, /healthz and /readyz port")
+	fs.IntVar(&o.codecPort, "codec-port", 8089, "codec server port (decodes the encrypted payloads for the Web UI and the CLI)")
 	fs.BoolVar(&o.noDemo, "no-demo", false, "do not start the demo restore")
 	fs.BoolVar(&o.ensureCLI, "ensure-cli-only", false, "only build the pinned Temporal CLI if it is not cached, print its path and exit (for CI)")
 	fs.StringVar(&o.stateDir, "state-dir", "", "where the Temporal database, binaries, CA and logs go (default: .devstack in the repository)")
@@ -100,7 +103,7 @@ func parseFlags(args []string, errOut io.Writer) (options, error) {
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
-	root, err := repoRoot()
+	root, err := gomodule.Root()
 	if err != nil {
 		return o, err
 	}
@@ -112,32 +115,4 @@ func parseFlags(args []string, errOut io.Writer) (options, error) {
 		return o, err
 	}
 	return o, nil
-}
-
-// repoRoot finds the module root (the folder with go.mod) from the working
-// directory upwards.
-func repoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for d := dir; ; d = filepath.Dir(d) {
-		if b, err := os.ReadFile(filepath.Join(d, "go.mod")); err == nil && containsModule(b) {
-			return d, nil
-		}
-		if filepath.Dir(d) == d {
-			return "", fmt.Errorf("run it inside the vb365-restore repository (no go.mod of %s above %s)", modulePath, dir)
-		}
-	}
-}
-
-const modulePath = "github.com/vb365-restore/vb365-restore"
-
-func containsModule(gomod []byte) bool {
-	for _, line := range splitLines(string(gomod)) {
-		if line == "module "+modulePath {
-			return true
-		}
-	}
-	return false
 }

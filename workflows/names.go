@@ -56,3 +56,9 @@ const (
 	SearchAttrSessionType    = "VB365SessionType"
 	SearchAttrSessionState   = "VB365SessionState"
 )
+
+// SearchAttributes returns the names of every search attribute the restore
+// workflow sets, all of type Keyword: what a namespace registers for it.
+func SearchAttributes() []string {
+	return []string{SearchAttrOrganizationID, SearchAttrSessionID, SearchAttrSessionType, SearchAttrSessionState}
+}

@@ -103,7 +103,7 @@ func (l *EventLog) record(events []vb365.RestoreSessionEvent) int {
 // clipEvent bounds the free-text fields of an event (eventTextBound).
 func clipEvent(e vb365.RestoreSessionEvent) vb365.RestoreSessionEvent {
 	for _, f := range []*string{&e.Message, &e.ItemName, &e.Title, &e.Source, &e.Target} {
-		*f = clip(*f, eventTextBound)
+		*f = Clip(*f, eventTextBound)
 	}
 	return e
 }

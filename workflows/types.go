@@ -49,7 +49,7 @@ type RestoreInput struct {
 	Continuation *Continuation `json:"continuation,omitempty"`
 
 	// problems are what UnmarshalJSON found wrong (unknown fields, wrong
-	// JSON types); validateInput reports the first as InvalidRequest.
+	// JSON types); ValidateInput reports the first as InvalidRequest.
 	problems []inputProblem
 }
 

@@ -146,7 +146,7 @@ func (r *restoreRun) requestStop(req StopRequest, via string) {
 
 // open validates the input, checks the backup window and creates the session.
 func (r *restoreRun) open(ctx workflow.Context) error {
-	req, err := validateInput(r.in, workflow.Now(ctx))
+	req, err := ValidateInput(r.in, workflow.Now(ctx))
 	if err != nil {
 		r.logger.Warn("invalid restore request", "error", err)
 		return err

@@ -17,6 +17,7 @@ import (
 	"github.com/vb365-restore/vb365-restore/activities"
 	"github.com/vb365-restore/vb365-restore/internal/config"
 	"github.com/vb365-restore/vb365-restore/internal/logging"
+	"github.com/vb365-restore/vb365-restore/internal/temporalcli"
 	"github.com/vb365-restore/vb365-restore/internal/temporalclient"
 	"github.com/vb365-restore/vb365-restore/vb365"
 	"github.com/vb365-restore/vb365-restore/workflows"
@@ -39,6 +40,7 @@ var connect = temporalclient.Connect
 // when it cannot start or when the worker hits a fatal error.
 func Run(ctx context.Context, cfg config.Worker, logger *zap.Logger) error {
 	logger.Info("starting vb365-restore worker", zap.Object("config", cfg))
+	logPayloadEncryption(cfg.Temporal, logger)
 	// vb365.New warns when VB365_INSECURE_SKIP_VERIFY turns verification off.
 
 	h := &health{}
@@ -168,10 +170,7 @@ func Run(ctx context.Context, cfg config.Worker, logger *zap.Logger) error {
 // until ctx ends) so the worker can start before the server does.
 func dial(ctx context.Context, cfg config.Worker, logger *zap.Logger, metricsHandler client.MetricsHandler) (client.Client, error) {
 	sdkLogger := logging.NewTemporal(logger.Named("temporal"))
-	opts, err := temporalclient.Options(cfg.Temporal, sdkLogger, metricsHandler)
-	if err != nil {
-		return nil, err // a bad file will not get better
-	}
+	opts := temporalclient.Options(cfg.Temporal, sdkLogger, metricsHandler)
 	dctx := ctx
 	if cfg.ConnectTimeout > 0 {
 		var cancel context.CancelFunc
@@ -212,18 +211,18 @@ func checkSearchAttributes(ctx context.Context, c client.Client, namespace strin
 	if err != nil {
 		logger.Warn("cannot check the VB365 search attributes; the worker keeps working without them "+
 			"(restores will not be searchable by organization, session, type or state)",
-			zap.Error(err), zap.Strings("searchAttributes", SearchAttributes),
-			zap.String("register", registerCommand(namespace, SearchAttributes)))
+			zap.Error(err), zap.Strings("searchAttributes", workflows.SearchAttributes()),
+			zap.String("register", temporalcli.RegisterCommand(namespace, workflows.SearchAttributes())))
 		return false
 	}
 	if len(missing) > 0 {
 		logger.Warn("search attributes not registered as Keyword in namespace "+namespace+
 			"; the worker keeps working without them (restores will not be searchable by them). "+
-			"Register them, then restart the worker: "+registerCommand(namespace, missing),
+			"Register them, then restart the worker: "+temporalcli.RegisterCommand(namespace, missing),
 			zap.Strings("missing", missing))
 		return false
 	}
-	logger.Info("search attributes registered", zap.Strings("searchAttributes", SearchAttributes))
+	logger.Info("search attributes registered", zap.Strings("searchAttributes", workflows.SearchAttributes()))
 	return true
 }
 
@@ -240,7 +239,7 @@ func healthLoop(ctx context.Context, c client.Client, h *health, logger *zap.Log
 		h.setCheck(time.Now(), err)
 		switch {
 		case err != nil && wasOK:
-			logger.Warn("Temporal health check failed; /readyz answers 503", zap.Error(err))
+			logger.Warn("Temporal health check failed; the worker keeps retrying", zap.Error(err))
 		case err == nil && !wasOK:
 			logger.Info("Temporal health check succeeded again")
 		}

@@ -38,10 +38,6 @@ type wireServiceInstance struct {
 	Version        string `json:"version"`
 }
 
-type wireLink struct {
-	Href string `json:"href"`
-}
-
 // wireLinks is a HAL link dictionary that keeps its keys in insertion order.
 type wireLinks []namedLink
 
