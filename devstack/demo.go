@@ -14,7 +14,7 @@ import (
 	"github.com/vb365-restore/vb365-restore/workflows"
 )
 
-// The seed's example: a Teams ("vet") restore session of the seed
+// Veeam's v5 example: a Teams ("vet") restore session of its
 // organization as of 2020-10-30 10:54:40, which opens its latest restore
 // point (10:29:05).
 const (
@@ -34,7 +34,7 @@ var (
 	settleMax   = 45 * time.Second
 )
 
-// demo starts the seed's example restore and follows it: it returns (with
+// demo starts the example restore of Veeam's v5 reference page and follows it: it returns (with
 // the workflow id) once the session is open and its first events have
 // arrived, and keeps printing new events in the background until ctx ends.
 func (s *stack) demo(ctx context.Context) (string, error) {

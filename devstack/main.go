@@ -5,7 +5,7 @@
 //
 // It starts a real Temporal dev server with its Web UI (the pinned Temporal
 // CLI, built once and cached), the VB365 simulator and the worker, starts a
-// first restore of the seed's example and follows it, and prints where to
+// first restore of Veeam's v5 example (organization abc.onmicrosoft.com, Teams) and follows it, and prints where to
 // look. Ctrl-C stops everything it started.
 package main
 

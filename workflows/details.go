@@ -16,10 +16,10 @@ func (r *restoreRun) status() Status {
 		Phase:           r.phase,
 		Organization:    r.st.Organization,
 		ClampedToLatest: r.st.ClampedToLatest,
-		EventCounts:     r.st.Events.Counts,
 		LatestEvents:    r.st.Events.tail(statusEventBound),
 		EndReason:       r.endReason,
 	}
+	_, st.EventCounts = r.st.Events.withPending()
 	if !r.st.EffectivePointInTime.IsZero() {
 		t := r.st.EffectivePointInTime
 		st.EffectivePointInTime = &t

@@ -103,6 +103,11 @@ type RestoreReport struct {
 	// FinalEventsError says why the events after the stop could not all be
 	// read (the session was stopped all the same).
 	FinalEventsError string `json:"finalEventsError,omitempty"`
+	// StopUnconfirmed says why the session was not confirmed Stopped (the
+	// workflow then fails SessionStopUnconfirmed with this report as the
+	// failure's details, and FinalEventsError says which events may be
+	// missing). Empty when the session was stopped.
+	StopUnconfirmed string `json:"stopUnconfirmed,omitempty"`
 }
 
 // Status is the answer of the QueryStatus query.

@@ -93,6 +93,11 @@ type Worker struct {
 	// VB365ServerTimeZone is the zone VB365 writes zone-less times in (its
 	// server's local time; organizations' backup times, per its documents).
 	VB365ServerTimeZone string `env:"VB365_SERVER_TIME_ZONE" envDefault:"UTC" desc:"IANA time zone of the VB365 server (for example Europe/Berlin), for the times VB365 sends without a zone"`
+	// VB365RestoreCredentialsFile names the Microsoft 365 credential
+	// profiles restore actions use; RestoreCredentials are its profiles,
+	// read by Load (nil: none).
+	VB365RestoreCredentialsFile string                     `env:"VB365_RESTORE_CREDENTIALS_FILE" desc:"file (JSON or YAML) of named Microsoft 365 credential profiles that restore actions to the original location use"`
+	RestoreCredentials          *RestoreCredentialProfiles `json:"-"`
 
 	LogLevel  string `env:"LOG_LEVEL" envDefault:"info" desc:"debug, info, warn or error"`
 	LogFormat string `env:"LOG_FORMAT" envDefault:"json" desc:"json or console"`
@@ -202,6 +207,7 @@ func Load(environ []string) (Worker, error) {
 	parse(&cfg, vars, &p)
 	checkTemporal(&cfg.Temporal, vars, &p)
 	loadPayloadKeys(&cfg.Temporal, &p)
+	loadRestoreCredentials(&cfg, &p)
 
 	for _, v := range WorkerVariables() {
 		if v.Required && strings.TrimSpace(vars[v.Name]) == "" {

@@ -16,6 +16,7 @@ import (
 	"github.com/vb365-restore/vb365-restore/internal/config"
 	"github.com/vb365-restore/vb365-restore/internal/gomodule"
 	"github.com/vb365-restore/vb365-restore/internal/workerapp"
+	"github.com/vb365-restore/vb365-restore/workflows"
 )
 
 // WorkerEnv is the environment of a worker pointed at a dev server and a
@@ -44,7 +45,10 @@ type Worker struct {
 
 // StartWorker runs workerapp.Run with the configuration env describes (as
 // config.Load reads it) and logs in JSON to a buffer.
-func StartWorker(env []string) (*Worker, error) {
+func StartWorker(env []string) (*Worker, error) { return StartWorkerWith(env, workflows.Options{}) }
+
+// StartWorkerWith is StartWorker with the restore workflow's bounds.
+func StartWorkerWith(env []string, wfOpts workflows.Options) (*Worker, error) {
 	cfg, err := config.Load(env)
 	if err != nil {
 		return nil, err
@@ -57,7 +61,7 @@ func StartWorker(env []string) (*Worker, error) {
 	logger := zap.New(zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()), zapcore.AddSync(w.logs), level))
 	ctx, cancel := context.WithCancel(context.Background())
 	w.cancel = cancel
-	go func() { w.done <- workerapp.Run(ctx, cfg, logger) }()
+	go func() { w.done <- workerapp.RunWithOptions(ctx, cfg, logger, wfOpts) }()
 	return w, nil
 }
 

@@ -39,6 +39,12 @@ var connect = temporalclient.Connect
 // gracefully within cfg.WorkerStopTimeout and returns nil. It returns an error
 // when it cannot start or when the worker hits a fatal error.
 func Run(ctx context.Context, cfg config.Worker, logger *zap.Logger) error {
+	return RunWithOptions(ctx, cfg, logger, workflows.Options{})
+}
+
+// RunWithOptions is Run with the restore workflow's bounds (tests lower
+// them to reach a bound in seconds; the zero value takes the defaults).
+func RunWithOptions(ctx context.Context, cfg config.Worker, logger *zap.Logger, wfOpts workflows.Options) error {
 	logger.Info("starting vb365-restore worker", zap.Object("config", cfg))
 	logPayloadEncryption(cfg.Temporal, logger)
 	// vb365.New warns when VB365_INSECURE_SKIP_VERIFY turns verification off.
@@ -124,13 +130,23 @@ func Run(ctx context.Context, cfg config.Worker, logger *zap.Logger) error {
 			}
 		},
 	})
-	acts := activities.New(activities.Config{
+	actsCfg := activities.Config{
 		Client:                     vbClient,
 		SearchAttributesRegistered: saRegistered,
-		Metrics:                    vbMetrics,
-		IdleRequestsPerMinute:      cfg.VB365IdleRequestsPerMin,
-	})
-	workflows.Register(w, acts)
+		// Claims live in Temporal, so that replicas of this worker (and
+		// this worker after a restart) never hand one session to two
+		// workflows.
+		Claims:                activities.TemporalClaims{Client: c, TaskQueue: cfg.TaskQueue},
+		Username:              cfg.VB365Username,
+		ServerTimeZone:        cfg.ServerTimeZone(),
+		Metrics:               vbMetrics,
+		IdleRequestsPerMinute: cfg.VB365IdleRequestsPerMin,
+	}
+	if cfg.RestoreCredentials != nil { // a nil pointer would make a non-nil interface
+		actsCfg.RestoreCredentials = cfg.RestoreCredentials
+	}
+	acts := activities.New(actsCfg)
+	workflows.RegisterWithOptions(w, acts, wfOpts)
 	playbook.Register(w)
 
 	if err := w.Start(); err != nil {

@@ -22,7 +22,7 @@ import (
 // PointInTimeBeforeFirstBackup marker, otherwise tells the parent its session
 // exists and waits for a stop signal.
 func fakeRestore(ctx workflow.Context, in workflows.RestoreInput) (workflows.RestoreReport, error) {
-	if in.PointInTime == "before-first" {
+	if in.PointInTime == beforeFirst {
 		return workflows.RestoreReport{}, temporal.NewNonRetryableApplicationError("pointInTime before first backup", workflows.ErrPointInTimeBeforeFirstBackup, nil)
 	}
 	if !in.NotifyParent {
@@ -72,6 +72,10 @@ func newEnv(t *testing.T) *testsuite.TestWorkflowEnvironment {
 
 const org = "3c424478-0811-4920-8aab-01f0bf2a2822"
 
+// beforeFirst is a valid point in time the fake restore fails as before the
+// organization's first backup.
+const beforeFirst = "2001-01-01T00:00:00Z"
+
 func drill(restores ...workflows.RestoreInput) Input {
 	return Input{Name: "drill", Restores: restores, MaxConcurrent: 2}
 }
@@ -108,7 +112,7 @@ func TestPlaybookOpensAllThenStopsAll(t *testing.T) {
 func TestPlaybookInvalidRestoreDoesNotStopOthers(t *testing.T) {
 	env := newEnv(t)
 	in := drill(
-		workflows.RestoreInput{OrganizationID: org, Type: "vet", PointInTime: "before-first"},
+		workflows.RestoreInput{OrganizationID: org, Type: "vet", PointInTime: beforeFirst},
 		workflows.RestoreInput{OrganizationID: org, Type: "vex"},
 	)
 	env.RegisterDelayedCallback(func() {
