@@ -31,4 +31,8 @@ const (
 	// SignalSessionEnded when it ends, so a parent that continued as new
 	// since it started the child learns how it ended.
 	changeNotifyParentEnded = "notify-parent-ended"
+	// changeSessionTypeLowercase: the VB365SessionType search attribute
+	// holds the type in the input's lower-case form (vex, vesp, veod, vet),
+	// not VB365's casing, so a query by the form users type finds it.
+	changeSessionTypeLowercase = "session-type-search-attribute-lowercase"
 )

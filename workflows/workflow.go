@@ -367,8 +367,12 @@ func (r *restoreRun) upsertSearchAttributes(ctx workflow.Context, all bool) {
 	}
 	updates := []temporal.SearchAttributeUpdate{saSessionState.ValueSet(r.st.Session.State)}
 	if all {
+		typ := r.st.Session.Type
+		if workflow.GetVersion(ctx, changeSessionTypeLowercase, workflow.DefaultVersion, 1) >= 1 {
+			typ = SearchAttributeSessionType(r.st.Session.Type)
+		}
 		updates = append(updates, saOrganizationID.ValueSet(r.st.Organization.ID),
-			saSessionID.ValueSet(r.st.Session.ID), saSessionType.ValueSet(r.st.Session.Type))
+			saSessionID.ValueSet(r.st.Session.ID), saSessionType.ValueSet(typ))
 	}
 	if err := workflow.UpsertTypedSearchAttributes(ctx, updates...); err != nil {
 		r.logger.Warn("could not upsert search attributes", "error", err)

@@ -231,6 +231,14 @@ func TestBeforeFirstBackupAllowed(t *testing.T) {
 	require.Equal(t, time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), r.EffectivePointInTime)
 }
 
+func TestSessionTypeSearchAttributeIsLowerCase(t *testing.T) {
+	h := newHarness(t).open().idle().stopAndFetch()
+	h.after(time.Minute, func() { h.env.SignalWorkflow(SignalStop, StopRequest{}) })
+	h.run(baseInput())
+	h.report()
+	require.Equal(t, []string{"vet"}, h.sessionTypes, "VB365 answers Vet; the attribute holds the input's form")
+}
+
 func TestSearchAttributesSkippedWhenNotRegistered(t *testing.T) {
 	h := newHarness(t)
 	h.saAnswers = false
