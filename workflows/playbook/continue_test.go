@@ -224,3 +224,28 @@ func TestContinuationStaysSmall(t *testing.T) {
 	t.Logf("continuation of %d rows: %d bytes", MaxRestores, len(b))
 	require.Less(t, len(b), 1<<20)
 }
+
+// TestPlaybookStopAfterContinueEndsRowOfGoneChild: a child of an earlier run
+// that closed without its end signal (terminated) cannot be signalled: its
+// row fails saying so, and the stop still completes the playbook.
+func TestPlaybookStopAfterContinueEndsRowOfGoneChild(t *testing.T) {
+	env := newEnvWith(t, Options{})
+	env.SetContinuedExecutionRunID("earlier-run")
+	in := continuedInput()
+	gone, alive := in.Continuation.Rows[0].WorkflowID, in.Continuation.Rows[1].WorkflowID
+	env.OnSignalExternalWorkflow(mock.Anything, gone, "", workflows.SignalStop, mock.Anything).Return(errors.New("workflow not found")).Once()
+	env.OnSignalExternalWorkflow(mock.Anything, alive, "", workflows.SignalStop, mock.Anything).Return(nil).Once().Run(func(mock.Arguments) {
+		env.RegisterDelayedCallback(func() {
+			env.SignalWorkflow(workflows.SignalSessionEnded, workflows.SessionEnded{WorkflowID: alive,
+				Session: vb365.RestoreSession{ID: "s", State: vb365.SessionStateStopped}, EndReason: workflows.EndReasonStopRequested})
+		}, time.Second)
+	})
+	env.RegisterDelayedCallback(func() { env.SignalWorkflow(workflows.SignalStop, workflows.StopRequest{}) }, time.Minute)
+	env.ExecuteWorkflow(WorkflowName, in)
+	require.NoError(t, env.GetWorkflowError())
+	var rep Report
+	require.NoError(t, env.GetWorkflowResult(&rep))
+	require.Equal(t, RowFailed, rep.Rows[0].State)
+	require.Contains(t, rep.Rows[0].Error, "closed without telling the playbook")
+	require.Equal(t, RowDone, rep.Rows[1].State)
+}

@@ -81,6 +81,9 @@ type run struct {
 	logger        interface{ Info(string, ...any) }
 
 	opts Options
+	// gone: rows ended by childGone, which a late SignalSessionEnded
+	// still completes.
+	gone map[int]bool
 	// continues: this playbook may continue as new (changeContinueAsNew);
 	// its children outlive its runs and report their end by signal.
 	continues bool
@@ -298,6 +301,29 @@ func (r *run) refuseInvalid(ctx workflow.Context, i int) bool {
 	return true
 }
 
+// childGone ends the row of a child of an earlier run that a stop or a
+// cancel could not reach: it is closed, and if it had ended by itself its
+// SignalSessionEnded would have come first (it is delivered before the
+// child closes). A child terminated or timed out sends none: without this
+// its row would stay open and the playbook wait for ever. A signal that
+// still arrives completes the row (onEnded).
+func (r *run) childGone(id string, err error) {
+	i, ok := r.byID[id]
+	if !ok || ended(r.rows[i].State) {
+		return
+	}
+	row := &r.rows[i]
+	if row.State == RowCreating {
+		r.creating--
+	}
+	row.State = RowFailed
+	row.Error = workflows.Clip("the restore workflow closed without telling the playbook how it ended (terminated or timed out?): "+err.Error(), maxRowError)
+	if r.gone == nil {
+		r.gone = map[int]bool{}
+	}
+	r.gone[i] = true
+}
+
 // maxRowError bounds a row's error text (from a child's result or signal): the rows
 // travel in every continue-as-new input, so 200 of them must stay far under
 // the server's 2 MB payload limit.
@@ -307,9 +333,10 @@ const maxRowError = 1000
 // run that started it) says the same; whichever comes first counts.
 func (r *run) onEnded(e workflows.SessionEnded) {
 	i, ok := r.byID[e.WorkflowID]
-	if !ok || ended(r.rows[i].State) {
+	if !ok || (ended(r.rows[i].State) && !r.gone[i]) {
 		return
 	}
+	delete(r.gone, i)
 	row := &r.rows[i]
 	if row.State == RowCreating {
 		r.creating--
@@ -429,6 +456,7 @@ func (r *run) requestStop(ctx workflow.Context, req workflows.StopRequest) {
 			workflow.Go(ctx, func(ctx workflow.Context) {
 				if err := workflow.SignalExternalWorkflow(ctx, id, "", workflows.SignalStop, req).Get(ctx, nil); err != nil {
 					r.logger.Info("Could not signal stop to a restore (it may have ended)", "WorkflowID", id, "Error", err)
+					r.childGone(id, err)
 				}
 			})
 			continue
@@ -496,6 +524,7 @@ func (r *run) drainAll(dctx workflow.Context, endedCh workflow.ReceiveChannel) e
 		workflow.Go(dctx, func(ctx workflow.Context) {
 			if err := workflow.RequestCancelExternalWorkflow(ctx, id, "").Get(ctx, nil); err != nil {
 				r.logger.Info("Could not cancel a restore (it may have ended)", "WorkflowID", id, "Error", err)
+				r.childGone(id, err)
 			}
 		})
 	}
