@@ -35,4 +35,9 @@ const (
 	// holds the type in the input's lower-case form (vex, vesp, veod, vet),
 	// not VB365's casing, so a query by the form users type finds it.
 	changeSessionTypeLowercase = "session-type-search-attribute-lowercase"
+	// changeProgressWithinPoll: a child's progress held back is sent after
+	// at most one poll interval (Options.ProgressInterval when shorter), so
+	// a parent sees completed events within two poll intervals; before, after
+	// at most Options.ProgressInterval.
+	changeProgressWithinPoll = "progress-within-poll-interval"
 )
