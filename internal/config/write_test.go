@@ -1,0 +1,34 @@
+package config
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestWriteVariablesTable(t *testing.T) {
+	var b strings.Builder
+	WriteVariables(&b, []Variable{
+		{Name: "A", Required: true, Default: "x", Description: "first"},
+		{Name: "B", Description: "second"},
+		{Name: "C", Default: "7", Description: "third"},
+	})
+	want := "VARIABLE  DEFAULT     MEANING\nA         (required)  first\nB         -           second\nC         7           third\n"
+	if b.String() != want {
+		t.Fatalf("table:\n%s\nwant:\n%s", b.String(), want)
+	}
+}
+
+func TestWriteErrorListsProblems(t *testing.T) {
+	var b strings.Builder
+	WriteError(&b, "cmd", &Error{Problems: []Problem{{Variable: "LOG_LEVEL", Message: "LOG_LEVEL \"x\": bad"}}})
+	want := "cmd: bad configuration:\n  LOG_LEVEL \"x\": bad\nsee cmd -h for every variable\n"
+	if b.String() != want {
+		t.Fatalf("got %q, want %q", b.String(), want)
+	}
+	b.Reset()
+	WriteError(&b, "cmd", errors.New("boom"))
+	if b.String() != "cmd: boom\n" {
+		t.Fatalf("got %q", b.String())
+	}
+}
