@@ -239,6 +239,22 @@ func (s *Simulator) startRestore(c *call, typ string) (*session, *orgData, *rest
 
 // decide fills in an item's outcome: all restored, or all failed with
 // reason when it is not empty, or throttled when Microsoft 365 throttles.
+// restoreFind starts a restore of the component typ (startRestore) and
+// finds the object the path names: the start of every restore handler of
+// one object.
+func restoreFind[T any](s *Simulator, c *call, typ string, find func(*Simulator, *call, *orgData) (T, response, bool)) (*session, *orgData, *restoreBody, T, response, bool) {
+	var zero T
+	sess, d, b, resp, ok := s.startRestore(c, typ)
+	if !ok {
+		return nil, nil, nil, zero, resp, false
+	}
+	x, resp, ok := find(s, c, d)
+	if !ok {
+		return nil, nil, nil, zero, resp, false
+	}
+	return sess, d, b, x, response{}, true
+}
+
 func (s *Simulator) decide(it *restoreItem, reason string) {
 	switch {
 	case reason != "":
@@ -344,11 +360,7 @@ func goneMailbox(m *simMailbox) string {
 }
 
 func (s *Simulator) handleMailboxRestore(c *call) response {
-	sess, d, _, resp, ok := s.startRestore(c, "Vex")
-	if !ok {
-		return resp
-	}
-	m, resp, ok := s.findMailbox(c, d)
+	sess, _, _, m, resp, ok := restoreFind(s, c, "Vex", (*Simulator).findMailbox)
 	if !ok {
 		return resp
 	}
@@ -363,11 +375,7 @@ func (s *Simulator) handleMailboxRestore(c *call) response {
 }
 
 func (s *Simulator) handleMailboxRestoreTo(c *call) response {
-	sess, d, b, resp, ok := s.startRestore(c, "Vex")
-	if !ok {
-		return resp
-	}
-	m, resp, ok := s.findMailbox(c, d)
+	sess, d, b, m, resp, ok := restoreFind(s, c, "Vex", (*Simulator).findMailbox)
 	if !ok {
 		return resp
 	}
@@ -502,11 +510,7 @@ func goneOneDrive(o *simOneDrive) string {
 }
 
 func (s *Simulator) handleOneDriveRestore(c *call) response {
-	sess, d, _, resp, ok := s.startRestore(c, "Veod")
-	if !ok {
-		return resp
-	}
-	o, resp, ok := s.findOneDrive(c, d)
+	sess, _, _, o, resp, ok := restoreFind(s, c, "Veod", (*Simulator).findOneDrive)
 	if !ok {
 		return resp
 	}
@@ -521,11 +525,7 @@ func (s *Simulator) handleOneDriveRestore(c *call) response {
 }
 
 func (s *Simulator) handleOneDriveCopyTo(c *call) response {
-	sess, d, b, resp, ok := s.startRestore(c, "Veod")
-	if !ok {
-		return resp
-	}
-	o, resp, ok := s.findOneDrive(c, d)
+	sess, d, b, o, resp, ok := restoreFind(s, c, "Veod", (*Simulator).findOneDrive)
 	if !ok {
 		return resp
 	}
@@ -615,11 +615,7 @@ func siteItem(d *orgData, st *simSite, target string, subsites bool) *restoreIte
 }
 
 func (s *Simulator) handleSiteRestore(c *call) response {
-	sess, d, b, resp, ok := s.startRestore(c, "Vesp")
-	if !ok {
-		return resp
-	}
-	st, resp, ok := s.findSite(c, d)
+	sess, d, b, st, resp, ok := restoreFind(s, c, "Vesp", (*Simulator).findSite)
 	if !ok {
 		return resp
 	}
@@ -630,11 +626,7 @@ func (s *Simulator) handleSiteRestore(c *call) response {
 }
 
 func (s *Simulator) handleSiteRestoreTo(c *call) response {
-	sess, d, b, resp, ok := s.startRestore(c, "Vesp")
-	if !ok {
-		return resp
-	}
-	st, resp, ok := s.findSite(c, d)
+	sess, d, b, st, resp, ok := restoreFind(s, c, "Vesp", (*Simulator).findSite)
 	if !ok {
 		return resp
 	}
@@ -687,11 +679,7 @@ func (s *Simulator) teamFlags(c *call, b *restoreBody, names ...string) (respons
 }
 
 func (s *Simulator) handleTeamRestore(c *call) response {
-	sess, d, b, resp, ok := s.startRestore(c, "Vet")
-	if !ok {
-		return resp
-	}
-	t, resp, ok := s.findTeam(c, d)
+	sess, _, b, t, resp, ok := restoreFind(s, c, "Vet", (*Simulator).findTeam)
 	if !ok {
 		return resp
 	}
@@ -709,11 +697,7 @@ func (s *Simulator) handleTeamRestore(c *call) response {
 }
 
 func (s *Simulator) handleChannelRestore(c *call) response {
-	sess, d, b, resp, ok := s.startRestore(c, "Vet")
-	if !ok {
-		return resp
-	}
-	t, resp, ok := s.findTeam(c, d)
+	sess, _, b, t, resp, ok := restoreFind(s, c, "Vet", (*Simulator).findTeam)
 	if !ok {
 		return resp
 	}

@@ -153,6 +153,21 @@ func (s *Simulator) handleMailboxList(c *call) response {
 	return jsonResponse(http.StatusOK, page(c, "/RestoreSessions/"+sess.id+"/organization/mailboxes", all, offset, limit))
 }
 
+// browseFind opens the browse session of the component typ and finds the
+// object the path names: the start of every handler of one object.
+func browseFind[T any](s *Simulator, c *call, typ string, find func(*Simulator, *call, *orgData) (T, response, bool)) (*session, T, response, bool) {
+	var zero T
+	sess, d, resp, ok := s.browseSession(c, typ)
+	if !ok {
+		return nil, zero, resp, false
+	}
+	x, resp, ok := find(s, c, d)
+	if !ok {
+		return nil, zero, resp, false
+	}
+	return sess, x, response{}, true
+}
+
 func (s *Simulator) findMailbox(c *call, d *orgData) (*simMailbox, response, bool) {
 	raw := c.params["mailboxId"]
 	id, err := uuid.Parse(raw)
@@ -168,11 +183,7 @@ func (s *Simulator) findMailbox(c *call, d *orgData) (*simMailbox, response, boo
 }
 
 func (s *Simulator) handleMailboxGet(c *call) response {
-	sess, d, resp, ok := s.browseSession(c, "Vex")
-	if !ok {
-		return resp
-	}
-	m, resp, ok := s.findMailbox(c, d)
+	sess, m, resp, ok := browseFind(s, c, "Vex", (*Simulator).findMailbox)
 	if !ok {
 		return resp
 	}
@@ -211,11 +222,7 @@ func (s *Simulator) findOneDrive(c *call, d *orgData) (*simOneDrive, response, b
 }
 
 func (s *Simulator) handleOneDriveGet(c *call) response {
-	sess, d, resp, ok := s.browseSession(c, "Veod")
-	if !ok {
-		return resp
-	}
-	o, resp, ok := s.findOneDrive(c, d)
+	sess, o, resp, ok := browseFind(s, c, "Veod", (*Simulator).findOneDrive)
 	if !ok {
 		return resp
 	}
@@ -260,11 +267,7 @@ func (s *Simulator) findSite(c *call, d *orgData) (*simSite, response, bool) {
 }
 
 func (s *Simulator) handleSiteGet(c *call) response {
-	sess, d, resp, ok := s.browseSession(c, "Vesp")
-	if !ok {
-		return resp
-	}
-	st, resp, ok := s.findSite(c, d)
+	sess, st, resp, ok := browseFind(s, c, "Vesp", (*Simulator).findSite)
 	if !ok {
 		return resp
 	}
@@ -310,11 +313,7 @@ func (s *Simulator) findTeam(c *call, d *orgData) (*simTeam, response, bool) {
 }
 
 func (s *Simulator) handleTeamGet(c *call) response {
-	sess, d, resp, ok := s.browseSession(c, "Vet")
-	if !ok {
-		return resp
-	}
-	t, resp, ok := s.findTeam(c, d)
+	sess, t, resp, ok := browseFind(s, c, "Vet", (*Simulator).findTeam)
 	if !ok {
 		return resp
 	}
@@ -331,11 +330,7 @@ func (s *Simulator) channelWire(c *call, sess *session, t *simTeam, ch *simChann
 }
 
 func (s *Simulator) handleChannelList(c *call) response {
-	sess, d, resp, ok := s.browseSession(c, "Vet")
-	if !ok {
-		return resp
-	}
-	t, resp, ok := s.findTeam(c, d)
+	sess, t, resp, ok := browseFind(s, c, "Vet", (*Simulator).findTeam)
 	if !ok {
 		return resp
 	}
@@ -368,11 +363,7 @@ func (s *Simulator) findChannel(c *call, t *simTeam) (*simChannel, response, boo
 }
 
 func (s *Simulator) handleChannelGet(c *call) response {
-	sess, d, resp, ok := s.browseSession(c, "Vet")
-	if !ok {
-		return resp
-	}
-	t, resp, ok := s.findTeam(c, d)
+	sess, t, resp, ok := browseFind(s, c, "Vet", (*Simulator).findTeam)
 	if !ok {
 		return resp
 	}
