@@ -138,11 +138,7 @@ func (s *Simulator) mailboxWire(c *call, sess *session, m *simMailbox) wireMailb
 }
 
 func (s *Simulator) handleMailboxList(c *call) response {
-	sess, d, resp, ok := s.browseSession(c, "Vex")
-	if !ok {
-		return resp
-	}
-	offset, limit, resp, ok := paging(c)
+	sess, d, offset, limit, resp, ok := s.browsePage(c, "Vex")
 	if !ok {
 		return resp
 	}
@@ -151,6 +147,20 @@ func (s *Simulator) handleMailboxList(c *call) response {
 		all = append(all, s.mailboxWire(c, sess, m))
 	}
 	return jsonResponse(http.StatusOK, page(c, "/RestoreSessions/"+sess.id+"/organization/mailboxes", all, offset, limit))
+}
+
+// browsePage opens the browse session of the component typ and reads the
+// paging parameters: the start of every list handler of a session.
+func (s *Simulator) browsePage(c *call, typ string) (*session, *orgData, int, int, response, bool) {
+	sess, d, resp, ok := s.browseSession(c, typ)
+	if !ok {
+		return nil, nil, 0, 0, resp, false
+	}
+	offset, limit, resp, ok := paging(c)
+	if !ok {
+		return nil, nil, 0, 0, resp, false
+	}
+	return sess, d, offset, limit, response{}, true
 }
 
 // browseFind opens the browse session of the component typ and finds the
@@ -196,11 +206,7 @@ func (s *Simulator) oneDriveWire(c *call, sess *session, o *simOneDrive) wireURL
 }
 
 func (s *Simulator) handleOneDriveList(c *call) response {
-	sess, d, resp, ok := s.browseSession(c, "Veod")
-	if !ok {
-		return resp
-	}
-	offset, limit, resp, ok := paging(c)
+	sess, d, offset, limit, resp, ok := s.browsePage(c, "Veod")
 	if !ok {
 		return resp
 	}
@@ -237,11 +243,7 @@ func (s *Simulator) siteWire(c *call, sess *session, st *simSite) wireURLItem {
 // handleSiteList lists the top-level sites, or with parentId the direct
 // subsites of that site.
 func (s *Simulator) handleSiteList(c *call) response {
-	sess, d, resp, ok := s.browseSession(c, "Vesp")
-	if !ok {
-		return resp
-	}
-	offset, limit, resp, ok := paging(c)
+	sess, d, offset, limit, resp, ok := s.browsePage(c, "Vesp")
 	if !ok {
 		return resp
 	}
@@ -280,11 +282,7 @@ func (s *Simulator) teamWire(c *call, sess *session, t *simTeam) wireTeamItem {
 }
 
 func (s *Simulator) handleTeamList(c *call) response {
-	sess, d, resp, ok := s.browseSession(c, "Vet")
-	if !ok {
-		return resp
-	}
-	offset, limit, resp, ok := paging(c)
+	sess, d, offset, limit, resp, ok := s.browsePage(c, "Vet")
 	if !ok {
 		return resp
 	}
