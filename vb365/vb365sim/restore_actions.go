@@ -255,6 +255,14 @@ func restoreFind[T any](s *Simulator, c *call, typ string, find func(*Simulator,
 	return sess, d, b, x, response{}, true
 }
 
+// restoreOne decides the one item of a restore (a reason makes it fail),
+// begins the operation kind and answers with the statistics body.
+func (s *Simulator) restoreOne(c *call, sess *session, kind string, it *restoreItem, reason string, body func() any) response {
+	s.decide(it, reason)
+	op := s.begin(c, sess, kind, []*restoreItem{it})
+	return s.answer(c, sess, op, body)
+}
+
 func (s *Simulator) decide(it *restoreItem, reason string) {
 	switch {
 	case reason != "":
@@ -369,9 +377,7 @@ func (s *Simulator) handleMailboxRestore(c *call) response {
 	if m.gone {
 		reason = goneMailbox(m)
 	}
-	s.decide(it, reason)
-	op := s.begin(c, sess, "mailbox", []*restoreItem{it})
-	return s.answer(c, sess, op, func() any { return foldersStatistics(it) })
+	return s.restoreOne(c, sess, "mailbox", it, reason, func() any { return foldersStatistics(it) })
 }
 
 func (s *Simulator) handleMailboxRestoreTo(c *call) response {
@@ -395,9 +401,7 @@ func (s *Simulator) handleMailboxRestoreTo(c *call) response {
 			reason = "Target mailbox " + target + " was not found in Microsoft 365."
 		}
 	}
-	s.decide(it, reason)
-	op := s.begin(c, sess, "mailboxTo", []*restoreItem{it})
-	return s.answer(c, sess, op, func() any { return foldersStatistics(it) })
+	return s.restoreOne(c, sess, "mailboxTo", it, reason, func() any { return foldersStatistics(it) })
 }
 
 func (s *Simulator) handleMailboxesRestore(c *call) response {
@@ -519,9 +523,7 @@ func (s *Simulator) handleOneDriveRestore(c *call) response {
 	if o.gone {
 		reason = goneOneDrive(o)
 	}
-	s.decide(it, reason)
-	op := s.begin(c, sess, "oneDrive", []*restoreItem{it})
-	return s.answer(c, sess, op, func() any { return itemStatistics(it) })
+	return s.restoreOne(c, sess, "oneDrive", it, reason, func() any { return itemStatistics(it) })
 }
 
 func (s *Simulator) handleOneDriveCopyTo(c *call) response {
@@ -553,9 +555,7 @@ func (s *Simulator) handleOneDriveCopyTo(c *call) response {
 	case target.gone:
 		reason = goneOneDrive(target)
 	}
-	s.decide(it, reason)
-	op := s.begin(c, sess, "oneDriveCopyTo", []*restoreItem{it})
-	return s.answer(c, sess, op, func() any { return itemStatistics(it) })
+	return s.restoreOne(c, sess, "oneDriveCopyTo", it, reason, func() any { return itemStatistics(it) })
 }
 
 // wireIssue is RESTRestoreObject (OneDrive, sites) and RESTSummaryItem
@@ -620,9 +620,7 @@ func (s *Simulator) handleSiteRestore(c *call) response {
 		return resp
 	}
 	it := siteItem(d, st, "the original location", b.RestoreSubsites != nil && *b.RestoreSubsites)
-	s.decide(it, "")
-	op := s.begin(c, sess, "site", []*restoreItem{it})
-	return s.answer(c, sess, op, func() any { return webStatistics(it) })
+	return s.restoreOne(c, sess, "site", it, "", func() any { return webStatistics(it) })
 }
 
 func (s *Simulator) handleSiteRestoreTo(c *call) response {
@@ -639,9 +637,7 @@ func (s *Simulator) handleSiteRestoreTo(c *call) response {
 	if d.siteByURL(target) == nil {
 		reason = "Target site " + target + " was not found in Microsoft 365."
 	}
-	s.decide(it, reason)
-	op := s.begin(c, sess, "siteTo", []*restoreItem{it})
-	return s.answer(c, sess, op, func() any { return webStatistics(it) })
+	return s.restoreOne(c, sess, "siteTo", it, reason, func() any { return webStatistics(it) })
 }
 
 type wireWebStatistics struct {
@@ -691,9 +687,7 @@ func (s *Simulator) handleTeamRestore(c *call) response {
 		total += ch.items
 	}
 	it := &restoreItem{name: t.name, target: "the original location", itemType: "TeamsTeam", detailsType: "Item", total: total}
-	s.decide(it, "")
-	op := s.begin(c, sess, "team", []*restoreItem{it})
-	return s.answer(c, sess, op, func() any { return teamsStatistics(it, "Team") })
+	return s.restoreOne(c, sess, "team", it, "", func() any { return teamsStatistics(it, "Team") })
 }
 
 func (s *Simulator) handleChannelRestore(c *call) response {
@@ -709,9 +703,7 @@ func (s *Simulator) handleChannelRestore(c *call) response {
 		return resp
 	}
 	it := &restoreItem{name: t.name + "/" + ch.name, target: "the original location", itemType: "TeamsChannel", detailsType: "Item", total: ch.items}
-	s.decide(it, "")
-	op := s.begin(c, sess, "channel", []*restoreItem{it})
-	return s.answer(c, sess, op, func() any { return teamsStatistics(it, "Channel") })
+	return s.restoreOne(c, sess, "channel", it, "", func() any { return teamsStatistics(it, "Channel") })
 }
 
 type wireTeamsStatistics struct {
