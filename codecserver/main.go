@@ -24,8 +24,8 @@ import (
 // Exit statuses.
 const (
 	exitOK     = 0
-	exitFailed = 1 // could not start or serve
-	exitConfig = 2 // a bad or missing variable
+	exitFailed = 1                 // could not start or serve
+	exitConfig = config.ExitConfig // a bad or missing variable
 )
 
 func main() {
@@ -38,15 +38,8 @@ func main() {
 // run serves until ctx ends. ready, when not nil, receives the listening
 // address.
 func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer, ready chan<- string) int {
-	for _, a := range args {
-		switch a {
-		case "-h", "-help", "--help", "help":
-			usage(stdout)
-			return exitOK
-		default:
-			fmt.Fprintf(stderr, "codecserver: unexpected argument %q: it is configured from the environment (see codecserver -h)\n", a)
-			return exitConfig
-		}
+	if code, exit := config.CheckArgs("codecserver", args, stdout, stderr, usage); exit {
+		return code
 	}
 	cfg, err := config.LoadCodecServer(environ)
 	if err != nil {

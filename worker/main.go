@@ -21,8 +21,8 @@ import (
 // Exit statuses.
 const (
 	exitOK     = 0
-	exitFailed = 1 // the worker could not start or hit a fatal error
-	exitConfig = 2 // a bad or missing variable
+	exitFailed = 1                 // the worker could not start or hit a fatal error
+	exitConfig = config.ExitConfig // a bad or missing variable
 )
 
 func main() {
@@ -30,15 +30,8 @@ func main() {
 }
 
 func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) int {
-	for _, a := range args {
-		switch a {
-		case "-h", "-help", "--help", "help":
-			usage(stdout)
-			return exitOK
-		default:
-			fmt.Fprintf(stderr, "worker: unexpected argument %q: the worker is configured from the environment (see worker -h)\n", a)
-			return exitConfig
-		}
+	if code, exit := config.CheckArgs("worker", args, stdout, stderr, usage); exit {
+		return code
 	}
 	cfg, err := config.Load(environ)
 	if err != nil {

@@ -72,6 +72,30 @@ func WriteVariables(w io.Writer, vars []Variable) {
 	_ = tw.Flush()
 }
 
+// ExitConfig is the exit status of a command whose configuration is bad:
+// a bad or missing variable, or an argument (commands read only the
+// environment).
+const ExitConfig = 2
+
+// CheckArgs handles the arguments of the command cmd, which is configured
+// from the environment alone: -h, -help, --help or help prints usage to
+// stdout and ends the command with 0; any other argument is named on
+// stderr and ends it with ExitConfig. exit is false when there is nothing
+// to do but run.
+func CheckArgs(cmd string, args []string, stdout, stderr io.Writer, usage func(io.Writer)) (code int, exit bool) {
+	for _, a := range args {
+		switch a {
+		case "-h", "-help", "--help", "help":
+			usage(stdout)
+			return 0, true
+		default:
+			fmt.Fprintf(stderr, "%s: unexpected argument %q: it is configured from the environment (see %s -h)\n", cmd, a, cmd)
+			return ExitConfig, true
+		}
+	}
+	return 0, false
+}
+
 // WriteError prints a configuration error of the command cmd to w: each
 // problem of an *Error on its own line and a pointer to cmd -h, any other
 // error on one line. The caller then exits 2.

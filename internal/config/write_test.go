@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"io"
 	"strings"
 	"testing"
 )
@@ -30,5 +31,20 @@ func TestWriteErrorListsProblems(t *testing.T) {
 	WriteError(&b, "cmd", errors.New("boom"))
 	if b.String() != "cmd: boom\n" {
 		t.Fatalf("got %q", b.String())
+	}
+}
+
+func TestCheckArgs(t *testing.T) {
+	usage := func(w io.Writer) { _, _ = io.WriteString(w, "usage\n") }
+	var out, errw strings.Builder
+	if code, exit := CheckArgs("cmd", nil, &out, &errw, usage); exit || code != 0 {
+		t.Fatalf("no arguments: code %d exit %v", code, exit)
+	}
+	if code, exit := CheckArgs("cmd", []string{"--help"}, &out, &errw, usage); !exit || code != 0 || out.String() != "usage\n" {
+		t.Fatalf("--help: code %d exit %v stdout %q", code, exit, out.String())
+	}
+	code, exit := CheckArgs("cmd", []string{"--port=1"}, &out, &errw, usage)
+	if !exit || code != ExitConfig || !strings.Contains(errw.String(), `cmd: unexpected argument "--port=1"`) {
+		t.Fatalf("--port=1: code %d exit %v stderr %q", code, exit, errw.String())
 	}
 }
