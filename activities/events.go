@@ -533,7 +533,7 @@ func startHeartbeats(ctx context.Context, every time.Duration, details func() an
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				activity.RecordHeartbeat(ctx, details())
+				recordHeartbeat(ctx, details())
 			}
 		}
 	}()

@@ -612,22 +612,8 @@ func (a *Activities) follow(ctx context.Context, api RestoreAPI, in RestoreActio
 // interval until it returns.
 func heartbeatWhile(ctx context.Context, interval time.Duration, details restoreProgress,
 	call func(context.Context) (*vb365.RestoreResult, error)) (*vb365.RestoreResult, error) {
-	done := make(chan struct{})
-	defer close(done)
-	go func() {
-		t := time.NewTicker(interval)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				recordHeartbeat(ctx, details)
-			}
-		}
-	}()
+	stop := startHeartbeats(ctx, interval, func() any { return details })
+	defer stop()
 	return call(ctx)
 }
 

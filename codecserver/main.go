@@ -6,7 +6,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -14,7 +13,6 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
-	"text/tabwriter"
 	"time"
 
 	"go.uber.org/zap"
@@ -26,8 +24,8 @@ import (
 // Exit statuses.
 const (
 	exitOK     = 0
-	exitFailed = 1 // could not start or serve
-	exitConfig = 2 // a bad or missing variable
+	exitFailed = 1                 // could not start or serve
+	exitConfig = config.ExitConfig // a bad or missing variable
 )
 
 func main() {
@@ -40,28 +38,12 @@ func main() {
 // run serves until ctx ends. ready, when not nil, receives the listening
 // address.
 func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer, ready chan<- string) int {
-	for _, a := range args {
-		switch a {
-		case "-h", "-help", "--help", "help":
-			usage(stdout)
-			return exitOK
-		default:
-			fmt.Fprintf(stderr, "codecserver: unexpected argument %q: it is configured from the environment (see codecserver -h)\n", a)
-			return exitConfig
-		}
+	if code, exit := config.CheckArgs("codecserver", args, stdout, stderr, usage); exit {
+		return code
 	}
 	cfg, err := config.LoadCodecServer(environ)
 	if err != nil {
-		var cerr *config.Error
-		if errors.As(err, &cerr) {
-			fmt.Fprintln(stderr, "codecserver: bad configuration:")
-			for _, p := range cerr.Problems {
-				fmt.Fprintln(stderr, "  "+p.Message)
-			}
-			fmt.Fprintln(stderr, "see codecserver -h for every variable")
-		} else {
-			fmt.Fprintln(stderr, "codecserver:", err)
-		}
+		config.WriteError(stderr, "codecserver", err)
 		return exitConfig
 	}
 	logger, err := logging.NewWriter(stderr, cfg.LogLevel, cfg.LogFormat)
@@ -128,19 +110,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "(Temporal's remote codec protocol: POST /encode, POST /decode, header X-Namespace).")
 	fmt.Fprintln(w, "Configuration comes from the environment:")
 	fmt.Fprintln(w)
-	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "VARIABLE\tDEFAULT\tMEANING")
-	for _, v := range config.CodecServerVariables() {
-		def := v.Default
-		switch {
-		case v.Required:
-			def = "(required)"
-		case def == "":
-			def = "-"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", v.Name, def, v.Description)
-	}
-	_ = tw.Flush()
+	config.WriteVariables(w, config.CodecServerVariables())
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Exit status: 0 after a clean stop (SIGINT/SIGTERM), 1 when it cannot start or serve, 2 for a bad or missing variable.")
 }

@@ -4,6 +4,20 @@ import "encoding/json"
 
 // Wire shapes of restore statistics and their reading into RestoreStatistics.
 
+// decodeStatistics reads a restore's answer body as the wire shape W and
+// maps it into RestoreStatistics: the one way every version's statistics
+// are decoded.
+func decodeStatistics[W any, P interface {
+	*W
+	statistics() *RestoreStatistics
+}](body []byte) (*RestoreStatistics, error) {
+	var w W
+	if err := json.Unmarshal(body, &w); err != nil {
+		return nil, err
+	}
+	return P(&w).statistics(), nil
+}
+
 // wireCommonStatistics is v6/v7's RESTCommonRestoreStatistics, and with
 // failedFoldersCount and exceptions, RESTFoldersRestoreStatistics (a
 // mailbox restore's answer).
@@ -33,13 +47,7 @@ func (w *wireCommonStatistics) statistics() *RestoreStatistics {
 	return st
 }
 
-func decodeFoldersStatistics(body []byte) (*RestoreStatistics, error) {
-	var w wireCommonStatistics
-	if err := json.Unmarshal(body, &w); err != nil {
-		return nil, err
-	}
-	return w.statistics(), nil
-}
+var decodeFoldersStatistics = decodeStatistics[wireCommonStatistics]
 
 // wireBulkStatistics is v6/v7's RESTBulkRestoreStatistics.
 type wireBulkStatistics struct {
@@ -53,11 +61,9 @@ type wireBulkStatistics struct {
 	} `json:"details"`
 }
 
-func decodeBulkStatistics(body []byte) (*RestoreStatistics, error) {
-	var w wireBulkStatistics
-	if err := json.Unmarshal(body, &w); err != nil {
-		return nil, err
-	}
+var decodeBulkStatistics = decodeStatistics[wireBulkStatistics]
+
+func (w *wireBulkStatistics) statistics() *RestoreStatistics {
 	st := &RestoreStatistics{}
 	if w.Error != "" {
 		st.Errors = append(st.Errors, w.Error)
@@ -82,7 +88,7 @@ func decodeBulkStatistics(body []byte) (*RestoreStatistics, error) {
 		}
 		st.Items = append(st.Items, item)
 	}
-	return st, nil
+	return st
 }
 
 // wireRestoreIssue is RESTRestoreObject (OneDrive, sites) and
@@ -130,15 +136,13 @@ type wireItemStatistics struct {
 	RestoreIssues                []wireRestoreIssue `json:"restoreIssues"`
 }
 
-func decodeItemStatistics(body []byte) (*RestoreStatistics, error) {
-	var w wireItemStatistics
-	if err := json.Unmarshal(body, &w); err != nil {
-		return nil, err
-	}
+var decodeItemStatistics = decodeStatistics[wireItemStatistics]
+
+func (w *wireItemStatistics) statistics() *RestoreStatistics {
 	st := &RestoreStatistics{Total: w.TotalItemsCount, Restored: w.RestoredItemsCount, Failed: w.FailedItemsCount,
 		Skipped: w.SkippedItemsByErrorCount + w.SkippedItemsByNoChangesCount}
 	st.addIssues(w.RestoreIssues)
-	return st, nil
+	return st
 }
 
 // wireWebStatistics is v6/v7's RESTWebRestoreStatistics (sites): lists and
@@ -151,15 +155,13 @@ type wireWebStatistics struct {
 	RestoreIssues      []wireRestoreIssue `json:"restoreIssues"`
 }
 
-func decodeWebStatistics(body []byte) (*RestoreStatistics, error) {
-	var w wireWebStatistics
-	if err := json.Unmarshal(body, &w); err != nil {
-		return nil, err
-	}
+var decodeWebStatistics = decodeStatistics[wireWebStatistics]
+
+func (w *wireWebStatistics) statistics() *RestoreStatistics {
 	st := &RestoreStatistics{Restored: w.RestoredListsCount + w.RestoredWebsCount, Failed: w.FailedListsCount + w.FailedWebsCount}
 	st.Total = st.Restored + st.Failed
 	st.addIssues(w.RestoreIssues)
-	return st, nil
+	return st
 }
 
 // wireTeamsStatistics is v6/v7's RESTRestoreStatistics (teams, channels).
@@ -171,14 +173,12 @@ type wireTeamsStatistics struct {
 	RestoreIssues      []wireRestoreIssue `json:"restoreIssues"`
 }
 
-func decodeTeamsStatistics(body []byte) (*RestoreStatistics, error) {
-	var w wireTeamsStatistics
-	if err := json.Unmarshal(body, &w); err != nil {
-		return nil, err
-	}
+var decodeTeamsStatistics = decodeStatistics[wireTeamsStatistics]
+
+func (w *wireTeamsStatistics) statistics() *RestoreStatistics {
 	st := &RestoreStatistics{Total: w.TotalItemsCount, Restored: w.RestoredItemsCount, Failed: w.FailedItemsCount, Skipped: w.SkippedItemsCount}
 	st.addIssues(w.RestoreIssues)
-	return st, nil
+	return st
 }
 
 // wireSessionStatistics is v8's RESTRestoreSessionStatistics.
@@ -206,11 +206,9 @@ type wireItemDetails struct {
 	OneDriveURL  string   `json:"oneDriveUrl"`
 }
 
-func decodeSessionStatistics(body []byte) (*RestoreStatistics, error) {
-	var w wireSessionStatistics
-	if err := json.Unmarshal(body, &w); err != nil {
-		return nil, err
-	}
+var decodeSessionStatistics = decodeStatistics[wireSessionStatistics]
+
+func (w *wireSessionStatistics) statistics() *RestoreStatistics {
 	st := &RestoreStatistics{Total: w.TotalItemsCount, Restored: w.RestoredItemsCount, Failed: w.FailedItemsCount,
 		Skipped: w.SkippedItemsCount, Warnings: w.Warnings, Errors: w.Errors}
 	for _, it := range w.Items {
@@ -222,5 +220,5 @@ func decodeSessionStatistics(body []byte) (*RestoreStatistics, error) {
 		}
 		st.Items = append(st.Items, RestoredItem{Name: name, Type: it.ItemType, Status: it.Status, Path: it.Path, Error: it.Error, Warnings: it.Warnings})
 	}
-	return st, nil
+	return st
 }

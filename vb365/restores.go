@@ -201,6 +201,17 @@ func checkDocumentVersions(v DocumentVersion, a DocumentLastVersionAction) (Docu
 	return v, a, err
 }
 
+// checkDocumentsTo checks the document versions and the Office region of
+// a restore of documents to another place; the first bad value is the error.
+func checkDocumentsTo(v DocumentVersion, a DocumentLastVersionAction, r OfficeRegion) (DocumentVersion, DocumentLastVersionAction, OfficeRegion, error) {
+	v, a, bad := checkDocumentVersions(v, a)
+	r, err := checkRegion(r)
+	if bad == nil {
+		bad = err
+	}
+	return v, a, r, bad
+}
+
 // MailboxRestoreOptions restores a mailbox to its original location
 // (RESTRestoreToOriginalLocation).
 type MailboxRestoreOptions struct {
@@ -602,11 +613,7 @@ func (c *Client) CopyOneDriveTo(ctx context.Context, sessionID, oneDriveID strin
 	if err != nil {
 		return nil, err
 	}
-	ver, last, bad := checkDocumentVersions(opts.DocumentVersion, opts.DocumentLastVersionAction)
-	region, err := checkRegion(opts.OfficeRegion)
-	if bad == nil {
-		bad = err
-	}
+	ver, last, region, bad := checkDocumentsTo(opts.DocumentVersion, opts.DocumentLastVersionAction, opts.OfficeRegion)
 	if opts.Credentials.impersonation() != "" && bad == nil {
 		bad = errors.New("credentials: VB365 takes no impersonation account for a OneDrive copy")
 	}
@@ -668,11 +675,7 @@ func (c *Client) RestoreSiteTo(ctx context.Context, sessionID, siteID string, op
 	if err != nil {
 		return nil, err
 	}
-	ver, last, bad := checkDocumentVersions(opts.DocumentVersion, opts.DocumentLastVersionAction)
-	region, err := checkRegion(opts.OfficeRegion)
-	if bad == nil {
-		bad = err
-	}
+	ver, last, region, bad := checkDocumentsTo(opts.DocumentVersion, opts.DocumentLastVersionAction, opts.OfficeRegion)
 	if bad == nil && strings.TrimSpace(opts.SiteURL) == "" {
 		bad = errors.New("siteURL: the target site is required")
 	}

@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
-	"text/tabwriter"
 
 	"go.uber.org/zap"
 
@@ -22,8 +21,8 @@ import (
 // Exit statuses.
 const (
 	exitOK     = 0
-	exitFailed = 1 // the worker could not start or hit a fatal error
-	exitConfig = 2 // a bad or missing variable
+	exitFailed = 1                 // the worker could not start or hit a fatal error
+	exitConfig = config.ExitConfig // a bad or missing variable
 )
 
 func main() {
@@ -31,27 +30,12 @@ func main() {
 }
 
 func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) int {
-	for _, a := range args {
-		switch a {
-		case "-h", "-help", "--help", "help":
-			usage(stdout)
-			return exitOK
-		default:
-			fmt.Fprintf(stderr, "worker: unexpected argument %q: the worker is configured from the environment (see worker -h)\n", a)
-			return exitConfig
-		}
+	if code, exit := config.CheckArgs("worker", args, stdout, stderr, usage); exit {
+		return code
 	}
 	cfg, err := config.Load(environ)
 	if err != nil {
-		if cerr, ok := err.(*config.Error); ok {
-			fmt.Fprintln(stderr, "worker: bad configuration:")
-			for _, p := range cerr.Problems {
-				fmt.Fprintln(stderr, "  "+p.Message)
-			}
-			fmt.Fprintln(stderr, "see worker -h for every variable")
-		} else {
-			fmt.Fprintln(stderr, "worker:", err)
-		}
+		config.WriteError(stderr, "worker", err)
 		return exitConfig
 	}
 	logger, err := logging.NewWriter(stderr, cfg.LogLevel, cfg.LogFormat)
@@ -73,19 +57,7 @@ func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "worker: runs the vb365-restore Temporal worker. Configuration comes from the environment:")
 	fmt.Fprintln(w)
-	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "VARIABLE\tDEFAULT\tMEANING")
-	for _, v := range config.WorkerVariables() {
-		def := v.Default
-		switch {
-		case v.Required:
-			def = "(required)"
-		case def == "":
-			def = "-"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", v.Name, def, v.Description)
-	}
-	_ = tw.Flush()
+	config.WriteVariables(w, config.WorkerVariables())
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Exit status: 0 after a clean stop (SIGINT/SIGTERM), 1 when the worker fails, 2 for a bad or missing variable.")
 }

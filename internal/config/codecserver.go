@@ -89,18 +89,7 @@ func LoadCodecServer(environ []string) (CodecServer, error) {
 	default:
 		p.add("CODEC_AUTH", "CODEC_AUTH %q: want token, oidc or none", cfg.Auth)
 	}
-	switch strings.ToLower(cfg.LogLevel) {
-	case "debug", "info", "warn", "error":
-		cfg.LogLevel = strings.ToLower(cfg.LogLevel)
-	default:
-		p.add("LOG_LEVEL", "LOG_LEVEL %q: want debug, info, warn or error", cfg.LogLevel)
-	}
-	switch strings.ToLower(cfg.LogFormat) {
-	case "json", "console":
-		cfg.LogFormat = strings.ToLower(cfg.LogFormat)
-	default:
-		p.add("LOG_FORMAT", "LOG_FORMAT %q: want json or console", cfg.LogFormat)
-	}
+	checkLog(&cfg.LogLevel, &cfg.LogFormat, &p)
 	return cfg, p.err()
 }
 

@@ -253,18 +253,7 @@ func Load(environ []string) (Worker, error) {
 		p.add("VB365_TIMEOUT", "VB365_TIMEOUT %q: want a positive duration such as 30s", vars["VB365_TIMEOUT"])
 	}
 	checkBudget(cfg.VB365Budget, vars, &p)
-	switch strings.ToLower(cfg.LogLevel) {
-	case "debug", "info", "warn", "error":
-		cfg.LogLevel = strings.ToLower(cfg.LogLevel)
-	default:
-		p.add("LOG_LEVEL", "LOG_LEVEL %q: want debug, info, warn or error", cfg.LogLevel)
-	}
-	switch strings.ToLower(cfg.LogFormat) {
-	case "json", "console":
-		cfg.LogFormat = strings.ToLower(cfg.LogFormat)
-	default:
-		p.add("LOG_FORMAT", "LOG_FORMAT %q: want json or console", cfg.LogFormat)
-	}
+	checkLog(&cfg.LogLevel, &cfg.LogFormat, &p)
 	if v, ok := vars["METRICS_ADDR"]; ok && strings.TrimSpace(v) == "" {
 		cfg.MetricsAddr = "" // set and empty: off (env would apply the default)
 	}
@@ -333,6 +322,23 @@ func checkFile(p *problems, name, path string) {
 		return
 	}
 	_ = f.Close()
+}
+
+// checkLog lower-cases LOG_LEVEL and LOG_FORMAT in place, or records a
+// problem naming the variable when the value is not one the logger knows.
+func checkLog(level, format *string, p *problems) {
+	switch strings.ToLower(*level) {
+	case "debug", "info", "warn", "error":
+		*level = strings.ToLower(*level)
+	default:
+		p.add("LOG_LEVEL", "LOG_LEVEL %q: want debug, info, warn or error", *level)
+	}
+	switch strings.ToLower(*format) {
+	case "json", "console":
+		*format = strings.ToLower(*format)
+	default:
+		p.add("LOG_FORMAT", "LOG_FORMAT %q: want json or console", *format)
+	}
 }
 
 func hasProblem(p *problems, name string) bool {

@@ -1,10 +1,13 @@
 package config
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"reflect"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"go.uber.org/zap/zapcore"
@@ -49,6 +52,64 @@ type Variable struct {
 
 	field string
 	kind  reflect.Type
+}
+
+// WriteVariables prints vars as the VARIABLE/DEFAULT/MEANING table of a
+// command's -h, so every command describes its environment the same way.
+func WriteVariables(w io.Writer, vars []Variable) {
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "VARIABLE\tDEFAULT\tMEANING")
+	for _, v := range vars {
+		def := v.Default
+		switch {
+		case v.Required:
+			def = "(required)"
+		case def == "":
+			def = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", v.Name, def, v.Description)
+	}
+	_ = tw.Flush()
+}
+
+// ExitConfig is the exit status of a command whose configuration is bad:
+// a bad or missing variable, or an argument (commands read only the
+// environment).
+const ExitConfig = 2
+
+// CheckArgs handles the arguments of the command cmd, which is configured
+// from the environment alone: -h, -help, --help or help prints usage to
+// stdout and ends the command with 0; any other argument is named on
+// stderr and ends it with ExitConfig. exit is false when there is nothing
+// to do but run.
+func CheckArgs(cmd string, args []string, stdout, stderr io.Writer, usage func(io.Writer)) (code int, exit bool) {
+	for _, a := range args {
+		switch a {
+		case "-h", "-help", "--help", "help":
+			usage(stdout)
+			return 0, true
+		default:
+			fmt.Fprintf(stderr, "%s: unexpected argument %q: it is configured from the environment (see %s -h)\n", cmd, a, cmd)
+			return ExitConfig, true
+		}
+	}
+	return 0, false
+}
+
+// WriteError prints a configuration error of the command cmd to w: each
+// problem of an *Error on its own line and a pointer to cmd -h, any other
+// error on one line. The caller then exits 2.
+func WriteError(w io.Writer, cmd string, err error) {
+	var cerr *Error
+	if !errors.As(err, &cerr) {
+		fmt.Fprintln(w, cmd+":", err)
+		return
+	}
+	fmt.Fprintln(w, cmd+": bad configuration:")
+	for _, p := range cerr.Problems {
+		fmt.Fprintln(w, "  "+p.Message)
+	}
+	fmt.Fprintf(w, "see %s -h for every variable\n", cmd)
 }
 
 // WorkerVariables lists every variable the worker reads: the connection's

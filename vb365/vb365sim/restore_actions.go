@@ -239,6 +239,30 @@ func (s *Simulator) startRestore(c *call, typ string) (*session, *orgData, *rest
 
 // decide fills in an item's outcome: all restored, or all failed with
 // reason when it is not empty, or throttled when Microsoft 365 throttles.
+// restoreFind starts a restore of the component typ (startRestore) and
+// finds the object the path names: the start of every restore handler of
+// one object.
+func restoreFind[T any](s *Simulator, c *call, typ string, find func(*Simulator, *call, *orgData) (T, response, bool)) (*session, *orgData, *restoreBody, T, response, bool) {
+	var zero T
+	sess, d, b, resp, ok := s.startRestore(c, typ)
+	if !ok {
+		return nil, nil, nil, zero, resp, false
+	}
+	x, resp, ok := find(s, c, d)
+	if !ok {
+		return nil, nil, nil, zero, resp, false
+	}
+	return sess, d, b, x, response{}, true
+}
+
+// restoreOne decides the one item of a restore (a reason makes it fail),
+// begins the operation kind and answers with the statistics body.
+func (s *Simulator) restoreOne(c *call, sess *session, kind string, it *restoreItem, reason string, body func() any) response {
+	s.decide(it, reason)
+	op := s.begin(c, sess, kind, []*restoreItem{it})
+	return s.answer(c, sess, op, body)
+}
+
 func (s *Simulator) decide(it *restoreItem, reason string) {
 	switch {
 	case reason != "":
@@ -344,11 +368,7 @@ func goneMailbox(m *simMailbox) string {
 }
 
 func (s *Simulator) handleMailboxRestore(c *call) response {
-	sess, d, _, resp, ok := s.startRestore(c, "Vex")
-	if !ok {
-		return resp
-	}
-	m, resp, ok := s.findMailbox(c, d)
+	sess, _, _, m, resp, ok := restoreFind(s, c, "Vex", (*Simulator).findMailbox)
 	if !ok {
 		return resp
 	}
@@ -357,17 +377,11 @@ func (s *Simulator) handleMailboxRestore(c *call) response {
 	if m.gone {
 		reason = goneMailbox(m)
 	}
-	s.decide(it, reason)
-	op := s.begin(c, sess, "mailbox", []*restoreItem{it})
-	return s.answer(c, sess, op, func() any { return foldersStatistics(it) })
+	return s.restoreOne(c, sess, "mailbox", it, reason, func() any { return foldersStatistics(it) })
 }
 
 func (s *Simulator) handleMailboxRestoreTo(c *call) response {
-	sess, d, b, resp, ok := s.startRestore(c, "Vex")
-	if !ok {
-		return resp
-	}
-	m, resp, ok := s.findMailbox(c, d)
+	sess, d, b, m, resp, ok := restoreFind(s, c, "Vex", (*Simulator).findMailbox)
 	if !ok {
 		return resp
 	}
@@ -387,9 +401,7 @@ func (s *Simulator) handleMailboxRestoreTo(c *call) response {
 			reason = "Target mailbox " + target + " was not found in Microsoft 365."
 		}
 	}
-	s.decide(it, reason)
-	op := s.begin(c, sess, "mailboxTo", []*restoreItem{it})
-	return s.answer(c, sess, op, func() any { return foldersStatistics(it) })
+	return s.restoreOne(c, sess, "mailboxTo", it, reason, func() any { return foldersStatistics(it) })
 }
 
 func (s *Simulator) handleMailboxesRestore(c *call) response {
@@ -502,11 +514,7 @@ func goneOneDrive(o *simOneDrive) string {
 }
 
 func (s *Simulator) handleOneDriveRestore(c *call) response {
-	sess, d, _, resp, ok := s.startRestore(c, "Veod")
-	if !ok {
-		return resp
-	}
-	o, resp, ok := s.findOneDrive(c, d)
+	sess, _, _, o, resp, ok := restoreFind(s, c, "Veod", (*Simulator).findOneDrive)
 	if !ok {
 		return resp
 	}
@@ -515,17 +523,11 @@ func (s *Simulator) handleOneDriveRestore(c *call) response {
 	if o.gone {
 		reason = goneOneDrive(o)
 	}
-	s.decide(it, reason)
-	op := s.begin(c, sess, "oneDrive", []*restoreItem{it})
-	return s.answer(c, sess, op, func() any { return itemStatistics(it) })
+	return s.restoreOne(c, sess, "oneDrive", it, reason, func() any { return itemStatistics(it) })
 }
 
 func (s *Simulator) handleOneDriveCopyTo(c *call) response {
-	sess, d, b, resp, ok := s.startRestore(c, "Veod")
-	if !ok {
-		return resp
-	}
-	o, resp, ok := s.findOneDrive(c, d)
+	sess, d, b, o, resp, ok := restoreFind(s, c, "Veod", (*Simulator).findOneDrive)
 	if !ok {
 		return resp
 	}
@@ -553,9 +555,7 @@ func (s *Simulator) handleOneDriveCopyTo(c *call) response {
 	case target.gone:
 		reason = goneOneDrive(target)
 	}
-	s.decide(it, reason)
-	op := s.begin(c, sess, "oneDriveCopyTo", []*restoreItem{it})
-	return s.answer(c, sess, op, func() any { return itemStatistics(it) })
+	return s.restoreOne(c, sess, "oneDriveCopyTo", it, reason, func() any { return itemStatistics(it) })
 }
 
 // wireIssue is RESTRestoreObject (OneDrive, sites) and RESTSummaryItem
@@ -615,26 +615,16 @@ func siteItem(d *orgData, st *simSite, target string, subsites bool) *restoreIte
 }
 
 func (s *Simulator) handleSiteRestore(c *call) response {
-	sess, d, b, resp, ok := s.startRestore(c, "Vesp")
-	if !ok {
-		return resp
-	}
-	st, resp, ok := s.findSite(c, d)
+	sess, d, b, st, resp, ok := restoreFind(s, c, "Vesp", (*Simulator).findSite)
 	if !ok {
 		return resp
 	}
 	it := siteItem(d, st, "the original location", b.RestoreSubsites != nil && *b.RestoreSubsites)
-	s.decide(it, "")
-	op := s.begin(c, sess, "site", []*restoreItem{it})
-	return s.answer(c, sess, op, func() any { return webStatistics(it) })
+	return s.restoreOne(c, sess, "site", it, "", func() any { return webStatistics(it) })
 }
 
 func (s *Simulator) handleSiteRestoreTo(c *call) response {
-	sess, d, b, resp, ok := s.startRestore(c, "Vesp")
-	if !ok {
-		return resp
-	}
-	st, resp, ok := s.findSite(c, d)
+	sess, d, b, st, resp, ok := restoreFind(s, c, "Vesp", (*Simulator).findSite)
 	if !ok {
 		return resp
 	}
@@ -647,9 +637,7 @@ func (s *Simulator) handleSiteRestoreTo(c *call) response {
 	if d.siteByURL(target) == nil {
 		reason = "Target site " + target + " was not found in Microsoft 365."
 	}
-	s.decide(it, reason)
-	op := s.begin(c, sess, "siteTo", []*restoreItem{it})
-	return s.answer(c, sess, op, func() any { return webStatistics(it) })
+	return s.restoreOne(c, sess, "siteTo", it, reason, func() any { return webStatistics(it) })
 }
 
 type wireWebStatistics struct {
@@ -687,11 +675,7 @@ func (s *Simulator) teamFlags(c *call, b *restoreBody, names ...string) (respons
 }
 
 func (s *Simulator) handleTeamRestore(c *call) response {
-	sess, d, b, resp, ok := s.startRestore(c, "Vet")
-	if !ok {
-		return resp
-	}
-	t, resp, ok := s.findTeam(c, d)
+	sess, _, b, t, resp, ok := restoreFind(s, c, "Vet", (*Simulator).findTeam)
 	if !ok {
 		return resp
 	}
@@ -703,17 +687,11 @@ func (s *Simulator) handleTeamRestore(c *call) response {
 		total += ch.items
 	}
 	it := &restoreItem{name: t.name, target: "the original location", itemType: "TeamsTeam", detailsType: "Item", total: total}
-	s.decide(it, "")
-	op := s.begin(c, sess, "team", []*restoreItem{it})
-	return s.answer(c, sess, op, func() any { return teamsStatistics(it, "Team") })
+	return s.restoreOne(c, sess, "team", it, "", func() any { return teamsStatistics(it, "Team") })
 }
 
 func (s *Simulator) handleChannelRestore(c *call) response {
-	sess, d, b, resp, ok := s.startRestore(c, "Vet")
-	if !ok {
-		return resp
-	}
-	t, resp, ok := s.findTeam(c, d)
+	sess, _, b, t, resp, ok := restoreFind(s, c, "Vet", (*Simulator).findTeam)
 	if !ok {
 		return resp
 	}
@@ -725,9 +703,7 @@ func (s *Simulator) handleChannelRestore(c *call) response {
 		return resp
 	}
 	it := &restoreItem{name: t.name + "/" + ch.name, target: "the original location", itemType: "TeamsChannel", detailsType: "Item", total: ch.items}
-	s.decide(it, "")
-	op := s.begin(c, sess, "channel", []*restoreItem{it})
-	return s.answer(c, sess, op, func() any { return teamsStatistics(it, "Channel") })
+	return s.restoreOne(c, sess, "channel", it, "", func() any { return teamsStatistics(it, "Channel") })
 }
 
 type wireTeamsStatistics struct {

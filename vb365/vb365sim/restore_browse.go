@@ -138,11 +138,7 @@ func (s *Simulator) mailboxWire(c *call, sess *session, m *simMailbox) wireMailb
 }
 
 func (s *Simulator) handleMailboxList(c *call) response {
-	sess, d, resp, ok := s.browseSession(c, "Vex")
-	if !ok {
-		return resp
-	}
-	offset, limit, resp, ok := paging(c)
+	sess, d, offset, limit, resp, ok := s.browsePage(c, "Vex")
 	if !ok {
 		return resp
 	}
@@ -151,6 +147,35 @@ func (s *Simulator) handleMailboxList(c *call) response {
 		all = append(all, s.mailboxWire(c, sess, m))
 	}
 	return jsonResponse(http.StatusOK, page(c, "/RestoreSessions/"+sess.id+"/organization/mailboxes", all, offset, limit))
+}
+
+// browsePage opens the browse session of the component typ and reads the
+// paging parameters: the start of every list handler of a session.
+func (s *Simulator) browsePage(c *call, typ string) (*session, *orgData, int, int, response, bool) {
+	sess, d, resp, ok := s.browseSession(c, typ)
+	if !ok {
+		return nil, nil, 0, 0, resp, false
+	}
+	offset, limit, resp, ok := paging(c)
+	if !ok {
+		return nil, nil, 0, 0, resp, false
+	}
+	return sess, d, offset, limit, response{}, true
+}
+
+// browseFind opens the browse session of the component typ and finds the
+// object the path names: the start of every handler of one object.
+func browseFind[T any](s *Simulator, c *call, typ string, find func(*Simulator, *call, *orgData) (T, response, bool)) (*session, T, response, bool) {
+	var zero T
+	sess, d, resp, ok := s.browseSession(c, typ)
+	if !ok {
+		return nil, zero, resp, false
+	}
+	x, resp, ok := find(s, c, d)
+	if !ok {
+		return nil, zero, resp, false
+	}
+	return sess, x, response{}, true
 }
 
 func (s *Simulator) findMailbox(c *call, d *orgData) (*simMailbox, response, bool) {
@@ -168,11 +193,7 @@ func (s *Simulator) findMailbox(c *call, d *orgData) (*simMailbox, response, boo
 }
 
 func (s *Simulator) handleMailboxGet(c *call) response {
-	sess, d, resp, ok := s.browseSession(c, "Vex")
-	if !ok {
-		return resp
-	}
-	m, resp, ok := s.findMailbox(c, d)
+	sess, m, resp, ok := browseFind(s, c, "Vex", (*Simulator).findMailbox)
 	if !ok {
 		return resp
 	}
@@ -185,11 +206,7 @@ func (s *Simulator) oneDriveWire(c *call, sess *session, o *simOneDrive) wireURL
 }
 
 func (s *Simulator) handleOneDriveList(c *call) response {
-	sess, d, resp, ok := s.browseSession(c, "Veod")
-	if !ok {
-		return resp
-	}
-	offset, limit, resp, ok := paging(c)
+	sess, d, offset, limit, resp, ok := s.browsePage(c, "Veod")
 	if !ok {
 		return resp
 	}
@@ -211,11 +228,7 @@ func (s *Simulator) findOneDrive(c *call, d *orgData) (*simOneDrive, response, b
 }
 
 func (s *Simulator) handleOneDriveGet(c *call) response {
-	sess, d, resp, ok := s.browseSession(c, "Veod")
-	if !ok {
-		return resp
-	}
-	o, resp, ok := s.findOneDrive(c, d)
+	sess, o, resp, ok := browseFind(s, c, "Veod", (*Simulator).findOneDrive)
 	if !ok {
 		return resp
 	}
@@ -230,11 +243,7 @@ func (s *Simulator) siteWire(c *call, sess *session, st *simSite) wireURLItem {
 // handleSiteList lists the top-level sites, or with parentId the direct
 // subsites of that site.
 func (s *Simulator) handleSiteList(c *call) response {
-	sess, d, resp, ok := s.browseSession(c, "Vesp")
-	if !ok {
-		return resp
-	}
-	offset, limit, resp, ok := paging(c)
+	sess, d, offset, limit, resp, ok := s.browsePage(c, "Vesp")
 	if !ok {
 		return resp
 	}
@@ -260,11 +269,7 @@ func (s *Simulator) findSite(c *call, d *orgData) (*simSite, response, bool) {
 }
 
 func (s *Simulator) handleSiteGet(c *call) response {
-	sess, d, resp, ok := s.browseSession(c, "Vesp")
-	if !ok {
-		return resp
-	}
-	st, resp, ok := s.findSite(c, d)
+	sess, st, resp, ok := browseFind(s, c, "Vesp", (*Simulator).findSite)
 	if !ok {
 		return resp
 	}
@@ -277,11 +282,7 @@ func (s *Simulator) teamWire(c *call, sess *session, t *simTeam) wireTeamItem {
 }
 
 func (s *Simulator) handleTeamList(c *call) response {
-	sess, d, resp, ok := s.browseSession(c, "Vet")
-	if !ok {
-		return resp
-	}
-	offset, limit, resp, ok := paging(c)
+	sess, d, offset, limit, resp, ok := s.browsePage(c, "Vet")
 	if !ok {
 		return resp
 	}
@@ -310,11 +311,7 @@ func (s *Simulator) findTeam(c *call, d *orgData) (*simTeam, response, bool) {
 }
 
 func (s *Simulator) handleTeamGet(c *call) response {
-	sess, d, resp, ok := s.browseSession(c, "Vet")
-	if !ok {
-		return resp
-	}
-	t, resp, ok := s.findTeam(c, d)
+	sess, t, resp, ok := browseFind(s, c, "Vet", (*Simulator).findTeam)
 	if !ok {
 		return resp
 	}
@@ -331,11 +328,7 @@ func (s *Simulator) channelWire(c *call, sess *session, t *simTeam, ch *simChann
 }
 
 func (s *Simulator) handleChannelList(c *call) response {
-	sess, d, resp, ok := s.browseSession(c, "Vet")
-	if !ok {
-		return resp
-	}
-	t, resp, ok := s.findTeam(c, d)
+	sess, t, resp, ok := browseFind(s, c, "Vet", (*Simulator).findTeam)
 	if !ok {
 		return resp
 	}
@@ -368,11 +361,7 @@ func (s *Simulator) findChannel(c *call, t *simTeam) (*simChannel, response, boo
 }
 
 func (s *Simulator) handleChannelGet(c *call) response {
-	sess, d, resp, ok := s.browseSession(c, "Vet")
-	if !ok {
-		return resp
-	}
-	t, resp, ok := s.findTeam(c, d)
+	sess, t, resp, ok := browseFind(s, c, "Vet", (*Simulator).findTeam)
 	if !ok {
 		return resp
 	}
