@@ -20,7 +20,8 @@ import (
 // fakeRestore stands in for RestoreSessionWorkflow in these unit tests (the
 // integration tests run the real one): it fails like the real one on a
 // PointInTimeBeforeFirstBackup marker, otherwise tells the parent its session
-// exists and waits for a stop signal.
+// exists and waits for a stop signal. Cancelled, it takes childStopTakes to stop
+// its session, and fails then on a "stop-fails" marker.
 func fakeRestore(ctx workflow.Context, in workflows.RestoreInput) (workflows.RestoreReport, error) {
 	if in.PointInTime == "before-first" {
 		return workflows.RestoreReport{}, temporal.NewNonRetryableApplicationError("pointInTime before first backup", workflows.ErrPointInTimeBeforeFirstBackup, nil)
@@ -56,10 +57,20 @@ func fakeRestore(ctx workflow.Context, in workflows.RestoreInput) (workflows.Res
 		EndReason:            workflows.EndReasonStopRequested,
 	}
 	if canceled {
-		return rep, temporal.NewCanceledError()
+		// Stopping the session takes a while, as a real stop may; the playbook
+		// must wait for it.
+		dctx, _ := workflow.NewDisconnectedContext(ctx)
+		_ = workflow.Sleep(dctx, childStopTakes)
+		if in.PointInTime == "stop-fails" {
+			return rep, temporal.NewNonRetryableApplicationError("stop restore session: forbidden", "VB365Error", nil)
+		}
+		return rep, temporal.NewCanceledError(rep)
 	}
 	return rep, nil
 }
+
+// childStopTakes is how long fakeRestore takes to stop its session when cancelled.
+const childStopTakes = 2 * time.Minute
 
 func newEnv(t *testing.T) *testsuite.TestWorkflowEnvironment {
 	var s testsuite.WorkflowTestSuite
@@ -148,15 +159,39 @@ func TestPlaybookLimitsConcurrentCreation(t *testing.T) {
 	require.GreaterOrEqual(t, startedAt[1].Sub(startedAt[0]), 10*time.Second, "second restore started before the first session existed")
 }
 
+// TestPlaybookCancellationCancelsChildren: a cancelled playbook cancels the
+// restores it started, waits until each has stopped its session (which takes
+// childStopTakes), and ends cancelled with every row's outcome as the child
+// reported it: cancelled, or failed when its stop failed; the one not started
+// is skipped. One creation slot: each restore starts when the one before has
+// its session (10 s); the cancel comes at 25 s, during the third's creation.
 func TestPlaybookCancellationCancelsChildren(t *testing.T) {
 	env := newEnv(t)
-	in := drill(workflows.RestoreInput{OrganizationID: org, Type: "vet"}, workflows.RestoreInput{OrganizationID: org, Type: "vex"}, workflows.RestoreInput{OrganizationID: org, Type: "veod"})
-	in.MaxConcurrent = 2
-	env.RegisterDelayedCallback(env.CancelWorkflow, time.Minute)
+	in := drill(workflows.RestoreInput{OrganizationID: org, Type: "vet"},
+		workflows.RestoreInput{OrganizationID: org, Type: "vex", PointInTime: "stop-fails"},
+		workflows.RestoreInput{OrganizationID: org, Type: "veod"},
+		workflows.RestoreInput{OrganizationID: org, Type: "vesp"})
+	in.MaxConcurrent = 1
+	start := env.Now()
+	var cancelAt time.Time
+	env.RegisterDelayedCallback(func() { cancelAt = env.Now(); env.CancelWorkflow() }, 25*time.Second)
 	env.ExecuteWorkflow(RestorePlaybookWorkflow, in)
 	err := env.GetWorkflowError()
 	var canceled *temporal.CanceledError
 	require.ErrorAs(t, err, &canceled)
+	require.Equal(t, start.Add(25*time.Second), cancelAt)
+	require.GreaterOrEqual(t, env.Now().Sub(cancelAt), childStopTakes, "the playbook ended before its children had stopped")
+
+	res, err := env.QueryWorkflow(workflows.QueryStatus)
+	require.NoError(t, err)
+	var rep Report
+	require.NoError(t, res.Get(&rep))
+	require.Equal(t, RowCanceled, rep.Rows[0].State, "%+v", rep.Rows)
+	require.Contains(t, rep.Rows[0].Error, "child workflow execution", "the child's own outcome")
+	require.Equal(t, RowFailed, rep.Rows[1].State, "started after the first one's session was ready; its stop failed: %+v", rep.Rows)
+	require.Contains(t, rep.Rows[1].Error, "stop restore session: forbidden")
+	require.Equal(t, RowCanceled, rep.Rows[2].State, "cancelled while creating its session")
+	require.Equal(t, RowSkipped, rep.Rows[3].State)
 }
 
 func TestPlaybookValidation(t *testing.T) {
