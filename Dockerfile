@@ -1,9 +1,11 @@
-# One image for the worker (the entrypoint), the starter and the simulator:
+# One image for the worker (the entrypoint), the starter, the codec server and
+# the simulator:
 #
 #   docker build -t vb365-restore:dev .
 #   docker run --rm vb365-restore:dev                  # the worker, configured by environment
 #   docker run --rm --entrypoint starter vb365-restore:dev list
 #   docker run --rm --entrypoint simulator vb365-restore:dev --addr 0.0.0.0:4443
+#   docker run --rm --entrypoint codecserver vb365-restore:dev -h
 #
 # Static binaries (CGO_ENABLED=0) on a small pinned base that has a shell,
 # wget and nc for container health checks, running as a non-root user.
@@ -28,7 +30,7 @@ ARG TARGETARCH
 RUN --mount=type=cache,target=/go/pkg/mod \
     --mount=type=cache,target=/root/.cache/go-build \
     GOOS=$TARGETOS GOARCH=$TARGETARCH \
-    go build -ldflags="-s -w" -o /out/ ./worker ./starter ./simulator
+    go build -ldflags="-s -w" -o /out/ ./worker ./starter ./simulator ./codecserver
 
 # ---- runtime --------------------------------------------------------------
 FROM alpine:3.22.2 AS runtime

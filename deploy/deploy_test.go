@@ -33,6 +33,9 @@ type manifests struct {
 	deployment *appsv1.Deployment
 	pdb        *policyv1.PodDisruptionBudget
 	service    *corev1.Service
+	// codec holds the codec server's objects and the payload key Secret,
+	// by kind and name (codecserver_test.go decodes them).
+	codec map[string]string
 }
 
 // kustomization is the part of kustomize's Kustomization this base uses;
@@ -84,6 +87,13 @@ func loadManifests(t *testing.T) manifests {
 			}
 			var tm metav1.TypeMeta
 			require.NoError(t, yaml.Unmarshal([]byte(doc), &tm), f)
+			if name, ok := codecObject(t, f, doc); ok {
+				if m.codec == nil {
+					m.codec = map[string]string{}
+				}
+				m.codec[tm.Kind+"/"+name] = doc
+				continue
+			}
 			switch tm.APIVersion + "/" + tm.Kind {
 			case "v1/Namespace":
 				m.namespace = &corev1.Namespace{}
@@ -334,7 +344,7 @@ func TestConfigurationMatchesTheWorker(t *testing.T) {
 	require.True(t, fromSecret["VB365_PASSWORD"])
 
 	// The whole configuration passes the worker's own checks.
-	_, err := config.Load(toEnviron(env))
+	_, err := config.Load(toEnviron(withLocalKeyFile(t, env)))
 	require.NoError(t, err)
 }
 

@@ -106,7 +106,7 @@ func TestDockerfile(t *testing.T) {
 	require.Contains(t, env, "CGO_ENABLED=0")
 	runs := strings.Join(build.all("RUN"), "\n")
 	require.Contains(t, runs, "--mount=type=cache,target=/go/pkg/mod", "module cache")
-	require.Regexp(t, `go build .*-o /out/ \./worker \./starter \./simulator`, runs)
+	require.Regexp(t, `go build .*-o /out/ \./worker \./starter \./simulator \./codecserver`, runs)
 
 	final := stages[len(stages)-1]
 	require.NotEqual(t, build.image, final.image, "the Go toolchain stays out of the image")
@@ -133,7 +133,7 @@ func TestDockerignore(t *testing.T) {
 	require.Contains(t, patterns, ".git")
 	require.Contains(t, patterns, ".devstack", "the dev stack's database and binaries stay out of the context")
 	for _, p := range patterns {
-		for _, needed := range []string{"go.mod", "go.sum", "worker", "starter", "simulator", "vb365", "workflows", "activities", "internal"} {
+		for _, needed := range []string{"go.mod", "go.sum", "worker", "starter", "simulator", "codecserver", "vb365", "workflows", "activities", "internal"} {
 			require.NotEqual(t, needed, strings.Trim(p, "/"), ".dockerignore drops %s, which the build needs", needed)
 		}
 		require.NotContains(t, []string{"*", "**", "*.go", "**/*.go"}, p)

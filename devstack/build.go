@@ -12,9 +12,9 @@ import (
 // cache makes later runs take a second or two.
 func (s *stack) build(ctx context.Context) error {
 	o := s.opts
-	step(s.out, "go build ./simulator ./worker")
+	step(s.out, "go build ./simulator ./worker ./codecserver")
 	start := time.Now()
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", o.path("bin")+string(os.PathSeparator), "./simulator", "./worker")
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", o.path("bin")+string(os.PathSeparator), "./simulator", "./worker", "./codecserver")
 	cmd.Dir = o.root
 	cmd.Env = os.Environ()
 	out, err := cmd.CombinedOutput()
@@ -22,7 +22,7 @@ func (s *stack) build(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		return fmt.Errorf("go build ./simulator ./worker: %w\n%s", err, out)
+		return fmt.Errorf("go build ./simulator ./worker ./codecserver: %w\n%s", err, out)
 	}
 	done(s.out, start)
 	return nil

@@ -37,11 +37,7 @@ var (
 // the workflow id) once the session is open and its first events have
 // arrived, and keeps printing new events in the background until ctx ends.
 func (s *stack) demo(ctx context.Context) (string, error) {
-	c, err := client.DialContext(ctx, client.Options{
-		HostPort:  s.opts.temporalAddr(),
-		Namespace: namespace,
-		Logger:    quietLogger{},
-	})
+	c, err := client.DialContext(ctx, s.clientOptions())
 	if err != nil {
 		return "", err
 	}
@@ -214,7 +210,7 @@ func (s *stack) stopDemo() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	c, err := client.DialContext(ctx, client.Options{HostPort: s.opts.temporalAddr(), Namespace: namespace, Logger: quietLogger{}})
+	c, err := client.DialContext(ctx, s.clientOptions())
 	if err != nil {
 		return
 	}

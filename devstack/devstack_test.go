@@ -45,6 +45,7 @@ func TestParseFlagsDefaults(t *testing.T) {
 func TestWorkerEnvironment(t *testing.T) {
 	t.Setenv("TEMPORAL_ADDRESS", "somewhere-else:7233")
 	t.Setenv("VB365_PASSWORD", "not-this-one")
+	t.Setenv("PAYLOAD_KEYS_FILE", "/elsewhere/keys.json")
 	s := &stack{opts: options{temporalPort: 7233, uiPort: 8233, simPort: 4443, metricsPort: 9090, stateDir: "/state"}}
 	env := map[string][]string{}
 	for _, kv := range s.workerEnv() {
@@ -61,6 +62,7 @@ func TestWorkerEnvironment(t *testing.T) {
 		"VB365_CA_FILE":       "/state/sim-ca.pem",
 		"LOG_FORMAT":          "console",
 		"METRICS_ADDR":        "127.0.0.1:9090",
+		"PAYLOAD_KEYS_FILE":   "/state/payload-keys.json",
 	}
 	for k, v := range want {
 		require.Equal(t, []string{v}, env[k], k)

@@ -21,7 +21,7 @@ func TestDevStackEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the whole stack")
 	}
-	ports := make([]int, 4)
+	ports := make([]int, 5)
 	for i := range ports {
 		p, err := temporalcli.FreePort(listenIP)
 		require.NoError(t, err)
@@ -30,6 +30,7 @@ func TestDevStackEndToEnd(t *testing.T) {
 	o, err := parseFlags([]string{
 		"--temporal-port", strconv.Itoa(ports[0]), "--ui-port", strconv.Itoa(ports[1]),
 		"--sim-port", strconv.Itoa(ports[2]), "--metrics-port", strconv.Itoa(ports[3]),
+		"--codec-port", strconv.Itoa(ports[4]),
 		"--state-dir", t.TempDir(),
 	}, nil)
 	require.NoError(t, err)
@@ -56,6 +57,8 @@ func TestDevStackEndToEnd(t *testing.T) {
 	require.Contains(t, got, "event   0 Success  Restore session started")
 	require.Contains(t, got, "go run ./starter stop devstack-demo-")
 	require.Contains(t, got, "TEMPORAL_ADDRESS=127.0.0.1:"+strconv.Itoa(ports[0]), "non-default ports are spelled out for the starter")
+	require.Contains(t, got, "--codec-endpoint http://127.0.0.1:"+strconv.Itoa(ports[4]))
+	checkDemoEncrypted(t, o, got)
 
 	cancel()
 	select {

@@ -29,6 +29,7 @@ type options struct {
 	uiPort       int
 	simPort      int
 	metricsPort  int
+	codecPort    int
 	noDemo       bool
 	ensureCLI    bool // only build (or find) the Temporal CLI, then exit
 	stateDir     string
@@ -87,6 +88,7 @@ func parseFlags(args []string, errOut io.Writer) (options, error) {
 	fs.IntVar(&o.uiPort, "ui-port", 8233, "Temporal Web UI port")
 	fs.IntVar(&o.simPort, "sim-port", 4443, "VB365 simulator (HTTPS) port")
 	fs.IntVar(&o.metricsPort, "metrics-port", 9090, "worker metrics, /healthz and /readyz port")
+	fs.IntVar(&o.codecPort, "codec-port", 8089, "codec server port (decodes the encrypted payloads for the Web UI and the CLI)")
 	fs.BoolVar(&o.noDemo, "no-demo", false, "do not start the demo restore")
 	fs.BoolVar(&o.ensureCLI, "ensure-cli-only", false, "only build the pinned Temporal CLI if it is not cached, print its path and exit (for CI)")
 	fs.StringVar(&o.stateDir, "state-dir", "", "where the Temporal database, binaries, CA and logs go (default: .devstack in the repository)")

@@ -133,7 +133,8 @@ func cleanEnv(extra ...string) []string {
 	var out []string
 	for _, kv := range os.Environ() {
 		if strings.HasPrefix(kv, "TEMPORAL_") || strings.HasPrefix(kv, "VB365_") ||
-			strings.HasPrefix(kv, "METRICS_ADDR=") || strings.HasPrefix(kv, "LOG_FORMAT=") {
+			strings.HasPrefix(kv, "METRICS_ADDR=") || strings.HasPrefix(kv, "LOG_FORMAT=") ||
+			strings.HasPrefix(kv, "PAYLOAD_") || strings.HasPrefix(kv, "CODEC_") {
 			continue
 		}
 		out = append(out, kv)

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/vb365-restore/vb365-restore/internal/payloadcrypt"
 	"github.com/vb365-restore/vb365-restore/internal/temporalcli"
 	"github.com/vb365-restore/vb365-restore/workflows"
 )
@@ -34,6 +35,7 @@ type stack struct {
 	cancel     context.CancelFunc // ends the background work
 	closers    []io.Closer        // log files, closed last
 	demoID     string             // the demo restore, stopped on the way out
+	keys       *payloadcrypt.Keys // the dev payload keys (ensureKeys)
 }
 
 func (o options) path(parts ...string) string {
@@ -56,6 +58,7 @@ func run(parent context.Context, opts options, out io.Writer, force <-chan struc
 		{"Temporal Web UI", "--ui-port", opts.uiPort},
 		{"VB365 simulator", "--sim-port", opts.simPort},
 		{"worker metrics", "--metrics-port", opts.metricsPort},
+		{"codec server", "--codec-port", opts.codecPort},
 	}); err != nil {
 		return err
 	}
@@ -66,6 +69,9 @@ func run(parent context.Context, opts options, out io.Writer, force <-chan struc
 	}
 
 	s := &stack{opts: opts, out: out, cancel: cancel}
+	if s.keys, err = ensureKeys(opts); err != nil {
+		return err
+	}
 	defer func() {
 		if err != nil && parent.Err() != nil {
 			err = nil // interrupted while starting: not a failure
@@ -83,6 +89,9 @@ func run(parent context.Context, opts options, out io.Writer, force <-chan struc
 		return err
 	}
 	if err := s.build(ctx); err != nil {
+		return err
+	}
+	if err := s.startCodecServer(ctx); err != nil {
 		return err
 	}
 	if err := s.startSimulator(ctx); err != nil {
@@ -170,6 +179,7 @@ func (s *stack) startTemporal(ctx context.Context) error {
 		IP:               listenIP,
 		Port:             o.temporalPort,
 		UIPort:           o.uiPort,
+		UICodecEndpoint:  o.codecURL(),
 		DBFile:           o.path("temporal.db"),
 		Namespace:        namespace,
 		SearchAttributes: temporalcli.DefaultSearchAttributes(),
@@ -247,6 +257,7 @@ func (s *stack) workerEnv() []string {
 		"LOG_FORMAT=console",
 		"METRICS_ADDR="+o.metricsAddr(),
 		"WORKER_STOP_TIMEOUT=5s",
+		"PAYLOAD_KEYS_FILE="+o.keysFile(),
 	)
 }
 
@@ -263,7 +274,7 @@ func (s *stack) printWhereToLook(demoID string) {
 	}
 	// The starter reads the same TEMPORAL_* variables as the worker; only
 	// non-default ports need them spelled out.
-	var env string
+	env := "PAYLOAD_KEYS_FILE=" + rel(o.keysFile()) + " "
 	if o.temporalPort != 7233 {
 		env += "TEMPORAL_ADDRESS=" + o.temporalAddr() + " "
 	}
@@ -281,12 +292,16 @@ func (s *stack) printWhereToLook(demoID string) {
 	fmt.Fprintf(w, "  Temporal frontend  %s  (namespace %s, task queue %s)\n", o.temporalAddr(), namespace, workflows.DefaultTaskQueue)
 	fmt.Fprintf(w, "  VB365 simulator    %s  (%s/%s, CA %s, sessions %s/_sim/sessions)\n", o.simURL(), simUser, simPass, rel(o.path("sim-ca.pem")), o.simURL())
 	fmt.Fprintf(w, "  Worker metrics     http://%s/metrics  (/healthz, /readyz)\n", o.metricsAddr())
-	fmt.Fprintf(w, "  Logs               %s/{temporal,simulator,worker}.log\n", rel(o.path("logs")))
+	fmt.Fprintf(w, "  Codec server       %s  (payloads encrypted with %s; the Web UI decodes through it)\n", o.codecURL(), rel(o.keysFile()))
+	fmt.Fprintf(w, "  Logs               %s/{temporal,codecserver,simulator,worker}.log\n", rel(o.path("logs")))
 	fmt.Fprintf(w, "  Temporal database  %s  (history kept across runs)\n", rel(o.path("temporal.db")))
 	if demoID != "" {
 		fmt.Fprintf(w, "  Stop the demo      %sgo run ./starter stop %s\n", env, demoID)
 	}
 	fmt.Fprintf(w, "  Another restore    %sgo run ./starter restore --org %s --type vet --follow\n", env, demoOrg)
+	if demoID != "" {
+		fmt.Fprintf(w, "  History, decoded   temporal workflow show --address %s --namespace %s -w %s --codec-endpoint %s\n", o.temporalAddr(), namespace, demoID, o.codecURL())
+	}
 	fmt.Fprintln(w, "  Stop everything    Ctrl-C")
 	fmt.Fprintln(w, line)
 }

@@ -23,7 +23,6 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/vb365-restore/vb365-restore/internal/config"
-	"github.com/vb365-restore/vb365-restore/internal/temporalclient"
 )
 
 // Exit statuses.
@@ -62,7 +61,7 @@ func newApp(stdout, stderr io.Writer, environ []string) *app {
 		environ: environ,
 		now:     time.Now,
 		dial: func(ctx context.Context, cfg config.Temporal) (client.Client, error) {
-			return temporalclient.Dial(ctx, cfg, quietLogger{}, nil)
+			return dialTemporal(ctx, cfg)
 		},
 		pollEvery: 1500 * time.Millisecond,
 	}
@@ -86,7 +85,8 @@ func (a *app) rootCommand() *cobra.Command {
 		Long: "starter drives vb365-restore's RestoreSessionWorkflow on Temporal.\n\n" +
 			"Temporal is configured from the environment, as for the worker:\n" +
 			"TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_TASK_QUEUE, TEMPORAL_API_KEY,\n" +
-			"TEMPORAL_TLS_CERT, TEMPORAL_TLS_KEY, TEMPORAL_TLS_CA, TEMPORAL_TLS_SERVER_NAME, TEMPORAL_UI_URL.\n\n" +
+			"TEMPORAL_TLS_CERT, TEMPORAL_TLS_KEY, TEMPORAL_TLS_CA, TEMPORAL_TLS_SERVER_NAME, TEMPORAL_UI_URL,\n" +
+			"PAYLOAD_KEYS_FILE (the worker's key file: restores' inputs and results are encrypted).\n\n" +
 			"Exit status: 0 success; 1 the workflow failed (the error type is printed); 2 bad usage or\n" +
 			"configuration; 3 Temporal unreachable or the request refused; 130 detached from --follow.",
 		SilenceUsage:  true,

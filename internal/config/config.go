@@ -18,6 +18,7 @@ import (
 
 	"github.com/caarlos0/env/v11"
 
+	"github.com/vb365-restore/vb365-restore/internal/payloadcrypt"
 	"github.com/vb365-restore/vb365-restore/vb365"
 )
 
@@ -33,6 +34,11 @@ type Temporal struct {
 	// TLSServerName overrides the name checked in the server's certificate.
 	TLSServerName string `env:"TEMPORAL_TLS_SERVER_NAME" desc:"server name to verify in the Temporal server's certificate (default: the host of TEMPORAL_ADDRESS)"`
 	UIURL         string `env:"TEMPORAL_UI_URL" envDefault:"http://localhost:8233" desc:"Temporal Web UI base URL, for links"`
+
+	// PayloadKeysFile turns payload encryption on; PayloadKeys are its keys,
+	// read by Load and LoadTemporal (nil: payloads are not encrypted).
+	PayloadKeysFile string             `env:"PAYLOAD_KEYS_FILE" desc:"key file (JSON or YAML) that turns payload encryption on: key ids with base64 AES-256 keys, and the current one; unset: payloads unencrypted (warned)"`
+	PayloadKeys     *payloadcrypt.Keys `json:"-"`
 }
 
 // TLSEnabled reports whether the connection to Temporal uses TLS.
@@ -156,6 +162,7 @@ func LoadTemporal(environ []string) (Temporal, error) {
 	var p problems
 	parse(&cfg, vars, &p)
 	checkTemporal(cfg, vars, &p)
+	loadPayloadKeys(&cfg, &p)
 	return cfg, p.err()
 }
 
@@ -168,6 +175,7 @@ func Load(environ []string) (Worker, error) {
 	var p problems
 	parse(&cfg, vars, &p)
 	checkTemporal(cfg.Temporal, vars, &p)
+	loadPayloadKeys(&cfg.Temporal, &p)
 
 	for _, v := range WorkerVariables() {
 		if v.Required && strings.TrimSpace(vars[v.Name]) == "" {

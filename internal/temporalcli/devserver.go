@@ -29,6 +29,9 @@ type Options struct {
 	Port int
 	// UIPort of the Web UI; 0 runs the server headless.
 	UIPort int
+	// UICodecEndpoint is the codec server the Web UI decodes payloads with
+	// (--ui-codec-endpoint); empty: none.
+	UICodecEndpoint string
 	// DBFile keeps the server's state (SQLite) across runs; empty keeps it
 	// in memory only.
 	DBFile string
@@ -164,6 +167,9 @@ func args(o Options) []string {
 		a = append(a, "--headless")
 	} else {
 		a = append(a, "--ui-port", strconv.Itoa(o.UIPort))
+		if o.UICodecEndpoint != "" {
+			a = append(a, "--ui-codec-endpoint", o.UICodecEndpoint)
+		}
 	}
 	if o.DBFile != "" {
 		a = append(a, "--db-filename", o.DBFile)

@@ -17,6 +17,7 @@ import (
 	"github.com/vb365-restore/vb365-restore/activities"
 	"github.com/vb365-restore/vb365-restore/internal/config"
 	"github.com/vb365-restore/vb365-restore/internal/logging"
+	"github.com/vb365-restore/vb365-restore/internal/payloadcrypt"
 	"github.com/vb365-restore/vb365-restore/internal/temporalclient"
 	"github.com/vb365-restore/vb365-restore/vb365"
 	"github.com/vb365-restore/vb365-restore/workflows"
@@ -39,6 +40,7 @@ var connect = temporalclient.Connect
 // when it cannot start or when the worker hits a fatal error.
 func Run(ctx context.Context, cfg config.Worker, logger *zap.Logger) error {
 	logger.Info("starting vb365-restore worker", zap.Object("config", cfg))
+	logPayloadEncryption(cfg.Temporal, logger)
 	// vb365.New warns when VB365_INSECURE_SKIP_VERIFY turns verification off.
 
 	h := &health{}
@@ -165,6 +167,7 @@ func dial(ctx context.Context, cfg config.Worker, logger *zap.Logger, metricsHan
 	if err != nil {
 		return nil, err // a bad file will not get better
 	}
+	payloadcrypt.Apply(&opts, cfg.PayloadKeys)
 	dctx := ctx
 	if cfg.ConnectTimeout > 0 {
 		var cancel context.CancelFunc
