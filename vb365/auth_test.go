@@ -449,3 +449,43 @@ func TestRotatedRefreshToken(t *testing.T) {
 	l, r, _ = f.counts()
 	assert.Equal(t, [2]int{2, 6}, [2]int{l, r})
 }
+
+// TestRenewalMarginForShortTokens: the client renews when 10% of the token's
+// life remains, at least a minute, at most half of it.
+func TestRenewalMarginForShortTokens(t *testing.T) {
+	issued := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		life, renewAfter time.Duration
+	}{
+		{60 * time.Minute, 54 * time.Minute}, // 10%
+		{20 * time.Minute, 18 * time.Minute}, // 10%, two minutes
+		{5 * time.Minute, 4 * time.Minute},   // at least a minute
+		{90 * time.Second, 45 * time.Second}, // at most half
+		{2 * time.Second, time.Second},       // at most half
+	} {
+		tok := &token{issued: issued, expires: issued.Add(tc.life)}
+		assert.Equal(t, issued.Add(tc.renewAfter), tok.renewAt(), "life %s", tc.life)
+	}
+}
+
+// TestRefusedPasswordDropsTheOldToken: a token due for renewal whose refresh
+// and password are both refused is not kept for the rest of its life (that
+// grace is only for a token service that cannot be reached): the call fails
+// as an authentication failure.
+func TestRefusedPasswordDropsTheOldToken(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)}
+	f := newFake(t, "v8")
+	f.route = okSession
+	c := newTestClient(t, f.start().URL, nil)
+	c.now = clock.Now
+	_, err := c.GetRestoreSession(context.Background(), sessionID)
+	require.NoError(t, err)
+	f.mu.Lock()
+	f.refuseRefresh, f.password = true, "changed by an administrator"
+	f.mu.Unlock()
+	clock.Advance(57 * time.Minute) // due for renewal, not expired
+	_, err = c.GetRestoreSession(context.Background(), sessionID)
+	require.Error(t, err)
+	assert.True(t, IsAuthenticationFailure(err), "got %v", err)
+	assert.False(t, IsTransient(err))
+}
