@@ -73,17 +73,25 @@ func checkOpened(view vb365sim.SessionView, rep workflows.RestoreReport) []strin
 	if !strings.EqualFold(view.Type, rep.Session.Type) {
 		problems = append(problems, fmt.Sprintf("session type: report says %q, VB365 opened %q", rep.Session.Type, view.Type))
 	}
-	if !view.RequestedPointInTime.Equal(rep.EffectivePointInTime) {
-		problems = append(problems, fmt.Sprintf("effective point in time: report says %s, VB365 was asked for %s",
-			rep.EffectivePointInTime.UTC().Format(time.RFC3339Nano), view.RequestedPointInTime.UTC().Format(time.RFC3339Nano)))
+	// The restore asks VB365 for the requested point in time (the latest
+	// backup when none); the effective one is that, or the latest restore
+	// point when the request lies after it (clamped).
+	asked := rep.EffectivePointInTime
+	if rep.RequestedPointInTime != nil {
+		asked = *rep.RequestedPointInTime
+	}
+	if !view.RequestedPointInTime.Equal(asked) {
+		problems = append(problems, fmt.Sprintf("point in time: the restore asked for %s, VB365 was asked for %s",
+			asked.UTC().Format(time.RFC3339Nano), view.RequestedPointInTime.UTC().Format(time.RFC3339Nano)))
 	}
 	switch {
-	case rep.ClampedToLatest && (view.RestorePoint == nil || !view.RestorePoint.Equal(rep.EffectivePointInTime)):
-		problems = append(problems, fmt.Sprintf("report says clamped to the latest restore point, but VB365 opened %v for %s",
-			view.RestorePoint, rep.EffectivePointInTime.UTC().Format(time.RFC3339)))
-	case !rep.ClampedToLatest && rep.RequestedPointInTime != nil && !rep.RequestedPointInTime.Equal(rep.EffectivePointInTime):
-		problems = append(problems, fmt.Sprintf("report says not clamped, but the effective point in time %s is not the requested %s",
-			rep.EffectivePointInTime.UTC().Format(time.RFC3339), rep.RequestedPointInTime.UTC().Format(time.RFC3339)))
+	case rep.ClampedToLatest && (view.RestorePoint == nil || !view.RestorePoint.Equal(rep.EffectivePointInTime) ||
+		!rep.EffectivePointInTime.Before(view.RequestedPointInTime)):
+		problems = append(problems, fmt.Sprintf("report says clamped to the latest restore point %s, but VB365 opened %v for %s",
+			rep.EffectivePointInTime.UTC().Format(time.RFC3339), view.RestorePoint, view.RequestedPointInTime.UTC().Format(time.RFC3339)))
+	case !rep.ClampedToLatest && !rep.EffectivePointInTime.Equal(view.RequestedPointInTime):
+		problems = append(problems, fmt.Sprintf("report says not clamped, but its effective point in time %s is not the %s VB365 opened the session for",
+			rep.EffectivePointInTime.UTC().Format(time.RFC3339Nano), view.RequestedPointInTime.UTC().Format(time.RFC3339Nano)))
 	}
 	return problems
 }

@@ -24,8 +24,9 @@ func (c *testClock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.
 
 // recordedSession opens a session in an in-process simulator for pointInTime,
 // lets its script play, stops it, and returns the simulator with the report
-// a faithful restore would write.
-func recordedSession(t *testing.T, pointInTime time.Time) (*vb365sim.Simulator, workflows.RestoreReport) {
+// a faithful restore would write (effective: pointInTime, or the latest
+// restore point when clamped says so).
+func recordedSession(t *testing.T, pointInTime time.Time, clamped bool) (*vb365sim.Simulator, workflows.RestoreReport) {
 	t.Helper()
 	clock := &testClock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
 	sim := vb365sim.New(vb365sim.Options{Versions: []string{"v8"}, Now: clock.Now})
@@ -47,11 +48,15 @@ func recordedSession(t *testing.T, pointInTime time.Time) (*vb365sim.Simulator, 
 	for _, e := range page.Results {
 		counts.ByStatus[e.Status]++
 	}
-	requested := pointInTime
+	requested, effective := pointInTime, pointInTime
+	if clamped {
+		effective = time.Date(2020, 10, 30, 10, 29, 5, 0, time.UTC) // the seed's last backup
+	}
 	return sim, workflows.RestoreReport{
 		Organization:         workflows.OrganizationInfo{ID: vb365sim.SeedOrganizationID, Name: "abc.onmicrosoft.com"},
 		RequestedPointInTime: &requested,
-		EffectivePointInTime: pointInTime,
+		EffectivePointInTime: effective,
+		ClampedToLatest:      clamped,
 		Session:              *stopped,
 		Events:               page.Results,
 		EventCounts:          counts,
@@ -65,7 +70,7 @@ func recordedSession(t *testing.T, pointInTime time.Time) (*vb365sim.Simulator, 
 // simulator opened.
 func TestCheckRecordedFailsOnEveryKindOfWrongReport(t *testing.T) {
 	point := time.Date(2020, 10, 15, 0, 0, 0, 0, time.UTC)
-	sim, good := recordedSession(t, point)
+	sim, good := recordedSession(t, point, false)
 	require.NoError(t, checkRecorded(sim, good))
 
 	clone := func() workflows.RestoreReport {
@@ -91,11 +96,15 @@ func TestCheckRecordedFailsOnEveryKindOfWrongReport(t *testing.T) {
 		"stale status": {func(r *workflows.RestoreReport) {
 			r.Events[3].Status = "Running"
 		}, "recorded status Running"},
-		"count only": {func(r *workflows.RestoreReport) { r.EventCounts.Total++ }, "recorded"},
+		"count only":   {func(r *workflows.RestoreReport) { r.EventCounts.Total++ }, "recorded"},
 		"session type": {func(r *workflows.RestoreReport) { r.Session.Type = string(vb365.SessionTypeExchange) }, "session type"},
-		"point in time": {func(r *workflows.RestoreReport) { r.EffectivePointInTime = point.Add(time.Hour) }, "effective point in time"},
-		"clamped claimed": {func(r *workflows.RestoreReport) { r.ClampedToLatest = true }, "clamped"},
-		"organization": {func(r *workflows.RestoreReport) { r.Organization.ID = vb365sim.RecentOrganizationID }, "organization"},
+		"point in time": {func(r *workflows.RestoreReport) {
+			p := point.Add(time.Hour)
+			r.RequestedPointInTime, r.EffectivePointInTime = &p, p
+		}, "point in time"},
+		"effective point in time": {func(r *workflows.RestoreReport) { r.EffectivePointInTime = point.Add(time.Hour) }, "not clamped"},
+		"clamped claimed":         {func(r *workflows.RestoreReport) { r.ClampedToLatest = true }, "clamped"},
+		"organization":            {func(r *workflows.RestoreReport) { r.Organization.ID = vb365sim.RecentOrganizationID }, "organization"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			r := clone()
@@ -108,24 +117,29 @@ func TestCheckRecordedFailsOnEveryKindOfWrongReport(t *testing.T) {
 }
 
 // TestCheckRecordedClamped: a point in time after the last backup opens the
-// latest restore point; the report that says so passes, one that keeps the
-// requested time as effective fails.
+// latest restore point; the report that says so passes, one that says it was
+// not clamped, or names another point, fails.
 func TestCheckRecordedClamped(t *testing.T) {
 	last := time.Date(2020, 10, 30, 10, 29, 5, 0, time.UTC)
-	sim, rep := recordedSession(t, last)
-	later := last.Add(48 * time.Hour)
-	rep.RequestedPointInTime, rep.ClampedToLatest = &later, true
+	sim, rep := recordedSession(t, last.Add(48*time.Hour), true)
 	require.NoError(t, checkRecorded(sim, rep))
 
-	rep.ClampedToLatest = false
-	err := checkRecorded(sim, rep)
+	notClamped := rep
+	notClamped.ClampedToLatest = false
+	err := checkRecorded(sim, notClamped)
 	require.Error(t, err)
 	require.Contains(t, err.Error(), "not clamped")
+
+	otherPoint := rep
+	otherPoint.EffectivePointInTime = last.Add(-24 * time.Hour)
+	err = checkRecorded(sim, otherPoint)
+	require.Error(t, err)
+	require.Contains(t, err.Error(), "clamped to the latest restore point")
 }
 
 // TestCheckRecordedNeedsAStoppedSession: a session still open fails the check.
 func TestCheckRecordedNeedsAStoppedSession(t *testing.T) {
-	sim, rep := recordedSession(t, time.Date(2020, 10, 15, 0, 0, 0, 0, time.UTC))
+	sim, rep := recordedSession(t, time.Date(2020, 10, 15, 0, 0, 0, 0, time.UTC), false)
 	view, ok := sessionByID(sim, rep.Session.ID)
 	require.True(t, ok)
 	view.State = vb365.SessionStateWorking
