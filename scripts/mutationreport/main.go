@@ -72,6 +72,7 @@ func main() {
 	workers := flag.String("workers", "", "gremlins workers")
 	version := flag.String("gremlins", "", "gremlins version")
 	out := flag.String("out", "docs/test-strength.md", "report to write")
+	baseline := flag.String("baseline", "", "file of earlier figures: package<TAB>efficacy<TAB>mutant coverage<TAB>when, for a before/after table")
 	flag.Parse()
 
 	mutants, runs, err := load(*dir)
@@ -82,7 +83,11 @@ func main() {
 	if err != nil {
 		fail(err)
 	}
-	report := render(mutants, runs, why, *command, *workers, *version)
+	before, err := loadBaseline(*baseline)
+	if err != nil {
+		fail(err)
+	}
+	report := render(mutants, runs, why, before, *command, *workers, *version)
 	if err := os.WriteFile(*out, []byte(report), 0o644); err != nil {
 		fail(err)
 	}
@@ -196,7 +201,33 @@ func loadEquivalent(name string) (map[string]string, error) {
 	return why, s.Err()
 }
 
-func render(mutants []mutant, runs []run, why map[string]string, command, workers, version string) string {
+// loadBaseline reads earlier figures per package (comments and blank lines skipped).
+func loadBaseline(name string) (map[string][]string, error) {
+	out := map[string][]string{}
+	if name == "" {
+		return out, nil
+	}
+	raw, err := os.ReadFile(name)
+	if os.IsNotExist(err) {
+		return out, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	for i, line := range strings.Split(string(raw), "\n") {
+		if strings.TrimSpace(line) == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		parts := strings.Split(line, "\t")
+		if len(parts) != 4 {
+			return nil, fmt.Errorf("%s:%d: want package<TAB>efficacy<TAB>mutant coverage<TAB>when", name, i+1)
+		}
+		out[parts[0]] = parts[1:]
+	}
+	return out, nil
+}
+
+func render(mutants []mutant, runs []run, why map[string]string, before map[string][]string, command, workers, version string) string {
 	byPkg := map[string]*tally{}
 	var pkgs []string
 	for _, m := range mutants {
@@ -247,6 +278,20 @@ func render(mutants []mutant, runs []run, why map[string]string, command, worker
 		t := byPkg[p]
 		fmt.Fprintf(&b, "| `%s` | %d | %d | %d | %d | %d | %d | %.1f%% | %.1f%% |\n",
 			p, t.total(), t.killed, t.timedOut, t.lived, t.notCovered, t.notViable, t.efficacy(), t.coverage())
+	}
+
+	if len(before) > 0 {
+		fmt.Fprintf(&b, "\nBefore and after (`docs/test-strength-baseline.txt` holds the before figures):\n\n")
+		fmt.Fprintf(&b, "| package | efficacy before | efficacy now | mutant coverage before | mutant coverage now | before measured |\n")
+		fmt.Fprintf(&b, "|---|---:|---:|---:|---:|---|\n")
+		for _, p := range pkgs {
+			bf, ok := before[p]
+			if !ok {
+				bf = []string{"?", "?", "?"}
+			}
+			t := byPkg[p]
+			fmt.Fprintf(&b, "| `%s` | %s | %.1f%% | %s | %.1f%% | %s |\n", p, bf[0], t.efficacy(), bf[1], t.coverage(), bf[2])
+		}
 	}
 
 	fmt.Fprintf(&b, "\n## Mutants that lived\n\n")
