@@ -9,6 +9,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/vb365-restore/vb365-restore/vb365"
 )
 
 // optionsOf runs a workflow that returns the activity options each helper
@@ -73,4 +75,35 @@ func TestSummaryCutsWithinTheUIsBound(t *testing.T) {
 	require.LessOrEqual(t, len(got), 200)
 	require.True(t, utf8.ValidString(got))
 	require.Equal(t, strings.Repeat("é", 98)+"...", got)
+}
+
+// TestRenderDetailsExactly: the whole Markdown of a full status and of an
+// empty one, so that every part shows exactly when it should.
+func TestRenderDetailsExactly(t *testing.T) {
+	pit := time.Date(2020, 10, 30, 10, 29, 5, 0, time.UTC)
+	deadline := time.Date(2026, 5, 1, 20, 0, 0, 0, time.UTC)
+	full := renderDetails(Status{Phase: PhaseOpen, Organization: OrganizationInfo{ID: testOrgID, Name: "abc.onmicrosoft.com"},
+		EffectivePointInTime: &pit, ClampedToLatest: true, StopDeadline: &deadline,
+		Session:     &vb365.RestoreSession{ID: "s1", Name: "Teams restore", State: "Working"},
+		EventCounts: EventCounts{Total: 3, ByStatus: map[string]int{"Warning": 1, "Success": 2}},
+		LatestEvents: []vb365.RestoreSessionEvent{{Order: 1, Status: "Warning", Type: "Save", ItemName: "x.docx", Message: "a|b\nc",
+			StartTime: time.Date(2026, 5, 1, 12, 1, 2, 0, time.UTC)}}})
+	require.Equal(t, "## VB365 restore: "+string(PhaseOpen)+"\n\n"+
+		"- **Organization:** abc.onmicrosoft.com (`"+testOrgID+"`)\n"+
+		"- **Point in time:** 2020-10-30T10:29:05Z (latest restore point; the requested time was later)\n"+
+		"- **Session:** Teams restore (`s1`), Working\n"+
+		"- **Stops at the latest:** 2026-05-01T20:00:00Z\n"+
+		"- **Events:** 3 (Success 2, Warning 1)\n"+
+		"\n| # | time (UTC) | status | type | item | message |\n|---|---|---|---|---|---|\n"+
+		"| 1 | 2026-05-01 12:01:02 | Warning | Save | x.docx | a\\|b c |\n", full)
+
+	ended := renderDetails(Status{Phase: PhaseDone, Organization: OrganizationInfo{ID: testOrgID},
+		EffectivePointInTime: &pit, StopDeadline: &deadline, EndReason: EndReasonStopRequested})
+	require.Equal(t, "## VB365 restore: "+string(PhaseDone)+"\n\n"+
+		"**Ended:** "+EndReasonStopRequested+"\n\n"+
+		"- **Organization:** "+testOrgID+" (`"+testOrgID+"`)\n"+
+		"- **Point in time:** 2020-10-30T10:29:05Z\n"+
+		"- **Events:** 0\n", ended)
+
+	require.Equal(t, "## VB365 restore: "+string(PhaseValidating)+"\n\n- **Events:** 0\n", renderDetails(Status{Phase: PhaseValidating}))
 }
