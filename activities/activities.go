@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/log"
@@ -47,21 +48,44 @@ type Config struct {
 	// SearchAttributesRegistered says whether the VB365* search attributes
 	// exist in the namespace; the workflow upserts them only when true.
 	SearchAttributesRegistered bool
+	// Restorer runs restore actions; nil: Client, when it can
+	// (*vb365.Client can).
+	Restorer RestoreAPI
+	// RestoreCredentials are the Microsoft 365 credential profiles restore
+	// actions name (VB365_RESTORE_CREDENTIALS_FILE); nil: none.
+	RestoreCredentials CredentialProfiles
 	// Logger, when set, replaces the SDK's activity logger (the worker's
 	// logger, which already carries the activity's ids, is the usual choice).
 	Logger log.Logger
+	// Claims decide which workflow owns a session found by adoption. The
+	// worker's are TemporalClaims, which hold across replicas and restarts;
+	// nil keeps them in this process only (tests, a single worker).
+	Claims Claims
+	// Username is the VB365 account the client logs in with: a session
+	// whose initiatedBy names another account is never adopted or stopped
+	// by a lookup. Empty: not checked.
+	Username string
+	// ServerTimeZone is the zone VB365 writes zone-less times in (also the
+	// restore point in a session's name); nil means UTC.
+	ServerTimeZone *time.Location
 }
 
 // Activities are the restore workflow's activities. Register them with
 // workflows.Register.
 type Activities struct {
 	cfg Config
-	// claims are the sessions this worker created or adopted, by workflow.
-	claims *sessionClaims
+	// claims are cfg.Claims, or this process's own.
+	claims Claims
 }
 
 // New returns the activities over cfg.Client.
-func New(cfg Config) *Activities { return &Activities{cfg: cfg, claims: newSessionClaims()} }
+func New(cfg Config) *Activities {
+	a := &Activities{cfg: cfg, claims: cfg.Claims}
+	if a.claims == nil {
+		a.claims = newMemoryClaims()
+	}
+	return a
+}
 
 func (a *Activities) logger(ctx context.Context) log.Logger {
 	if a.cfg.Logger != nil {

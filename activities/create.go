@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -47,44 +48,83 @@ type CreateRestoreSessionResult struct {
 type CreateProgress struct {
 	// SendTime is the worker's clock just before the first POST.
 	SendTime time.Time `json:"sendTime"`
-	// PreExisting are the ids of sessions that already matched (same
-	// organization and type, Working, created since SendTime-adoptSlack)
-	// before the first POST: they belong to someone else.
+	// PreExisting are the ids of the Working sessions of the organization
+	// and type created since SnapshotFrom, listed before the first POST:
+	// they belong to someone else. No session is adopted or released
+	// without this snapshot.
 	PreExisting []string `json:"preExisting,omitempty"`
 	// Posts counts the POSTs sent so far (for the logs and the UI). In the
 	// details of an error it counts those that may have created a session:
 	// a POST VB365 answered with a refusal created nothing.
 	Posts int `json:"posts"`
+	// SnapshotFrom is the earliest creation time the snapshot covers:
+	// SendTime less clockSlack. Zero in progress recorded before it
+	// existed: SendTime less a minute, the slack of that time.
+	SnapshotFrom time.Time `json:"snapshotFrom,omitzero"`
+	// LastPostBy is the latest time the last POST sent may have created
+	// its session: the deadline of the attempt that sent it plus
+	// createSettle. A session created after it (plus clockSlack) is not
+	// one of ours. Zero in older progress: no upper bound.
+	LastPostBy time.Time `json:"lastPostBy,omitzero"`
 }
 
-// adoptSlack widens the search window before SendTime, because creationTime
-// comes from the VB365 server's clock and SendTime from the worker's.
-// Sessions created in the slack before the POST are excluded by the
-// PreExisting snapshot, which uses the same window.
-const adoptSlack = time.Minute
+// window is the creation times a session of these POSTs can have, on
+// VB365's clock: from the snapshot's start to the last POST's end, widened
+// by clockSlack; to is zero when unbounded.
+func (p CreateProgress) window() (from, to time.Time) {
+	from = p.SnapshotFrom
+	if from.IsZero() {
+		from = p.SendTime.Add(-legacySnapshotSlack)
+	}
+	if !p.LastPostBy.IsZero() {
+		to = p.LastPostBy.Add(clockSlack)
+	}
+	return from, to
+}
+
+// clockSlack is how far VB365's clock may be off the worker's:
+// creationTime comes from the server's clock, SendTime from the worker's.
+// The snapshot covers sessions created since SendTime less the slack, so a
+// session made in the slack before the POST is still known as someone
+// else's; the window's end is widened by it too.
+const clockSlack = 10 * time.Minute
+
+// legacySnapshotSlack is the slack of progress recorded without
+// SnapshotFrom.
+const legacySnapshotSlack = time.Minute
+
+// postHeartbeatEvery is how often an attempt heartbeats while a call is in
+// flight: a POST slower than the heartbeat timeout must not make Temporal
+// start a second attempt (and a second POST) beside it.
+var postHeartbeatEvery = 10 * time.Second
 
 // maxListPages bounds the paging through restore sessions in one lookup;
 // listPageSize is the page size asked for (VB365 allows up to 10,000).
-const (
+var (
 	maxListPages = 50
 	listPageSize = 1000
 )
 
 // CreateRestoreSession opens the restore session, and never opens a second
-// one for the same activity: when a previous attempt may have sent its POST
-// (heartbeat details say so, or this is not the first attempt), it first looks
-// for the session that POST created and adopts it.
+// one for the same activity: when a previous attempt sent a POST (its
+// heartbeat details say so), it first looks for the session that POST
+// created and adopts it.
 //
-// Residual ambiguity: VB365 has no idempotency key, so the session is found by
-// organization name, type, state Working, creation time after SendTime-slack
-// and absence from the pre-POST snapshot. If another client (another workflow
-// for the same organization and type, or an operator) creates such a session
-// between this activity's snapshot and its retry while this activity's own
-// response was lost, the closest one created after SendTime is adopted, which
-// may be the other one. Two workflows for the same organization and type that
-// both lose their responses within the same second can thus swap or share a
-// session. Avoid it by not starting two identical restores at once (the
-// workflow id is the natural guard).
+// A session is adopted only when every fact VB365 gives of it fits: listed
+// for the worker's account and initiated by it, the organization, the type,
+// Working, the restore point in its name, created in the window of the
+// POSTs sent (CreateProgress.window), absent from the snapshot taken before
+// the first POST, and claimed for this workflow (Claims) so that no other
+// workflow holds it. An attempt that finds no progress recorded (the
+// previous one failed before it, for example on the snapshot's own lookup)
+// never POSTed: it takes a snapshot and POSTs, and adopts nothing.
+//
+// Residual ambiguity: VB365 has no idempotency key. Identical restores
+// (same account, organization, type and restore point) whose responses
+// were lost may end up with each other's sessions, one each (the claims
+// see to that); they are interchangeable. A session someone opens with the
+// worker's own account, for the same organization, type and restore point,
+// inside the window of a lost POST, cannot be told from ours.
 func (a *Activities) CreateRestoreSession(ctx context.Context, in CreateRestoreSessionInput) (*CreateRestoreSessionResult, error) {
 	c, err := a.client()
 	if err != nil {
@@ -100,22 +140,8 @@ func (a *Activities) CreateRestoreSession(ctx context.Context, in CreateRestoreS
 			recorded = true
 		}
 	}
-	if !recorded && info.Attempt > 1 {
-		// A previous attempt ran but left no details: it failed before its
-		// pre-POST heartbeat, so it most likely never posted. Look anyway,
-		// from the activity's first scheduling, without a snapshot (and so
-		// without slack, to not adopt sessions that predate this activity).
-		prog.SendTime = info.ScheduledTime
-		if s, err := a.findCreated(ctx, c, in, prog.SendTime, nil, 0); err != nil {
-			return nil, err
-		} else if s != nil {
-			log.Warn("adopted a restore session created by an earlier attempt", "sessionId", s.ID, "attempt", info.Attempt)
-			return &CreateRestoreSessionResult{Session: *s, Adopted: true}, nil
-		}
-		prog = CreateProgress{}
-	}
 	if recorded {
-		s, err := a.findCreated(ctx, c, in, prog.SendTime, prog.PreExisting, adoptSlack)
+		s, err := a.findCreated(ctx, c, in, prog)
 		if err != nil {
 			return nil, withProgress(err, prog)
 		}
@@ -126,8 +152,9 @@ func (a *Activities) CreateRestoreSession(ctx context.Context, in CreateRestoreS
 		}
 		log.Info("no restore session from earlier attempts found; creating one", "attempt", info.Attempt, "posts", prog.Posts)
 	} else {
-		prog.SendTime = time.Now().UTC()
-		existing, err := a.listMatching(ctx, c, in, prog.SendTime.Add(-adoptSlack))
+		prog = CreateProgress{SendTime: time.Now().UTC()}
+		prog.SnapshotFrom = prog.SendTime.Add(-clockSlack)
+		existing, err := a.listMatching(ctx, c, in, prog.SnapshotFrom, time.Time{})
 		if err != nil {
 			return nil, err
 		}
@@ -136,12 +163,17 @@ func (a *Activities) CreateRestoreSession(ctx context.Context, in CreateRestoreS
 		}
 	}
 	prog.Posts++
+	if !info.Deadline.IsZero() {
+		prog.LastPostBy = info.Deadline.Add(createSettle).UTC()
+	}
 	activity.RecordHeartbeat(ctx, prog)
+	stopBeating := keepHeartbeating(ctx, prog)
 
 	s, err := c.StartRestoreSession(ctx, in.OrganizationID, vb365.ExploreRequest{
 		DateTime: in.DateTime.UTC(), Type: in.Type,
 		ShowDeleted: in.ShowDeleted, ShowAllVersions: in.ShowAllVersions,
 	})
+	stopBeating()
 	if err != nil {
 		what := fmt.Sprintf("create %s restore session for organization %q (%s) at %s",
 			in.Type, in.OrganizationName, in.OrganizationID, in.DateTime.UTC().Format(time.RFC3339))
@@ -169,8 +201,58 @@ func (a *Activities) CreateRestoreSession(ctx context.Context, in CreateRestoreS
 		}
 		return nil, withProgress(mapError(what, err), mayHaveCreated)
 	}
-	a.claims.take(s.ID, workflowOf(ctx))
+	me := workflowOf(ctx)
+	owner, err := a.claims.Claim(ctx, s.ID, me)
+	if err != nil {
+		// The next attempt finds the session (it is in the window and not
+		// in the snapshot) and claims it then.
+		return nil, withProgress(retryable(ErrTypeTransient, fmt.Sprintf("claim restore session %s: %v", s.ID, err), err), prog)
+	}
+	if owner != me {
+		// Another workflow, whose own response was lost, adopted this
+		// session while its answer was on its way here: its session is the
+		// one to take instead (they are interchangeable).
+		log.Warn("the restore session this POST created was adopted by another workflow; looking for the one it left",
+			"sessionId", s.ID, "owner", owner)
+		other, err := a.findCreated(ctx, c, in, prog)
+		if err != nil {
+			return nil, withProgress(err, prog)
+		}
+		if other == nil {
+			return nil, withProgress(retryable(ErrTypeTransient, fmt.Sprintf(
+				"the restore session %s this POST created belongs to workflow %s, and no other session of this restore was found", s.ID, owner), nil), prog)
+		}
+		return &CreateRestoreSessionResult{Session: *other, Adopted: true}, nil
+	}
 	return &CreateRestoreSessionResult{Session: *s}, nil
+}
+
+// beat is activity.RecordHeartbeat, which sends at most one heartbeat per
+// 0.8 of the heartbeat timeout and keeps the rest for later; a variable so
+// a test can count the calls.
+var beat = activity.RecordHeartbeat
+
+// keepHeartbeating heartbeats prog every postHeartbeatEvery until the returned
+// function is called (and has waited for the last beat).
+func keepHeartbeating(ctx context.Context, prog CreateProgress) func() {
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		t := time.NewTicker(postHeartbeatEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				beat(ctx, prog)
+			}
+		}
+	}()
+	return func() { close(done); <-stopped }
 }
 
 // withProgress attaches prog to err (an ApplicationError, as mapError
@@ -206,12 +288,13 @@ type ReleaseLostSessionResult struct {
 
 // ReleaseLostSession stops the session that a lost POST of a failed
 // CreateRestoreSession created, if there is one: it looks for it exactly as
-// a retry of the creation would (same organization and type, Working,
-// created since Progress.SendTime less the slack, not in the pre-POST
-// snapshot, not claimed by another workflow on this worker) and stops it. It
-// carries the same residual ambiguity as adoption (see CreateRestoreSession).
-// The session found is heartbeated before the stop, so a retry after a lost
-// stop response stops the same one (stopping is idempotent).
+// a retry of the creation would (every fact VB365 gives, inside the window
+// of the POSTs the creation sent, absent from its snapshot, claimed for
+// this workflow) and stops it. Without a snapshot (Progress.SendTime zero)
+// it looks for nothing. It carries the same residual ambiguity as adoption
+// (see CreateRestoreSession). The session found is heartbeated before the
+// stop, so a retry after a lost stop response stops the same one (stopping
+// is idempotent).
 func (a *Activities) ReleaseLostSession(ctx context.Context, in ReleaseLostSessionInput) (*ReleaseLostSessionResult, error) {
 	c, err := a.client()
 	if err != nil {
@@ -222,7 +305,11 @@ func (a *Activities) ReleaseLostSession(ctx context.Context, in ReleaseLostSessi
 		_ = activity.GetHeartbeatDetails(ctx, &id)
 	}
 	if id == "" {
-		s, err := a.findCreated(ctx, c, in.Create, in.Progress.SendTime, in.Progress.PreExisting, adoptSlack)
+		if in.Progress.SendTime.IsZero() {
+			a.logger(ctx).Warn("no snapshot of the failed creation: not looking for a session to release", "posts", in.Progress.Posts)
+			return &ReleaseLostSessionResult{}, nil
+		}
+		s, err := a.findCreated(ctx, c, in.Create, in.Progress)
 		if err != nil {
 			return nil, err
 		}
@@ -243,25 +330,146 @@ func (a *Activities) ReleaseLostSession(ctx context.Context, in ReleaseLostSessi
 	return &ReleaseLostSessionResult{SessionID: id}, nil
 }
 
-// findCreated returns the session a lost POST created, or nil.
-func (a *Activities) findCreated(ctx context.Context, c VB365API, in CreateRestoreSessionInput,
-	sendTime time.Time, preExisting []string, slack time.Duration) (*vb365.RestoreSession, error) {
-	from := sendTime.Add(-slack)
-	found, err := a.listMatching(ctx, c, in, from)
+// findCreated returns the session a lost POST of prog created, claimed for
+// this workflow, or nil: a candidate is a Working session of the
+// organization and type listed for the worker's account, initiated by it,
+// created inside prog's window, absent from prog's snapshot, with the
+// restore point the request opens in its name. A candidate this workflow
+// already holds wins (an earlier attempt claimed it); otherwise the best
+// one (closer) that no other workflow holds is claimed.
+func (a *Activities) findCreated(ctx context.Context, c VB365API, in CreateRestoreSessionInput, prog CreateProgress) (*vb365.RestoreSession, error) {
+	from, to := prog.window()
+	found, err := a.listMatching(ctx, c, in, from, to)
 	if err != nil {
 		return nil, err
 	}
 	var candidates []*vb365.RestoreSession
 	for i := range found {
 		s := &found[i]
-		if slices.Contains(preExisting, s.ID) || s.CreationTime.Before(from) {
+		if slices.Contains(prog.PreExisting, s.ID) || s.CreationTime.Before(from) ||
+			!to.IsZero() && s.CreationTime.After(to) || !sameAccount(s.InitiatedBy, a.cfg.Username) {
 			continue
 		}
 		candidates = append(candidates, s)
 	}
-	return a.claims.pick(workflowOf(ctx), candidates, func(s, t *vb365.RestoreSession) bool {
-		return closer(s.CreationTime, t.CreationTime, sendTime)
-	}), nil
+	if len(candidates) == 0 {
+		return nil, nil
+	}
+	org, err := c.GetOrganization(ctx, in.OrganizationID)
+	if err != nil {
+		return nil, mapError(fmt.Sprintf("get organization %q (the restore point a lost session must show)", in.OrganizationID), err)
+	}
+	candidates = slices.DeleteFunc(candidates, func(s *vb365.RestoreSession) bool {
+		return !opensRestorePoint(s.Name, in, org, a.cfg.ServerTimeZone)
+	})
+	slices.SortStableFunc(candidates, func(s, t *vb365.RestoreSession) int {
+		switch {
+		case closer(s.CreationTime, t.CreationTime, prog.SendTime):
+			return -1
+		case closer(t.CreationTime, s.CreationTime, prog.SendTime):
+			return 1
+		}
+		return 0
+	})
+	me := workflowOf(ctx)
+	var free []*vb365.RestoreSession
+	for _, s := range candidates {
+		owner, err := a.claims.Owner(ctx, s.ID)
+		if err != nil {
+			return nil, retryable(ErrTypeTransient, fmt.Sprintf("read the claim of restore session %s: %v", s.ID, err), err)
+		}
+		switch owner {
+		case me:
+			return s, nil
+		case "":
+			free = append(free, s)
+		}
+	}
+	for _, s := range free {
+		owner, err := a.claims.Claim(ctx, s.ID, me)
+		if err != nil {
+			return nil, retryable(ErrTypeTransient, fmt.Sprintf("claim restore session %s: %v", s.ID, err), err)
+		}
+		if owner == me {
+			return s, nil
+		}
+	}
+	return nil, nil
+}
+
+// sameAccount reports whether a session's initiatedBy names the account the
+// client logs in with. VB365 writes it as DOMAIN\user (the account may be
+// configured as user, DOMAIN\user or user@domain); an empty side says
+// nothing and matches.
+func sameAccount(initiatedBy, username string) bool {
+	if initiatedBy == "" || username == "" {
+		return true
+	}
+	return strings.EqualFold(accountName(initiatedBy), accountName(username))
+}
+
+func accountName(s string) string {
+	if i := strings.LastIndex(s, `\`); i >= 0 {
+		s = s[i+1:]
+	}
+	if i := strings.Index(s, "@"); i >= 0 {
+		s = s[:i]
+	}
+	return strings.TrimSpace(s)
+}
+
+// nameRestorePoint is the restore point VB365 writes at the end of a
+// session's name: "Teams restore (Entire organization - 10/30/2020 10:29:05
+// AM)", or "(... - no backup data as of 9/1/2020 8:00:00 AM)" for a session
+// opened before the first backup.
+var nameRestorePoint = regexp.MustCompile(`(no backup data as of )?(\d{1,2}/\d{1,2}/\d{4} \d{1,2}:\d{2}:\d{2} [AP]M)\)\s*$`)
+
+// opensRestorePoint reports whether a session's name shows the restore
+// point the request opens: the last backup when the requested time is at
+// or after it; otherwise one at or before the requested time and not
+// before the first backup; "no backup data as of" the requested time when
+// that precedes the first backup. The name's time carries no zone: it may
+// be UTC or the server's zone, and either reading that fits matches. A name
+// without a restore point in this form says nothing and matches.
+func opensRestorePoint(name string, in CreateRestoreSessionInput, org *vb365.Organization, zone *time.Location) bool {
+	m := nameRestorePoint.FindStringSubmatch(name)
+	if m == nil {
+		return true
+	}
+	wall, err := time.Parse("1/2/2006 3:04:05 PM", m[2])
+	if err != nil {
+		return true
+	}
+	if zone == nil {
+		zone = time.UTC
+	}
+	req := in.DateTime.UTC().Truncate(time.Second)
+	sec := func(t *time.Time) *time.Time {
+		if t == nil {
+			return nil
+		}
+		u := t.UTC().Truncate(time.Second)
+		return &u
+	}
+	first, last := sec(org.FirstBackupTime), sec(org.LastBackupTime)
+	for _, loc := range []*time.Location{time.UTC, zone} {
+		p := time.Date(wall.Year(), wall.Month(), wall.Day(), wall.Hour(), wall.Minute(), wall.Second(), 0, loc).UTC()
+		switch {
+		case m[1] != "":
+			if p.Equal(req) && (first == nil || req.Before(*first)) {
+				return true
+			}
+		case last != nil && !req.Before(*last):
+			if p.Equal(*last) {
+				return true
+			}
+		default:
+			if !p.After(req) && (first == nil || !p.Before(*first)) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // closer reports whether t is a better match than u for a POST sent at
@@ -283,17 +491,22 @@ func absDuration(d time.Duration) time.Duration {
 }
 
 // listMatching lists Working sessions of the organization and type created
-// since from: every one, whatever order VB365 lists them in and while
-// sessions are created (readAll). The time filter keeps the list short; v8,
-// which lists newest first by default, is asked for oldest first, so that
-// sessions created meanwhile land after the read position instead of
-// shifting the pages still to read.
-func (a *Activities) listMatching(ctx context.Context, c VB365API, in CreateRestoreSessionInput, from time.Time) ([]vb365.RestoreSession, error) {
+// since from (and until to, unless zero): every one, whatever order VB365
+// lists them in and while sessions are created (readAll). The time filter
+// keeps the list short; v8, which lists newest first by default, is asked
+// for oldest first, so that sessions created meanwhile land after the read
+// position instead of shifting the pages still to read (readAll holds
+// either way).
+func (a *Activities) listMatching(ctx context.Context, c VB365API, in CreateRestoreSessionInput, from, to time.Time) ([]vb365.RestoreSession, error) {
+	var until *time.Time
+	if !to.IsZero() {
+		until = &to
+	}
 	// Large pages: with hundreds of restores starting at once, VB365's
 	// default of 30 a page made this lookup cost several requests each.
 	read := func(ctx context.Context, offset int) (*vb365.Page[vb365.RestoreSession], error) {
 		return c.ListRestoreSessions(ctx, vb365.ListRestoreSessionsOptions{
-			StartTimeFrom: &from, ListOptions: vb365.ListOptions{Offset: offset, Limit: listPageSize},
+			StartTimeFrom: &from, StartTimeTo: until, ListOptions: vb365.ListOptions{Offset: offset, Limit: listPageSize},
 			OrderBy: vb365.OrderByCreationTime, OrderAsc: true,
 		})
 	}
@@ -340,7 +553,7 @@ func (a *Activities) awaitCreated(ctx context.Context, c VB365API, in CreateRest
 	}
 	deadline := time.Now().Add(createSettle)
 	for {
-		s, err := a.findCreated(ctx, c, in, prog.SendTime, prog.PreExisting, adoptSlack)
+		s, err := a.findCreated(ctx, c, in, prog)
 		if err == nil && s != nil {
 			return s
 		}

@@ -2,6 +2,7 @@ package activities
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -22,6 +23,28 @@ type SessionCursor struct {
 	SessionID     string `json:"sessionId"`
 	RecordedCount int    `json:"recordedCount"`
 	AfterOrder    int32  `json:"afterOrder"`
+	// PastRunning asks for the events after one still Running instead of
+	// holding them back: finished ones come in Events, Running ones in
+	// Running (not final: the workflow records them when they end). Then
+	// RecordedCount and AfterOrder count the Running ones seen too, and
+	// Pending names those the workflow still holds as Running: the ones
+	// that ended come back in Ended with their final status.
+	PastRunning bool         `json:"pastRunning,omitempty"`
+	Pending     []PendingRef `json:"pending,omitempty"`
+}
+
+// PendingRef names an event seen Running: its order, and its position in
+// VB365's list when it was read (-1 when unknown), where it is read again.
+type PendingRef struct {
+	Order  int32 `json:"order"`
+	Offset int   `json:"offset"`
+}
+
+// RunningEvent is an event VB365 reports Running, as last read, with its
+// position in VB365's list (-1 when unknown).
+type RunningEvent struct {
+	Event  vb365.RestoreSessionEvent `json:"event"`
+	Offset int                       `json:"offset"`
 }
 
 // WaitForSessionEventsInput asks to wait for news about a session.
@@ -36,6 +59,35 @@ type WaitForSessionEventsInput struct {
 	MaxWait time.Duration `json:"maxWait"`
 	// PageSize bounds the events returned at once (default 100).
 	PageSize int `json:"pageSize,omitempty"`
+	// MaxBytes bounds the events returned at once by their JSON size
+	// (default DefaultMaxBatchBytes); the result says More when it cut.
+	MaxBytes int `json:"maxBytes,omitempty"`
+}
+
+// DefaultMaxBatchBytes bounds the JSON size of the events one wait or fetch
+// returns: an activity result (and so a history event) stays well under
+// Temporal's 2 MB payload limit and its 1 MB warning whatever VB365 puts in
+// an event's texts. A single larger event still goes alone.
+const DefaultMaxBatchBytes = 512 << 10
+
+// boundBytes keeps the leading events whose JSON sizes add up to at most
+// maxBytes (default DefaultMaxBatchBytes), and at least one; cut says
+// whether it left some out.
+func boundBytes(events []vb365.RestoreSessionEvent, maxBytes int) (kept []vb365.RestoreSessionEvent, cut bool) {
+	if maxBytes <= 0 {
+		maxBytes = DefaultMaxBatchBytes
+	}
+	size := 0
+	for i, e := range events {
+		b, err := json.Marshal(e)
+		if err != nil {
+			continue
+		}
+		if size += len(b); size > maxBytes && i > 0 {
+			return events[:i], true
+		}
+	}
+	return events, false
 }
 
 // SessionEventsResult is what a wait or a fetch found.
@@ -50,11 +102,33 @@ type SessionEventsResult struct {
 	More bool `json:"more,omitempty"`
 	// Polls counts the polls the wait made (for the logs).
 	Polls int `json:"polls,omitempty"`
+	// Running (with PastRunning) are the events VB365 reports Running:
+	// new ones after the cursor, and pending ones still running.
+	Running []RunningEvent `json:"running,omitempty"`
+	// Ended (with PastRunning) are pending events that have ended, with
+	// their final status.
+	Ended []vb365.RestoreSessionEvent `json:"ended,omitempty"`
 }
 
-func (r *SessionEventsResult) news(knownState string) bool {
-	return len(r.Events) > 0 || r.Missing || r.Session.Stopped() ||
+func (r *SessionEventsResult) news(knownState string, afterOrder int32) bool {
+	newRunning := slices.ContainsFunc(r.Running, func(e RunningEvent) bool { return e.Event.Order > afterOrder })
+	return len(r.Events) > 0 || len(r.Ended) > 0 || newRunning || r.Missing || r.Session.Stopped() ||
 		(r.Session != nil && knownState != "" && r.Session.State != knownState)
+}
+
+// boundResult bounds r.Events by bytes (boundBytes); when it cuts, the
+// Running events after the last one kept go too, so that the cursor never
+// moves past an event not returned.
+func (r *SessionEventsResult) boundResult(maxBytes int, afterOrder int32) {
+	var cut bool
+	if r.Events, cut = boundBytes(r.Events, maxBytes); !cut {
+		return
+	}
+	r.More = true
+	last := r.Events[len(r.Events)-1].Order
+	r.Running = slices.DeleteFunc(r.Running, func(e RunningEvent) bool {
+		return e.Event.Order > last && e.Event.Order > afterOrder
+	})
 }
 
 // transientBudget is how long WaitForSessionEvents rides out a VB365 outage
@@ -134,7 +208,10 @@ func (a *Activities) WaitForSessionEvents(ctx context.Context, in WaitForSession
 		default:
 			streakStart = time.Time{}
 			res.Polls = polls
-			if res.news(in.KnownState) {
+			if len(res.Events) > 0 {
+				res.boundResult(in.MaxBytes, in.AfterOrder)
+			}
+			if res.news(in.KnownState, in.AfterOrder) {
 				return res, nil
 			}
 		}
@@ -160,6 +237,9 @@ type FetchSessionEventsInput struct {
 	SessionCursor
 	// MaxEvents bounds one call (default 500); the result says More.
 	MaxEvents int `json:"maxEvents,omitempty"`
+	// MaxBytes bounds one call by the events' JSON size (default
+	// DefaultMaxBatchBytes); the result says More.
+	MaxBytes int `json:"maxBytes,omitempty"`
 }
 
 // FetchSessionEvents reads the events after the cursor at once (after a stop,
@@ -182,11 +262,29 @@ func (a *Activities) FetchSessionEvents(ctx context.Context, in FetchSessionEven
 		}
 		out.Session, out.Missing, out.More = res.Session, res.Missing, res.More
 		out.Events = append(out.Events, res.Events...)
-		if !res.More || res.Missing || len(res.Events) == 0 {
+		out.Running = append(out.Running, res.Running...)
+		if cur.Pending != nil {
+			out.Ended = res.Ended // the pending ones, read once
+			cur.Pending = nil
+		}
+		if n := len(out.Events); n > 0 {
+			out.boundResult(in.MaxBytes, in.AfterOrder)
+			if len(out.Events) < n {
+				return out, nil
+			}
+		}
+		if !res.More || res.Missing || len(res.Events)+countAfter(res.Running, cur.AfterOrder) == 0 {
 			break
 		}
-		cur.RecordedCount += len(res.Events)
-		cur.AfterOrder = res.Events[len(res.Events)-1].Order
+		last := int32(-1)
+		if len(res.Events) > 0 {
+			last = res.Events[len(res.Events)-1].Order
+		}
+		for _, e := range res.Running {
+			last = max(last, e.Event.Order)
+		}
+		cur.RecordedCount += len(res.Events) + countAfter(res.Running, cur.AfterOrder)
+		cur.AfterOrder = max(cur.AfterOrder, last)
 	}
 	if len(out.Events) >= limit {
 		out.More = true
@@ -208,19 +306,106 @@ func pollOnce(ctx context.Context, c VB365API, cur SessionCursor, pageSize int) 
 		}
 		return nil, err
 	}
-	events, more, err := eventsAfter(ctx, c, cur, pageSize)
+	events, more, positioned, err := eventsAfter(ctx, c, cur, pageSize)
 	if err != nil {
 		if vb365.StatusCode(err) == 404 {
 			return &SessionEventsResult{Missing: true}, nil
 		}
 		return nil, err
 	}
-	settled := settledPrefix(events, s.Stopped())
-	return &SessionEventsResult{
-		Session: s,
-		Events:  settled,
-		More:    more || len(settled) < len(events),
-	}, nil
+	if !cur.PastRunning {
+		settled := settledPrefix(events, s.Stopped())
+		return &SessionEventsResult{
+			Session: s,
+			Events:  settled,
+			More:    more || len(settled) < len(events),
+		}, nil
+	}
+	res := &SessionEventsResult{Session: s, More: more}
+	if len(cur.Pending) > 0 {
+		if res.Ended, res.Running, err = pendingNow(ctx, c, cur, s.Stopped()); err != nil {
+			if vb365.StatusCode(err) == 404 {
+				return &SessionEventsResult{Missing: true}, nil
+			}
+			return nil, err
+		}
+	}
+	for i, e := range events {
+		if e.Status == eventRunning && !s.Stopped() {
+			off := -1
+			if positioned {
+				off = cur.RecordedCount + i
+			}
+			res.Running = append(res.Running, RunningEvent{Event: e, Offset: off})
+			continue
+		}
+		res.Events = append(res.Events, e)
+	}
+	return res, nil
+}
+
+// countAfter counts the running events with an order above afterOrder.
+func countAfter(running []RunningEvent, afterOrder int32) int {
+	n := 0
+	for _, e := range running {
+		if e.Event.Order > afterOrder {
+			n++
+		}
+	}
+	return n
+}
+
+// pendingNow reads the pending events again: those that ended (every one
+// once the session is stopped) and those still running. It reads the part
+// of the list where they were seen; when one is not found there (the list
+// moved, or VB365 lists newest first) it reads the whole list. An event
+// VB365 no longer lists stays pending as it was last seen.
+func pendingNow(ctx context.Context, c VB365API, cur SessionCursor, stopped bool) (ended []vb365.RestoreSessionEvent, running []RunningEvent, err error) {
+	found := map[int32]vb365.RestoreSessionEvent{}
+	lo, hi := -1, -1
+	for _, p := range cur.Pending {
+		if p.Offset < 0 {
+			lo = -1
+			break
+		}
+		if lo < 0 || p.Offset < lo {
+			lo = p.Offset
+		}
+		hi = max(hi, p.Offset)
+	}
+	if lo >= 0 && hi-lo < scanPageSize {
+		page, err := c.ListRestoreSessionEvents(ctx, cur.SessionID, vb365.ListOptions{Offset: lo, Limit: hi - lo + 1})
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, e := range page.Results {
+			found[e.Order] = e
+		}
+	}
+	if slices.ContainsFunc(cur.Pending, func(p PendingRef) bool { _, ok := found[p.Order]; return !ok }) {
+		read := func(ctx context.Context, offset int) (*vb365.Page[vb365.RestoreSessionEvent], error) {
+			return c.ListRestoreSessionEvents(ctx, cur.SessionID, vb365.ListOptions{Offset: offset, Limit: scanPageSize})
+		}
+		all, err := readAll(ctx, read, func(e vb365.RestoreSessionEvent) string { return strconv.Itoa(int(e.Order)) }, maxScanPages)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, e := range all {
+			found[e.Order] = e
+		}
+	}
+	for _, p := range cur.Pending {
+		e, ok := found[p.Order]
+		switch {
+		case !ok:
+			continue
+		case e.Status == eventRunning && !stopped:
+			running = append(running, RunningEvent{Event: e, Offset: p.Offset})
+		default:
+			ended = append(ended, e)
+		}
+	}
+	return ended, running, nil
 }
 
 // Scanning a whole event list: pages of scanPageSize, at most
@@ -241,27 +426,30 @@ const (
 // (a list newest first, an order that does not start at 0, a numbering with
 // gaps, pages that moved) the whole list is read (readAll, de-duplicated by
 // order) and the events after the cursor taken from it.
-func eventsAfter(ctx context.Context, c VB365API, cur SessionCursor, max int) ([]vb365.RestoreSessionEvent, bool, error) {
+//
+// positioned says the events are the page at cur.RecordedCount, in list
+// order (the first branch): their offsets in the list are known.
+func eventsAfter(ctx context.Context, c VB365API, cur SessionCursor, max int) (_ []vb365.RestoreSessionEvent, more, positioned bool, _ error) {
 	page, err := c.ListRestoreSessionEvents(ctx, cur.SessionID, vb365.ListOptions{Offset: cur.RecordedCount, Limit: max})
 	if err != nil {
-		return nil, false, err
+		return nil, false, false, err
 	}
 	events := newEvents(page.Results, cur.AfterOrder)
 	if len(page.Results) == 0 || (len(events) > 0 && continues(events, cur.AfterOrder)) {
-		return events, page.HasNext || len(page.Results) >= max, nil
+		return events, page.HasNext || len(page.Results) >= max, len(events) == len(page.Results), nil
 	}
 	read := func(ctx context.Context, offset int) (*vb365.Page[vb365.RestoreSessionEvent], error) {
 		return c.ListRestoreSessionEvents(ctx, cur.SessionID, vb365.ListOptions{Offset: offset, Limit: scanPageSize})
 	}
 	all, err := readAll(ctx, read, func(e vb365.RestoreSessionEvent) string { return strconv.Itoa(int(e.Order)) }, maxScanPages)
 	if err != nil {
-		return nil, false, err
+		return nil, false, false, err
 	}
 	events = newEvents(all, cur.AfterOrder)
 	if len(events) > max {
-		return events[:max], true, nil
+		return events[:max], true, false, nil
 	}
-	return events, false, nil
+	return events, false, false, nil
 }
 
 // continues reports whether sorted events follow afterOrder without a gap.

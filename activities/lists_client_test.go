@@ -100,7 +100,7 @@ func TestListMatchingThroughTheClientOnV8(t *testing.T) {
 	c, err := vb365.New(vb365.Config{BaseURL: ts.URL, Username: "u", Password: "p"})
 	require.NoError(t, err)
 	a := New(Config{Client: c})
-	got, err := a.listMatching(context.Background(), c, createInput(), base.Add(-time.Second))
+	got, err := a.listMatching(context.Background(), c, createInput(), base.Add(-time.Second), time.Time{})
 	require.NoError(t, err)
 	var ids []string
 	for _, s := range got {

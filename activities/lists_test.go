@@ -179,7 +179,7 @@ func TestListMatchingNewestFirstWhileSessionsAreCreated(t *testing.T) {
 		f.AddSession(orgID, vb365.SessionTypeTeams, time.Now())
 	}}
 	a := New(Config{Client: n})
-	got, err := a.listMatching(context.Background(), n, createInput(), base.Add(-time.Minute))
+	got, err := a.listMatching(context.Background(), n, createInput(), base.Add(-time.Minute), time.Time{})
 	require.NoError(t, err)
 	var ids []string
 	for _, s := range got {

@@ -1,6 +1,7 @@
 package activities
 
 import (
+	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -11,23 +12,26 @@ import (
 )
 
 // TestClaimsPruneOnlyWhenFull: stale claims are dropped once the table holds
-// 4096 claims, not before (a claim younger than claimTTL is never dropped).
+// 4096 claims, not before (a claim younger than memoryClaimTTL is never dropped).
 func TestClaimsPruneOnlyWhenFull(t *testing.T) {
-	fill := func(n int) *sessionClaims {
-		c := newSessionClaims()
-		old := time.Now().Add(-2 * claimTTL)
+	fill := func(n int) *memoryClaims {
+		c := newMemoryClaims()
+		old := time.Now().Add(-2 * memoryClaimTTL)
 		for i := range n {
-			c.owner[fmt.Sprint("old-", i)] = claim{workflowID: "wf", at: old}
+			c.owner[fmt.Sprint("old-", i)] = memoryClaim{workflowID: "wf", at: old}
 		}
 		return c
 	}
+	ctx := context.Background()
 	c := fill(4095)
-	c.take("new", "wf-new")
+	_, err := c.Claim(ctx, "new", "wf-new")
+	require.NoError(t, err)
 	require.Len(t, c.owner, 4096, "not full yet: nothing pruned")
 
 	c = fill(4095)
-	c.owner["young"] = claim{workflowID: "wf-young", at: time.Now()}
-	c.take("new", "wf-new")
+	c.owner["young"] = memoryClaim{workflowID: "wf-young", at: time.Now()}
+	_, err = c.Claim(ctx, "new", "wf-new")
+	require.NoError(t, err)
 	require.Len(t, c.owner, 2, "full: the stale claims went, the young one stayed")
 	require.Contains(t, c.owner, "young")
 }

@@ -21,7 +21,7 @@ import (
 // computed. Heartbeats are on real time (not scaled): they are computed.
 
 const (
-	defaultPoll = 15 * time.Second
+	defaultPoll = workflows.DefaultPollInterval
 	benchPoll   = time.Second
 	timeScale   = float64(defaultPoll / benchPoll)
 	burstSize   = 3

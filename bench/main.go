@@ -22,6 +22,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/vb365-restore/vb365-restore/internal/gomodule"
 )
 
 func main() {
@@ -41,17 +43,16 @@ func main() {
 }
 
 type config struct {
-	quick      bool
-	scenarios  map[string]bool
-	out        string
-	idles      []time.Duration
-	sizes      []int
-	sessions   int
-	warmup     time.Duration
-	window     time.Duration
-	tokenTTL   time.Duration
-	command    string
-	tuningNote bool
+	quick     bool
+	scenarios map[string]bool
+	out       string
+	idles     []time.Duration
+	sizes     []int
+	sessions  int
+	warmup    time.Duration
+	window    time.Duration
+	tokenTTL  time.Duration
+	command   string
 }
 
 func parseConfig(args []string, stderr io.Writer) (*config, error) {
@@ -126,7 +127,7 @@ func parseConfig(args []string, stderr io.Writer) (*config, error) {
 		if c.quick {
 			c.out = filepath.Join(os.TempDir(), "vb365-bench-quick", "performance.md")
 		} else {
-			root, err := moduleRoot()
+			root, err := gomodule.Root()
 			if err != nil {
 				return nil, err
 			}

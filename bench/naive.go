@@ -15,6 +15,7 @@ import (
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/vb365-restore/vb365-restore/internal/logging"
 	"github.com/vb365-restore/vb365-restore/vb365"
 )
 
@@ -198,7 +199,7 @@ func serveBaselineWorker(args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	c, err := client.Dial(client.Options{HostPort: *hostPort, Namespace: *namespace, Logger: quietLogger{}})
+	c, err := client.Dial(client.Options{HostPort: *hostPort, Namespace: *namespace, Logger: logging.Discard()})
 	if err != nil {
 		return err
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -19,8 +18,11 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 
+	"github.com/vb365-restore/vb365-restore/internal/gomodule"
+	"github.com/vb365-restore/vb365-restore/internal/logging"
 	"github.com/vb365-restore/vb365-restore/internal/temporalcli"
 	"github.com/vb365-restore/vb365-restore/vb365/vb365sim"
+	"github.com/vb365-restore/vb365-restore/workflows"
 )
 
 // stack is what every scenario runs on: one Temporal dev server, the worker
@@ -42,17 +44,16 @@ func startStack(ctx context.Context, logw io.Writer) (*stack, error) {
 		return nil, err
 	}
 	s := &stack{dir: dir, logs: logw}
-	root, err := moduleRoot()
+	root, err := gomodule.Root()
 	if err != nil {
 		return nil, err
 	}
-	s.workerBin = filepath.Join(dir, "worker")
-	fmt.Fprintf(logw, "building ./worker into %s\n", s.workerBin)
-	build := exec.CommandContext(ctx, "go", "build", "-o", s.workerBin, "./worker")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("go build ./worker: %v\n%s", err, out)
+	fmt.Fprintf(logw, "building ./worker into %s\n", dir)
+	bins, err := gomodule.Build(ctx, root, dir, "./worker")
+	if err != nil {
+		return nil, err
 	}
+	s.workerBin = bins[0]
 	if s.selfBin, err = os.Executable(); err != nil {
 		return nil, err
 	}
@@ -61,11 +62,11 @@ func startStack(ctx context.Context, logw io.Writer) (*stack, error) {
 		return nil, err
 	}
 	fmt.Fprintln(logw, "starting the Temporal dev server")
-	s.srv, err = temporalcli.StartDevServer(ctx, temporalcli.Options{LogTo: serverLog, Progress: logw})
+	s.srv, err = temporalcli.StartDevServer(ctx, temporalcli.Options{KeywordSearchAttributes: workflows.SearchAttributes(), LogTo: serverLog, Progress: logw})
 	if err != nil {
 		return nil, err
 	}
-	s.c, err = client.DialContext(ctx, client.Options{HostPort: s.srv.HostPort, Namespace: s.srv.Namespace, Logger: quietLogger{}})
+	s.c, err = client.DialContext(ctx, client.Options{HostPort: s.srv.HostPort, Namespace: s.srv.Namespace, Logger: logging.Discard()})
 	if err != nil {
 		_ = s.srv.Stop()
 		return nil, err
@@ -122,25 +123,6 @@ func statCommPPID(pid int) (string, int, bool) {
 	}
 	ppid, _ := strconv.Atoi(f[1])
 	return s[open+1 : closeIdx], ppid, true
-}
-
-// moduleRoot walks up from the working directory to go.mod.
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for range 10 {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			break
-		}
-		dir = parent
-	}
-	return "", errors.New("go.mod not found above the working directory; run from the module")
 }
 
 // simServer is a simulator served over plain HTTP on loopback.
@@ -341,10 +323,3 @@ func startUsage(pid int) *usageMeter {
 func (m *usageMeter) stop() usage {
 	return usage{CPU: cpuTime(m.pid) - m.cpu0, PeakMiB: float64(statusKB(m.pid, "VmHWM")) / 1024}
 }
-
-type quietLogger struct{}
-
-func (quietLogger) Debug(string, ...any) {}
-func (quietLogger) Info(string, ...any)  {}
-func (quietLogger) Warn(string, ...any)  {}
-func (quietLogger) Error(string, ...any) {}

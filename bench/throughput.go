@@ -69,11 +69,10 @@ func runThroughput(ctx context.Context, st *stack, sizes []int, logf func(string
 }
 
 type startRec struct {
-	id    string
-	at    time.Time
-	run   client.WorkflowRun
-	err   error
-	stats histStats
+	id  string
+	at  time.Time
+	run client.WorkflowRun
+	err error
 }
 
 // startAll starts n workflows with startParallel callers, then waits for

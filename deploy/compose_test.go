@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -141,11 +142,12 @@ func TestComposeTemporalSetup(t *testing.T) {
 		require.Contains(t, string(script), want)
 	}
 	require.Equal(t, "postgres12", environment(service(t, p, "temporal"))["DB"])
+	require.Equal(t, "true", environment(service(t, p, "temporal"))["TEMPORAL_ALLOW_NO_AUTH"],
+		"no authorizer, said explicitly (the server's --allow-no-auth)")
 
 	// The search-attribute job registers exactly the workflow's attributes.
 	got := strings.Fields(environment(service(t, p, "temporal-search-attributes"))["SEARCH_ATTRIBUTES"])
-	require.ElementsMatch(t, []string{workflows.SearchAttrOrganizationID, workflows.SearchAttrSessionID,
-		workflows.SearchAttrSessionType, workflows.SearchAttrSessionState}, got)
+	require.ElementsMatch(t, workflows.SearchAttributes(), got)
 	require.Equal(t, "temporal:7233", environment(service(t, p, "temporal-search-attributes"))["TEMPORAL_ADDRESS"])
 }
 
@@ -219,4 +221,40 @@ func TestComposeWorkerEnvironment(t *testing.T) {
 	for name := range environment(service(t, p, "starter")) {
 		require.True(t, known[name], "docker-compose.yml starter sets %s, which it does not read", name)
 	}
+}
+
+// The search-attribute job runs right after the namespace is created, when
+// the frontend may not see it yet ("Namespace default is not found" for a
+// few seconds): it waits instead of failing. A stand-in temporal command
+// refuses the first listings.
+func TestRegisterSearchAttributesWaitsForTheNamespace(t *testing.T) {
+	if _, err := exec.LookPath("sh"); err != nil {
+		t.Skip("no sh")
+	}
+	dir := t.TempDir()
+	calls := filepath.Join(dir, "calls")
+	stub := `#!/bin/sh
+echo "$*" >> "` + calls + `"
+case "$*" in
+  "operator namespace describe"*) exit 1 ;;
+  "operator search-attribute list"*)
+    n=$(grep -c "search-attribute list" "` + calls + `")
+    [ "$n" -gt 2 ] || { echo "Namespace default is not found" >&2; exit 1; }
+    echo "VB365OrganizationId Keyword" ;;
+esac
+exit 0
+`
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "temporal"), []byte(stub), 0o755))
+	cmd := exec.Command("sh", "compose/register-search-attributes.sh")
+	cmd.Env = []string{"PATH=" + dir + ":" + os.Getenv("PATH"), "TEMPORAL_ADDRESS=temporal:7233", "NAMESPACE=default",
+		"SEARCH_ATTRIBUTES=" + strings.Join(workflows.SearchAttributes(), " ")}
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, string(out))
+	require.Contains(t, string(out), "search attribute VB365OrganizationId already registered")
+	b, err := os.ReadFile(calls)
+	require.NoError(t, err)
+	log := string(b)
+	require.Contains(t, log, "operator namespace create --namespace default")
+	require.Equal(t, 3, strings.Count(log, "search-attribute list"), "listed until the namespace is visible")
+	require.Equal(t, len(workflows.SearchAttributes())-1, strings.Count(log, "search-attribute create"))
 }

@@ -2,10 +2,9 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"os"
-	"os/exec"
 	"time"
+
+	"github.com/vb365-restore/vb365-restore/internal/gomodule"
 )
 
 // build compiles the simulator and the worker into <state>/bin. Go's build
@@ -14,15 +13,8 @@ func (s *stack) build(ctx context.Context) error {
 	o := s.opts
 	step(s.out, "go build ./simulator ./worker ./codecserver")
 	start := time.Now()
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", o.path("bin")+string(os.PathSeparator), "./simulator", "./worker", "./codecserver")
-	cmd.Dir = o.root
-	cmd.Env = os.Environ()
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		return fmt.Errorf("go build ./simulator ./worker ./codecserver: %w\n%s", err, out)
+	if _, err := gomodule.Build(ctx, o.root, o.path("bin"), "./simulator", "./worker", "./codecserver"); err != nil {
+		return err
 	}
 	done(s.out, start)
 	return nil

@@ -7,6 +7,7 @@ import (
 
 	"go.temporal.io/sdk/client"
 
+	"github.com/vb365-restore/vb365-restore/internal/logging"
 	"github.com/vb365-restore/vb365-restore/internal/payloadcrypt"
 )
 
@@ -27,7 +28,7 @@ func ensureKeys(o options) (*payloadcrypt.Keys, error) {
 // clientOptions are the options of the dev stack's own clients (the demo and
 // its follower): they encrypt and decode as the worker does.
 func (s *stack) clientOptions() client.Options {
-	opts := client.Options{HostPort: s.opts.temporalAddr(), Namespace: namespace, Logger: quietLogger{}}
+	opts := client.Options{HostPort: s.opts.temporalAddr(), Namespace: namespace, Logger: logging.Discard()}
 	payloadcrypt.Apply(&opts, s.keys)
 	return opts
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -125,4 +126,15 @@ func TestChildLogMasksPassword(t *testing.T) {
 	require.Contains(t, header, "/bin/echo --username admin --password ***")
 	require.NotContains(t, header, "s3cret-Pw")
 	require.Equal(t, "--username admin --password s3cret-Pw\n", output, "the child still got the password")
+}
+
+func TestIndentPrefixesLinesWrittenInPieces(t *testing.T) {
+	var b strings.Builder
+	w := indent(&b)
+	for _, piece := range []string{"phase: open\n", "  session s-1", " Working", "\n", "a\nb\n"} {
+		n, err := io.WriteString(w, piece)
+		require.NoError(t, err)
+		require.Equal(t, len(piece), n)
+	}
+	require.Equal(t, "  phase: open\n    session s-1 Working\n  a\n  b\n", b.String())
 }

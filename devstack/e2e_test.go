@@ -53,8 +53,9 @@ func TestDevStackEndToEnd(t *testing.T) {
 	}
 	got := out.String()
 	t.Log(got)
-	require.Contains(t, got, "phase session-open")
-	require.Contains(t, got, "event   0 Success  Restore session started")
+	require.Contains(t, got, "  phase: session-open")
+	require.Contains(t, got, "    #0 ")
+	require.Contains(t, got, "Restore session started")
 	require.Contains(t, got, "go run ./starter stop devstack-demo-")
 	require.Contains(t, got, "TEMPORAL_ADDRESS=127.0.0.1:"+strconv.Itoa(ports[0]), "non-default ports are spelled out for the starter")
 	require.Contains(t, got, "--codec-endpoint http://127.0.0.1:"+strconv.Itoa(ports[4]))

@@ -5,7 +5,7 @@
 //
 // It starts a real Temporal dev server with its Web UI (the pinned Temporal
 // CLI, built once and cached), the VB365 simulator and the worker, starts a
-// first restore of the seed's example and follows it, and prints where to
+// first restore of Veeam's v5 example (organization abc.onmicrosoft.com, Teams) and follows it, and prints where to
 // look. Ctrl-C stops everything it started.
 package main
 
@@ -20,6 +20,7 @@ import (
 	"path/filepath"
 	"syscall"
 
+	"github.com/vb365-restore/vb365-restore/internal/gomodule"
 	"github.com/vb365-restore/vb365-restore/internal/temporalcli"
 )
 
@@ -102,7 +103,7 @@ func parseFlags(args []string, errOut io.Writer) (options, error) {
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
-	root, err := repoRoot()
+	root, err := gomodule.Root()
 	if err != nil {
 		return o, err
 	}
@@ -114,32 +115,4 @@ func parseFlags(args []string, errOut io.Writer) (options, error) {
 		return o, err
 	}
 	return o, nil
-}
-
-// repoRoot finds the module root (the folder with go.mod) from the working
-// directory upwards.
-func repoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for d := dir; ; d = filepath.Dir(d) {
-		if b, err := os.ReadFile(filepath.Join(d, "go.mod")); err == nil && containsModule(b) {
-			return d, nil
-		}
-		if filepath.Dir(d) == d {
-			return "", fmt.Errorf("run it inside the vb365-restore repository (no go.mod of %s above %s)", modulePath, dir)
-		}
-	}
-}
-
-const modulePath = "github.com/vb365-restore/vb365-restore"
-
-func containsModule(gomod []byte) bool {
-	for _, line := range splitLines(string(gomod)) {
-		if line == "module "+modulePath {
-			return true
-		}
-	}
-	return false
 }

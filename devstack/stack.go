@@ -176,14 +176,14 @@ func (s *stack) startTemporal(ctx context.Context) error {
 	step(s.out, "Temporal dev server on %s, Web UI %s", o.temporalAddr(), o.uiURL())
 	start := time.Now()
 	srv, err := temporalcli.StartDevServer(ctx, temporalcli.Options{
-		IP:               listenIP,
-		Port:             o.temporalPort,
-		UIPort:           o.uiPort,
-		UICodecEndpoint:  o.codecURL(),
-		DBFile:           o.path("temporal.db"),
-		Namespace:        namespace,
-		SearchAttributes: temporalcli.DefaultSearchAttributes(),
-		LogTo:            logFile,
+		IP:                      listenIP,
+		Port:                    o.temporalPort,
+		UIPort:                  o.uiPort,
+		UICodecEndpoint:         o.codecURL(),
+		DBFile:                  o.path("temporal.db"),
+		Namespace:               namespace,
+		KeywordSearchAttributes: workflows.SearchAttributes(),
+		LogTo:                   logFile,
 	})
 	if err != nil {
 		return err
@@ -316,25 +316,4 @@ func step(w io.Writer, format string, args ...any) {
 
 func done(w io.Writer, since time.Time) {
 	fmt.Fprintf(w, "  ready (%s)\n", time.Since(since).Round(10*time.Millisecond))
-}
-
-// indent prefixes each line written to w with two spaces.
-func indent(w io.Writer) io.Writer {
-	return writerFunc(func(b []byte) (int, error) {
-		lines := splitLines(strings.TrimRight(string(b), "\n"))
-		for _, l := range lines {
-			if _, err := fmt.Fprintln(w, "  "+l); err != nil {
-				return 0, err
-			}
-		}
-		return len(b), nil
-	})
-}
-
-type writerFunc func([]byte) (int, error)
-
-func (f writerFunc) Write(b []byte) (int, error) { return f(b) }
-
-func splitLines(s string) []string {
-	return strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n")
 }

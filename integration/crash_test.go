@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/vb365-restore/vb365-restore/internal/gomodule"
 	"github.com/vb365-restore/vb365-restore/internal/testenv"
 	"github.com/vb365-restore/vb365-restore/vb365/vb365sim"
 	"github.com/vb365-restore/vb365-restore/workflows"
@@ -18,7 +19,7 @@ import (
 // down; a new worker process resumes and records them all, once, in order.
 func TestCrashWorkerKilledWhilePolling(t *testing.T) {
 	t.Parallel()
-	root, err := testenv.ModuleRoot()
+	root, err := gomodule.Root()
 	require.NoError(t, err)
 	bin, err := testenv.BuildWorker(root, t.TempDir())
 	require.NoError(t, err)

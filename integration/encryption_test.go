@@ -24,6 +24,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/vb365-restore/vb365-restore/examples/childworkflow"
+	"github.com/vb365-restore/vb365-restore/internal/gomodule"
 	"github.com/vb365-restore/vb365-restore/internal/payloadcrypt"
 	"github.com/vb365-restore/vb365-restore/internal/temporalcli"
 	"github.com/vb365-restore/vb365-restore/internal/testenv"
@@ -86,7 +87,7 @@ func encryptingClient(t *testing.T, file string) client.Client {
 // the dev server's namespace and returns its URL.
 func startCodecServer(t *testing.T, keysFile string) string {
 	t.Helper()
-	root, err := testenv.ModuleRoot()
+	root, err := gomodule.Root()
 	require.NoError(t, err)
 	dir := t.TempDir()
 	bin, err := testenv.Build(root, dir, "./codecserver")
@@ -192,7 +193,7 @@ func TestEncryptedPayloads(t *testing.T) {
 
 	// A restore with events under key a; the starter follows it.
 	runA := start(c, s.taskQueue, in)
-	root, err := testenv.ModuleRoot()
+	root, err := gomodule.Root()
 	require.NoError(t, err)
 	starterBin, err := testenv.Build(root, t.TempDir(), "./starter")
 	require.NoError(t, err)

@@ -31,8 +31,12 @@ func TestMain(m *testing.M) {
 		fmt.Println("integration: skipped with -short")
 		os.Exit(0)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute) // a first build of the CLI takes ~5 minutes
 	var err error
+	if buildDir, err = os.MkdirTemp("", "vb365-integration-"); err != nil {
+		fmt.Fprintln(os.Stderr, "integration:", err)
+		os.Exit(1)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute) // a first build of the CLI takes ~5 minutes
 	devServer, err = testenv.StartTemporal(ctx, "")
 	cancel()
 	if err != nil {
@@ -41,5 +45,6 @@ func TestMain(m *testing.M) {
 	}
 	code := m.Run()
 	devServer.Stop()
+	_ = os.RemoveAll(buildDir)
 	os.Exit(code)
 }

@@ -148,7 +148,7 @@ func namedError(t *testing.T, err error) *sdktemporal.ApplicationError {
 	require.Error(t, err)
 	named := []string{workflows.ErrInvalidRequest, workflows.ErrOrganizationNotFound, workflows.ErrOrganizationNotBackedUp,
 		workflows.ErrPointInTimeBeforeFirstBackup, workflows.ErrPointInTimeInFuture,
-		workflows.ErrVB365AuthenticationFailed, workflows.ErrRestoreSessionRejected}
+		workflows.ErrVB365AuthenticationFailed, workflows.ErrRestoreSessionRejected, workflows.ErrSessionStopUnconfirmed}
 	var ae *sdktemporal.ApplicationError
 	require.True(t, errors.As(err, &ae), "not an ApplicationError: %v", err)
 	require.True(t, slices.Contains(named, ae.Type()), "the workflow failed with type %q, not a named one: %v", ae.Type(), err)

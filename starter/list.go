@@ -10,6 +10,7 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/converter"
 
+	"github.com/vb365-restore/vb365-restore/internal/temporalcli"
 	"github.com/vb365-restore/vb365-restore/workflows"
 )
 
@@ -117,11 +118,10 @@ func explainListError(err error, org, namespace string) error {
 	if strings.Contains(msg, strings.ToLower(workflows.SearchAttrOrganizationID)) ||
 		strings.Contains(msg, "search attribute") || strings.Contains(msg, "invalid query") {
 		return fmt.Errorf("list workflows by organization: %w\n"+
-			"The %s search attribute is probably not registered in namespace %s. Register it (and the other three) with:\n"+
-			"  temporal operator search-attribute create --namespace %s --name %s --type Keyword --name %s --type Keyword --name %s --type Keyword --name %s --type Keyword\n"+
-			"then restart the worker; restores started after that carry it. Without --org, list shows every restore.",
-			err, workflows.SearchAttrOrganizationID, namespace, namespace,
-			workflows.SearchAttrOrganizationID, workflows.SearchAttrSessionID, workflows.SearchAttrSessionType, workflows.SearchAttrSessionState)
+			"The %s search attribute is probably not registered in namespace %s. Register it (and the others) with:\n"+
+			"  %s\n"+
+			"then restart the worker; restores started after that carry it. Without --org, list shows every restore",
+			err, workflows.SearchAttrOrganizationID, namespace, temporalcli.RegisterCommand(namespace, workflows.SearchAttributes()))
 	}
 	return fmt.Errorf("list workflows: %w", err)
 }

@@ -23,6 +23,8 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/vb365-restore/vb365-restore/internal/config"
+	"github.com/vb365-restore/vb365-restore/internal/logging"
+	"github.com/vb365-restore/vb365-restore/internal/temporalclient"
 )
 
 // Exit statuses.
@@ -61,7 +63,7 @@ func newApp(stdout, stderr io.Writer, environ []string) *app {
 		environ: environ,
 		now:     time.Now,
 		dial: func(ctx context.Context, cfg config.Temporal) (client.Client, error) {
-			return dialTemporal(ctx, cfg)
+			return temporalclient.Dial(ctx, cfg, logging.Discard(), nil)
 		},
 		pollEvery: 1500 * time.Millisecond,
 	}
@@ -83,10 +85,12 @@ func (a *app) rootCommand() *cobra.Command {
 		Use:   "starter",
 		Short: "Start, follow, stop and list VB365 restore workflows",
 		Long: "starter drives vb365-restore's RestoreSessionWorkflow on Temporal.\n\n" +
-			"Temporal is configured from the environment, as for the worker:\n" +
-			"TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_TASK_QUEUE, TEMPORAL_API_KEY,\n" +
-			"TEMPORAL_TLS_CERT, TEMPORAL_TLS_KEY, TEMPORAL_TLS_CA, TEMPORAL_TLS_SERVER_NAME, TEMPORAL_UI_URL,\n" +
-			"PAYLOAD_KEYS_FILE (the worker's key file: restores' inputs and results are encrypted).\n\n" +
+			"Temporal is configured as for the worker and the temporal CLI: the profile TEMPORAL_PROFILE\n" +
+			"of the CLI's TOML file (TEMPORAL_CONFIG_FILE), overridden by TEMPORAL_ADDRESS,\n" +
+			"TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS, TEMPORAL_TLS_CLIENT_CERT_PATH,\n" +
+			"TEMPORAL_TLS_CLIENT_KEY_PATH, TEMPORAL_TLS_SERVER_CA_CERT_PATH, TEMPORAL_TLS_SERVER_NAME;\n" +
+			"and TEMPORAL_TASK_QUEUE, TEMPORAL_UI_URL; PAYLOAD_KEYS_FILE (the worker's key file:\n" +
+			"restores' inputs and results are encrypted).\n\n" +
 			"Exit status: 0 success; 1 the workflow failed (the error type is printed); 2 bad usage or\n" +
 			"configuration; 3 Temporal unreachable or the request refused; 130 detached from --follow.",
 		SilenceUsage:  true,
@@ -144,11 +148,3 @@ func requestedBy() string {
 	}
 	return name
 }
-
-// quietLogger drops the SDK's own log lines: the command line prints what matters.
-type quietLogger struct{}
-
-func (quietLogger) Debug(string, ...any) {}
-func (quietLogger) Info(string, ...any)  {}
-func (quietLogger) Warn(string, ...any)  {}
-func (quietLogger) Error(string, ...any) {}

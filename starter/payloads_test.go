@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vb365-restore/vb365-restore/internal/config"
+	"github.com/vb365-restore/vb365-restore/internal/temporalclient"
 )
 
 func TestStarterEncryptsWithTheWorkersKeys(t *testing.T) {
@@ -20,16 +21,14 @@ func TestStarterEncryptsWithTheWorkersKeys(t *testing.T) {
 		base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{1}, 32))+`"}}`), 0o600))
 	cfg, err := config.LoadTemporal([]string{"PAYLOAD_KEYS_FILE=" + file})
 	require.NoError(t, err)
-	opts, err := clientOptions(cfg)
-	require.NoError(t, err)
+	opts := temporalclient.Options(cfg, nil, nil)
 	require.NotNil(t, opts.DataConverter)
 	require.NotNil(t, opts.FailureConverter)
 	p, err := opts.DataConverter.ToPayload("Board minutes.docx")
 	require.NoError(t, err)
 	assert.Equal(t, "k1", string(p.Metadata["encryption-key-id"]))
 
-	plain, err := clientOptions(config.Temporal{Address: "localhost:7233", Namespace: "default"})
-	require.NoError(t, err)
+	plain := temporalclient.Options(config.Temporal{Address: "localhost:7233", Namespace: "default"}, nil, nil)
 	assert.Nil(t, plain.DataConverter)
 }
 

@@ -38,7 +38,7 @@ func (a *app) playbookCommand() *cobra.Command {
 			if file == "" {
 				return usageErrorf("--file is required")
 			}
-			in, err := readPlaybook(file)
+			in, err := readPlaybook(file, a.now())
 			if err != nil {
 				return err
 			}
@@ -52,8 +52,9 @@ func (a *app) playbookCommand() *cobra.Command {
 }
 
 // readPlaybook decodes a playbook file strictly, so a misspelt field is
-// reported rather than silently ignored.
-func readPlaybook(path string) (playbook.Input, error) {
+// reported rather than silently ignored, and checks each restore with the
+// workflow's own validation against now.
+func readPlaybook(path string, now time.Time) (playbook.Input, error) {
 	var in playbook.Input
 	var data []byte
 	var err error
@@ -74,12 +75,16 @@ func readPlaybook(path string) (playbook.Input, error) {
 		return in, usageErrorf("--file %s: \"restores\" lists no restore", path)
 	}
 	for i, r := range in.Restores {
-		var bad *temporal.ApplicationError
-		if errors.As(r.DecodeProblem(), &bad) {
-			return in, usageErrorf("--file %s: restores[%d]: %s", path, i, bad.Message())
-		}
 		if r.Continuation != nil {
 			return in, usageErrorf("--file %s: restores[%d]: \"continuation\" is internal to the workflow", path, i)
+		}
+		if _, err := workflows.ValidateInput(r, now); err != nil {
+			msg := err.Error()
+			var bad *temporal.ApplicationError
+			if errors.As(err, &bad) {
+				msg = bad.Message()
+			}
+			return in, usageErrorf("--file %s: restores[%d]: %s", path, i, msg)
 		}
 	}
 	return in, nil
@@ -95,16 +100,14 @@ func (a *app) startPlaybook(ctx context.Context, in playbook.Input, id string, f
 		return err
 	}
 	defer c.Close()
-	summary := fmt.Sprintf("DR playbook %q: %d restores", in.Name, len(in.Restores))
-	if len(summary) > 200 {
-		summary = summary[:200]
-	}
+	summary := playbookSummary(in)
 	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID: id, TaskQueue: a.cfg.TaskQueue, StaticSummary: summary,
-		StaticDetails: fmt.Sprintf("Started by %s, %s, with the vb365-restore starter.", requestedBy(), now.UTC().Format(time.RFC3339)),
+		StaticDetails:                            fmt.Sprintf("Started by %s, %s, with the vb365-restore starter.", requestedBy(), now.UTC().Format(time.RFC3339)),
+		WorkflowExecutionErrorWhenAlreadyStarted: true,
 	}, playbook.WorkflowName, in)
 	if err != nil {
-		return &temporalError{fmt.Errorf("start playbook %s: %w", id, err)}
+		return a.startError("playbook", id, err)
 	}
 	fmt.Fprintf(a.stdout, "Started %s\n  Workflow ID: %s\n  Run ID:      %s\n  Web UI:      %s\n",
 		summary, run.GetID(), run.GetRunID(), a.cfg.WorkflowURL(run.GetID()))
@@ -115,90 +118,9 @@ func (a *app) startPlaybook(ctx context.Context, in playbook.Input, id string, f
 	return a.followPlaybook(ctx, c, run.GetID(), run.GetRunID())
 }
 
-// followPlaybook prints each row when it changes, then the final report.
-// Exit status 1 when any restore failed.
-func (a *app) followPlaybook(ctx context.Context, c client.Client, id, runID string) error {
-	fmt.Fprintln(a.stdout, "Following (Ctrl-C detaches; the playbook keeps running)…")
-	done := make(chan error, 1)
-	var final playbook.Report
-	getCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go func() { done <- c.GetWorkflow(getCtx, id, runID).Get(getCtx, &final) }()
-
-	shown := map[int]string{}
-	show := func(rep playbook.Report) {
-		for _, r := range rep.Rows {
-			line := rowLine(r)
-			if shown[r.Index] != line {
-				shown[r.Index] = line
-				fmt.Fprintln(a.stdout, line)
-			}
-		}
-	}
-	ticker := time.NewTicker(a.pollEvery)
-	defer ticker.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			fmt.Fprintf(a.stdout, "\nDetached: playbook %s keeps running. Stop it with: starter stop %s\n", id, id)
-			return errDetached
-		case err := <-done:
-			if err != nil {
-				if ctx.Err() != nil {
-					continue
-				}
-				if isWorkflowFailure(err) {
-					return &workflowError{err}
-				}
-				return &temporalError{fmt.Errorf("wait for playbook %s: %w", id, err)}
-			}
-			show(final)
-			fmt.Fprintf(a.stdout, "done: %s\n", playbookCounts(final))
-			if n := final.Counts[playbook.RowFailed]; n > 0 {
-				return &workflowError{fmt.Errorf("%d of %d restores failed", n, len(final.Rows))}
-			}
-			return nil
-		case <-ticker.C:
-			qctx, qcancel := context.WithTimeout(ctx, 5*time.Second)
-			v, err := c.QueryWorkflow(qctx, id, "", workflows.QueryStatus)
-			var rep playbook.Report
-			if err == nil && v.Get(&rep) == nil {
-				show(rep)
-			}
-			qcancel()
-		}
-	}
-}
-
-// rowLine is one restore of a playbook on one line.
-func rowLine(r playbook.Row) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "  [%d] %s %s: %s", r.Index+1, r.OrganizationID, r.Type, r.State)
-	if r.SessionName != "" {
-		fmt.Fprintf(&b, ", %s", r.SessionName)
-	}
-	if r.SessionState != "" {
-		fmt.Fprintf(&b, " (%s)", r.SessionState)
-	}
-	if r.EventCounts.Total > 0 {
-		fmt.Fprintf(&b, ", %d events", r.EventCounts.Total)
-	}
-	if r.ErrorType != "" {
-		fmt.Fprintf(&b, ", %s: %s", r.ErrorType, oneLine(r.Error))
-	} else if r.Error != "" {
-		fmt.Fprintf(&b, ", %s", oneLine(r.Error))
-	}
-	return b.String()
-}
-
-func playbookCounts(rep playbook.Report) string {
-	var parts []string
-	for _, s := range []string{playbook.RowDone, playbook.RowFailed, playbook.RowCanceled, playbook.RowSkipped, playbook.RowOpen, playbook.RowCreating, playbook.RowPending} {
-		if n := rep.Counts[s]; n > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", n, s))
-		}
-	}
-	return strings.Join(parts, ", ")
+// playbookSummary is the playbook's one-line static summary in the Web UI.
+func playbookSummary(in playbook.Input) string {
+	return workflows.Clip(fmt.Sprintf("DR playbook %q: %d restores", in.Name, len(in.Restores)), summaryBound)
 }
 
 // slug keeps letters, digits and dashes of a name, for workflow ids.

@@ -3,13 +3,18 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/vb365-restore/vb365-restore/workflows/playbook"
 )
 
 func TestReadPlaybook(t *testing.T) {
-	in, err := readPlaybook("../examples/playbooks/drill.json")
+	in, err := readPlaybook("../examples/playbooks/drill.json", time.Now())
 	require.NoError(t, err, "the sample playbook in the README must stay valid")
 	require.Equal(t, "quarterly DR drill", in.Name)
 	require.Len(t, in.Restores, 3)
@@ -22,13 +27,14 @@ func TestReadPlaybook(t *testing.T) {
 		{"unknown restore field", `{"name":"x","restores":[{"organizationId":"a","tpye":"vet"}]}`, `restores[0]: tpye "\"vet\"": unknown field`},
 		{"no restores", `{"name":"x","restores":[]}`, "lists no restore"},
 		{"not JSON", `name: x`, "invalid character"},
+		{"restore the workflow refuses", `{"name":"x","restores":[{"organizationId":"a","type":"vet"}]}`, `restores[0]: organizationId "a": not a UUID`},
 		{"internal field", `{"name":"x","restores":[{"organizationId":"a","type":"vet","continuation":{}}]}`, "continuation"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "p.json")
 			require.NoError(t, os.WriteFile(path, []byte(c.body), 0o600))
-			_, err := readPlaybook(path)
+			_, err := readPlaybook(path, time.Now())
 			require.ErrorContains(t, err, c.want)
 			require.Equal(t, exitUsage, exitCode(err))
 		})
@@ -43,4 +49,12 @@ func TestSlug(t *testing.T) {
 	} {
 		require.Equal(t, want, slug(in), in)
 	}
+}
+
+func TestPlaybookSummaryClipsByCharacters(t *testing.T) {
+	s := playbookSummary(playbook.Input{Name: strings.Repeat("é", 300)})
+	require.True(t, utf8.ValidString(s), "a cut never splits a character")
+	require.Equal(t, summaryBound, utf8.RuneCountInString(s))
+	require.True(t, strings.HasSuffix(s, "…"))
+	require.Equal(t, `DR playbook "drill": 0 restores`, playbookSummary(playbook.Input{Name: "drill"}))
 }

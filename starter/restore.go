@@ -1,12 +1,15 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/vb365-restore/vb365-restore/internal/config"
 	"github.com/vb365-restore/vb365-restore/vb365"
@@ -27,11 +30,11 @@ type restoreFlags struct {
 	follow            bool
 }
 
-// restoreRequest is what restoreFlags say, checked.
+// restoreRequest is what restoreFlags say, checked by the workflow's own
+// validation.
 type restoreRequest struct {
-	input       workflows.RestoreInput
-	sessionType vb365.SessionType
-	at          *time.Time // nil: the latest restore point
+	input workflows.RestoreInput // what is sent: req written in one form
+	req   workflows.RestoreRequest
 }
 
 func (a *app) restoreCommand() *cobra.Command {
@@ -46,7 +49,7 @@ func (a *app) restoreCommand() *cobra.Command {
 			"exchange|sharepoint|onedrive|teams.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			req, err := f.request()
+			req, err := f.request(a.now())
 			if err != nil {
 				return err
 			}
@@ -60,96 +63,83 @@ func (a *app) restoreCommand() *cobra.Command {
 	fl.BoolVar(&f.showDeleted, "show-deleted", false, "show deleted items in the session")
 	fl.BoolVar(&f.showAllVersions, "show-all-versions", false, "show all item versions in the session")
 	fl.StringVar(&f.beforeFirstBackup, "before-first-backup", "fail", "a point in time before the first backup: fail or allow (VB365 then opens an empty session)")
-	fl.StringVar(&f.maxDuration, "max-duration", "8h", "stop the session after this long (at most 168h)")
-	fl.StringVar(&f.pollInterval, "poll-interval", "15s", "how often the workflow polls an active session (1s to 10m)")
-	fl.StringVar(&f.id, "id", "", "workflow ID (default vb365-restore-<org>-<type>-<unix-seconds>)")
+	// Empty duration flags leave the defaults to the workflow.
+	fl.StringVar(&f.maxDuration, "max-duration", "", fmt.Sprintf("stop the session after this long (default %gh, at most %gh)",
+		workflows.DefaultMaxSessionDuration.Hours(), workflows.MaxMaxSessionDuration.Hours()))
+	fl.StringVar(&f.pollInterval, "poll-interval", "", fmt.Sprintf("how often the workflow polls an active session (default %gs, %gs to %gm)",
+		workflows.DefaultPollInterval.Seconds(), workflows.MinPollInterval.Seconds(), workflows.MaxPollInterval.Minutes()))
+	fl.StringVar(&f.id, "id", "", "workflow ID (default vb365-restore-<org>-<type>-<unix-seconds>); a restore of that ID still running is not started again")
 	fl.BoolVar(&f.follow, "follow", false, "follow the restore: print its events and phases until it ends; Ctrl-C detaches")
 	return cmd
 }
 
-// request checks the flags and builds the workflow input.
-func (f restoreFlags) request() (restoreRequest, error) {
+// request checks the flags with workflows.ValidateInput against now, so
+// that the starter refuses exactly what the workflow would refuse, and
+// builds the input to send.
+func (f restoreFlags) request(now time.Time) (restoreRequest, error) {
 	var r restoreRequest
-	org := strings.TrimSpace(f.org)
-	if org == "" {
+	if strings.TrimSpace(f.org) == "" {
 		return r, usageErrorf("--org is required")
 	}
-	if f.sessionType == "" {
-		return r, usageErrorf("--type is required: vex, vesp, veod or vet (or exchange, sharepoint, onedrive, teams)")
+	if strings.TrimSpace(f.sessionType) == "" {
+		return r, usageErrorf("--type is required")
 	}
-	st, err := vb365.ParseSessionType(f.sessionType)
-	if err != nil {
-		return r, usageErrorf("--type: %v", err)
+	at := f.at
+	if strings.EqualFold(strings.TrimSpace(at), "latest") {
+		at = ""
 	}
-	r.sessionType = st
-	pointInTime := ""
-	if at := strings.TrimSpace(f.at); at != "" && !strings.EqualFold(at, "latest") {
-		t, err := parsePointInTime(at)
-		if err != nil {
-			return r, usageErrorf("--at %q: want RFC 3339 (2020-10-30T10:54:40Z) or yyyy-MM-dd HH:mm:ss (UTC)", f.at)
-		}
-		r.at = &t
-		pointInTime = t.Format(time.RFC3339Nano)
-	}
-	bfb := strings.ToLower(strings.TrimSpace(f.beforeFirstBackup))
-	if bfb != "fail" && bfb != "allow" {
-		return r, usageErrorf("--before-first-backup %q: want fail or allow", f.beforeFirstBackup)
-	}
-	maxDuration, err := checkDuration("--max-duration", f.maxDuration, workflows.DefaultMaxSessionDuration,
-		time.Nanosecond, workflows.MaxMaxSessionDuration, "more than 0 and at most 168h")
-	if err != nil {
-		return r, err
-	}
-	pollInterval, err := checkDuration("--poll-interval", f.pollInterval, workflows.DefaultPollInterval,
-		workflows.MinPollInterval, workflows.MaxPollInterval, "between 1s and 10m")
-	if err != nil {
-		return r, err
-	}
-	r.input = workflows.RestoreInput{
-		OrganizationID:     org,
-		PointInTime:        pointInTime,
-		Type:               strings.ToLower(string(st)),
+	req, err := workflows.ValidateInput(workflows.RestoreInput{
+		OrganizationID:     f.org,
+		PointInTime:        at,
+		Type:               f.sessionType,
 		ShowDeleted:        f.showDeleted,
 		ShowAllVersions:    f.showAllVersions,
-		BeforeFirstBackup:  bfb,
-		MaxSessionDuration: maxDuration,
-		PollInterval:       pollInterval,
-	}
-	return r, nil
-}
-
-// checkDuration checks a duration flag as the workflow does
-// (workflows/validate.go parseDuration) and returns the value to send: the
-// flag trimmed, or def written out when it is empty.
-func checkDuration(flag, v string, def, lo, hi time.Duration, bounds string) (string, error) {
-	s := strings.TrimSpace(v)
-	if s == "" {
-		return def.String(), nil
-	}
-	d, err := time.ParseDuration(s)
+		BeforeFirstBackup:  f.beforeFirstBackup,
+		MaxSessionDuration: f.maxDuration,
+		PollInterval:       f.pollInterval,
+	}, now)
 	if err != nil {
-		return "", usageErrorf("%s %q: want a duration such as 8h, 90m or 15s", flag, v)
+		return r, flagError(err)
 	}
-	if d < lo || d > hi {
-		return "", usageErrorf("%s %q: must be %s", flag, v, bounds)
-	}
-	return s, nil
+	return restoreRequest{input: req.Input(), req: req}, nil
 }
 
-// parsePointInTime reads the --at forms the workflow accepts.
-func parsePointInTime(s string) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t.UTC(), nil
+// flagOfField names the flag that sets each field of RestoreInput.
+var flagOfField = map[string]string{
+	"organizationId":     "--org",
+	"pointInTime":        "--at",
+	"type":               "--type",
+	"beforeFirstBackup":  "--before-first-backup",
+	"maxSessionDuration": "--max-duration",
+	"pollInterval":       "--poll-interval",
+}
+
+// flagError is a validation error of the workflow as a usage error that
+// names the flag; the message starts with the field's JSON name.
+func flagError(err error) error {
+	msg := err.Error()
+	var ae *temporal.ApplicationError
+	if errors.As(err, &ae) {
+		msg = ae.Message()
 	}
-	var lastErr error
-	for _, layout := range []string{"2006-01-02 15:04:05.999999999", "2006-01-02 15:04:05", "2006.01.02 15:04:05"} {
-		t, err := time.ParseInLocation(layout, s, time.UTC)
-		if err == nil {
-			return t, nil
-		}
-		lastErr = err
+	field, _, _ := strings.Cut(msg, " ")
+	if flag, ok := flagOfField[field]; ok {
+		return usageErrorf("%s: %s", flag, msg)
 	}
-	return time.Time{}, lastErr
+	return usageErrorf("%s", msg)
+}
+
+// startError explains a refused start. A workflow of the same ID that is
+// still running was started before (by another command, or by this one run
+// twice within a second with the default ID, which is the same then): this
+// command started nothing, and says so rather than "Started".
+func (a *app) startError(what, id string, err error) error {
+	var running *serviceerror.WorkflowExecutionAlreadyStarted
+	if errors.As(err, &running) {
+		return &temporalError{fmt.Errorf("not started: %s %s is already running (run %s), started before this command; "+
+			"follow it with: starter status %s --follow", what, id, running.RunId, id)}
+	}
+	return &temporalError{fmt.Errorf("start %s %s: %w", what, id, err)}
 }
 
 // defaultWorkflowID is vb365-restore-<org>-<type>-<unix-seconds>.
@@ -157,22 +147,19 @@ func defaultWorkflowID(org string, st vb365.SessionType, now time.Time) string {
 	return fmt.Sprintf("vb365-restore-%s-%s-%d", org, strings.ToLower(string(st)), now.Unix())
 }
 
+// summaryBound keeps a static summary to one short line of the Web UI
+// (runes).
+const summaryBound = 200
+
 // summary is the workflow's one-line static summary in the Web UI, for
 // example "Teams restore of 3c424478… at 2020-10-30T10:54:40Z".
 func (r restoreRequest) summary() string {
-	org := r.input.OrganizationID
-	if len([]rune(org)) > 8 {
-		org = string([]rune(org)[:8]) + "…"
-	}
+	org := workflows.Clip(r.input.OrganizationID, 9)
 	when := "the latest restore point"
-	if r.at != nil {
-		when = r.at.Format(time.RFC3339)
+	if r.req.PointInTime != nil {
+		when = r.req.PointInTime.Format(time.RFC3339)
 	}
-	s := fmt.Sprintf("%s restore of %s at %s", r.sessionType.Workload(), org, when)
-	if len(s) > 200 {
-		s = s[:200]
-	}
-	return s
+	return workflows.Clip(fmt.Sprintf("%s restore of %s at %s", r.req.Type.Workload(), org, when), summaryBound)
 }
 
 // details is the workflow's static Markdown details in the Web UI.
@@ -184,16 +171,16 @@ func (r restoreRequest) details(by string, now time.Time) string {
 		return "no"
 	}
 	when := "latest restore point"
-	if r.at != nil {
-		when = r.at.Format(time.RFC3339Nano)
+	if r.req.PointInTime != nil {
+		when = r.req.PointInTime.Format(time.RFC3339Nano)
 	}
 	in := r.input
 	var b strings.Builder
-	fmt.Fprintf(&b, "### %s restore session\n\n", r.sessionType.Workload())
+	fmt.Fprintf(&b, "### %s restore session\n\n", r.req.Type.Workload())
 	fmt.Fprintf(&b, "| | |\n| --- | --- |\n")
 	fmt.Fprintf(&b, "| Organization | `%s` |\n", in.OrganizationID)
 	fmt.Fprintf(&b, "| Point in time | %s |\n", when)
-	fmt.Fprintf(&b, "| Type | %s (`%s`) |\n", r.sessionType.Workload(), in.Type)
+	fmt.Fprintf(&b, "| Type | %s (`%s`) |\n", r.req.Type.Workload(), in.Type)
 	fmt.Fprintf(&b, "| Show deleted items | %s |\n", yesNo(in.ShowDeleted))
 	fmt.Fprintf(&b, "| Show all versions | %s |\n", yesNo(in.ShowAllVersions))
 	fmt.Fprintf(&b, "| Before first backup | %s |\n", in.BeforeFirstBackup)
@@ -210,6 +197,9 @@ func (r restoreRequest) startOptions(cfg config.Temporal, id, by string, now tim
 		TaskQueue:     cfg.TaskQueue,
 		StaticSummary: r.summary(),
 		StaticDetails: r.details(by, now),
+		// A running workflow of the same ID is an error, not a run handed
+		// back as if this command had started it (see alreadyRunning).
+		WorkflowExecutionErrorWhenAlreadyStarted: true,
 	}
 }
 
@@ -218,7 +208,7 @@ func (a *app) startRestore(cmd *cobra.Command, f restoreFlags, req restoreReques
 	now := a.now()
 	id := strings.TrimSpace(f.id)
 	if id == "" {
-		id = defaultWorkflowID(req.input.OrganizationID, req.sessionType, now)
+		id = defaultWorkflowID(req.input.OrganizationID, req.req.Type, now)
 	}
 	c, err := a.connect(ctx)
 	if err != nil {
@@ -227,7 +217,7 @@ func (a *app) startRestore(cmd *cobra.Command, f restoreFlags, req restoreReques
 	defer c.Close()
 	run, err := c.ExecuteWorkflow(ctx, req.startOptions(a.cfg, id, requestedBy(), now), workflows.RestoreSessionWorkflowName, req.input)
 	if err != nil {
-		return &temporalError{fmt.Errorf("start workflow %s: %w", id, err)}
+		return a.startError("restore", id, err)
 	}
 	fmt.Fprintf(a.stdout, "Started %s\n", req.summary())
 	fmt.Fprintf(a.stdout, "  Workflow ID: %s\n", run.GetID())

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
@@ -21,9 +21,13 @@ import (
 	"github.com/vb365-restore/vb365-restore/internal/config"
 	"github.com/vb365-restore/vb365-restore/vb365"
 	"github.com/vb365-restore/vb365-restore/workflows"
+	"github.com/vb365-restore/vb365-restore/workflows/playbook"
 )
 
 const seedOrg = "3c424478-0811-4920-8aab-01f0bf2a2822"
+
+// testNow is the clock of the flag checks: after every point in time used.
+var testNow = time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
 
 func TestRestoreFlagsToInput(t *testing.T) {
 	at := time.Date(2020, 10, 30, 10, 54, 40, 279404600, time.UTC)
@@ -44,12 +48,18 @@ func TestRestoreFlagsToInput(t *testing.T) {
 			name:  "offset converted to UTC, workload name, options",
 			flags: restoreFlags{org: " " + seedOrg + " ", at: "2020-10-30T12:54:40+02:00", sessionType: "Exchange", showDeleted: true, showAllVersions: true, beforeFirstBackup: "ALLOW", maxDuration: "90m", pollInterval: "5s"},
 			want: workflows.RestoreInput{OrganizationID: seedOrg, PointInTime: "2020-10-30T10:54:40Z", Type: "vex", ShowDeleted: true,
-				ShowAllVersions: true, BeforeFirstBackup: "allow", MaxSessionDuration: "90m", PollInterval: "5s"},
+				ShowAllVersions: true, BeforeFirstBackup: "allow", MaxSessionDuration: "1h30m", PollInterval: "5s"},
 		},
 		{
 			name:  "VB365 layout read as UTC",
 			flags: restoreFlags{org: seedOrg, at: "2020.10.30 10:54:40", sessionType: "VESP", beforeFirstBackup: "fail", maxDuration: "8h", pollInterval: "15s"},
 			want: workflows.RestoreInput{OrganizationID: seedOrg, PointInTime: "2020-10-30T10:54:40Z", Type: "vesp",
+				BeforeFirstBackup: "fail", MaxSessionDuration: "8h", PollInterval: "15s"},
+		},
+		{
+			name:  "empty durations: the workflow's defaults, written out",
+			flags: restoreFlags{org: seedOrg, at: "latest", sessionType: "vet", beforeFirstBackup: "fail"},
+			want: workflows.RestoreInput{OrganizationID: seedOrg, Type: "vet",
 				BeforeFirstBackup: "fail", MaxSessionDuration: "8h", PollInterval: "15s"},
 		},
 		{
@@ -61,12 +71,12 @@ func TestRestoreFlagsToInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			req, err := tt.flags.request()
+			req, err := tt.flags.request(testNow)
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, req.input)
 			if tt.at != nil {
-				require.NotNil(t, req.at)
-				assert.True(t, tt.at.Equal(*req.at))
+				require.NotNil(t, req.req.PointInTime)
+				assert.True(t, tt.at.Equal(*req.req.PointInTime))
 			}
 		})
 	}
@@ -80,11 +90,13 @@ func TestRestoreFlagErrors(t *testing.T) {
 		want   string
 	}{
 		{"no org", func(f *restoreFlags) { f.org = "" }, "--org is required"},
+		{"bad org", func(f *restoreFlags) { f.org = "short" }, `--org: organizationId "short": not a UUID`},
 		{"no type", func(f *restoreFlags) { f.sessionType = "" }, "--type is required"},
-		{"bad type", func(f *restoreFlags) { f.sessionType = "yammer" }, `--type: unknown restore session type "yammer"`},
-		{"bad at", func(f *restoreFlags) { f.at = "yesterday" }, `--at "yesterday"`},
-		{"bad before-first-backup", func(f *restoreFlags) { f.beforeFirstBackup = "maybe" }, `--before-first-backup "maybe": want fail or allow`},
-		{"bad max duration", func(f *restoreFlags) { f.maxDuration = "forever" }, `--max-duration "forever"`},
+		{"bad type", func(f *restoreFlags) { f.sessionType = "yammer" }, `--type: type "yammer": want vex`},
+		{"bad at", func(f *restoreFlags) { f.at = "yesterday" }, `--at: pointInTime "yesterday"`},
+		{"at in the future", func(f *restoreFlags) { f.at = testNow.Add(time.Hour).Format(time.RFC3339) }, "--at: pointInTime"},
+		{"bad before-first-backup", func(f *restoreFlags) { f.beforeFirstBackup = "maybe" }, `--before-first-backup: beforeFirstBackup "maybe": want fail or allow`},
+		{"bad max duration", func(f *restoreFlags) { f.maxDuration = "forever" }, `--max-duration: maxSessionDuration "forever"`},
 		{"max duration too long", func(f *restoreFlags) { f.maxDuration = "200h" }, "at most 168h"},
 		{"poll too fast", func(f *restoreFlags) { f.pollInterval = "100ms" }, "between 1s and 10m"},
 	}
@@ -92,7 +104,7 @@ func TestRestoreFlagErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := ok
 			tt.mutate(&f)
-			_, err := f.request()
+			_, err := f.request(testNow)
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tt.want)
 			assert.Equal(t, exitUsage, exitCode(err))
@@ -101,7 +113,7 @@ func TestRestoreFlagErrors(t *testing.T) {
 }
 
 func TestSummaryDetailsAndIDs(t *testing.T) {
-	req, err := restoreFlags{org: seedOrg, at: "2020-10-30T10:54:40.2794046Z", sessionType: "vet", beforeFirstBackup: "fail", maxDuration: "8h", pollInterval: "15s"}.request()
+	req, err := restoreFlags{org: seedOrg, at: "2020-10-30T10:54:40.2794046Z", sessionType: "vet", beforeFirstBackup: "fail", maxDuration: "8h", pollInterval: "15s"}.request(testNow)
 	require.NoError(t, err)
 	assert.Equal(t, "Teams restore of 3c424478… at 2020-10-30T10:54:40Z", req.summary())
 	now := time.Unix(1700000000, 0)
@@ -120,9 +132,9 @@ func TestSummaryDetailsAndIDs(t *testing.T) {
 	assert.Equal(t, details, opts.StaticDetails)
 	assert.Equal(t, "http://localhost:8233/namespaces/default/workflows/wf-1", cfg.WorkflowURL("wf-1"))
 
-	latest, err := restoreFlags{org: "short", sessionType: "exchange", beforeFirstBackup: "fail", maxDuration: "8h", pollInterval: "15s"}.request()
+	latest, err := restoreFlags{org: "5F0C6B8E-2A6D-4C1E-9A57-6A3F1D2B7C41", sessionType: "exchange", beforeFirstBackup: "fail", maxDuration: "8h", pollInterval: "15s"}.request(testNow)
 	require.NoError(t, err)
-	assert.Equal(t, "Exchange restore of short at the latest restore point", latest.summary())
+	assert.Equal(t, "Exchange restore of 5f0c6b8e… at the latest restore point", latest.summary())
 }
 
 func TestExitCodes(t *testing.T) {
@@ -154,55 +166,6 @@ func TestExitCodes(t *testing.T) {
 	}
 }
 
-func TestFollowerPrintsEachEventOnceAndGaps(t *testing.T) {
-	var out bytes.Buffer
-	f := newFollower(&out)
-	ev := func(order int32, status, msg string) vb365.RestoreSessionEvent {
-		return vb365.RestoreSessionEvent{Order: order, Status: status, Message: msg, Type: "Restore",
-			StartTime: time.Date(2020, 10, 30, 11, 0, int(order), 0, time.UTC)}
-	}
-	f.status(workflows.Status{Phase: workflows.PhaseValidating})
-	f.status(workflows.Status{Phase: workflows.PhaseOpen, Session: &vb365.RestoreSession{ID: "s-1", Name: "Teams restore"},
-		EventCounts:  workflows.EventCounts{Total: 2},
-		LatestEvents: []vb365.RestoreSessionEvent{ev(1, "Success", "second"), ev(0, "Success", "first")}})
-	f.status(workflows.Status{Phase: workflows.PhaseOpen, Session: &vb365.RestoreSession{ID: "s-1"},
-		EventCounts:  workflows.EventCounts{Total: 3},
-		LatestEvents: []vb365.RestoreSessionEvent{ev(0, "Success", "first"), ev(1, "Success", "second"), ev(2, "Warning", "third")}})
-	// Events 3..5 scrolled out of LatestEvents between two polls.
-	f.status(workflows.Status{Phase: workflows.PhaseOpen, Session: &vb365.RestoreSession{ID: "s-1"},
-		EventCounts:  workflows.EventCounts{Total: 8},
-		LatestEvents: []vb365.RestoreSessionEvent{ev(6, "Failed", "seventh"), ev(7, "Success", "eighth")}})
-	f.queryFailed(errors.New("deadline exceeded"))
-	f.queryFailed(errors.New("deadline exceeded"))
-	f.report(workflows.RestoreReport{
-		Session:     vb365.RestoreSession{ID: "s-1", State: "Stopped", Result: "Success"},
-		Events:      []vb365.RestoreSessionEvent{ev(7, "Success", "eighth"), ev(8, "Success", "ninth")},
-		EventCounts: workflows.EventCounts{Total: 9, ByStatus: map[string]int{"Success": 6, "Warning": 1, "Failed": 2}},
-		EndReason:   workflows.EndReasonStopRequested, StopRequestedBy: "alice@ops1",
-		EffectivePointInTime: time.Date(2020, 10, 30, 10, 29, 5, 0, time.UTC), ClampedToLatest: true,
-	})
-	s := out.String()
-	for _, msg := range []string{"first", "second", "third", "seventh", "eighth", "ninth"} {
-		assert.Equal(t, 1, strings.Count(s, ": "+msg+"\n"), "%q printed once in:\n%s", msg, s)
-	}
-	assert.Less(t, strings.Index(s, "first"), strings.Index(s, "second"))
-	assert.Contains(t, s, "… 3 event(s) not shown")
-	assert.Equal(t, 1, strings.Count(s, "phase: session-open"))
-	assert.Contains(t, s, "phase: session-open (session s-1, Teams restore)")
-	assert.Equal(t, 1, strings.Count(s, "deadline exceeded"))
-	assert.Contains(t, s, "done: stop-requested by alice@ops1")
-	assert.Contains(t, s, "events: 9 (2 Failed, 6 Success, 1 Warning)")
-	assert.Equal(t, 1, strings.Count(s, "not shown"), "orders need not start at 0: only real gaps are reported")
-
-	// Orders from 1 (as the simulator numbers them): no false gap.
-	out.Reset()
-	f = newFollower(&out)
-	f.status(workflows.Status{Phase: workflows.PhaseOpen, EventCounts: workflows.EventCounts{Total: 2},
-		LatestEvents: []vb365.RestoreSessionEvent{ev(1, "Success", "a"), ev(2, "Success", "b")}})
-	assert.NotContains(t, out.String(), "not shown")
-	assert.Contains(t, s, "2020-10-30T10:29:05Z (the latest restore point)")
-}
-
 // fakeClient is the part of client.Client the starter's tests need.
 type fakeClient struct {
 	client.Client
@@ -214,15 +177,39 @@ type fakeClient struct {
 	result   *workflows.RestoreReport
 	err      error
 	after    int // Get returns once this many queries were answered
+	// playbook, when set, makes the workflow a playbook answering with it.
+	playbook *playbook.Report
+	running  map[string]bool // workflow ids started
+}
+
+func (c *fakeClient) DescribeWorkflow(ctx context.Context, id, runID string) (*client.WorkflowExecutionDescription, error) {
+	var d client.WorkflowExecutionDescription
+	d.WorkflowType.Name = workflows.RestoreSessionWorkflowName
+	if c.playbook != nil {
+		d.WorkflowType.Name = playbook.WorkflowName
+	}
+	return &d, nil
 }
 
 func (c *fakeClient) ExecuteWorkflow(ctx context.Context, opts client.StartWorkflowOptions, wf any, args ...any) (client.WorkflowRun, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.started = &opts
 	if wf != workflows.RestoreSessionWorkflowName {
 		return nil, fmt.Errorf("unexpected workflow %v", wf)
 	}
+	// As the server and the SDK: a running workflow of the same ID is
+	// handed back, or refused when the options ask for an error.
+	if c.running[opts.ID] {
+		if opts.WorkflowExecutionErrorWhenAlreadyStarted {
+			return nil, serviceerror.NewWorkflowExecutionAlreadyStarted("already started", "", "run-1")
+		}
+		return &fakeRun{c: c, id: opts.ID}, nil
+	}
+	if c.running == nil {
+		c.running = map[string]bool{}
+	}
+	c.running[opts.ID] = true
+	c.started = &opts
 	c.input = args[0].(workflows.RestoreInput)
 	return &fakeRun{c: c, id: opts.ID}, nil
 }
@@ -237,9 +224,12 @@ func (c *fakeClient) QueryWorkflow(ctx context.Context, id, runID, queryType str
 	if queryType != workflows.QueryStatus {
 		return nil, fmt.Errorf("unexpected query %s", queryType)
 	}
+	if c.playbook != nil {
+		return encoded(*c.playbook), nil
+	}
 	i := min(c.queries, len(c.statuses)-1)
 	c.queries++
-	return jsonValue{c.statuses[i]}, nil
+	return encoded(c.statuses[i]), nil
 }
 
 func (c *fakeClient) Close() {}
@@ -280,15 +270,13 @@ func (r *fakeRun) Get(ctx context.Context, v any) error {
 	return json.Unmarshal(b, v)
 }
 
-type jsonValue struct{ v any }
-
-func (j jsonValue) HasValue() bool { return true }
-func (j jsonValue) Get(ptr any) error {
-	b, err := json.Marshal(j.v)
+// encoded is v as the SDK's default data converter hands it to a client.
+func encoded(v any) converter.EncodedValue {
+	p, err := converter.GetDefaultDataConverter().ToPayloads(v)
 	if err != nil {
-		return err
+		panic(err)
 	}
-	return json.Unmarshal(b, ptr)
+	return client.NewValue(p)
 }
 
 func testApp(fc *fakeClient, environ ...string) (*app, *bytes.Buffer, *bytes.Buffer) {
@@ -405,6 +393,23 @@ func TestUsageAndConnectionExitCodes(t *testing.T) {
 	}
 }
 
+// The default id holds the second: two starts of one restore within a
+// second are one workflow, and the second command says so instead of
+// printing "Started" for a workflow it did not start.
+func TestRestoreTwiceInASecondStartsOnce(t *testing.T) {
+	fc := &fakeClient{}
+	args := []string{"restore", "--org", seedOrg, "--type", "vet"}
+	a, stdout, _ := testApp(fc)
+	require.Equal(t, exitOK, a.run(context.Background(), args))
+	require.Contains(t, stdout.String(), "Started")
+
+	a, stdout, stderr := testApp(fc)
+	require.Equal(t, exitTemporal, a.run(context.Background(), args))
+	assert.NotContains(t, stdout.String(), "Started")
+	assert.Contains(t, stderr.String(), "not started: restore vb365-restore-"+seedOrg+"-vet-1700000000 is already running (run run-1)")
+	assert.Contains(t, stderr.String(), "starter status vb365-restore-"+seedOrg+"-vet-1700000000 --follow")
+}
+
 func TestStatusPrints(t *testing.T) {
 	created := time.Date(2020, 10, 30, 10, 55, 0, 0, time.UTC)
 	fc := &fakeClient{statuses: []workflows.Status{{
@@ -428,6 +433,27 @@ func TestStatusPrints(t *testing.T) {
 	var st workflows.Status
 	require.NoError(t, json.Unmarshal(stdout.Bytes(), &st))
 	assert.Equal(t, workflows.PhaseOpen, st.Phase)
+}
+
+func TestStatusOfAPlaybookPrintsItsRows(t *testing.T) {
+	fc := &fakeClient{playbook: &playbook.Report{Name: "drill", Rows: []playbook.Row{
+		{Index: 0, OrganizationID: seedOrg, Type: "vet", State: playbook.RowOpen, SessionName: "Teams restore"},
+		{Index: 1, OrganizationID: seedOrg, Type: "vex", State: playbook.RowFailed, ErrorType: workflows.ErrPointInTimeBeforeFirstBackup},
+	}, Counts: map[string]int{playbook.RowOpen: 1, playbook.RowFailed: 1}}}
+	a, stdout, _ := testApp(fc)
+	require.Equal(t, exitOK, a.run(context.Background(), []string{"status", "pb-1"}))
+	s := stdout.String()
+	assert.Contains(t, s, "Playbook:  drill (pb-1)")
+	assert.Contains(t, s, "1 failed, 1 open")
+	assert.Contains(t, s, "[1] "+seedOrg+" vet: open, Teams restore")
+	assert.Contains(t, s, "[2] "+seedOrg+" vex: failed, "+workflows.ErrPointInTimeBeforeFirstBackup)
+	assert.NotContains(t, s, "Phase")
+
+	a, stdout, _ = testApp(fc)
+	require.Equal(t, exitOK, a.run(context.Background(), []string{"status", "pb-1", "--json"}))
+	var rep playbook.Report
+	require.NoError(t, json.Unmarshal(stdout.Bytes(), &rep))
+	assert.Len(t, rep.Rows, 2)
 }
 
 func TestListQuery(t *testing.T) {

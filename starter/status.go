@@ -9,18 +9,21 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"go.temporal.io/sdk/client"
 
+	"github.com/vb365-restore/vb365-restore/internal/follow"
 	"github.com/vb365-restore/vb365-restore/workflows"
+	"github.com/vb365-restore/vb365-restore/workflows/playbook"
 )
 
 func (a *app) statusCommand() *cobra.Command {
 	var (
-		asJSON bool
-		follow bool
+		asJSON        bool
+		keepFollowing bool
 	)
 	cmd := &cobra.Command{
 		Use:   "status WORKFLOW_ID [--json] [--follow]",
-		Short: "Show a restore's status: phase, session, event counts, latest events",
+		Short: "Show a restore's status (phase, session, events) or a playbook's (one row per restore)",
 		Args:  exactArgs(1, "WORKFLOW_ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -30,27 +33,42 @@ func (a *app) statusCommand() *cobra.Command {
 				return err
 			}
 			defer c.Close()
-			if follow {
-				return a.follow(ctx, c, id, "")
-			}
 			qctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 			defer cancel()
-			st, err := queryStatus(qctx, c, id, "")
+			pb, err := isPlaybook(qctx, c, id)
 			if err != nil {
-				return &temporalError{fmt.Errorf("query status of %s: %w", id, err)}
+				return &temporalError{fmt.Errorf("describe %s: %w", id, err)}
 			}
-			if asJSON {
-				enc := json.NewEncoder(a.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(st)
+			if pb {
+				if keepFollowing {
+					return a.followPlaybook(ctx, c, id, "")
+				}
+				return showStatus(qctx, a, c, id, asJSON, follow.QueryPlaybook, printPlaybook)
 			}
-			printStatus(a.stdout, id, a.cfg.WorkflowURL(id), st)
-			return nil
+			if keepFollowing {
+				return a.follow(ctx, c, id, "")
+			}
+			return showStatus(qctx, a, c, id, asJSON, follow.QueryStatus, printStatus)
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the status as JSON")
-	cmd.Flags().BoolVar(&follow, "follow", false, "follow the restore until it ends (Ctrl-C detaches)")
+	cmd.Flags().BoolVar(&keepFollowing, "follow", false, "follow the restore or playbook until it ends (Ctrl-C detaches)")
 	return cmd
+}
+
+// showStatus queries the status of workflow id and prints the answer, as
+// JSON or for people.
+func showStatus[T any](ctx context.Context, a *app, c client.Client, id string, asJSON bool,
+	query func(context.Context, client.Client, string, string) (T, error), print func(io.Writer, string, string, T)) error {
+	answer, err := query(ctx, c, id, "")
+	if err != nil {
+		return &temporalError{fmt.Errorf("query status of %s: %w", id, err)}
+	}
+	if asJSON {
+		return printJSON(a.stdout, answer)
+	}
+	print(a.stdout, id, a.cfg.WorkflowURL(id), answer)
+	return nil
 }
 
 // printStatus prints st for people.
@@ -101,12 +119,42 @@ func printStatus(w io.Writer, id, link string, st workflows.Status) {
 	if st.EndReason != "" {
 		row("End reason", "%s", st.EndReason)
 	}
-	row("Events", "%s", countsText(st.EventCounts))
+	row("Events", "%s", follow.CountsText(st.EventCounts))
 	_ = tw.Flush()
 	if len(st.LatestEvents) > 0 {
 		fmt.Fprintln(w, "Latest events:")
 		for _, e := range st.LatestEvents {
-			fmt.Fprintln(w, formatEvent(e))
+			fmt.Fprintln(w, follow.FormatEvent(e))
 		}
 	}
+}
+
+// isPlaybook tells a playbook from a restore by its workflow type: the two
+// answer the status query and the stop update with different types
+// (playbook.Report, workflows.Status and vb365.RestoreSession).
+func isPlaybook(ctx context.Context, c client.Client, id string) (bool, error) {
+	desc, err := c.DescribeWorkflow(ctx, id, "")
+	if err != nil {
+		return false, err
+	}
+	return desc.WorkflowType.Name == playbook.WorkflowName, nil
+}
+
+// printPlaybook prints a playbook's report for people: one line per restore.
+func printPlaybook(w io.Writer, id, link string, rep playbook.Report) {
+	fmt.Fprintf(w, "Playbook:  %s (%s)\nWeb UI:    %s\n", rep.Name, id, link)
+	counts := follow.PlaybookCounts(rep)
+	if rep.StopRequested {
+		counts += "; stop requested"
+	}
+	fmt.Fprintf(w, "Restores:  %d: %s\n", len(rep.Rows), counts)
+	for _, r := range rep.Rows {
+		fmt.Fprintln(w, follow.RowLine(r))
+	}
+}
+
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }

@@ -7,8 +7,10 @@ import (
 	"github.com/spf13/cobra"
 	"go.temporal.io/sdk/client"
 
+	"github.com/vb365-restore/vb365-restore/internal/follow"
 	"github.com/vb365-restore/vb365-restore/vb365"
 	"github.com/vb365-restore/vb365-restore/workflows"
+	"github.com/vb365-restore/vb365-restore/workflows/playbook"
 )
 
 func (a *app) stopCommand() *cobra.Command {
@@ -18,9 +20,9 @@ func (a *app) stopCommand() *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "stop WORKFLOW_ID [--reason R] [--signal]",
-		Short: "Stop a restore: its VB365 session is stopped and the workflow ends",
+		Short: "Stop a restore or a playbook: its VB365 sessions are stopped and the workflow ends",
 		Long: "Stop a restore. By default it sends the stop update and waits until the VB365 session is\n" +
-			"stopped, then prints the final session. --signal sends the stop signal instead and returns at\n" +
+			"stopped, then prints the final session (for a playbook: every restore's row). --signal sends the stop signal instead and returns at\n" +
 			"once. The reason and who asked (user@host) go into the workflow's report.",
 		Args: exactArgs(1, "WORKFLOW_ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -39,7 +41,15 @@ func (a *app) stopCommand() *cobra.Command {
 				fmt.Fprintf(a.stdout, "Stop signal sent to %s; the session is being stopped.\n  Web UI: %s\n", id, a.cfg.WorkflowURL(id))
 				return nil
 			}
-			fmt.Fprintf(a.stdout, "Stopping %s (waiting for the VB365 session to stop)…\n", id)
+			pb, err := isPlaybook(ctx, c, id)
+			if err != nil {
+				return &temporalError{fmt.Errorf("describe %s: %w", id, err)}
+			}
+			if pb {
+				fmt.Fprintf(a.stdout, "Stopping playbook %s (waiting for every VB365 session to stop)…\n", id)
+			} else {
+				fmt.Fprintf(a.stdout, "Stopping %s (waiting for the VB365 session to stop)…\n", id)
+			}
 			handle, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 				WorkflowID:   id,
 				UpdateName:   workflows.UpdateStop,
@@ -48,6 +58,18 @@ func (a *app) stopCommand() *cobra.Command {
 			})
 			if err != nil {
 				return &temporalError{fmt.Errorf("stop %s: %w", id, err)}
+			}
+			if pb {
+				var rep playbook.Report
+				if err := handle.Get(ctx, &rep); err != nil {
+					return &temporalError{fmt.Errorf("stop playbook %s: %w", id, err)}
+				}
+				fmt.Fprintf(a.stdout, "Stopped: %s\n", follow.PlaybookCounts(rep))
+				for _, r := range rep.Rows {
+					fmt.Fprintln(a.stdout, follow.RowLine(r))
+				}
+				fmt.Fprintf(a.stdout, "  Web UI: %s\n", a.cfg.WorkflowURL(id))
+				return nil
 			}
 			var session vb365.RestoreSession
 			if err := handle.Get(ctx, &session); err != nil {

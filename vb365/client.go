@@ -2,7 +2,7 @@
 // for what a durable restore needs: organizations and their backup window,
 // restore sessions (start, read, list, stop) and their events.
 //
-// It speaks v5 (the shape of the seed document) and v6, v7, v8 (Veeam's
+// It speaks v5 (the shapes of Veeam's v5 "Create Restore Session" reference page) and v6, v7, v8 (Veeam's
 // OpenAPI documents), finds the highest served version by itself, shares one
 // bearer token among all goroutines, and reports every failure as a *Error
 // that says whether retrying can help. It never writes a password or a token
@@ -187,6 +187,10 @@ type request struct {
 	query       url.Values
 	body        []byte
 	contentType string
+	// timeout bounds this exchange instead of Config.Timeout when set;
+	// negative leaves it to the caller's context alone (v6 and v7 restores
+	// answer only when the restore is done, hours later).
+	timeout time.Duration
 }
 
 // response is what came back, read in full within the request's timeout.
@@ -211,7 +215,14 @@ func (c *Client) send(ctx context.Context, r *request, bearer string) (*response
 	u.Path = c.base.Path + r.path
 	u.RawQuery = r.query.Encode()
 
-	actx, cancel := context.WithTimeout(ctx, c.timeout)
+	timeout := c.timeout
+	if r.timeout != 0 {
+		timeout = r.timeout
+	}
+	actx, cancel := ctx, context.CancelFunc(func() {})
+	if timeout > 0 {
+		actx, cancel = context.WithTimeout(ctx, timeout)
+	}
 	defer cancel()
 	var body io.Reader
 	if r.body != nil {

@@ -47,7 +47,7 @@ func (w *wireRestoreSession) session(loc *time.Location) RestoreSession {
 	}
 }
 
-// exploreV5 is the seed's body: the options wrapped in "explore", the time
+// exploreV5 is v5's body: the options wrapped in "explore", the time
 // named "datetime", the type in lower case.
 type exploreV5 struct {
 	Explore exploreV5Options `json:"explore"`

@@ -9,7 +9,7 @@ import (
 )
 
 // wireTimeLayout is how the client sends times: UTC with seven fractional
-// digits, the .NET round-trip format VB365 itself uses (and the seed's
+// digits, the .NET round-trip format VB365 itself uses (and Veeam's v5 example
 // example, 2020-10-30T10:54:40.2794046Z). A fixed width keeps requests
 // byte-stable and never drops the fraction VB365 documents.
 const wireTimeLayout = "2006-01-02T15:04:05.0000000Z"

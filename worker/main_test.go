@@ -5,12 +5,13 @@ import (
 	"context"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/vb365-restore/vb365-restore/internal/gomodule"
 )
 
 func TestMissingVariableExits2(t *testing.T) {
@@ -56,16 +57,17 @@ func TestBinaryExitStatus(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
-	bin := filepath.Join(t.TempDir(), "worker")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Stderr = os.Stderr
-	require.NoError(t, build.Run())
+	root, err := gomodule.Root()
+	require.NoError(t, err)
+	bins, err := gomodule.Build(context.Background(), root, t.TempDir(), "./worker")
+	require.NoError(t, err)
+	bin := bins[0]
 
 	cmd := exec.Command(bin)
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "VB365_USERNAME=u", "VB365_PASSWORD=p"}
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
-	err := cmd.Run()
+	err = cmd.Run()
 	var exitErr *exec.ExitError
 	require.ErrorAs(t, err, &exitErr)
 	assert.Equal(t, 2, exitErr.ExitCode())

@@ -16,10 +16,10 @@ func (r *restoreRun) status() Status {
 		Phase:           r.phase,
 		Organization:    r.st.Organization,
 		ClampedToLatest: r.st.ClampedToLatest,
-		EventCounts:     r.st.Events.Counts,
 		LatestEvents:    r.st.Events.tail(statusEventBound),
 		EndReason:       r.endReason,
 	}
+	_, st.EventCounts = r.st.Events.withPending()
 	if !r.st.EffectivePointInTime.IsZero() {
 		t := r.st.EffectivePointInTime
 		st.EffectivePointInTime = &t
@@ -89,7 +89,7 @@ func renderDetails(st Status) string {
 		b.WriteString("\n| # | time (UTC) | status | type | item | message |\n|---|---|---|---|---|---|\n")
 		for _, e := range st.LatestEvents {
 			fmt.Fprintf(&b, "| %d | %s | %s | %s | %s | %s |\n", e.Order, e.StartTime.UTC().Format("2006-01-02 15:04:05"),
-				md(e.Status), md(e.Type), md(clip(e.ItemName, 80)), md(clip(e.Message, 160)))
+				md(e.Status), md(e.Type), md(Clip(e.ItemName, 80)), md(Clip(e.Message, 160)))
 		}
 	}
 	return b.String()
@@ -100,9 +100,10 @@ func md(s string) string {
 	return strings.NewReplacer("|", "\\|", "\n", " ", "\r", " ").Replace(s)
 }
 
-// clip keeps at most n runes of s (n >= 1), the last one an ellipsis when
-// it cut.
-func clip(s string, n int) string {
+// Clip keeps at most n runes of s (n >= 1), the last one an ellipsis when
+// it cut: the one cut of text shown in the Web UI, in messages and on the
+// command line, which never splits a UTF-8 character.
+func Clip(s string, n int) string {
 	if utf8.RuneCountInString(s) <= n {
 		return s
 	}

@@ -11,7 +11,9 @@ import (
 
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/vb365-restore/vb365-restore/activities"
 	"github.com/vb365-restore/vb365-restore/vb365"
@@ -116,9 +118,10 @@ func TestCallerCannotSendContinuation(t *testing.T) {
 	requireAppErr(t, h.env.GetWorkflowError(), ErrInvalidRequest, `continuation "someone-elses"`)
 }
 
-// TestFinalFetchBoundIsReported: when the final fetch stops at its bound
-// while VB365 still has more, the report says so.
-func TestFinalFetchBoundIsReported(t *testing.T) {
+// TestFinalFetchReadsToTheEnd: the events after the stop are read however
+// many reads that takes (more than the maxFinalFetches of release1).
+func TestFinalFetchReadsToTheEnd(t *testing.T) {
+	const reads = 3 * maxFinalFetches
 	h := newHarness(t).open().idle()
 	h.env.OnActivity(acts.StopRestoreSession, mock.Anything, mock.Anything).Return(
 		func(context.Context, activities.StopRestoreSessionInput) (*activities.StopRestoreSessionResult, error) {
@@ -131,14 +134,69 @@ func TestFinalFetchBoundIsReported(t *testing.T) {
 			s := h.session
 			s.State = vb365.SessionStateStopped
 			return &activities.SessionEventsResult{Events: []vb365.RestoreSessionEvent{ev(in.AfterOrder+1, "Success")},
-				Session: &s, More: true}, nil
+				Session: &s, More: in.AfterOrder+2 < reads}, nil
 		})
 	h.after(time.Minute, func() { h.env.SignalWorkflow(SignalStop, StopRequest{}) })
 	h.run(baseInput())
 	r := h.report()
-	require.Equal(t, maxFinalFetches, r.EventCounts.Total)
-	require.Contains(t, r.FinalEventsError, "not read")
-	require.Contains(t, r.FinalEventsError, "after 20 reads")
+	require.Equal(t, reads, r.EventCounts.Total)
+	require.Empty(t, r.FinalEventsError)
+}
+
+// TestContinueAsNewWhileReadingFinalEvents: a history that fills up while
+// the events after the stop are read continues as new; the next run reads
+// the rest (no stop, no wait) and ends as the first would have.
+func TestContinueAsNewWhileReadingFinalEvents(t *testing.T) {
+	h := newHarness(t, Options{HistoryBytesPerRun: 1 << 20}).open().idle()
+	h.env.OnActivity(acts.StopRestoreSession, mock.Anything, mock.Anything).Return(
+		func(context.Context, activities.StopRestoreSessionInput) (*activities.StopRestoreSessionResult, error) {
+			s := h.session
+			s.State = vb365.SessionStateStopped
+			return &activities.StopRestoreSessionResult{Session: &s}, nil
+		}).After(time.Minute)
+	fetch := func(_ context.Context, in activities.FetchSessionEventsInput) (*activities.SessionEventsResult, error) {
+		s := h.session
+		s.State = vb365.SessionStateStopped
+		return &activities.SessionEventsResult{Events: []vb365.RestoreSessionEvent{ev(in.AfterOrder+1, "Success")},
+			Session: &s, More: in.AfterOrder+2 < 5}, nil
+	}
+	h.env.OnActivity(acts.FetchSessionEvents, mock.Anything, mock.Anything).Return(fetch)
+	h.after(time.Minute, func() { h.env.SignalWorkflow(SignalStop, StopRequest{RequestedBy: "erin"}) })
+	h.after(90*time.Second, func() { h.env.SetCurrentHistorySize(2 << 20) }) // while stopping
+	h.run(baseInput())
+	var can *workflow.ContinueAsNewError
+	require.True(t, errors.As(h.env.GetWorkflowError(), &can), "got %v", h.env.GetWorkflowError())
+	var next RestoreInput
+	require.NoError(t, converter.GetDefaultDataConverter().FromPayloads(can.Input, &next))
+	c := next.Continuation
+	require.NotNil(t, c)
+	require.NotNil(t, c.Ending, "the next run only ends")
+	require.Equal(t, EndReasonStopRequested, c.Ending.EndReason)
+	require.Equal(t, "erin", c.Ending.Stop.RequestedBy)
+	require.Equal(t, 1, c.Events.Counts.Total, "one read before continuing")
+
+	h2 := newHarness(t)
+	h2.env.OnActivity(acts.FetchSessionEvents, mock.Anything, mock.Anything).Return(fetch)
+	h2.env.SetStartTime(h.env.Now())
+	h2.env.SetContinuedExecutionRunID("run-1")
+	h2.run(next)
+	r := h2.report()
+	require.Equal(t, []int32{0, 1, 2, 3, 4}, orders(r.Events))
+	require.Equal(t, EndReasonStopRequested, r.EndReason)
+	require.Equal(t, "erin", r.StopRequestedBy)
+	require.Equal(t, vb365.SessionStateStopped, r.Session.State)
+	h2.env.AssertActivityNotCalled(t, "StopRestoreSession", mock.Anything, mock.Anything)
+	h2.env.AssertActivityNotCalled(t, "WaitForSessionEvents", mock.Anything, mock.Anything)
+}
+
+// TestContinueAsNewOnHistorySize: a run whose history reaches
+// Options.HistoryBytesPerRun continues as new.
+func TestContinueAsNewOnHistorySize(t *testing.T) {
+	h := newHarness(t, Options{HistoryBytesPerRun: 1 << 20}).open().batches([]vb365.RestoreSessionEvent{ev(0, "Success")}).idle().stopAndFetch()
+	h.env.SetCurrentHistorySize(2 << 20)
+	h.run(baseInput())
+	var can *workflow.ContinueAsNewError
+	require.True(t, errors.As(h.env.GetWorkflowError(), &can), "got %v", h.env.GetWorkflowError())
 }
 
 // TestRecordedEventsAreBounded: long texts are clipped (rune-safe) and the

@@ -38,11 +38,17 @@ var (
 	lastBackup  = time.Date(2020, 10, 30, 10, 29, 5, 0, time.UTC)
 )
 
-func newHarness(t *testing.T) *harness {
+// newHarness registers the workflow with opts (at most one; default the
+// production defaults).
+func newHarness(t *testing.T, opts ...Options) *harness {
 	var s testsuite.WorkflowTestSuite
 	h := &harness{t: t, env: s.NewTestWorkflowEnvironment(), saAnswers: true}
 	h.env.SetStartTime(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC))
-	Register(h.env, activities.New(activities.Config{}))
+	var o Options
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	RegisterWithOptions(h.env, activities.New(activities.Config{}), o)
 	h.org = vb365.Organization{ID: testOrgID, Name: "abc.onmicrosoft.com", IsBackedUp: true,
 		FirstBackupTime: &firstBackup, LastBackupTime: &lastBackup}
 	h.session = vb365.RestoreSession{ID: "8caccbcb-3e6c-4e55-83b2-d7d196e11cbe",

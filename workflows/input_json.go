@@ -21,7 +21,7 @@ type inputProblem struct {
 // unknown field, such as a misspelt "pointIntime") or failing every workflow
 // task (a value of the wrong JSON type, which the SDK's decoder cannot put in
 // the struct: the workflow would hang, not fail). It never returns an error;
-// validateInput reports what it found.
+// ValidateInput reports what it found.
 //
 // Field names match as encoding/json matches them (exact, then ignoring case).
 func (in *RestoreInput) UnmarshalJSON(b []byte) error {
@@ -33,7 +33,7 @@ func (in *RestoreInput) UnmarshalJSON(b []byte) error {
 	}
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &fields); err != nil {
-		in.problems = []inputProblem{{field: "input", value: clip(string(raw), valueBound),
+		in.problems = []inputProblem{{field: "input", value: Clip(string(raw), valueBound),
 			msg: "not a JSON object such as {\"organizationId\": \"...\", \"type\": \"vet\"}"}}
 		return nil
 	}
@@ -46,13 +46,13 @@ func (in *RestoreInput) UnmarshalJSON(b []byte) error {
 	for _, k := range keys {
 		name, ok := knownInputField(k)
 		if !ok {
-			in.problems = append(in.problems, inputProblem{field: k, value: clip(string(fields[k]), valueBound),
+			in.problems = append(in.problems, inputProblem{field: k, value: Clip(string(fields[k]), valueBound),
 				msg: "unknown field; known fields are " + strings.Join(inputFieldNames, ", ")})
 			continue
 		}
 		one, _ := json.Marshal(map[string]json.RawMessage{name: fields[k]})
 		if err := json.Unmarshal(one, &p); err != nil {
-			in.problems = append(in.problems, inputProblem{field: name, value: clip(string(fields[k]), valueBound),
+			in.problems = append(in.problems, inputProblem{field: name, value: Clip(string(fields[k]), valueBound),
 				msg: "wrong JSON type: " + jsonTypeHint(err)})
 		}
 	}
@@ -132,9 +132,3 @@ func firstProblem(ps []inputProblem) error {
 	}
 	return invalid(p.field, p.value, "%s", msg)
 }
-
-// DecodeProblem reports what UnmarshalJSON could not take (an unknown field,
-// a value of the wrong type) as the InvalidRequest error the workflow would
-// fail with, so that tools reading inputs from files (the starter's
-// playbook command) can refuse them before starting anything.
-func (in RestoreInput) DecodeProblem() error { return firstProblem(in.problems) }

@@ -43,7 +43,7 @@ func TestInputDecodingReportsUnknownFieldsAndWrongTypes(t *testing.T) {
 	}
 	for _, c := range tests {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := validateInput(decode(t, c.raw), testNow)
+			_, err := ValidateInput(decode(t, c.raw), testNow)
 			requireAppErr(t, err, ErrInvalidRequest, c.contains...)
 		})
 	}
@@ -55,19 +55,19 @@ func TestInputDecodingKeepsValidInputs(t *testing.T) {
 		Continuation: &Continuation{Runs: 2, Events: newEventLog()}}
 	got := decode(t, in)
 	require.Equal(t, in, got)
-	_, err := validateInput(got, testNow)
+	_, err := ValidateInput(got, testNow)
 	require.NoError(t, err)
 
 	// Names match as encoding/json matches them: ignoring case.
 	got = decode(t, map[string]any{"OrganizationID": testOrgID, "TYPE": "vet"})
 	require.Equal(t, testOrgID, got.OrganizationID)
 	require.Equal(t, "vet", got.Type)
-	_, err = validateInput(got, testNow)
+	_, err = ValidateInput(got, testNow)
 	require.NoError(t, err)
 }
 
 func TestInvalidMessageClipsHugeValues(t *testing.T) {
-	_, err := validateInput(RestoreInput{OrganizationID: strings.Repeat("x", 100_000), Type: "vet"}, testNow)
+	_, err := ValidateInput(RestoreInput{OrganizationID: strings.Repeat("x", 100_000), Type: "vet"}, testNow)
 	requireAppErr(t, err, ErrInvalidRequest, "organizationId")
 	require.Less(t, len(err.Error()), 400)
 }

@@ -20,6 +20,7 @@ const deadlineSlack = time.Second
 // deadline, so an idle session adds no history; a round costs about six
 // history events (activity scheduled/started/completed, one workflow task).
 func (r *restoreRun) loop(ctx workflow.Context) (RestoreReport, error) {
+	r.initPastRunning(ctx)
 	var deadline workflow.Future
 	deadlineFired := false
 	if rem := r.remaining(ctx); rem > 0 {
@@ -98,14 +99,32 @@ func (r *restoreRun) loop(ctx workflow.Context) (RestoreReport, error) {
 
 // cursor tells the activities what is already recorded.
 func (r *restoreRun) cursor() activities.SessionCursor {
-	return activities.SessionCursor{SessionID: r.st.Session.ID,
-		RecordedCount: r.st.Events.Counts.Total, AfterOrder: r.st.Events.LastOrder}
+	c := activities.SessionCursor{SessionID: r.st.Session.ID,
+		RecordedCount: r.st.Events.Counts.Total + len(r.st.Events.Pending), AfterOrder: r.st.Events.LastOrder,
+		PastRunning: r.pastRunning}
+	for _, p := range r.st.Events.Pending {
+		c.Pending = append(c.Pending, activities.PendingRef{Order: p.Event.Order, Offset: p.Offset})
+	}
+	return c
+}
+
+// initPastRunning decides, once per run, whether the activities return the
+// events after a running one (changeRecordPastRunning); a run that carries
+// pending events always reads them.
+func (r *restoreRun) initPastRunning(ctx workflow.Context) {
+	r.pastRunning = len(r.st.Events.Pending) > 0 ||
+		workflow.GetVersion(ctx, changeRecordPastRunning, workflow.DefaultVersion, 1) >= 1
 }
 
 // applyBatch records a wait's or a fetch's result.
 func (r *restoreRun) applyBatch(ctx workflow.Context, res *activities.SessionEventsResult) {
 	r.batchesThisRun++
-	added := r.st.Events.record(res.Events)
+	var added int
+	if r.pastRunning {
+		added = r.st.Events.apply(res.Events, res.Running, res.Ended)
+	} else {
+		added = r.st.Events.record(res.Events)
+	}
 	stateChanged := false
 	if res.Missing {
 		r.st.SessionMissing = true

@@ -3,6 +3,8 @@
 // it as a child or by name is declared here.
 package workflows
 
+import "github.com/vb365-restore/vb365-restore/activities"
+
 // DefaultTaskQueue is the task queue the worker listens on unless configured otherwise.
 const DefaultTaskQueue = "vb365-restore"
 
@@ -10,6 +12,13 @@ const DefaultTaskQueue = "vb365-restore"
 // them by name.
 const (
 	RestoreSessionWorkflowName = "RestoreSessionWorkflow"
+	// SessionClaimWorkflowName is a claim of one VB365 restore session by
+	// one restore workflow: workflow id "vb365-session-claim-<session id>"
+	// (SessionClaimWorkflowIDPrefix), started once and never again, input
+	// and result {"sessionId","ownerWorkflowId"}, memo "owner". The worker
+	// starts it; nobody else should.
+	SessionClaimWorkflowName     = activities.SessionClaimWorkflowName
+	SessionClaimWorkflowIDPrefix = activities.SessionClaimWorkflowIDPrefix
 )
 
 // Operator-facing handler names.
@@ -38,6 +47,11 @@ const (
 	// backup proxy offline, for one): unlike OrganizationNotBackedUp it says
 	// nothing about the backups themselves, so the restore may be tried later.
 	ErrBackupWindowUnavailable = "BackupWindowUnavailable"
+	// ErrSessionStopUnconfirmed: VB365 did not confirm the session Stopped
+	// within the worker's bound (Options.StopConfirmBound) however often it
+	// was stopped. The session may still be open in VB365; the failure's
+	// details carry the report, which says which events may be missing.
+	ErrSessionStopUnconfirmed = "SessionStopUnconfirmed"
 )
 
 // End reasons reported in RestoreReport.EndReason.
@@ -56,3 +70,9 @@ const (
 	SearchAttrSessionType    = "VB365SessionType"
 	SearchAttrSessionState   = "VB365SessionState"
 )
+
+// SearchAttributes returns the names of every search attribute the restore
+// workflow sets, all of type Keyword: what a namespace registers for it.
+func SearchAttributes() []string {
+	return []string{SearchAttrOrganizationID, SearchAttrSessionID, SearchAttrSessionType, SearchAttrSessionState}
+}

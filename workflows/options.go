@@ -88,6 +88,19 @@ func withStop(ctx workflow.Context, s string) workflow.Context {
 	})
 }
 
+// withStopBounded is withStop bounded by bound (Options.StopConfirmBound):
+// a VB365 that accepts stops and never stops the session must not keep the
+// workflow open for ever without a word; the workflow fails
+// SessionStopUnconfirmed instead.
+func withStopBounded(ctx workflow.Context, bound time.Duration, s string) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout:    time.Minute,
+		ScheduleToCloseTimeout: bound,
+		RetryPolicy:            backoff(),
+		Summary:                summary(s),
+	})
+}
+
 // withRelease: best effort after a failed creation, bounded so that the
 // workflow's failure is not held back for long by a VB365 that is down.
 func withRelease(ctx workflow.Context, s string) workflow.Context {

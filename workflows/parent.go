@@ -57,8 +57,9 @@ func (r *restoreRun) notifyParentProgress(ctx workflow.Context, stateChanged boo
 			return
 		}
 	}
+	_, counts := r.st.Events.withPending()
 	p := SessionProgress{WorkflowID: info.WorkflowExecution.ID, SessionID: r.st.Session.ID,
-		SessionState: r.st.Session.State, EventCounts: r.st.Events.Counts}
+		SessionState: r.st.Session.State, EventCounts: counts}
 	workflow.SignalExternalWorkflow(ctx, info.ParentWorkflowExecution.ID, "", SignalSessionProgress, p)
 	r.progress = sentProgress{sent: true, at: workflow.Now(ctx), total: r.st.Events.Counts.Total}
 }
@@ -73,5 +74,5 @@ func (r *restoreRun) progressDue(ctx workflow.Context) (time.Time, bool) {
 	if !r.progress.sent {
 		return time.Time{}, true
 	}
-	return r.progress.at.Add(ProgressInterval), true
+	return r.progress.at.Add(r.opts.ProgressInterval), true
 }

@@ -1,8 +1,11 @@
 package workflows
 
 import (
+	"maps"
+	"slices"
 	"time"
 
+	"github.com/vb365-restore/vb365-restore/activities"
 	"github.com/vb365-restore/vb365-restore/vb365"
 )
 
@@ -15,6 +18,11 @@ const (
 	// defaultBatchesPerRun continues as new after this many event batches,
 	// whatever the server suggests (about 6 history events per batch).
 	defaultBatchesPerRun = 500
+	// defaultHistoryBytesPerRun continues as new once a run's history is
+	// this large: well under Temporal's 10 MB warning (50 MB limit), and
+	// before the server's own suggestion, so that a burst of large batches
+	// (up to maxBatchBytes each) never reaches the warning.
+	defaultHistoryBytesPerRun = 4 << 20
 	// eventTextBound clips the free-text fields of a recorded event
 	// (Message, ItemName, Title, Source, Target), in runes.
 	eventTextBound = 1000
@@ -45,6 +53,18 @@ type Continuation struct {
 	Events           EventLog `json:"events"`
 	// Runs counts the runs before this one.
 	Runs int `json:"runs"`
+	// Ending is set when a run continued as new while reading the events
+	// after the stop: the session is stopped, the next run only reads the
+	// rest of its events and ends.
+	Ending *Ending `json:"ending,omitempty"`
+}
+
+// Ending is how a restore that continued as new after its stop ends.
+type Ending struct {
+	EndReason string       `json:"endReason"`
+	Stop      *StopRequest `json:"stop,omitempty"`
+	// Canceled: the workflow was cancelled; it ends cancelled.
+	Canceled bool `json:"canceled,omitempty"`
 }
 
 // EventLog is the record of a session's events: the cursor, the counts and a
@@ -60,6 +80,11 @@ type EventLog struct {
 	Latest  []vb365.RestoreSessionEvent `json:"latest,omitempty"`
 	Dropped int                         `json:"dropped,omitempty"`
 	Counts  EventCounts                 `json:"counts"`
+	// Pending are the events seen Running and not recorded yet, in order,
+	// as last read (clipped like Latest): each is recorded, once, with its
+	// final status when it ends. LastOrder counts them as seen, so the
+	// events after them are recorded meanwhile.
+	Pending []activities.RunningEvent `json:"pending,omitempty"`
 }
 
 func newEventLog() EventLog { return EventLog{LastOrder: -1} }
@@ -73,18 +98,87 @@ func (l *EventLog) record(events []vb365.RestoreSessionEvent) int {
 			continue
 		}
 		l.LastOrder = e.Order
-		l.Counts.Total++
-		if l.Counts.ByStatus == nil {
-			l.Counts.ByStatus = map[string]int{}
-		}
-		status := e.Status
-		if status == "" {
-			status = "Unknown"
-		}
-		l.Counts.ByStatus[status]++
+		l.count(e)
 		l.Latest = append(l.Latest, clipEvent(e))
 		added++
 	}
+	l.trim()
+	return added
+}
+
+// apply records a batch read with PastRunning and returns how many events
+// it recorded: first the pending events that ended (each once, with its
+// final status, in its place by order), then the events after the cursor
+// in order: finished ones recorded, running ones held in Pending (a pending
+// one read again only refreshes its last status).
+func (l *EventLog) apply(settled []vb365.RestoreSessionEvent, running []activities.RunningEvent, ended []vb365.RestoreSessionEvent) int {
+	added := 0
+	for _, e := range ended {
+		i := slices.IndexFunc(l.Pending, func(p activities.RunningEvent) bool { return p.Event.Order == e.Order })
+		if i < 0 {
+			continue
+		}
+		l.Pending = slices.Delete(l.Pending, i, i+1)
+		l.count(e)
+		l.insertLatest(clipEvent(e))
+		added++
+	}
+	items := make([]activities.RunningEvent, 0, len(settled)+len(running))
+	for _, e := range settled {
+		items = append(items, activities.RunningEvent{Event: e, Offset: -2}) // -2: finished
+	}
+	items = append(items, running...)
+	slices.SortStableFunc(items, func(a, b activities.RunningEvent) int { return int(a.Event.Order) - int(b.Event.Order) })
+	for _, it := range items {
+		e, isRunning := it.Event, it.Offset != -2
+		if e.Order <= l.LastOrder {
+			if i := slices.IndexFunc(l.Pending, func(p activities.RunningEvent) bool { return p.Event.Order == e.Order }); i >= 0 && isRunning {
+				l.Pending[i].Event = clipEvent(e)
+			}
+			continue
+		}
+		l.LastOrder = e.Order
+		if isRunning {
+			l.Pending = append(l.Pending, activities.RunningEvent{Event: clipEvent(e), Offset: it.Offset})
+			continue
+		}
+		l.count(e)
+		l.Latest = append(l.Latest, clipEvent(e))
+		added++
+	}
+	l.trim()
+	return added
+}
+
+// count counts a recorded event by its status.
+func (l *EventLog) count(e vb365.RestoreSessionEvent) {
+	l.Counts.Total++
+	if l.Counts.ByStatus == nil {
+		l.Counts.ByStatus = map[string]int{}
+	}
+	l.Counts.ByStatus[statusOf(e)]++
+}
+
+func statusOf(e vb365.RestoreSessionEvent) string {
+	if e.Status == "" {
+		return "Unknown"
+	}
+	return e.Status
+}
+
+// insertLatest puts an event recorded late (it ended after later ones) in
+// its place by order; one older than every event kept counts as dropped.
+func (l *EventLog) insertLatest(e vb365.RestoreSessionEvent) {
+	i, _ := slices.BinarySearchFunc(l.Latest, e.Order, func(x vb365.RestoreSessionEvent, o int32) int { return int(x.Order) - int(o) })
+	if i == 0 && l.Dropped > 0 {
+		l.Dropped++
+		return
+	}
+	l.Latest = slices.Insert(l.Latest, i, e)
+}
+
+// trim keeps Latest within reportEventBound events and latestSizeBound bytes.
+func (l *EventLog) trim() {
 	over := len(l.Latest) - reportEventBound
 	size := 0
 	for i := len(l.Latest) - 1; i >= max(over, 0); i-- {
@@ -97,13 +191,33 @@ func (l *EventLog) record(events []vb365.RestoreSessionEvent) int {
 		l.Latest = append([]vb365.RestoreSessionEvent(nil), l.Latest[over:]...)
 		l.Dropped += over
 	}
-	return added
+}
+
+// withPending is what a report shows: the recorded events with the pending
+// ones in their place by order, each with its last status, and the counts
+// of both.
+func (l *EventLog) withPending() ([]vb365.RestoreSessionEvent, EventCounts) {
+	if len(l.Pending) == 0 {
+		return l.Latest, l.Counts
+	}
+	events := slices.Clone(l.Latest)
+	counts := EventCounts{Total: l.Counts.Total, ByStatus: maps.Clone(l.Counts.ByStatus)}
+	if counts.ByStatus == nil {
+		counts.ByStatus = map[string]int{}
+	}
+	for _, p := range l.Pending {
+		i, _ := slices.BinarySearchFunc(events, p.Event.Order, func(x vb365.RestoreSessionEvent, o int32) int { return int(x.Order) - int(o) })
+		events = slices.Insert(events, i, p.Event)
+		counts.Total++
+		counts.ByStatus[statusOf(p.Event)]++
+	}
+	return events, counts
 }
 
 // clipEvent bounds the free-text fields of an event (eventTextBound).
 func clipEvent(e vb365.RestoreSessionEvent) vb365.RestoreSessionEvent {
 	for _, f := range []*string{&e.Message, &e.ItemName, &e.Title, &e.Source, &e.Target} {
-		*f = clip(*f, eventTextBound)
+		*f = Clip(*f, eventTextBound)
 	}
 	return e
 }

@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"errors"
 	"fmt"
 
 	"go.temporal.io/sdk/temporal"
@@ -10,9 +11,14 @@ import (
 	"github.com/vb365-restore/vb365-restore/vb365"
 )
 
-// maxFinalFetches bounds the calls that read the events after a stop (each
-// reads up to 500).
+// maxFinalFetches bounded the calls that read the events after a stop
+// (each reads up to 500) before changeContinueOnHistorySize: histories of
+// earlier releases replay with it. Newer runs read to the end, continuing as
+// new when the history is full.
 const maxFinalFetches = 20
+
+// errContinueEnding is fetchFinalEvents asking to continue as new.
+var errContinueEnding = errors.New("continue as new to read the rest of the final events")
 
 // finish stops the session (unless VB365 already did), records the events up
 // to the stop and returns the report. The stop, the final fetch and the
@@ -29,14 +35,32 @@ func (r *restoreRun) finish(ctx workflow.Context, reason string) (RestoreReport,
 	r.publishDetails(ctx)
 	r.logger.Info("ending restore session", "endReason", reason)
 	if err := r.stopSession(dctx); err != nil {
+		if isStopUnconfirmed(err) {
+			return r.endUnconfirmed(dctx, err)
+		}
 		if ctx.Err() != nil {
 			r.logger.Error("cancelled, but the restore session could not be stopped", "error", err)
 		}
 		return RestoreReport{}, err
 	}
-	finalErr := r.fetchFinalEvents(dctx)
+	if workflow.GetVersion(ctx, changeStopUpdateAnswersWhenStopped, workflow.DefaultVersion, 1) >= 1 {
+		r.stopped = true
+	}
+	return r.afterStop(ctx, false)
+}
+
+// afterStop records the events up to the stop and ends the workflow (see
+// finish); wasCanceled carries a cancel from an earlier run.
+func (r *restoreRun) afterStop(ctx workflow.Context, wasCanceled bool) (RestoreReport, error) {
+	dctx, _ := workflow.NewDisconnectedContext(ctx)
+	finalErr := r.fetchFinalEvents(dctx, func() bool {
+		return r.historyFull(dctx) && workflow.AllHandlersFinished(dctx)
+	})
+	canceled := wasCanceled || ctx.Err() != nil
+	if errors.Is(finalErr, errContinueEnding) {
+		return RestoreReport{}, r.continueEnding(dctx, canceled)
+	}
 	r.upsertSearchAttributes(dctx, false)
-	canceled := ctx.Err() != nil
 	if canceled {
 		r.endReason = EndReasonCanceled
 	}
@@ -50,7 +74,7 @@ func (r *restoreRun) finish(ctx workflow.Context, reason string) (RestoreReport,
 			"state", report.Session.State, "eventsRecorded", report.EventCounts.Total)
 		return RestoreReport{}, temporal.NewCanceledError(report)
 	}
-	r.logger.Info("restore session ended", "endReason", reason, "eventsRecorded", r.st.Events.Counts.Total)
+	r.logger.Info("restore session ended", "endReason", r.endReason, "eventsRecorded", r.st.Events.Counts.Total)
 	return report, nil
 }
 
@@ -66,19 +90,76 @@ func (r *restoreRun) failAfterStopping(ctx workflow.Context, cause error) (Resto
 	dctx, _ := workflow.NewDisconnectedContext(ctx)
 	r.endReason = "failed"
 	if err := r.stopSession(dctx); err != nil {
+		if isStopUnconfirmed(err) {
+			var appErr *temporal.ApplicationError
+			_ = errors.As(err, &appErr)
+			return RestoreReport{}, temporal.NewNonRetryableApplicationError(
+				fmt.Sprintf("%v; then %s", cause, appErr.Message()), ErrSessionStopUnconfirmed, cause)
+		}
 		return RestoreReport{}, withNote(cause, fmt.Sprintf("and stopping the session failed: %v", err))
 	}
 	return RestoreReport{}, cause
+}
+
+// sessionEnded: VB365 reports the session Stopped, or no longer knows it.
+func (r *restoreRun) sessionEnded() bool {
+	return r.st.SessionMissing || r.st.Session.Stopped()
+}
+
+// isStopUnconfirmed reports whether err is stopSession's
+// SessionStopUnconfirmed.
+func isStopUnconfirmed(err error) bool {
+	var appErr *temporal.ApplicationError
+	return errors.As(err, &appErr) && appErr.Type() == ErrSessionStopUnconfirmed
+}
+
+// endUnconfirmed ends a restore whose session VB365 never confirmed
+// Stopped (stopSession gave up after Options.StopConfirmBound): it records
+// the events it can read, then fails SessionStopUnconfirmed with the report
+// as the failure's details, saying which events may be missing (those after
+// the last recorded one: the session may still write more). A cancelled
+// workflow ends the same way: its session is not known to be stopped.
+func (r *restoreRun) endUnconfirmed(dctx workflow.Context, stopErr error) (RestoreReport, error) {
+	finalErr := r.fetchFinalEvents(dctx, nil)
+	r.upsertSearchAttributes(dctx, false)
+	r.phase = PhaseDone
+	var appErr *temporal.ApplicationError
+	_ = errors.As(stopErr, &appErr)
+	report := r.report()
+	report.StopUnconfirmed = appErr.Message()
+	report.FinalEventsError = fmt.Sprintf("events after order %d may be missing: the session is %q in VB365, which may still add or end events",
+		r.st.Events.LastOrder, r.st.Session.State)
+	if finalErr != nil {
+		report.FinalEventsError += "; reading the events failed: " + finalErr.Error()
+	}
+	r.logger.Error("restore session not confirmed stopped; it may still be open in VB365",
+		"endReason", r.endReason, "state", r.st.Session.State, "eventsRecorded", r.st.Events.Counts.Total, "error", stopErr)
+	return RestoreReport{}, temporal.NewNonRetryableApplicationError(
+		fmt.Sprintf("%s (%s)", appErr.Message(), report.FinalEventsError), ErrSessionStopUnconfirmed, appErr.Unwrap(), report)
 }
 
 func (r *restoreRun) stopSession(ctx workflow.Context) error {
 	if r.st.SessionMissing || r.st.Session.Stopped() {
 		return nil
 	}
+	what := fmt.Sprintf("stop restore session %s", r.st.Session.ID)
+	bounded := workflow.GetVersion(ctx, changeStopConfirmBound, workflow.DefaultVersion, 1) >= 1
+	actx := withStop(ctx, what)
+	if bounded {
+		actx = withStopBounded(ctx, r.opts.StopConfirmBound, what)
+	}
 	var res activities.StopRestoreSessionResult
-	err := workflow.ExecuteActivity(withStop(ctx, fmt.Sprintf("stop restore session %s", r.st.Session.ID)),
-		acts.StopRestoreSession, activities.StopRestoreSessionInput{SessionID: r.st.Session.ID}).Get(ctx, &res)
+	err := workflow.ExecuteActivity(actx, acts.StopRestoreSession,
+		activities.StopRestoreSessionInput{SessionID: r.st.Session.ID}).Get(ctx, &res)
 	if err != nil {
+		if bounded && !isCanceled(err) {
+			// Whatever the last failure (VB365 accepting stops and not
+			// stopping, or refusing them, or down), the session is not
+			// known to be stopped.
+			return temporal.NewNonRetryableApplicationError(
+				fmt.Sprintf("restore session %q not confirmed Stopped after stopping it for up to %s: %s",
+					r.st.Session.ID, r.opts.StopConfirmBound, lastFailure(err)), ErrSessionStopUnconfirmed, err)
+		}
 		return activityFailure(fmt.Sprintf("stop restore session %q", r.st.Session.ID), err)
 	}
 	switch {
@@ -87,7 +168,12 @@ func (r *restoreRun) stopSession(ctx workflow.Context) error {
 	case res.Session != nil:
 		r.st.Session = *res.Session
 	}
-	if !r.st.SessionMissing && !r.st.Session.Stopped() {
+	if !r.sessionEnded() {
+		if bounded {
+			return temporal.NewNonRetryableApplicationError(
+				fmt.Sprintf("restore session %q still %q after a stop VB365 accepted", r.st.Session.ID, r.st.Session.State),
+				ErrSessionStopUnconfirmed, nil)
+		}
 		// VB365 accepted the stop but still reports the old state; record
 		// what it said, the report shows it.
 		r.logger.Warn("restore session not yet reported stopped", "state", r.st.Session.State)
@@ -95,15 +181,31 @@ func (r *restoreRun) stopSession(ctx workflow.Context) error {
 	return nil
 }
 
+// lastFailure is the message of an activity's last failure: the cause of
+// its timeout when it timed out.
+func lastFailure(err error) string {
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) {
+		return appErr.Message()
+	}
+	return err.Error()
+}
+
 // fetchFinalEvents reads the events after the cursor, so the report holds
-// every event up to the stop. A failure, or more events than maxFinalFetches
-// reads take, is returned for the report (FinalEventsError), not fatal: the
-// session is already stopped.
-func (r *restoreRun) fetchFinalEvents(ctx workflow.Context) error {
+// every event up to the stop. A failure is returned for the report
+// (FinalEventsError), not fatal: the session is already stopped. It reads to
+// the end, but returns errContinueEnding between two reads when
+// mayContinue (nil: never) says the run should continue as new. Histories
+// of earlier releases stopped after maxFinalFetches reads.
+func (r *restoreRun) fetchFinalEvents(ctx workflow.Context, mayContinue func() bool) error {
 	if r.st.SessionMissing {
 		return nil
 	}
-	for range maxFinalFetches {
+	toTheEnd := workflow.GetVersion(ctx, changeContinueOnHistorySize, workflow.DefaultVersion, 1) >= 1
+	for n := 0; toTheEnd || n < maxFinalFetches; n++ {
+		if toTheEnd && n > 0 && mayContinue != nil && mayContinue() {
+			return errContinueEnding
+		}
 		var res activities.SessionEventsResult
 		err := workflow.ExecuteActivity(withFetch(ctx, fmt.Sprintf("read final events of restore session %s", r.st.Session.ID)),
 			acts.FetchSessionEvents, activities.FetchSessionEventsInput{SessionCursor: r.cursor()}).Get(ctx, &res)
@@ -130,12 +232,11 @@ func (r *restoreRun) report() RestoreReport {
 		EffectivePointInTime: r.st.EffectivePointInTime,
 		ClampedToLatest:      r.st.ClampedToLatest,
 		Session:              r.st.Session,
-		Events:               r.st.Events.Latest,
 		EventsDropped:        r.st.Events.Dropped,
-		EventCounts:          r.st.Events.Counts,
 		EndReason:            r.endReason,
 		SessionAdopted:       r.st.SessionAdopted,
 	}
+	rep.Events, rep.EventCounts = r.st.Events.withPending()
 	if rep.Events == nil {
 		rep.Events = []vb365.RestoreSessionEvent{}
 	}

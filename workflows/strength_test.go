@@ -19,12 +19,12 @@ import (
 func TestFutureBoundIsExactlyFiveMinutes(t *testing.T) {
 	in := RestoreInput{OrganizationID: testOrgID, Type: "vet"}
 	in.PointInTime = testNow.Add(5 * time.Minute).Format(time.RFC3339Nano)
-	r, err := validateInput(in, testNow)
+	r, err := ValidateInput(in, testNow)
 	require.NoError(t, err)
 	require.Equal(t, testNow.Add(5*time.Minute), *r.PointInTime)
 
 	in.PointInTime = testNow.Add(5*time.Minute + time.Nanosecond).Format(time.RFC3339Nano)
-	_, err = validateInput(in, testNow)
+	_, err = ValidateInput(in, testNow)
 	requireAppErr(t, err, ErrPointInTimeInFuture, "at most 5m0s ahead")
 }
 

@@ -49,7 +49,7 @@ type RestoreInput struct {
 	Continuation *Continuation `json:"continuation,omitempty"`
 
 	// problems are what UnmarshalJSON found wrong (unknown fields, wrong
-	// JSON types); validateInput reports the first as InvalidRequest.
+	// JSON types); ValidateInput reports the first as InvalidRequest.
 	problems []inputProblem
 }
 
@@ -103,6 +103,11 @@ type RestoreReport struct {
 	// FinalEventsError says why the events after the stop could not all be
 	// read (the session was stopped all the same).
 	FinalEventsError string `json:"finalEventsError,omitempty"`
+	// StopUnconfirmed says why the session was not confirmed Stopped (the
+	// workflow then fails SessionStopUnconfirmed with this report as the
+	// failure's details, and FinalEventsError says which events may be
+	// missing). Empty when the session was stopped.
+	StopUnconfirmed string `json:"stopUnconfirmed,omitempty"`
 }
 
 // Status is the answer of the QueryStatus query.

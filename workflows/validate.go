@@ -32,8 +32,9 @@ const (
 // layout has none.
 var pointInTimeLayouts = []string{"2006-01-02 15:04:05", "2006.01.02 15:04:05"}
 
-// request is a validated RestoreInput.
-type request struct {
+// RestoreRequest is a RestoreInput the workflow accepts, read into typed
+// values.
+type RestoreRequest struct {
 	OrganizationID string
 	// PointInTime is nil for "the latest restore point".
 	PointInTime            *time.Time
@@ -49,13 +50,19 @@ type request struct {
 // value.
 func invalid(field, value, format string, args ...any) error {
 	return temporal.NewNonRetryableApplicationError(
-		fmt.Sprintf("%s %q: %s", field, clip(value, valueBound), fmt.Sprintf(format, args...)), ErrInvalidRequest, nil)
+		fmt.Sprintf("%s %q: %s", field, Clip(value, valueBound), fmt.Sprintf(format, args...)), ErrInvalidRequest, nil)
 }
 
-// validateInput checks every field of in against now (the workflow's clock).
-// It is pure, so that it replays identically.
-func validateInput(in RestoreInput, now time.Time) (request, error) {
-	var r request
+// ValidateInput checks every field of in against now, the one validation of
+// a restore's input: the workflow runs it first (now is its clock), and the
+// starter runs it before starting anything (now is the caller's clock), so a
+// tool accepts exactly what the workflow accepts. What the strict JSON
+// decoding of RestoreInput found (an unknown field, a value of the wrong JSON
+// type) is reported first. Errors are non-retryable ApplicationErrors of type
+// ErrInvalidRequest or ErrPointInTimeInFuture whose message starts with the
+// JSON name of the field. It is pure, so that it replays identically.
+func ValidateInput(in RestoreInput, now time.Time) (RestoreRequest, error) {
+	var r RestoreRequest
 	if err := firstProblem(in.problems); err != nil {
 		return r, err
 	}
@@ -135,4 +142,40 @@ func parseDuration(field, s string, def, lo, hi time.Duration, bounds string) (t
 		return 0, invalid(field, s, "must be %s", bounds)
 	}
 	return d, nil
+}
+
+// Input writes r back as the RestoreInput it was read from, in one form:
+// the organization as a lower-case UUID, the point in time in RFC 3339 (UTC),
+// the type as its code (vex, vesp, veod, vet), durations without zero units
+// (8h, 1h30m, 15s). ValidateInput reads it back to r.
+func (r RestoreRequest) Input() RestoreInput {
+	in := RestoreInput{
+		OrganizationID:     r.OrganizationID,
+		Type:               strings.ToLower(string(r.Type)),
+		ShowDeleted:        r.ShowDeleted,
+		ShowAllVersions:    r.ShowAllVersions,
+		BeforeFirstBackup:  "fail",
+		MaxSessionDuration: shortDuration(r.MaxSessionDuration),
+		PollInterval:       shortDuration(r.PollInterval),
+	}
+	if r.PointInTime != nil {
+		in.PointInTime = r.PointInTime.UTC().Format(time.RFC3339Nano)
+	}
+	if r.AllowBeforeFirstBackup {
+		in.BeforeFirstBackup = "allow"
+	}
+	return in
+}
+
+// shortDuration is d as time.Duration.String writes it, without the zero
+// minutes and seconds it appends to whole hours and minutes.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }

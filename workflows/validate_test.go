@@ -35,9 +35,9 @@ func TestValidateInput(t *testing.T) {
 		in       RestoreInput
 		errType  string
 		contains []string
-		check    func(t *testing.T, r request)
+		check    func(t *testing.T, r RestoreRequest)
 	}{
-		{name: "defaults", in: ok, check: func(t *testing.T, r request) {
+		{name: "defaults", in: ok, check: func(t *testing.T, r RestoreRequest) {
 			require.Nil(t, r.PointInTime)
 			require.Equal(t, vb365.SessionTypeTeams, r.Type)
 			require.Equal(t, 8*time.Hour, r.MaxSessionDuration)
@@ -45,7 +45,7 @@ func TestValidateInput(t *testing.T) {
 			require.False(t, r.AllowBeforeFirstBackup)
 		}},
 		{name: "org id upper case", in: with(func(i *RestoreInput) { i.OrganizationID = "3C424478-0811-4920-8AAB-01F0BF2A2822" }),
-			check: func(t *testing.T, r request) { require.Equal(t, testOrgID, r.OrganizationID) }},
+			check: func(t *testing.T, r RestoreRequest) { require.Equal(t, testOrgID, r.OrganizationID) }},
 		{name: "org id not uuid", in: with(func(i *RestoreInput) { i.OrganizationID = "abc" }),
 			errType: ErrInvalidRequest, contains: []string{`organizationId "abc"`}},
 		{name: "org id braces", in: with(func(i *RestoreInput) { i.OrganizationID = "{" + testOrgID + "}" }),
@@ -53,23 +53,23 @@ func TestValidateInput(t *testing.T) {
 		{name: "org id empty", in: with(func(i *RestoreInput) { i.OrganizationID = "" }),
 			errType: ErrInvalidRequest, contains: []string{`organizationId ""`}},
 		{name: "rfc3339 seed", in: with(func(i *RestoreInput) { i.PointInTime = "2020-10-30T10:54:40.2794046Z" }),
-			check: func(t *testing.T, r request) {
+			check: func(t *testing.T, r RestoreRequest) {
 				require.Equal(t, time.Date(2020, 10, 30, 10, 54, 40, 279404600, time.UTC), *r.PointInTime)
 			}},
 		{name: "rfc3339 offset", in: with(func(i *RestoreInput) { i.PointInTime = "2020-10-30T12:54:40+02:00" }),
-			check: func(t *testing.T, r request) {
+			check: func(t *testing.T, r RestoreRequest) {
 				require.Equal(t, time.Date(2020, 10, 30, 10, 54, 40, 0, time.UTC), *r.PointInTime)
 			}},
 		{name: "dashes as utc", in: with(func(i *RestoreInput) { i.PointInTime = "2020-10-30 10:54:40" }),
-			check: func(t *testing.T, r request) {
+			check: func(t *testing.T, r RestoreRequest) {
 				require.Equal(t, time.Date(2020, 10, 30, 10, 54, 40, 0, time.UTC), *r.PointInTime)
 			}},
 		{name: "dashes with millis", in: with(func(i *RestoreInput) { i.PointInTime = "2020-10-30 10:54:40.123" }),
-			check: func(t *testing.T, r request) {
+			check: func(t *testing.T, r RestoreRequest) {
 				require.Equal(t, time.Date(2020, 10, 30, 10, 54, 40, 123000000, time.UTC), *r.PointInTime)
 			}},
 		{name: "dots as utc", in: with(func(i *RestoreInput) { i.PointInTime = "2020.10.30 10:54:40" }),
-			check: func(t *testing.T, r request) {
+			check: func(t *testing.T, r RestoreRequest) {
 				require.Equal(t, time.Date(2020, 10, 30, 10, 54, 40, 0, time.UTC), *r.PointInTime)
 			}},
 		{name: "bad point in time", in: with(func(i *RestoreInput) { i.PointInTime = "2020-13-45" }),
@@ -80,19 +80,19 @@ func TestValidateInput(t *testing.T) {
 		{name: "in future", in: with(func(i *RestoreInput) { i.PointInTime = "2026-05-01T12:06:00Z" }),
 			errType: ErrPointInTimeInFuture, contains: []string{`pointInTime "2026-05-01T12:06:00Z"`, "6m0s ahead"}},
 		{name: "type workload name", in: with(func(i *RestoreInput) { i.Type = "SharePoint" }),
-			check: func(t *testing.T, r request) { require.Equal(t, vb365.SessionTypeSharePoint, r.Type) }},
+			check: func(t *testing.T, r RestoreRequest) { require.Equal(t, vb365.SessionTypeSharePoint, r.Type) }},
 		{name: "type upper", in: with(func(i *RestoreInput) { i.Type = "VEX" }),
-			check: func(t *testing.T, r request) { require.Equal(t, vb365.SessionTypeExchange, r.Type) }},
+			check: func(t *testing.T, r RestoreRequest) { require.Equal(t, vb365.SessionTypeExchange, r.Type) }},
 		{name: "type bad", in: with(func(i *RestoreInput) { i.Type = "mail" }),
 			errType: ErrInvalidRequest, contains: []string{`type "mail"`}},
 		{name: "type empty", in: with(func(i *RestoreInput) { i.Type = "" }),
 			errType: ErrInvalidRequest, contains: []string{`type ""`}},
 		{name: "before first allow", in: with(func(i *RestoreInput) { i.BeforeFirstBackup = "Allow" }),
-			check: func(t *testing.T, r request) { require.True(t, r.AllowBeforeFirstBackup) }},
+			check: func(t *testing.T, r RestoreRequest) { require.True(t, r.AllowBeforeFirstBackup) }},
 		{name: "before first bad", in: with(func(i *RestoreInput) { i.BeforeFirstBackup = "maybe" }),
 			errType: ErrInvalidRequest, contains: []string{`beforeFirstBackup "maybe"`}},
 		{name: "max duration", in: with(func(i *RestoreInput) { i.MaxSessionDuration = "90m" }),
-			check: func(t *testing.T, r request) { require.Equal(t, 90*time.Minute, r.MaxSessionDuration) }},
+			check: func(t *testing.T, r RestoreRequest) { require.Equal(t, 90*time.Minute, r.MaxSessionDuration) }},
 		{name: "max duration 7 days", in: with(func(i *RestoreInput) { i.MaxSessionDuration = "168h" })},
 		{name: "max duration too long", in: with(func(i *RestoreInput) { i.MaxSessionDuration = "169h" }),
 			errType: ErrInvalidRequest, contains: []string{`maxSessionDuration "169h"`, "7 days"}},
@@ -103,7 +103,7 @@ func TestValidateInput(t *testing.T) {
 		{name: "max duration days syntax", in: with(func(i *RestoreInput) { i.MaxSessionDuration = "2d" }),
 			errType: ErrInvalidRequest, contains: []string{`maxSessionDuration "2d"`, "not a duration"}},
 		{name: "poll interval", in: with(func(i *RestoreInput) { i.PollInterval = "1s" }),
-			check: func(t *testing.T, r request) { require.Equal(t, time.Second, r.PollInterval) }},
+			check: func(t *testing.T, r RestoreRequest) { require.Equal(t, time.Second, r.PollInterval) }},
 		{name: "poll interval too short", in: with(func(i *RestoreInput) { i.PollInterval = "500ms" }),
 			errType: ErrInvalidRequest, contains: []string{`pollInterval "500ms"`, "between 1s and 10m"}},
 		{name: "poll interval too long", in: with(func(i *RestoreInput) { i.PollInterval = "11m" }),
@@ -111,7 +111,7 @@ func TestValidateInput(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			r, err := validateInput(tc.in, testNow)
+			r, err := ValidateInput(tc.in, testNow)
 			if tc.errType != "" {
 				requireAppErr(t, err, tc.errType, tc.contains...)
 				return
@@ -202,4 +202,69 @@ func TestRenderDetails(t *testing.T) {
 	require.Contains(t, md, "abc.onmicrosoft.com")
 	require.Contains(t, md, "2 (Success 1, Warning 1)")
 	require.Contains(t, md, `a\|b`)
+}
+
+// TestValidateInputAcceptsTheDocumentedForms holds the point-in-time layouts
+// and the duration bounds that tools (the starter's flags, playbook files)
+// rely on, and that the one form Input writes reads back to the same request.
+func TestValidateInputAcceptsTheDocumentedForms(t *testing.T) {
+	ms := func(d time.Duration) string { return d.String() }
+	tests := []struct {
+		name                          string
+		at, maxDuration, pollInterval string
+		accepted                      bool
+	}{
+		{"defaults", "", "8h", "15s", true},
+		{"RFC 3339", "2020-10-30T10:54:40Z", "8h", "15s", true},
+		{"RFC 3339 offset and fraction", "2020-10-30T12:54:40.2794046+02:00", "8h", "15s", true},
+		{"RFC 3339 padded", "  2020-10-30T10:54:40Z ", "8h", "15s", true},
+		{"yyyy-MM-dd HH:mm:ss", "2020-10-30 10:54:40", "8h", "15s", true},
+		{"yyyy-MM-dd HH:mm:ss.fff", "2020-10-30 10:54:40.123", "8h", "15s", true},
+		{"yyyy.MM.dd HH:mm:ss", "2020.10.30 10:54:40", "8h", "15s", true},
+		{"yyyy.MM.dd HH:mm:ss.f", "2020.10.30 10:54:40.5", "8h", "15s", true},
+		{"date only", "2020-10-30", "8h", "15s", false},
+		{"no zone", "2020-10-30T10:54:40", "8h", "15s", false},
+		{"day first", "30/10/2020 10:54:40", "8h", "15s", false},
+		{"words", "yesterday", "8h", "15s", false},
+		{"max duration at the bound", "", ms(MaxMaxSessionDuration), "15s", true},
+		{"max duration over the bound", "", ms(MaxMaxSessionDuration + time.Second), "15s", false},
+		{"max duration smallest", "", "1ns", "15s", true},
+		{"max duration zero", "", "0s", "15s", false},
+		{"max duration negative", "", "-1h", "15s", false},
+		{"max duration no unit", "", "8", "15s", false},
+		{"max duration padded", "", " 90m ", "15s", true},
+		{"max duration empty: the default", "", "", "15s", true},
+		{"poll at the lower bound", "", "8h", ms(MinPollInterval), true},
+		{"poll under the lower bound", "", "8h", ms(MinPollInterval - time.Millisecond), false},
+		{"poll at the upper bound", "", "8h", ms(MaxPollInterval), true},
+		{"poll over the upper bound", "", "8h", ms(MaxPollInterval + time.Second), false},
+		{"poll not a duration", "", "8h", "often", false},
+		{"poll empty: the default", "", "8h", "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := RestoreInput{OrganizationID: testOrgID, Type: "vet", BeforeFirstBackup: "fail",
+				PointInTime: tt.at, MaxSessionDuration: tt.maxDuration, PollInterval: tt.pollInterval}
+			r, err := ValidateInput(in, testNow)
+			if !tt.accepted {
+				requireAppErr(t, err, ErrInvalidRequest)
+				return
+			}
+			require.NoError(t, err)
+			again, err := ValidateInput(r.Input(), testNow)
+			require.NoError(t, err, "the written form %+v", r.Input())
+			require.Equal(t, r, again)
+		})
+	}
+}
+
+func TestRequestInputOneForm(t *testing.T) {
+	at := time.Date(2020, 10, 30, 10, 54, 40, 279404600, time.UTC)
+	r := RestoreRequest{OrganizationID: testOrgID, PointInTime: &at, Type: vb365.SessionTypeExchange,
+		ShowDeleted: true, AllowBeforeFirstBackup: true, MaxSessionDuration: 90 * time.Minute, PollInterval: 15 * time.Second}
+	require.Equal(t, RestoreInput{OrganizationID: testOrgID, PointInTime: "2020-10-30T10:54:40.2794046Z", Type: "vex",
+		ShowDeleted: true, BeforeFirstBackup: "allow", MaxSessionDuration: "1h30m", PollInterval: "15s"}, r.Input())
+	r.MaxSessionDuration, r.PointInTime = 8*time.Hour, nil
+	require.Equal(t, "8h", r.Input().MaxSessionDuration)
+	require.Empty(t, r.Input().PointInTime)
 }

@@ -25,7 +25,7 @@ type pointInTimeChoice struct {
 // the organization's backup window. It is pure.
 //
 // After lastBackuptime the requested time is still sent (VB365 opens the
-// latest restore point for it, as the seed's example shows); the report says
+// latest restore point for it, as Veeam's v5 "Create Restore Session" example shows); the report says
 // so. Before firstBackuptime VB365 would open an empty session, which is
 // almost always a mistake, hence an error unless allowBefore.
 func resolveWindow(org vb365.Organization, requested *time.Time, allowBefore bool) (pointInTimeChoice, error) {

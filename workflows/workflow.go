@@ -16,6 +16,7 @@ import (
 // restoreRun is one run of RestoreSessionWorkflow: the carried state (st)
 // plus what only this run needs.
 type restoreRun struct {
+	opts   Options
 	in     RestoreInput
 	st     Continuation
 	phase  Phase
@@ -27,6 +28,12 @@ type restoreRun struct {
 	// waits for it. finalErr is that outcome's error, if any.
 	finished bool
 	finalErr error
+	// stopped is set once the session is stopped for good; the stop update
+	// answers then.
+	stopped bool
+	// pastRunning: the activities return the events after a running one
+	// (see initPastRunning).
+	pastRunning bool
 
 	signals workflow.ReceiveChannel
 	// wake lets the stop update interrupt the session loop's selector.
@@ -41,9 +48,15 @@ type restoreRun struct {
 // RestoreSessionWorkflow opens a VB365 restore session, records its events
 // until it is stopped (by the stop update or signal, in VB365, or after
 // maxSessionDuration) and returns the audit report. A cancelled workflow
-// stops its session first. See SPEC section 5.
+// stops its session first. It runs with the default Options; a worker
+// registers it with its own through RegisterWithOptions.
 func RestoreSessionWorkflow(ctx workflow.Context, in RestoreInput) (RestoreReport, error) {
+	return restoreSessionWorkflow(ctx, in, Options{}.withDefaults())
+}
+
+func restoreSessionWorkflow(ctx workflow.Context, in RestoreInput, opts Options) (RestoreReport, error) {
 	r := &restoreRun{
+		opts:   opts,
 		in:     in,
 		phase:  PhaseValidating,
 		logger: log.With(workflow.GetLogger(ctx), "organizationId", in.OrganizationID),
@@ -60,6 +73,9 @@ func RestoreSessionWorkflow(ctx workflow.Context, in RestoreInput) (RestoreRepor
 		}
 		r.st = *in.Continuation
 		r.phase = PhaseOpen
+		if e := r.st.Ending; e != nil {
+			r.endReason, r.stopReq, r.phase, r.stopped = e.EndReason, e.Stop, PhaseStopping, true
+		}
 	}
 	if err := r.registerHandlers(ctx); err != nil {
 		return RestoreReport{}, err
@@ -89,6 +105,12 @@ func (r *restoreRun) execute(ctx workflow.Context) (RestoreReport, error) {
 		if ctx.Err() != nil {
 			return r.cancel(ctx)
 		}
+	} else if e := r.st.Ending; e != nil {
+		r.logger = log.With(r.logger, "sessionId", r.st.Session.ID)
+		r.logger.Info("continuing to read the final events", "run", r.st.Runs+1, "eventsRecorded", r.st.Events.Counts.Total)
+		r.st.Ending = nil
+		r.initPastRunning(ctx)
+		return r.afterStop(ctx, e.Canceled)
 	} else {
 		r.logger.Info("continuing restore session", "sessionId", r.st.Session.ID, "run", r.st.Runs+1,
 			"eventsRecorded", r.st.Events.Counts.Total)
@@ -112,10 +134,21 @@ func (r *restoreRun) registerHandlers(ctx workflow.Context) error {
 		func(ctx workflow.Context, req StopRequest) (vb365.RestoreSession, error) {
 			r.requestStop(req, "update")
 			r.wake.SendAsync(true)
-			if err := workflow.Await(ctx, func() bool { return r.finished }); err != nil {
+			waitCtx, answerStopped := ctx, false
+			if workflow.GetVersion(ctx, changeStopUpdateOutlivesCancel, workflow.DefaultVersion, 1) >= 1 {
+				// A cancel of the workflow must not answer the caller before
+				// the session is stopped: the cancelled workflow stops it
+				// first, and the caller asked for exactly that.
+				waitCtx, _ = workflow.NewDisconnectedContext(ctx)
+				answerStopped = true
+			}
+			if err := workflow.Await(waitCtx, func() bool { return r.finished || r.stopped }); err != nil {
 				return vb365.RestoreSession{}, err
 			}
-			if r.finalErr != nil {
+			if r.stopped {
+				return r.st.Session, nil
+			}
+			if r.finalErr != nil && !(answerStopped && r.sessionEnded() && isCanceled(r.finalErr)) {
 				return r.st.Session, r.finalErr
 			}
 			return r.st.Session, nil
@@ -150,7 +183,7 @@ func (r *restoreRun) requestStop(req StopRequest, via string) {
 
 // open validates the input, checks the backup window and creates the session.
 func (r *restoreRun) open(ctx workflow.Context) error {
-	req, err := validateInput(r.in, workflow.Now(ctx))
+	req, err := ValidateInput(r.in, workflow.Now(ctx))
 	if err != nil {
 		r.logger.Warn("invalid restore request", "error", err)
 		return err
@@ -179,6 +212,13 @@ func (r *restoreRun) open(ctx workflow.Context) error {
 		Get(ctx, &r.st.SearchAttributes); err != nil {
 		r.logger.Warn("could not check search attributes; not using them", "error", err)
 		r.st.SearchAttributes = false
+	}
+	if ctx.Err() != nil && workflow.GetVersion(ctx, changeNoCreateAfterCancel, workflow.DefaultVersion, 1) >= 1 {
+		// Cancelled before the creation: there is no session to stop, so
+		// none is created.
+		r.logger.Info("restore cancelled before its session was created")
+		r.endReason = EndReasonCanceled
+		return temporal.NewCanceledError(r.report())
 	}
 
 	r.phase = PhaseCreating
@@ -336,6 +376,11 @@ func withNote(err error, note string) error {
 		return temporal.NewNonRetryableApplicationError(appErr.Message()+" ("+note+")", appErr.Type(), appErr.Unwrap())
 	}
 	return fmt.Errorf("%w (%s)", err, note)
+}
+
+// isCanceled reports whether err is a cancellation.
+func isCanceled(err error) bool {
+	return errors.Is(err, workflow.ErrCanceled) || temporal.IsCanceledError(err)
 }
 
 // remaining is the time left until the deadline on the workflow's clock.

@@ -49,7 +49,7 @@ func TestStopByUpdateRecordsEventsOnceInOrder(t *testing.T) {
 
 	// Waits moved the cursor batch by batch; the final fetch read from it.
 	require.Len(t, h.waits, 3, "the idle fourth wait was cancelled by the stop")
-	require.Equal(t, activities.SessionCursor{SessionID: h.session.ID, RecordedCount: 0, AfterOrder: -1}, h.waits[0].SessionCursor)
+	require.Equal(t, activities.SessionCursor{SessionID: h.session.ID, RecordedCount: 0, AfterOrder: -1, PastRunning: true}, h.waits[0].SessionCursor)
 	require.Equal(t, 3, h.waits[1].RecordedCount)
 	require.Equal(t, int32(2), h.waits[1].AfterOrder)
 	require.Equal(t, int32(3), h.waits[2].AfterOrder, "the repeated event 2 was not counted twice")

@@ -51,13 +51,11 @@ func fakeModel(t *testing.T) model {
 		FirstBackupTime: &first, LastBackupTime: &last})
 	f.AddOrganization(vb365.Organization{ID: vb365sim.NeverBackedUpOrganizationID, Name: "new.onmicrosoft.com"})
 	return model{
-		api:         f,
-		appendEvent: func(_ *testing.T, id, status, msg string) { f.AppendEvent(id, status, msg) },
-		setEventStatus: func(t *testing.T, id string, order int32, status string) {
-			require.True(t, f.SetEventStatus(id, order, status))
-		},
-		stopInVB365: func(_ *testing.T, id string) { f.StopInVB365(id) },
-		clock:       clk,
+		api:            f,
+		appendEvent:    func(_ *testing.T, id, status, msg string) { f.AppendEvent(id, status, msg) },
+		setEventStatus: func(_ *testing.T, id string, order int32, status string) { f.SetEventStatus(id, order, status) },
+		stopInVB365:    func(_ *testing.T, id string) { f.StopInVB365(id) },
+		clock:          clk,
 	}
 }
 

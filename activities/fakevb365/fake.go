@@ -42,11 +42,14 @@ type Client struct {
 	PageSize, MaxPageSize int
 
 	posts int
+	// Account is the account the caller logs in with: the sessions its
+	// POSTs create are initiated by FAKE\Account (default "operator").
+	Account string
 }
 
 // New returns an empty fake whose clock is time.Now.
 func New() *Client {
-	return &Client{now: time.Now, orgs: map[string]vb365.Organization{}, events: map[string][]vb365.RestoreSessionEvent{}, PageSize: 30, MaxPageSize: 10000}
+	return &Client{now: time.Now, orgs: map[string]vb365.Organization{}, events: map[string][]vb365.RestoreSessionEvent{}, PageSize: 30, MaxPageSize: 10000, Account: "operator"}
 }
 
 // SetClock replaces the server's clock (creation times, event times).
@@ -83,11 +86,20 @@ func (c *Client) Sessions() []vb365.RestoreSession {
 	return out
 }
 
-// AddSession creates a session as another client would (not counted as a POST).
+// AddSession creates a session as another client of the same account
+// would (not counted as a POST), at the organization's latest restore point.
 func (c *Client) AddSession(orgID string, typ vb365.SessionType, created time.Time) vb365.RestoreSession {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return *c.create(orgID, typ, created)
+	return *c.create(orgID, typ, created, time.Time{}, c.Account)
+}
+
+// AddSessionAs creates a session as account would, for the point in time at
+// (zero: the latest restore point).
+func (c *Client) AddSessionAs(account, orgID string, typ vb365.SessionType, created, at time.Time) vb365.RestoreSession {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return *c.create(orgID, typ, created, at, account)
 }
 
 // AppendEvent appends an event to a session, as an operator's action would.
@@ -109,17 +121,16 @@ func (c *Client) appendEvent(sessionID, typ, status, message string) vb365.Resto
 	return e
 }
 
-// SetEventStatus ends a running event with status; false if the session has
-// no such running event.
-func (c *Client) SetEventStatus(sessionID string, order int32, status string) bool {
+// SetEventStatus sets the status of a session's event, as VB365 does when
+// a running event ends.
+func (c *Client) SetEventStatus(sessionID string, order int32, status string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	evs := c.events[sessionID]
-	if order < 0 || int(order) >= len(evs) || evs[order].Status != "Running" {
-		return false
+	for i := range c.events[sessionID] {
+		if c.events[sessionID][i].Order == order {
+			c.events[sessionID][i].Status = status
+		}
 	}
-	evs[order].Status = status
-	return true
 }
 
 // StopInVB365 stops a session as the console or Explorer would.
@@ -131,11 +142,24 @@ func (c *Client) StopInVB365(sessionID string) {
 	}
 }
 
-func (c *Client) create(orgID string, typ vb365.SessionType, created time.Time) *vb365.RestoreSession {
+// create opens a session for the point in time at (zero: the latest), named
+// as VB365 names it: after the last backup, the last; otherwise the time
+// asked for (the fake keeps no restore points between the first and last);
+// before the first backup, "no backup data as of" it.
+func (c *Client) create(orgID string, typ vb365.SessionType, created, at time.Time, account string) *vb365.RestoreSession {
 	org := c.orgs[orgID]
+	point := "no backup data"
+	switch {
+	case org.LastBackupTime != nil && (at.IsZero() || !at.Before(*org.LastBackupTime)):
+		point = org.LastBackupTime.UTC().Format("1/2/2006 3:04:05 PM")
+	case org.FirstBackupTime != nil && at.Before(*org.FirstBackupTime):
+		point = "no backup data as of " + at.UTC().Format("1/2/2006 3:04:05 PM")
+	case !at.IsZero():
+		point = at.UTC().Format("1/2/2006 3:04:05 PM")
+	}
 	s := &vb365.RestoreSession{ID: uuid.NewString(), Organization: org.Name, Type: string(typ),
-		Name:         fmt.Sprintf("%s restore (Entire organization - %s)", typ, created.UTC().Format("1/2/2006 3:04:05 PM")),
-		CreationTime: created.UTC(), State: vb365.SessionStateWorking, Result: "Success", InitiatedBy: "fake\\operator"}
+		Name:         fmt.Sprintf("%s restore (Entire organization - %s)", typ, point),
+		CreationTime: created.UTC(), State: vb365.SessionStateWorking, Result: "Success", InitiatedBy: "FAKE\\" + account}
 	c.sessions = append(c.sessions, s)
 	c.appendEvent(s.ID, "None", "Success", "Restore session started")
 	return s
@@ -209,7 +233,7 @@ func (c *Client) StartRestoreSession(ctx context.Context, orgID string, req vb36
 		e.(*vb365.Error).Message = "Restore session cannot be created."
 		return nil, e
 	}
-	s := c.create(orgID, req.Type, c.now())
+	s := c.create(orgID, req.Type, c.now(), req.DateTime, c.Account)
 	if c.loseStartResponses > 0 {
 		c.loseStartResponses--
 		return nil, apiErr("start restore session", "POST", path, 0, io.ErrUnexpectedEOF)

@@ -17,7 +17,15 @@ done
 temporal operator namespace describe --namespace "$NS" >/dev/null 2>&1 \
   || temporal operator namespace create --namespace "$NS" --retention 72h
 
-existing=$(temporal operator search-attribute list --namespace "$NS")
+# A namespace just created is not visible to every service at once (the
+# frontend refreshes its namespace cache every few seconds): wait until its
+# search attributes can be listed.
+i=0
+until existing=$(temporal operator search-attribute list --namespace "$NS" 2>/dev/null); do
+  i=$((i + 1))
+  [ "$i" -lt 30 ] || { echo "Namespace $NS did not become visible"; exit 1; }
+  sleep 1
+done
 for name in $ATTRS; do
   if echo "$existing" | grep -qw "$name"; then
     echo "search attribute $name already registered"

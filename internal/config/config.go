@@ -6,10 +6,13 @@ package config
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/url"
 	"os"
 	"reflect"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 	// The zone database is embedded so VB365_SERVER_TIME_ZONE works in an
@@ -17,23 +20,31 @@ import (
 	_ "time/tzdata"
 
 	"github.com/caarlos0/env/v11"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/contrib/envconfig"
 
 	"github.com/vb365-restore/vb365-restore/internal/payloadcrypt"
 	"github.com/vb365-restore/vb365-restore/vb365"
 )
 
 // Temporal is how to reach the Temporal service; the worker and the starter share it.
+//
+// The connection (address, namespace, API key, TLS) is read as the temporal
+// CLI and Temporal's SDKs read it, by the SDK's envconfig: the profile
+// TEMPORAL_PROFILE (default "default") of the TOML file TEMPORAL_CONFIG_FILE
+// (default: the CLI's temporal.toml), overridden by the standard variables
+// listed by ConnectionVariables. Task queue and Web UI link are this
+// product's own settings.
 type Temporal struct {
-	Address   string `env:"TEMPORAL_ADDRESS" envDefault:"localhost:7233" desc:"Temporal frontend host:port"`
-	Namespace string `env:"TEMPORAL_NAMESPACE" envDefault:"default" desc:"Temporal namespace"`
 	TaskQueue string `env:"TEMPORAL_TASK_QUEUE" envDefault:"vb365-restore" desc:"task queue the worker polls and the starter starts restores on"`
-	APIKey    Secret `env:"TEMPORAL_API_KEY" secret:"true" desc:"API key (Temporal Cloud); turns TLS on"`
-	TLSCert   string `env:"TEMPORAL_TLS_CERT" desc:"client certificate file (PEM) for mTLS; needs TEMPORAL_TLS_KEY"`
-	TLSKey    string `env:"TEMPORAL_TLS_KEY" desc:"client private key file (PEM) for mTLS; needs TEMPORAL_TLS_CERT"`
-	TLSCA     string `env:"TEMPORAL_TLS_CA" desc:"CA certificate file (PEM) to verify the Temporal server; turns TLS on"`
-	// TLSServerName overrides the name checked in the server's certificate.
-	TLSServerName string `env:"TEMPORAL_TLS_SERVER_NAME" desc:"server name to verify in the Temporal server's certificate (default: the host of TEMPORAL_ADDRESS)"`
-	UIURL         string `env:"TEMPORAL_UI_URL" envDefault:"http://localhost:8233" desc:"Temporal Web UI base URL, for links"`
+	UIURL     string `env:"TEMPORAL_UI_URL" envDefault:"http://localhost:8233" desc:"Temporal Web UI base URL, for links"`
+
+	// Connection is the client options envconfig built (no logger, metrics
+	// or data converter yet).
+	Connection client.Options `env:"-" json:"-"`
+	// Address and Namespace are the connection's effective values.
+	Address   string `env:"-" show:"TEMPORAL_ADDRESS"`
+	Namespace string `env:"-" show:"TEMPORAL_NAMESPACE"`
 
 	// PayloadKeysFile turns payload encryption on; PayloadKeys are its keys,
 	// read by Load and LoadTemporal (nil: payloads are not encrypted).
@@ -41,9 +52,23 @@ type Temporal struct {
 	PayloadKeys     *payloadcrypt.Keys `json:"-"`
 }
 
-// TLSEnabled reports whether the connection to Temporal uses TLS.
-func (t Temporal) TLSEnabled() bool {
-	return t.APIKey != "" || t.TLSCert != "" || t.TLSKey != "" || t.TLSCA != ""
+// ConnectionVariables lists the standard variables of the Temporal
+// connection that envconfig reads (besides TEMPORAL_CODEC_*, TEMPORAL_GRPC_META_*
+// and TEMPORAL_CLIENT_AUTHORITY, which this product does not document).
+func ConnectionVariables() []Variable {
+	return []Variable{
+		{Name: "TEMPORAL_ADDRESS", Default: client.DefaultHostPort, Description: "Temporal frontend host:port"},
+		{Name: "TEMPORAL_NAMESPACE", Default: client.DefaultNamespace, Description: "Temporal namespace"},
+		{Name: "TEMPORAL_API_KEY", Secret: true, Description: "API key (Temporal Cloud); turns TLS on"},
+		{Name: "TEMPORAL_TLS", Description: "true or false: TLS on or off (default: on when an API key or a TLS setting is given)"},
+		{Name: "TEMPORAL_TLS_CLIENT_CERT_PATH", Description: "client certificate file (PEM) for mTLS; needs TEMPORAL_TLS_CLIENT_KEY_PATH"},
+		{Name: "TEMPORAL_TLS_CLIENT_KEY_PATH", Description: "client private key file (PEM) for mTLS"},
+		{Name: "TEMPORAL_TLS_SERVER_CA_CERT_PATH", Description: "CA certificate file (PEM) to verify the Temporal server"},
+		{Name: "TEMPORAL_TLS_SERVER_NAME", Description: "server name to verify in the Temporal server's certificate"},
+		{Name: "TEMPORAL_TLS_DISABLE_HOST_VERIFICATION", Description: "true skips verifying the server's host name"},
+		{Name: "TEMPORAL_PROFILE", Default: "default", Description: "profile of the TOML configuration file"},
+		{Name: "TEMPORAL_CONFIG_FILE", Description: "the TOML configuration file (default: the temporal CLI's, temporalio/temporal.toml in the user configuration folder)"},
+	}
 }
 
 // WorkflowURL is the Web UI link of a workflow.
@@ -67,6 +92,11 @@ type Worker struct {
 	// VB365ServerTimeZone is the zone VB365 writes zone-less times in (its
 	// server's local time; organizations' backup times, per its documents).
 	VB365ServerTimeZone string `env:"VB365_SERVER_TIME_ZONE" envDefault:"UTC" desc:"IANA time zone of the VB365 server (for example Europe/Berlin), for the times VB365 sends without a zone"`
+	// VB365RestoreCredentialsFile names the Microsoft 365 credential
+	// profiles restore actions use; RestoreCredentials are its profiles,
+	// read by Load (nil: none).
+	VB365RestoreCredentialsFile string                     `env:"VB365_RESTORE_CREDENTIALS_FILE" desc:"file (JSON or YAML) of named Microsoft 365 credential profiles that restore actions to the original location use"`
+	RestoreCredentials          *RestoreCredentialProfiles `json:"-"`
 
 	LogLevel  string `env:"LOG_LEVEL" envDefault:"info" desc:"debug, info, warn or error"`
 	LogFormat string `env:"LOG_FORMAT" envDefault:"json" desc:"json or console"`
@@ -161,7 +191,7 @@ func LoadTemporal(environ []string) (Temporal, error) {
 	var cfg Temporal
 	var p problems
 	parse(&cfg, vars, &p)
-	checkTemporal(cfg, vars, &p)
+	checkTemporal(&cfg, vars, &p)
 	loadPayloadKeys(&cfg, &p)
 	return cfg, p.err()
 }
@@ -174,8 +204,9 @@ func Load(environ []string) (Worker, error) {
 	var cfg Worker
 	var p problems
 	parse(&cfg, vars, &p)
-	checkTemporal(cfg.Temporal, vars, &p)
+	checkTemporal(&cfg.Temporal, vars, &p)
 	loadPayloadKeys(&cfg.Temporal, &p)
+	loadRestoreCredentials(&cfg, &p)
 
 	for _, v := range WorkerVariables() {
 		if v.Required && strings.TrimSpace(vars[v.Name]) == "" {
@@ -255,7 +286,24 @@ func Load(environ []string) (Worker, error) {
 	return cfg, p.err()
 }
 
-func checkTemporal(t Temporal, vars map[string]string, p *problems) {
+// checkTemporal loads the connection with envconfig and checks it and the
+// product's Temporal settings.
+// renamedTemporalVars are the earlier release's names of settings that the
+// SDK's envconfig now reads under Temporal's standard names. A deployment
+// still setting one would silently lose its TLS setting, so it is refused.
+var renamedTemporalVars = map[string]string{
+	"TEMPORAL_TLS_CERT": "TEMPORAL_TLS_CLIENT_CERT_PATH",
+	"TEMPORAL_TLS_KEY":  "TEMPORAL_TLS_CLIENT_KEY_PATH",
+	"TEMPORAL_TLS_CA":   "TEMPORAL_TLS_SERVER_CA_CERT_PATH",
+}
+
+func checkTemporal(t *Temporal, vars map[string]string, p *problems) {
+	for _, old := range slices.Sorted(maps.Keys(renamedTemporalVars)) {
+		if _, set := vars[old]; set {
+			p.add(old, "%s is no longer read: set %s instead", old, renamedTemporalVars[old])
+		}
+	}
+	loadConnection(t, vars, p)
 	if host, port, err := net.SplitHostPort(t.Address); err != nil || host == "" || port == "" {
 		p.add("TEMPORAL_ADDRESS", "TEMPORAL_ADDRESS %q: want host:port such as localhost:7233", t.Address)
 	}
@@ -265,16 +313,6 @@ func checkTemporal(t Temporal, vars map[string]string, p *problems) {
 	if strings.TrimSpace(t.TaskQueue) == "" {
 		p.add("TEMPORAL_TASK_QUEUE", "TEMPORAL_TASK_QUEUE is empty")
 	}
-	if (t.TLSCert == "") != (t.TLSKey == "") {
-		if t.TLSCert == "" {
-			p.add("TEMPORAL_TLS_CERT", "TEMPORAL_TLS_CERT is required when TEMPORAL_TLS_KEY is set")
-		} else {
-			p.add("TEMPORAL_TLS_KEY", "TEMPORAL_TLS_KEY is required when TEMPORAL_TLS_CERT is set")
-		}
-	}
-	checkFile(p, "TEMPORAL_TLS_CERT", t.TLSCert)
-	checkFile(p, "TEMPORAL_TLS_KEY", t.TLSKey)
-	checkFile(p, "TEMPORAL_TLS_CA", t.TLSCA)
 	if t.UIURL != "" {
 		u, err := url.Parse(t.UIURL)
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
@@ -356,4 +394,73 @@ func toMap(environ []string) map[string]string {
 		}
 	}
 	return m
+}
+
+// loadConnection reads the connection with the SDK's envconfig from vars and
+// builds its client options (reading the TLS files), so that a bad setting
+// exits before anything starts. An environment without HOME (a test's, or a
+// bare container's) has no profile file unless TEMPORAL_CONFIG_FILE names
+// one: envconfig would otherwise look in this process's own home.
+func loadConnection(t *Temporal, vars map[string]string, p *problems) {
+	_, home := vars["HOME"]
+	_, xdg := vars["XDG_CONFIG_HOME"]
+	prof, err := envconfig.LoadClientConfigProfile(envconfig.LoadClientConfigProfileOptions{
+		EnvLookup:   mapLookup(vars),
+		DisableFile: vars["TEMPORAL_CONFIG_FILE"] == "" && !home && !xdg,
+	})
+	if err != nil {
+		p.add(connectionVariable(err), "Temporal connection (TEMPORAL_CONFIG_FILE %q, TEMPORAL_PROFILE %q): %v",
+			vars["TEMPORAL_CONFIG_FILE"], vars["TEMPORAL_PROFILE"], err)
+		return
+	}
+	if s, ok := vars["TEMPORAL_TLS"]; ok {
+		if _, err := strconv.ParseBool(s); err != nil {
+			p.add("TEMPORAL_TLS", "TEMPORAL_TLS %q: want true or false", s)
+		}
+	}
+	t.Address, t.Namespace = prof.Address, prof.Namespace
+	if t.Address == "" {
+		t.Address = client.DefaultHostPort
+	}
+	if t.Namespace == "" {
+		t.Namespace = client.DefaultNamespace
+	}
+	opts, err := prof.ToClientOptions(envconfig.ToClientOptionsRequest{})
+	if err != nil {
+		p.add(connectionVariable(err), "Temporal connection (TEMPORAL_TLS_* or the profile's tls): %v", err)
+		return
+	}
+	opts.HostPort, opts.Namespace = t.Address, t.Namespace
+	t.Connection = opts
+}
+
+// connectionVariable names the variable an envconfig error is most likely
+// about.
+func connectionVariable(err error) string {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "TLS"):
+		return "TEMPORAL_TLS"
+	case strings.Contains(msg, "profile"):
+		return "TEMPORAL_PROFILE"
+	case strings.Contains(msg, "config") || strings.Contains(msg, "file at"):
+		return "TEMPORAL_CONFIG_FILE"
+	}
+	return "TEMPORAL_ADDRESS"
+}
+
+// mapLookup is envconfig's view of vars.
+type mapLookup map[string]string
+
+func (m mapLookup) Environ() []string {
+	out := make([]string, 0, len(m))
+	for k, v := range m {
+		out = append(out, k+"="+v)
+	}
+	return out
+}
+
+func (m mapLookup) LookupEnv(k string) (string, bool) {
+	v, ok := m[k]
+	return v, ok
 }

@@ -64,8 +64,8 @@ func TestLoadDefaults(t *testing.T) {
 	assert.Equal(t, "default", cfg.Namespace)
 	assert.Equal(t, workflows.DefaultTaskQueue, cfg.TaskQueue)
 	assert.Equal(t, "http://localhost:8233", cfg.UIURL)
-	assert.Empty(t, cfg.APIKey)
-	assert.False(t, cfg.TLSEnabled())
+	assert.Nil(t, cfg.Connection.Credentials)
+	assert.Nil(t, cfg.Connection.ConnectionOptions.TLS)
 	assert.Equal(t, "https://vb365.example.com:4443", cfg.VB365URL)
 	assert.Equal(t, "restore-operator", cfg.VB365Username)
 	assert.Equal(t, password, cfg.VB365Password.Reveal())
@@ -106,8 +106,9 @@ func TestLoadValues(t *testing.T) {
 	assert.Equal(t, "temporal.example.com:7233", cfg.Address)
 	assert.Equal(t, "dr", cfg.Namespace)
 	assert.Equal(t, "restores", cfg.TaskQueue)
-	assert.Equal(t, "key-123", cfg.APIKey.Reveal())
-	assert.True(t, cfg.TLSEnabled())
+	assert.NotNil(t, cfg.Connection.Credentials)
+	assert.NotNil(t, cfg.Connection.ConnectionOptions.TLS, "an API key turns TLS on")
+	assert.Equal(t, "temporal.example.com:7233", cfg.Connection.HostPort)
 	assert.Equal(t, vb365.V7, cfg.Version())
 	assert.Equal(t, ca, cfg.VB365CAFile)
 	assert.True(t, cfg.VB365InsecureSkip)
@@ -157,9 +158,12 @@ func TestLoadErrors(t *testing.T) {
 		{"max activities negative", with(minimal(), "MAX_CONCURRENT_ACTIVITIES", "-2"), "MAX_CONCURRENT_ACTIVITIES", `MAX_CONCURRENT_ACTIVITIES -2`},
 		{"max wft negative", with(minimal(), "MAX_CONCURRENT_WORKFLOW_TASKS", "-2"), "MAX_CONCURRENT_WORKFLOW_TASKS", `MAX_CONCURRENT_WORKFLOW_TASKS -2`},
 		{"temporal address bad", with(minimal(), "TEMPORAL_ADDRESS", "localhost"), "TEMPORAL_ADDRESS", `TEMPORAL_ADDRESS "localhost": want host:port`},
-		{"cert without key", with(minimal(), "TEMPORAL_TLS_CERT", "/etc/hostname"), "TEMPORAL_TLS_KEY", "TEMPORAL_TLS_KEY is required when TEMPORAL_TLS_CERT is set"},
-		{"key without cert", with(minimal(), "TEMPORAL_TLS_KEY", "/etc/hostname"), "TEMPORAL_TLS_CERT", "TEMPORAL_TLS_CERT is required when TEMPORAL_TLS_KEY is set"},
-		{"ca unreadable", with(minimal(), "TEMPORAL_TLS_CA", "/nonexistent/ca"), "TEMPORAL_TLS_CA", "TEMPORAL_TLS_CA: open /nonexistent/ca"},
+		{"tls bad", with(minimal(), "TEMPORAL_TLS", "maybe"), "TEMPORAL_TLS", `TEMPORAL_TLS "maybe": want true or false`},
+		{"ca unreadable", with(minimal(), "TEMPORAL_TLS_SERVER_CA_CERT_PATH", "/nonexistent/ca"), "TEMPORAL_TLS", "/nonexistent/ca"},
+		{"cert unreadable", with(minimal(), "TEMPORAL_TLS_CLIENT_CERT_PATH", "/nonexistent/cert", "TEMPORAL_TLS_CLIENT_KEY_PATH", "/nonexistent/key"), "TEMPORAL_TLS", "/nonexistent/cert"},
+		{"profile missing", with(minimal(), "TEMPORAL_CONFIG_FILE", "/nonexistent/temporal.toml", "TEMPORAL_PROFILE", "prod"), "TEMPORAL_PROFILE", "prod"},
+		{"old tls cert name", with(minimal(), "TEMPORAL_TLS_CERT", "/etc/tls/tls.crt"), "TEMPORAL_TLS_CERT", "TEMPORAL_TLS_CERT is no longer read: set TEMPORAL_TLS_CLIENT_CERT_PATH instead"},
+		{"old tls ca name", with(minimal(), "TEMPORAL_TLS_CA", "/etc/tls/ca.crt"), "TEMPORAL_TLS_CA", "set TEMPORAL_TLS_SERVER_CA_CERT_PATH instead"},
 		{"ui url bad", with(minimal(), "TEMPORAL_UI_URL", "localhost:8233"), "TEMPORAL_UI_URL", `TEMPORAL_UI_URL "localhost:8233"`},
 	}
 	for _, tt := range tests {
@@ -222,7 +226,6 @@ func TestSecretsRedacted(t *testing.T) {
 		"zap":      logged.String(),
 		"slog":     sl.String(),
 		"json":     string(js),
-		"secret":   fmt.Sprint(cfg.APIKey),
 		"temporal": cfg.Temporal.String(),
 	}
 	for name, out := range outputs {
@@ -231,7 +234,7 @@ func TestSecretsRedacted(t *testing.T) {
 		}
 	}
 	assert.Contains(t, cfg.String(), `VB365_PASSWORD="[redacted]"`)
-	assert.Contains(t, cfg.String(), `TEMPORAL_API_KEY="[redacted]"`)
+	assert.Contains(t, cfg.String(), `TEMPORAL_ADDRESS="localhost:7233"`)
 	assert.Contains(t, cfg.String(), `VB365_USERNAME="restore-operator"`)
 	assert.Contains(t, logged.String(), "VB365_URL")
 	assert.Contains(t, sl.String(), "[redacted]")
@@ -250,7 +253,8 @@ func TestWorkerVariables(t *testing.T) {
 	}
 	for _, name := range []string{
 		"TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE", "TEMPORAL_TASK_QUEUE", "TEMPORAL_API_KEY",
-		"TEMPORAL_TLS_CERT", "TEMPORAL_TLS_KEY", "TEMPORAL_TLS_CA", "TEMPORAL_UI_URL",
+		"TEMPORAL_TLS_CLIENT_CERT_PATH", "TEMPORAL_TLS_CLIENT_KEY_PATH", "TEMPORAL_TLS_SERVER_CA_CERT_PATH", "TEMPORAL_UI_URL",
+		"TEMPORAL_PROFILE", "TEMPORAL_CONFIG_FILE",
 		"VB365_URL", "VB365_USERNAME", "VB365_PASSWORD", "VB365_PASSWORD_FILE", "VB365_API_VERSION",
 		"VB365_CA_FILE", "VB365_INSECURE_SKIP_VERIFY", "VB365_TIMEOUT", "LOG_LEVEL", "LOG_FORMAT",
 		"METRICS_ADDR", "WORKER_STOP_TIMEOUT", "VB365_SERVER_TIME_ZONE",
@@ -285,4 +289,31 @@ func TestLoadTemporal(t *testing.T) {
 	assert.Equal(t, "vb365-restore", cfg.TaskQueue)
 	_, err = LoadTemporal([]string{"TEMPORAL_ADDRESS=nohost"})
 	require.ErrorContains(t, err, "TEMPORAL_ADDRESS")
+}
+
+// The connection comes from the temporal CLI's TOML profile when one is
+// named, and the standard variables override it.
+func TestLoadTemporalProfileFile(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "temporal.toml")
+	require.NoError(t, os.WriteFile(file, []byte(`
+[profile.prod]
+address = "prod.example.com:7233"
+namespace = "dr-prod"
+api_key = "profile-key"
+`), 0o600))
+	cfg, err := LoadTemporal([]string{"TEMPORAL_CONFIG_FILE=" + file, "TEMPORAL_PROFILE=prod"})
+	require.NoError(t, err)
+	assert.Equal(t, "prod.example.com:7233", cfg.Address)
+	assert.Equal(t, "dr-prod", cfg.Namespace)
+	assert.NotNil(t, cfg.Connection.Credentials)
+	assert.NotContains(t, cfg.String(), "profile-key")
+
+	cfg, err = LoadTemporal([]string{"TEMPORAL_CONFIG_FILE=" + file, "TEMPORAL_PROFILE=prod", "TEMPORAL_NAMESPACE=dr-test"})
+	require.NoError(t, err)
+	assert.Equal(t, "dr-test", cfg.Namespace, "a variable overrides the profile")
+	assert.Equal(t, "prod.example.com:7233", cfg.Connection.HostPort)
+
+	cfg, err = LoadTemporal([]string{"TEMPORAL_CONFIG_FILE=" + file})
+	require.NoError(t, err)
+	assert.Equal(t, "localhost:7233", cfg.Address, "no profile \"default\" in the file: the defaults")
 }

@@ -51,12 +51,16 @@ type Variable struct {
 	kind  reflect.Type
 }
 
-// WorkerVariables lists every variable the worker reads, in declaration
-// order, from the struct tags of Worker.
-func WorkerVariables() []Variable { return variables(reflect.TypeOf(Worker{})) }
+// WorkerVariables lists every variable the worker reads: the connection's
+// (ConnectionVariables), then the struct tags of Worker in declaration order.
+func WorkerVariables() []Variable {
+	return append(ConnectionVariables(), variables(reflect.TypeOf(Worker{}))...)
+}
 
 // TemporalVariables lists the variables shared by the worker and the starter.
-func TemporalVariables() []Variable { return variables(reflect.TypeOf(Temporal{})) }
+func TemporalVariables() []Variable {
+	return append(ConnectionVariables(), variables(reflect.TypeOf(Temporal{}))...)
+}
 
 func variables(t reflect.Type) []Variable {
 	var out []Variable
@@ -67,7 +71,7 @@ func variables(t reflect.Type) []Variable {
 			continue
 		}
 		tag, ok := f.Tag.Lookup("env")
-		if !ok {
+		if !ok || tag == "-" {
 			continue
 		}
 		name, _, _ := strings.Cut(tag, ",")
@@ -101,6 +105,11 @@ func values(v reflect.Value) []nameValue {
 			continue
 		}
 		name, _, _ := strings.Cut(tag, ",")
+		if name == "-" {
+			if name = f.Tag.Get("show"); name == "" {
+				continue
+			}
+		}
 		fv := v.Field(i)
 		var s string
 		switch x := fv.Interface().(type) {

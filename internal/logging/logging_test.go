@@ -2,14 +2,17 @@ package logging
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
@@ -84,6 +87,20 @@ func TestTemporalAdapterKeyvals(t *testing.T) {
 	assert.Equal(t, "bad", entries[2].ContextMap()["Error"])
 	assert.Equal(t, zapcore.ErrorLevel, entries[3].Level)
 	assert.Empty(t, entries[3].Context)
+}
+
+func TestTemporalAdapterLogsCancellationsAtInfo(t *testing.T) {
+	l, logs := observed()
+	l.Error("Activity error.", "ActivityType", "WaitForSessionEvents", "Error", context.Canceled)
+	l.Error("Activity error.", "Error", fmt.Errorf("list events: %w", context.Canceled))
+	l.Error("Activity error.", "Error", temporal.NewCanceledError())
+	l.Error("Activity error.", "Error", errors.New("connection refused"))
+	entries := logs.All()
+	require.Len(t, entries, 4)
+	for _, e := range entries[:3] {
+		assert.Equal(t, zapcore.InfoLevel, e.Level, "a cancellation is routine: %v", e.ContextMap())
+	}
+	assert.Equal(t, zapcore.ErrorLevel, entries[3].Level)
 }
 
 func TestTemporalAdapterOddAndOddKeys(t *testing.T) {

@@ -1,9 +1,13 @@
 package logging
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 
 	"go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
 	"go.uber.org/zap"
 )
 
@@ -21,6 +25,11 @@ var (
 	_ log.WithSkipCallers = (*Temporal)(nil)
 )
 
+// Discard returns the Temporal SDK logger that drops every line: for the
+// clients of tools whose output is their own (starter, dev stack, bench,
+// tests), where the SDK's lines would be noise.
+func Discard() log.Logger { return log.NewStructuredLogger(slog.New(slog.DiscardHandler)) }
+
 // NewTemporal wraps z. The caller reported is the SDK's call site, not this adapter.
 func NewTemporal(z *zap.Logger) *Temporal {
 	return &Temporal{z: z.WithOptions(zap.AddCallerSkip(1))}
@@ -35,8 +44,28 @@ func (l *Temporal) Info(msg string, keyvals ...any) { l.z.Info(msg, fields(keyva
 // Warn logs at warn level.
 func (l *Temporal) Warn(msg string, keyvals ...any) { l.z.Warn(msg, fields(keyvals)...) }
 
-// Error logs at error level.
-func (l *Temporal) Error(msg string, keyvals ...any) { l.z.Error(msg, fields(keyvals)...) }
+// Error logs at error level, except a cancellation, which it logs at info
+// level: the SDK reports every activity that ends on a cancelled context as
+// "Activity error." at ERROR, and cancelling is routine here (a stop cancels
+// the restore's event long poll; a shutting-down worker cancels what runs).
+// An ERROR line means something needs a look.
+func (l *Temporal) Error(msg string, keyvals ...any) {
+	if isCancellation(keyvals) {
+		l.z.Info(msg, fields(keyvals)...)
+		return
+	}
+	l.z.Error(msg, fields(keyvals)...)
+}
+
+// isCancellation reports whether the error among keyvals is a cancellation.
+func isCancellation(keyvals []any) bool {
+	for _, v := range keyvals {
+		if err, ok := v.(error); ok && (errors.Is(err, context.Canceled) || temporal.IsCanceledError(err)) {
+			return true
+		}
+	}
+	return false
+}
 
 // With returns a logger that adds keyvals to every line.
 func (l *Temporal) With(keyvals ...any) log.Logger {

@@ -8,7 +8,6 @@ import (
 	"net"
 	"os"
 	"os/exec"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -16,9 +15,8 @@ import (
 
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
-	sdklog "go.temporal.io/sdk/log"
 
-	"github.com/vb365-restore/vb365-restore/workflows"
+	"github.com/vb365-restore/vb365-restore/internal/logging"
 )
 
 // Options configure a dev server.
@@ -38,9 +36,9 @@ type Options struct {
 	// Namespace to create besides "default" (which always exists); empty
 	// means "default".
 	Namespace string
-	// SearchAttributes to register, name to type (Keyword, Text, Int, Double,
-	// Bool, Datetime, KeywordList); nil registers DefaultSearchAttributes.
-	SearchAttributes map[string]string
+	// KeywordSearchAttributes are registered as search attributes of type
+	// Keyword in the namespace; none when empty.
+	KeywordSearchAttributes []string
 	// LogTo receives the server's output (nil: discarded; it is still
 	// quoted in start errors).
 	LogTo io.Writer
@@ -64,17 +62,6 @@ type Server struct {
 	proc     *process
 	stopOnce sync.Once
 	stopErr  error
-}
-
-// DefaultSearchAttributes returns the search attributes the restore workflow
-// sets, all Keyword.
-func DefaultSearchAttributes() map[string]string {
-	return map[string]string{
-		workflows.SearchAttrOrganizationID: "Keyword",
-		workflows.SearchAttrSessionID:      "Keyword",
-		workflows.SearchAttrSessionType:    "Keyword",
-		workflows.SearchAttrSessionState:   "Keyword",
-	}
 }
 
 // PortInUseError says that a port the server needs is taken.
@@ -101,9 +88,6 @@ func StartDevServer(ctx context.Context, opts Options) (*Server, error) {
 	}
 	if opts.Namespace == "" {
 		opts.Namespace = "default"
-	}
-	if opts.SearchAttributes == nil {
-		opts.SearchAttributes = DefaultSearchAttributes()
 	}
 	if opts.LogLevel == "" {
 		opts.LogLevel = "warn"
@@ -174,13 +158,8 @@ func args(o Options) []string {
 	if o.DBFile != "" {
 		a = append(a, "--db-filename", o.DBFile)
 	}
-	names := make([]string, 0, len(o.SearchAttributes))
-	for n := range o.SearchAttributes {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		a = append(a, "--search-attribute", n+"="+o.SearchAttributes[n])
+	for _, n := range o.KeywordSearchAttributes {
+		a = append(a, "--search-attribute", n+"=Keyword")
 	}
 	return a
 }
@@ -212,7 +191,7 @@ func (s *Server) waitReady(ctx context.Context, opts Options) error {
 func (s *Server) ready(ctx context.Context, opts Options) error {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	c, err := client.DialContext(ctx, client.Options{HostPort: s.HostPort, Namespace: s.Namespace, Logger: quietLogger{}})
+	c, err := client.DialContext(ctx, client.Options{HostPort: s.HostPort, Namespace: s.Namespace, Logger: logging.Discard()})
 	if err != nil {
 		return err
 	}
@@ -339,12 +318,13 @@ func (f forgiving) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// quietLogger drops the SDK client's own logging during readiness polls.
-type quietLogger struct{}
-
-func (quietLogger) Debug(string, ...any) {}
-func (quietLogger) Info(string, ...any)  {}
-func (quietLogger) Warn(string, ...any)  {}
-func (quietLogger) Error(string, ...any) {}
-
-var _ sdklog.Logger = quietLogger{}
+// RegisterCommand is the temporal CLI command that registers names as
+// Keyword search attributes of namespace.
+func RegisterCommand(namespace string, names []string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "temporal operator search-attribute create --namespace %s", namespace)
+	for _, name := range names {
+		fmt.Fprintf(&b, " --name %s --type Keyword", name)
+	}
+	return b.String()
+}

@@ -27,7 +27,8 @@ func TestDevServerHeadless(t *testing.T) {
 	defer cancel()
 
 	start := time.Now()
-	srv, err := StartDevServer(ctx, Options{Namespace: "vb365-test", LogTo: testLog{t}, Progress: testLog{t}})
+	attrNames := []string{"TestKeywordA", "TestKeywordB"}
+	srv, err := StartDevServer(ctx, Options{Namespace: "vb365-test", KeywordSearchAttributes: attrNames, LogTo: testLog{t}, Progress: testLog{t}})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = srv.Stop() })
 	t.Logf("dev server up on %s in %s", srv.HostPort, time.Since(start))
@@ -41,7 +42,7 @@ func TestDevServerHeadless(t *testing.T) {
 
 	attrs, err := c.OperatorService().ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: srv.Namespace})
 	require.NoError(t, err)
-	for name := range DefaultSearchAttributes() {
+	for _, name := range attrNames {
 		require.Equal(t, enumspb.INDEXED_VALUE_TYPE_KEYWORD, attrs.CustomAttributes[name], name)
 	}
 
@@ -131,4 +132,10 @@ func TestDevServerSurvivesABrokenLogWriter(t *testing.T) {
 	defer c.Close()
 	_, err = c.CheckHealth(ctx, &client.CheckHealthRequest{})
 	require.NoError(t, err)
+}
+
+func TestRegisterCommand(t *testing.T) {
+	require.Equal(t,
+		"temporal operator search-attribute create --namespace dr --name VB365SessionId --type Keyword --name VB365SessionState --type Keyword",
+		RegisterCommand("dr", []string{"VB365SessionId", "VB365SessionState"}))
 }

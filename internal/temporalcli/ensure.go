@@ -182,14 +182,17 @@ func checkVersion(ctx context.Context, bin string) (string, error) {
 	return v, nil
 }
 
-// goTool finds the go command: on PATH, else the toolchain running us.
+// goTool finds the go command: on PATH, else in $GOROOT/bin. The root a
+// binary was built with means nothing once it is copied elsewhere, so only
+// the environment is asked.
 func goTool() (string, error) {
 	if p, err := exec.LookPath("go"); err == nil {
 		return p, nil
 	}
-	p := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if isExecutable(p) {
-		return p, nil
+	if root := os.Getenv("GOROOT"); root != "" {
+		if p := filepath.Join(root, "bin", "go"); isExecutable(p) {
+			return p, nil
+		}
 	}
 	return "", errors.New("the go command is needed to build the Temporal CLI and is not on PATH")
 }

@@ -48,13 +48,16 @@ func throwaway(t *testing.T) (certFile, keyFile string) {
 	return certFile, keyFile
 }
 
-func base() config.Temporal {
-	return config.Temporal{Address: "temporal.example.com:7233", Namespace: "dr", TaskQueue: "vb365-restore"}
+// load reads the Temporal settings from env, as the worker and starter do.
+func load(t *testing.T, env ...string) config.Temporal {
+	t.Helper()
+	cfg, err := config.LoadTemporal(append([]string{"TEMPORAL_ADDRESS=temporal.example.com:7233", "TEMPORAL_NAMESPACE=dr"}, env...))
+	require.NoError(t, err)
+	return cfg
 }
 
 func TestOptionsPlain(t *testing.T) {
-	opts, err := Options(base(), nil, nil)
-	require.NoError(t, err)
+	opts := Options(load(t), nil, nil)
 	assert.Equal(t, "temporal.example.com:7233", opts.HostPort)
 	assert.Equal(t, "dr", opts.Namespace)
 	assert.Nil(t, opts.ConnectionOptions.TLS)
@@ -63,83 +66,37 @@ func TestOptionsPlain(t *testing.T) {
 
 func TestOptionsMTLS(t *testing.T) {
 	cert, key := throwaway(t)
-	cfg := base()
-	cfg.TLSCert, cfg.TLSKey, cfg.TLSCA = cert, key, cert
-	opts, err := Options(cfg, nil, nil)
-	require.NoError(t, err)
+	opts := Options(load(t, "TEMPORAL_TLS_CLIENT_CERT_PATH="+cert, "TEMPORAL_TLS_CLIENT_KEY_PATH="+key,
+		"TEMPORAL_TLS_SERVER_CA_CERT_PATH="+cert, "TEMPORAL_TLS_SERVER_NAME=frontend.internal"), nil, nil)
 	tc := opts.ConnectionOptions.TLS
 	require.NotNil(t, tc)
 	require.Len(t, tc.Certificates, 1)
 	assert.NotNil(t, tc.RootCAs)
-	assert.Equal(t, "temporal.example.com", tc.ServerName)
+	assert.Equal(t, "frontend.internal", tc.ServerName)
 	assert.Nil(t, opts.Credentials)
-
-	cfg.TLSServerName = "frontend.internal"
-	cfg.TLSCA = ""
-	opts, err = Options(cfg, nil, nil)
-	require.NoError(t, err)
-	assert.Equal(t, "frontend.internal", opts.ConnectionOptions.TLS.ServerName)
-	assert.Nil(t, opts.ConnectionOptions.TLS.RootCAs, "no CA: system roots")
 }
 
 func TestOptionsAPIKey(t *testing.T) {
-	cfg := base()
-	cfg.Address = "eu-west-1.aws.api.temporal.io:7233"
-	cfg.APIKey = "the-key"
-	opts, err := Options(cfg, nil, nil)
-	require.NoError(t, err)
+	opts := Options(load(t, "TEMPORAL_ADDRESS=eu-west-1.aws.api.temporal.io:7233", "TEMPORAL_API_KEY=the-key"), nil, nil)
 	require.NotNil(t, opts.ConnectionOptions.TLS, "an API key turns TLS on")
 	assert.Empty(t, opts.ConnectionOptions.TLS.Certificates)
 	require.NotNil(t, opts.Credentials)
 	assert.IsType(t, client.NewAPIKeyStaticCredentials("x"), opts.Credentials)
+	assert.Equal(t, "eu-west-1.aws.api.temporal.io:7233", opts.HostPort)
 }
 
 func TestOptionsCAOnly(t *testing.T) {
 	cert, _ := throwaway(t)
-	cfg := base()
-	cfg.TLSCA = cert
-	opts, err := Options(cfg, nil, nil)
-	require.NoError(t, err)
+	opts := Options(load(t, "TEMPORAL_TLS_SERVER_CA_CERT_PATH="+cert), nil, nil)
 	require.NotNil(t, opts.ConnectionOptions.TLS)
 	assert.NotNil(t, opts.ConnectionOptions.TLS.RootCAs)
 	assert.Empty(t, opts.ConnectionOptions.TLS.Certificates)
 }
 
-func TestOptionsErrorsNameTheVariable(t *testing.T) {
-	cert, key := throwaway(t)
-	junk := filepath.Join(t.TempDir(), "junk.pem")
-	require.NoError(t, os.WriteFile(junk, []byte("not pem"), 0o600))
-	tests := []struct {
-		name       string
-		cert, key  string
-		ca         string
-		wantSubstr string
-	}{
-		{"cert unreadable", "/nonexistent/cert.pem", key, "", "TEMPORAL_TLS_CERT: open /nonexistent/cert.pem"},
-		{"key unreadable", cert, "/nonexistent/key.pem", "", "TEMPORAL_TLS_KEY: open /nonexistent/key.pem"},
-		{"ca unreadable", cert, key, "/nonexistent/ca.pem", "TEMPORAL_TLS_CA: open /nonexistent/ca.pem"},
-		{"ca not pem", cert, key, junk, "TEMPORAL_TLS_CA " + junk + ": no PEM certificate"},
-		{"pair mismatch", cert, junk, "", "TEMPORAL_TLS_CERT/TEMPORAL_TLS_KEY"},
-		{"cert without key", cert, "", "", "TEMPORAL_TLS_KEY is required"},
-		{"key without cert", "", key, "", "TEMPORAL_TLS_CERT is required"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			cfg := base()
-			cfg.TLSCert, cfg.TLSKey, cfg.TLSCA = tt.cert, tt.key, tt.ca
-			_, err := Options(cfg, nil, nil)
-			require.Error(t, err)
-			assert.Contains(t, err.Error(), tt.wantSubstr)
-		})
-	}
-}
-
 func TestDialUnreachableNamesAddress(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
-	cfg := base()
-	cfg.Address = "127.0.0.1:1"
-	_, err := Dial(ctx, cfg, nil, nil)
+	_, err := Dial(ctx, load(t, "TEMPORAL_ADDRESS=127.0.0.1:1"), nil, nil)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "127.0.0.1:1")
 }

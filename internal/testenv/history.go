@@ -12,6 +12,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/vb365-restore/vb365-restore/vb365/vb365sim"
+	"github.com/vb365-restore/vb365-restore/workflows"
 )
 
 // EnvRecordHistory set makes the recorders in workflows/ and
@@ -37,11 +38,16 @@ type Stack struct {
 // StartStack serves a simulator with simOpts (dir receives its CA file) and
 // runs the worker on taskQueue of t with extraEnv on top of WorkerEnv.
 func StartStack(t *Temporal, simOpts vb365sim.Options, dir, taskQueue string, extraEnv ...string) (*Stack, error) {
+	return StartStackWith(t, simOpts, workflows.Options{}, dir, taskQueue, extraEnv...)
+}
+
+// StartStackWith is StartStack with the restore workflow's bounds.
+func StartStackWith(t *Temporal, simOpts vb365sim.Options, wfOpts workflows.Options, dir, taskQueue string, extraEnv ...string) (*Stack, error) {
 	sim, err := StartSim(simOpts, dir)
 	if err != nil {
 		return nil, err
 	}
-	w, err := StartWorker(WorkerEnv(t, sim, append([]string{"TEMPORAL_TASK_QUEUE=" + taskQueue}, extraEnv...)...))
+	w, err := StartWorkerWith(WorkerEnv(t, sim, append([]string{"TEMPORAL_TASK_QUEUE=" + taskQueue}, extraEnv...)...), wfOpts)
 	if err != nil {
 		sim.Close()
 		return nil, err

@@ -11,7 +11,9 @@ import (
 
 	"go.temporal.io/sdk/client"
 
+	"github.com/vb365-restore/vb365-restore/internal/logging"
 	"github.com/vb365-restore/vb365-restore/internal/temporalcli"
+	"github.com/vb365-restore/vb365-restore/workflows"
 )
 
 // Temporal is a running dev server with a client of its default namespace.
@@ -25,7 +27,7 @@ type Temporal struct {
 // search attributes registered. dbFile keeps its state on disk (so it can be
 // restarted with Restart); empty keeps it in memory.
 func StartTemporal(ctx context.Context, dbFile string) (*Temporal, error) {
-	opts := temporalcli.Options{DBFile: dbFile, Progress: os.Stderr, LogTo: io.Discard}
+	opts := temporalcli.Options{DBFile: dbFile, KeywordSearchAttributes: workflows.SearchAttributes(), Progress: os.Stderr, LogTo: io.Discard}
 	srv, err := temporalcli.StartDevServer(ctx, opts)
 	if err != nil {
 		return nil, err
@@ -40,7 +42,7 @@ func StartTemporal(ctx context.Context, dbFile string) (*Temporal, error) {
 }
 
 func (t *Temporal) dial() error {
-	c, err := client.Dial(client.Options{HostPort: t.Server.HostPort, Namespace: t.Server.Namespace, Logger: quiet{}})
+	c, err := client.Dial(client.Options{HostPort: t.Server.HostPort, Namespace: t.Server.Namespace, Logger: logging.Discard()})
 	if err != nil {
 		return fmt.Errorf("dial the dev server at %s: %w", t.Server.HostPort, err)
 	}
@@ -80,11 +82,3 @@ func portOf(hostPort string) int {
 	port, _ := strconv.Atoi(p)
 	return port
 }
-
-// quiet drops the SDK client's own log lines in tests.
-type quiet struct{}
-
-func (quiet) Debug(string, ...any) {}
-func (quiet) Info(string, ...any)  {}
-func (quiet) Warn(string, ...any)  {}
-func (quiet) Error(string, ...any) {}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"sync"
 	"syscall"
 	"time"
@@ -15,7 +14,9 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/vb365-restore/vb365-restore/internal/config"
+	"github.com/vb365-restore/vb365-restore/internal/gomodule"
 	"github.com/vb365-restore/vb365-restore/internal/workerapp"
+	"github.com/vb365-restore/vb365-restore/workflows"
 )
 
 // WorkerEnv is the environment of a worker pointed at a dev server and a
@@ -44,7 +45,10 @@ type Worker struct {
 
 // StartWorker runs workerapp.Run with the configuration env describes (as
 // config.Load reads it) and logs in JSON to a buffer.
-func StartWorker(env []string) (*Worker, error) {
+func StartWorker(env []string) (*Worker, error) { return StartWorkerWith(env, workflows.Options{}) }
+
+// StartWorkerWith is StartWorker with the restore workflow's bounds.
+func StartWorkerWith(env []string, wfOpts workflows.Options) (*Worker, error) {
 	cfg, err := config.Load(env)
 	if err != nil {
 		return nil, err
@@ -57,7 +61,7 @@ func StartWorker(env []string) (*Worker, error) {
 	logger := zap.New(zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()), zapcore.AddSync(w.logs), level))
 	ctx, cancel := context.WithCancel(context.Background())
 	w.cancel = cancel
-	go func() { w.done <- workerapp.Run(ctx, cfg, logger) }()
+	go func() { w.done <- workerapp.RunWithOptions(ctx, cfg, logger, wfOpts) }()
 	return w, nil
 }
 
@@ -98,14 +102,12 @@ func Build(moduleRoot, dir, pkg string) (string, error) {
 			return p, nil // dir may have been a test's temporary folder, since removed
 		}
 	}
-	out := filepath.Join(dir, "vb365-"+filepath.Base(pkg))
-	cmd := exec.Command("go", "build", "-o", out, pkg)
-	cmd.Dir = moduleRoot
-	if msg, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build %s: %w\n%s", pkg, err, msg)
+	bins, err := gomodule.Build(context.Background(), moduleRoot, dir, pkg)
+	if err != nil {
+		return "", err
 	}
-	builds.paths[pkg] = out
-	return out, nil
+	builds.paths[pkg] = bins[0]
+	return bins[0], nil
 }
 
 // BuildWorker builds ./worker once per test process into dir.
@@ -146,24 +148,6 @@ func (p *WorkerProcess) Terminate(timeout time.Duration) error {
 
 // Logs returns everything the process wrote so far.
 func (p *WorkerProcess) Logs() string { return p.logs.String() }
-
-// ModuleRoot finds the directory holding go.mod, from the working directory up.
-func ModuleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("go.mod not found above the working directory")
-		}
-		dir = parent
-	}
-}
 
 // SyncBuffer is a bytes.Buffer safe for a process's output goroutines and
 // the test reading it.

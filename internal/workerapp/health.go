@@ -11,9 +11,13 @@ import (
 //
 //   - /healthz (liveness): 200 while the process runs and the worker has not
 //     hit a fatal error; 503 after one (the process is about to exit anyway).
-//   - /readyz (readiness): 200 once the worker has started and the last
-//     Temporal health check succeeded; 503 before, after a failed check, and
-//     while shutting down.
+//   - /readyz (readiness): 200 once the worker has started polling, until it
+//     begins to shut down; 503 before and after. A worker serves no traffic:
+//     readiness only says the process is up and polling. It does not depend
+//     on Temporal being reachable: the SDK keeps retrying, and a replica
+//     marked NotReady whenever Temporal blips would block node drains (the
+//     disruption budget counts ready pods) and helps nothing. The last
+//     Temporal health check is reported in the answer (and logged).
 type health struct {
 	mu        sync.Mutex
 	started   bool
@@ -50,45 +54,45 @@ func (h *health) setCheck(at time.Time, err error) {
 	h.lastCheck, h.checkErr, h.checked = at, err, true
 }
 
-// live returns nil when the process is healthy.
-func (h *health) live() error {
+// live reports whether the process is healthy: its answer, or an error.
+func (h *health) live() (string, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.fatal != nil {
-		return fmt.Errorf("worker failed: %v", h.fatal)
+		return "", fmt.Errorf("worker failed: %v", h.fatal)
 	}
-	return nil
+	return "ok", nil
 }
 
-// ready returns nil when the worker is ready.
-func (h *health) ready() error {
+// ready reports whether the worker is ready: its answer, or an error.
+func (h *health) ready() (string, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	switch {
 	case h.fatal != nil:
-		return fmt.Errorf("worker failed: %v", h.fatal)
+		return "", fmt.Errorf("worker failed: %v", h.fatal)
 	case h.stopping:
-		return fmt.Errorf("worker is stopping")
+		return "", fmt.Errorf("worker is stopping")
 	case !h.started:
-		return fmt.Errorf("worker not started yet")
-	case !h.checked:
-		return fmt.Errorf("no Temporal health check yet")
-	case h.checkErr != nil:
-		return fmt.Errorf("Temporal health check at %s failed: %v", h.lastCheck.UTC().Format(time.RFC3339), h.checkErr)
+		return "", fmt.Errorf("worker not started yet")
+	case h.checked && h.checkErr != nil:
+		return fmt.Sprintf("ok; the last Temporal health check, at %s, failed: %v (the worker keeps retrying)",
+			h.lastCheck.UTC().Format(time.RFC3339), h.checkErr), nil
 	}
-	return nil
+	return "ok", nil
 }
 
-func probe(check func() error) http.HandlerFunc {
+func probe(check func() (string, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-store")
-		if err := check(); err != nil {
+		answer, err := check()
+		if err != nil {
 			w.WriteHeader(http.StatusServiceUnavailable)
 			fmt.Fprintln(w, err)
 			return
 		}
-		fmt.Fprintln(w, "ok")
+		fmt.Fprintln(w, answer)
 	}
 }
 

@@ -17,7 +17,7 @@ import (
 	"github.com/vb365-restore/vb365-restore/activities"
 	"github.com/vb365-restore/vb365-restore/internal/config"
 	"github.com/vb365-restore/vb365-restore/internal/logging"
-	"github.com/vb365-restore/vb365-restore/internal/payloadcrypt"
+	"github.com/vb365-restore/vb365-restore/internal/temporalcli"
 	"github.com/vb365-restore/vb365-restore/internal/temporalclient"
 	"github.com/vb365-restore/vb365-restore/vb365"
 	"github.com/vb365-restore/vb365-restore/workflows"
@@ -39,6 +39,12 @@ var connect = temporalclient.Connect
 // gracefully within cfg.WorkerStopTimeout and returns nil. It returns an error
 // when it cannot start or when the worker hits a fatal error.
 func Run(ctx context.Context, cfg config.Worker, logger *zap.Logger) error {
+	return RunWithOptions(ctx, cfg, logger, workflows.Options{})
+}
+
+// RunWithOptions is Run with the restore workflow's bounds (tests lower
+// them to reach a bound in seconds; the zero value takes the defaults).
+func RunWithOptions(ctx context.Context, cfg config.Worker, logger *zap.Logger, wfOpts workflows.Options) error {
 	logger.Info("starting vb365-restore worker", zap.Object("config", cfg))
 	logPayloadEncryption(cfg.Temporal, logger)
 	// vb365.New warns when VB365_INSECURE_SKIP_VERIFY turns verification off.
@@ -119,11 +125,21 @@ func Run(ctx context.Context, cfg config.Worker, logger *zap.Logger) error {
 			}
 		},
 	})
-	acts := activities.New(activities.Config{
+	actsCfg := activities.Config{
 		Client:                     vbClient,
 		SearchAttributesRegistered: saRegistered,
-	})
-	workflows.Register(w, acts)
+		// Claims live in Temporal, so that replicas of this worker (and
+		// this worker after a restart) never hand one session to two
+		// workflows.
+		Claims:         activities.TemporalClaims{Client: c, TaskQueue: cfg.TaskQueue},
+		Username:       cfg.VB365Username,
+		ServerTimeZone: cfg.ServerTimeZone(),
+	}
+	if cfg.RestoreCredentials != nil { // a nil pointer would make a non-nil interface
+		actsCfg.RestoreCredentials = cfg.RestoreCredentials
+	}
+	acts := activities.New(actsCfg)
+	workflows.RegisterWithOptions(w, acts, wfOpts)
 	playbook.Register(w)
 
 	if err := w.Start(); err != nil {
@@ -163,11 +179,7 @@ func Run(ctx context.Context, cfg config.Worker, logger *zap.Logger) error {
 // until ctx ends) so the worker can start before the server does.
 func dial(ctx context.Context, cfg config.Worker, logger *zap.Logger, metricsHandler client.MetricsHandler) (client.Client, error) {
 	sdkLogger := logging.NewTemporal(logger.Named("temporal"))
-	opts, err := temporalclient.Options(cfg.Temporal, sdkLogger, metricsHandler)
-	if err != nil {
-		return nil, err // a bad file will not get better
-	}
-	payloadcrypt.Apply(&opts, cfg.PayloadKeys)
+	opts := temporalclient.Options(cfg.Temporal, sdkLogger, metricsHandler)
 	dctx := ctx
 	if cfg.ConnectTimeout > 0 {
 		var cancel context.CancelFunc
@@ -208,18 +220,18 @@ func checkSearchAttributes(ctx context.Context, c client.Client, namespace strin
 	if err != nil {
 		logger.Warn("cannot check the VB365 search attributes; the worker keeps working without them "+
 			"(restores will not be searchable by organization, session, type or state)",
-			zap.Error(err), zap.Strings("searchAttributes", SearchAttributes),
-			zap.String("register", registerCommand(namespace, SearchAttributes)))
+			zap.Error(err), zap.Strings("searchAttributes", workflows.SearchAttributes()),
+			zap.String("register", temporalcli.RegisterCommand(namespace, workflows.SearchAttributes())))
 		return false
 	}
 	if len(missing) > 0 {
 		logger.Warn("search attributes not registered as Keyword in namespace "+namespace+
 			"; the worker keeps working without them (restores will not be searchable by them). "+
-			"Register them, then restart the worker: "+registerCommand(namespace, missing),
+			"Register them, then restart the worker: "+temporalcli.RegisterCommand(namespace, missing),
 			zap.Strings("missing", missing))
 		return false
 	}
-	logger.Info("search attributes registered", zap.Strings("searchAttributes", SearchAttributes))
+	logger.Info("search attributes registered", zap.Strings("searchAttributes", workflows.SearchAttributes()))
 	return true
 }
 
@@ -236,7 +248,7 @@ func healthLoop(ctx context.Context, c client.Client, h *health, logger *zap.Log
 		h.setCheck(time.Now(), err)
 		switch {
 		case err != nil && wasOK:
-			logger.Warn("Temporal health check failed; /readyz answers 503", zap.Error(err))
+			logger.Warn("Temporal health check failed; the worker keeps retrying", zap.Error(err))
 		case err == nil && !wasOK:
 			logger.Info("Temporal health check succeeded again")
 		}

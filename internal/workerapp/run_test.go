@@ -19,6 +19,7 @@ import (
 
 	"github.com/vb365-restore/vb365-restore/internal/config"
 	"github.com/vb365-restore/vb365-restore/internal/temporalcli"
+	"github.com/vb365-restore/vb365-restore/workflows"
 )
 
 // TestRunAgainstDevServer runs the worker against a real Temporal dev server:
@@ -31,19 +32,19 @@ func TestRunAgainstDevServer(t *testing.T) {
 	}
 	tests := []struct {
 		name             string
-		searchAttributes map[string]string // nil: the four Keyword attributes
+		searchAttributes []string
 		wantWarning      bool
 	}{
-		{"search attributes registered", nil, false},
-		{"search attributes missing", map[string]string{}, true},
+		{"search attributes registered", workflows.SearchAttributes(), false},
+		{"search attributes missing", nil, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 			defer cancel()
 			srv, err := temporalcli.StartDevServer(ctx, temporalcli.Options{
-				SearchAttributes: tt.searchAttributes,
-				Progress:         testWriter{t},
+				KeywordSearchAttributes: tt.searchAttributes,
+				Progress:                testWriter{t},
 			})
 			if err != nil {
 				t.Skipf("no Temporal dev server (the CLI is built by internal/temporalcli.Ensure): %v", err)
@@ -179,8 +180,9 @@ func TestDialBuildsOptionsOnce(t *testing.T) {
 		}
 		return nil, nil
 	})
-	cfg := config.Worker{Temporal: config.Temporal{Address: "temporal.example.com:7233", Namespace: "dr", APIKey: "k"}}
-	_, err := dial(context.Background(), cfg, zap.NewNop(), nil)
+	tcfg, err := config.LoadTemporal([]string{"TEMPORAL_ADDRESS=temporal.example.com:7233", "TEMPORAL_NAMESPACE=dr", "TEMPORAL_API_KEY=k"})
+	require.NoError(t, err)
+	_, err = dial(context.Background(), config.Worker{Temporal: tcfg}, zap.NewNop(), nil)
 	require.NoError(t, err)
 	require.Len(t, seen, 3)
 	require.NotNil(t, seen[0].ConnectionOptions.TLS, "an API key turns TLS on")

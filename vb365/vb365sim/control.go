@@ -49,6 +49,9 @@ func (s *Simulator) serveControl(w http.ResponseWriter, r *http.Request) {
 		}
 		return true
 	}
+	if s.serveRestoreControl(w, r, segs) {
+		return
+	}
 	switch {
 	case is("GET", "sessions"):
 		writeResponse(w, jsonResponse(http.StatusOK, s.controlSessions(r)))

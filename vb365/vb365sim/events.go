@@ -28,6 +28,7 @@ type event struct {
 	size     int64
 	source   string
 	target   string
+	restore  *restoreItem // the object of a restore this event reports; nil for others
 }
 
 // EventInput is an event appended with AppendEvent or POST
@@ -267,8 +268,13 @@ func (s *Simulator) handleStatistics(c *call) response {
 		return resp
 	}
 	now := s.now()
-	st := wireStatistics{Warnings: []string{}, Errors: []string{}, Items: []struct{}{}}
+	st := wireStatistics{Warnings: []string{}, Errors: []string{}, Items: []wireItemDetails{}}
 	for _, e := range sess.events {
+		if e.restore != nil {
+			status, _, _ := e.view(sess, now)
+			e.restore.addStatistics(&st, e, status, now)
+			continue
+		}
 		switch e.typ {
 		case "Restore", "Save", "Export", "Send":
 		default:

@@ -249,7 +249,7 @@ func validateScript(evs []ScriptedEvent) error {
 	return nil
 }
 
-// BuiltinScenario is the default data: the seed organization
+// BuiltinScenario is the default data: the organization of Veeam's v5 example
 // (abc.onmicrosoft.com, daily backups from 2020-10-02 to the last one at
 // 2020-10-30T10:29:05Z), recent.onmicrosoft.com (backups every 6 hours for 3
 // days, the last 15 minutes before start) and new.onmicrosoft.com (never

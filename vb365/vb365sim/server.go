@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.uber.org/zap"
 )
@@ -39,6 +40,7 @@ var routes = func() []*route {
 		{method: "GET", tmpl: "/RestoreSessions/{restoreSessionId}/Events", minV: 5, maxV: 8, auth: true, handle: (*Simulator).handleEventList},
 		{method: "GET", tmpl: "/RestoreSessions/{restoreSessionId}/Events/{eventId}", minV: 5, maxV: 8, auth: true, handle: (*Simulator).handleEventGet},
 	}
+	rs = append(rs, restoreRoutes...)
 	for _, r := range rs {
 		r.segs = splitPath(r.tmpl)
 	}
@@ -62,6 +64,11 @@ type response struct {
 	status int
 	body   any // nil: no body
 	header http.Header
+	// then, when set, is a response that is not ready yet (a v6/v7 restore
+	// answers when it is done): serveHTTP waits `wait` without the lock,
+	// then answers what then returns.
+	wait time.Duration
+	then func() response
 }
 
 func splitPath(p string) []string {
@@ -172,6 +179,12 @@ func (s *Simulator) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	} else {
 		resp = s.dispatch(rt, r, ver, vn, params)
 	}
+	if resp.then != nil {
+		if !s.sleep(r, resp.wait) {
+			return
+		}
+		resp = resp.then()
+	}
 	if f != nil && f.DropAfterCommit {
 		dropConnection(w)
 		return
@@ -245,7 +258,7 @@ func writeResponse(w http.ResponseWriter, resp response) {
 }
 
 // link builds a link to an API path of the call's version: absolute on v5
-// (as in the seed's example), relative from v6 on.
+// (as in Veeam's v5 example), relative from v6 on.
 func (c *call) link(path string) string {
 	p := "/" + c.ver + path
 	if c.vn <= 5 {

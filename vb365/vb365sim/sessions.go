@@ -164,7 +164,7 @@ func (s *Simulator) sessionWire(c *call, sess *session, now time.Time) wireSessi
 	base := "/RestoreSessions/" + sess.id
 	switch {
 	case c.vn <= 5:
-		// As the seed's example: endTime equals creationTime while Working.
+		// As Veeam's v5 example shows: endTime equals creationTime while Working.
 		end := sess.created
 		if sess.stopped {
 			end = sess.endTime

@@ -5,7 +5,7 @@
 // It is an independent model of the server: it has its own wire structs and
 // does not import the client package. Its v6, v7 and v8 responses validate
 // against Veeam's published OpenAPI documents; its v5 responses follow the
-// seed document's example (POST /v5/Organizations/{id}/action).
+// v5 "Create Restore Session" reference example (POST /v5/Organizations/{id}/action).
 //
 // State lives in memory behind one mutex. Restore session events are
 // materialized lazily from each session's creation time and Options.Now, so
@@ -31,7 +31,7 @@ import (
 
 // Fixed organization IDs of the built-in data.
 const (
-	// SeedOrganizationID is the organization of the seed document's example
+	// SeedOrganizationID is the organization of Veeam's v5 "Create Restore Session" example
 	// (abc.onmicrosoft.com), last backed up at 2020-10-30T10:29:05Z.
 	SeedOrganizationID = "3c424478-0811-4920-8aab-01f0bf2a2822"
 	// RecentOrganizationID (recent.onmicrosoft.com) has a backup window that
@@ -114,6 +114,7 @@ type Simulator struct {
 	stats    statsCounters
 	script   []ScriptedEvent
 	stopAft  time.Duration
+	restores restoreState
 }
 
 // New builds a Simulator. It panics if opts.Scenario or opts.Behaviour is

@@ -6,7 +6,7 @@ import (
 )
 
 // Wire structs: the JSON the simulated server writes. Field order follows the
-// seed document's example and Veeam's documents.
+// v5 "Create Restore Session" reference example and Veeam's documents.
 
 // wireError is RESTExceptionInfo: message on every version, errorCode from
 // v7 (whose enum holds only ProxyOffline), stackTrace on v8. v8 writes both
@@ -36,10 +36,6 @@ type wireToken struct {
 type wireServiceInstance struct {
 	InstallationID string `json:"installationId"`
 	Version        string `json:"version"`
-}
-
-type wireLink struct {
-	Href string `json:"href"`
 }
 
 // wireLinks is a HAL link dictionary that keeps its keys in insertion order.
@@ -121,13 +117,13 @@ type wireBackupOrganization struct {
 
 // wireStatistics is v8's RESTRestoreSessionStatistics.
 type wireStatistics struct {
-	TotalItemsCount    int64      `json:"totalItemsCount"`
-	RestoredItemsCount int64      `json:"restoredItemsCount"`
-	FailedItemsCount   int64      `json:"failedItemsCount"`
-	SkippedItemsCount  int64      `json:"skippedItemsCount"`
-	Warnings           []string   `json:"warnings"`
-	Errors             []string   `json:"errors"`
-	Items              []struct{} `json:"items"`
+	TotalItemsCount    int64             `json:"totalItemsCount"`
+	RestoredItemsCount int64             `json:"restoredItemsCount"`
+	FailedItemsCount   int64             `json:"failedItemsCount"`
+	SkippedItemsCount  int64             `json:"skippedItemsCount"`
+	Warnings           []string          `json:"warnings"`
+	Errors             []string          `json:"errors"`
+	Items              []wireItemDetails `json:"items"`
 }
 
 type wireEvent struct {

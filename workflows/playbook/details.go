@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/vb365-restore/vb365-restore/workflows"
 )
 
 // markdown renders the playbook's current details for the Web UI: one row
@@ -54,8 +56,5 @@ func markdown(rep Report, now time.Time) string {
 func cell(s string) string {
 	s = strings.ReplaceAll(s, "|", "\\|")
 	s = strings.ReplaceAll(s, "\n", " ")
-	if r := []rune(s); len(r) > 120 {
-		s = string(r[:119]) + "…" // by runes: a byte cut could split a character
-	}
-	return s
+	return workflows.Clip(s, 120)
 }

@@ -21,9 +21,9 @@ import (
 // integration tests run the real one): it fails like the real one on a
 // PointInTimeBeforeFirstBackup marker, otherwise tells the parent its session
 // exists and waits for a stop signal. Cancelled, it takes childStopTakes to stop
-// its session, and fails then on a "stop-fails" marker.
+// its session, and fails then on the stopFails marker.
 func fakeRestore(ctx workflow.Context, in workflows.RestoreInput) (workflows.RestoreReport, error) {
-	if in.PointInTime == "before-first" {
+	if in.PointInTime == beforeFirst {
 		return workflows.RestoreReport{}, temporal.NewNonRetryableApplicationError("pointInTime before first backup", workflows.ErrPointInTimeBeforeFirstBackup, nil)
 	}
 	if !in.NotifyParent {
@@ -61,7 +61,7 @@ func fakeRestore(ctx workflow.Context, in workflows.RestoreInput) (workflows.Res
 		// must wait for it.
 		dctx, _ := workflow.NewDisconnectedContext(ctx)
 		_ = workflow.Sleep(dctx, childStopTakes)
-		if in.PointInTime == "stop-fails" {
+		if in.PointInTime == stopFails {
 			return rep, temporal.NewNonRetryableApplicationError("stop restore session: forbidden", "VB365Error", nil)
 		}
 		return rep, temporal.NewCanceledError(rep)
@@ -82,6 +82,13 @@ func newEnv(t *testing.T) *testsuite.TestWorkflowEnvironment {
 }
 
 const org = "3c424478-0811-4920-8aab-01f0bf2a2822"
+
+// beforeFirst is a valid point in time the fake restore fails as before the
+// organization's first backup.
+const beforeFirst = "2001-01-01T00:00:00Z"
+
+// stopFails marks a restore whose stop fails when it is cancelled.
+const stopFails = "2020-10-29T00:00:00Z"
 
 func drill(restores ...workflows.RestoreInput) Input {
 	return Input{Name: "drill", Restores: restores, MaxConcurrent: 2}
@@ -119,7 +126,7 @@ func TestPlaybookOpensAllThenStopsAll(t *testing.T) {
 func TestPlaybookInvalidRestoreDoesNotStopOthers(t *testing.T) {
 	env := newEnv(t)
 	in := drill(
-		workflows.RestoreInput{OrganizationID: org, Type: "vet", PointInTime: "before-first"},
+		workflows.RestoreInput{OrganizationID: org, Type: "vet", PointInTime: beforeFirst},
 		workflows.RestoreInput{OrganizationID: org, Type: "vex"},
 	)
 	env.RegisterDelayedCallback(func() {
@@ -168,7 +175,7 @@ func TestPlaybookLimitsConcurrentCreation(t *testing.T) {
 func TestPlaybookCancellationCancelsChildren(t *testing.T) {
 	env := newEnv(t)
 	in := drill(workflows.RestoreInput{OrganizationID: org, Type: "vet"},
-		workflows.RestoreInput{OrganizationID: org, Type: "vex", PointInTime: "stop-fails"},
+		workflows.RestoreInput{OrganizationID: org, Type: "vex", PointInTime: stopFails},
 		workflows.RestoreInput{OrganizationID: org, Type: "veod"},
 		workflows.RestoreInput{OrganizationID: org, Type: "vesp"})
 	in.MaxConcurrent = 1

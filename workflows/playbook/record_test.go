@@ -20,7 +20,7 @@ import (
 
 // release is the prefix of the histories this recorder writes (see the one
 // of workflows/record_test.go): bump both together.
-const release = "release1"
+const release = "release2"
 
 // maxHistoryEvents bounds every recorded playbook history.
 const maxHistoryEvents = 80
@@ -34,7 +34,7 @@ type recording struct {
 }
 
 // TestRecordHistories runs every path of RestorePlaybookWorkflow on a dev server
-// and writes the histories testdata lacks as testdata/release1-<path>.json
+// and writes the histories testdata lacks as testdata/<release>-<path>.json
 // (testdata/README.md lists them; VB365_RECORD_HISTORY=overwrite rewrites
 // them). It needs VB365_RECORD_HISTORY and the Temporal CLI (TEMPORAL_CLI,
 // default the project's cached build).
@@ -142,6 +142,27 @@ func (r *recorder) noneOpen() {
 }
 
 var playbookRecordings = []recording{
+	{name: "invalid-entry-fails-its-row", run: func(t *testing.T, r *recorder) (client.WorkflowRun, enumspb.EventType) {
+		// A restore entry with an unknown field, as raw JSON from any
+		// client: its row fails InvalidRequest with no child; the other runs.
+		good := restore("vet")
+		in := map[string]any{"name": r.name, "restores": []any{
+			map[string]any{"organizationId": good.OrganizationID, "type": "vex", "pointInTme": good.PointInTime},
+			good,
+		}}
+		run, err := r.c.ExecuteWorkflow(r.ctx, client.StartWorkflowOptions{ID: r.id, TaskQueue: r.st.TaskQueue,
+			WorkflowExecutionTimeout: 5 * time.Minute}, playbook.WorkflowName, in)
+		require.NoError(t, err)
+		r.waitRows(run.GetID(), "the good restore open", func(rep playbook.Report) bool { return rep.Rows[1].State == playbook.RowOpen })
+		require.NoError(t, r.c.SignalWorkflow(r.ctx, run.GetID(), "", workflows.SignalStop, workflows.StopRequest{RequestedBy: "recorder"}))
+		rep := r.result(run)
+		require.Equal(t, playbook.RowFailed, rep.Rows[0].State)
+		require.Equal(t, workflows.ErrInvalidRequest, rep.Rows[0].ErrorType)
+		require.Contains(t, rep.Rows[0].Error, "restores[0].pointInTme")
+		require.Equal(t, playbook.RowDone, rep.Rows[1].State)
+		r.noneOpen()
+		return run, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED
+	}},
 	{name: "stop-by-update", run: func(t *testing.T, r *recorder) (client.WorkflowRun, enumspb.EventType) {
 		// Both children running; one stop update stops them both.
 		run := r.start(playbook.Input{Name: r.name, Restores: []workflows.RestoreInput{restore("vet"), restore("vex")}})

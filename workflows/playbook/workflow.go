@@ -130,6 +130,16 @@ func (r *run) startChildren(ctx workflow.Context, sel workflow.Selector) {
 			continue
 		}
 		in := r.in.Restores[i]
+		if _, err := workflows.ValidateInput(in, workflow.Now(ctx)); err != nil &&
+			workflow.GetVersion(ctx, changeValidateRestoreEntries, workflow.DefaultVersion, 1) >= 1 {
+			// The restore workflow's own validation, here: the child would
+			// never see what the strict decoding refused (an unknown field
+			// is not sent on), and a bad entry needs no child to fail with
+			// the error it would give, naming the field.
+			r.applyResult(&r.rows[i], workflows.RestoreReport{}, restoreInputError(i, err))
+			r.logger.Info("Restore entry refused", "Index", i, "Error", err)
+			continue
+		}
 		in.NotifyParent = true
 		cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
 			WorkflowID: r.rows[i].WorkflowID,
@@ -271,6 +281,16 @@ func (r *run) drainAfterCancel(ctx workflow.Context) error {
 	}
 	r.publish(dctx)
 	return temporal.NewCanceledError("playbook canceled")
+}
+
+// restoreInputError is a restore entry's InvalidRequest, its field named by
+// its place in the playbook (restores[i].field).
+func restoreInputError(i int, err error) error {
+	var appErr *temporal.ApplicationError
+	if !errors.As(err, &appErr) {
+		return err
+	}
+	return temporal.NewNonRetryableApplicationError(fmt.Sprintf("restores[%d].%s", i, appErr.Message()), appErr.Type(), nil)
 }
 
 func ended(state string) bool {

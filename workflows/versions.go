@@ -1,0 +1,30 @@
+package workflows
+
+// Change ids of workflow.GetVersion: one per change of the workflow's
+// commands since release1, named for what the change does. Histories of
+// earlier releases replay with DefaultVersion at each of them; never reuse
+// or rename one.
+const (
+	// changeStopUpdateOutlivesCancel: the stop update waits for the
+	// session to be stopped even when the workflow is cancelled meanwhile,
+	// and answers with the stopped session.
+	changeStopUpdateOutlivesCancel = "stop-update-outlives-cancel"
+	// changeNoCreateAfterCancel: a cancel that arrives before the creation
+	// (during the search-attribute check) creates no session.
+	changeNoCreateAfterCancel = "no-create-after-cancel"
+	// changeStopConfirmBound: the stop is retried for Options.StopConfirmBound,
+	// then the workflow records what it can and fails SessionStopUnconfirmed.
+	changeStopConfirmBound = "stop-confirm-bound"
+	// changeStopUpdateAnswersWhenStopped: the stop update answers once the
+	// session is stopped, before the events after the stop are read (so a
+	// run may continue as new while reading them).
+	changeStopUpdateAnswersWhenStopped = "stop-update-answers-when-stopped"
+	// changeContinueOnHistorySize: a run continues as new once its history
+	// reaches Options.HistoryBytesPerRun, also while reading the events
+	// after the stop, which no longer stops after maxFinalFetches reads.
+	changeContinueOnHistorySize = "continue-on-history-size"
+	// changeRecordPastRunning: events after one still Running are recorded
+	// as they finish (the running one when it ends), instead of being held
+	// back behind it.
+	changeRecordPastRunning = "record-past-running"
+)
