@@ -68,6 +68,11 @@ type Config struct {
 	// ServerTimeZone is the zone VB365 writes zone-less times in (also the
 	// restore point in a session's name); nil means UTC.
 	ServerTimeZone *time.Location
+	// Metrics, when set, counts open sessions and recorded events.
+	Metrics *vb365.Metrics
+	// IdleRequestsPerMinute caps what an idle session costs VB365 in the
+	// steady state (0: DefaultIdleRequestsPerMinute).
+	IdleRequestsPerMinute float64
 }
 
 // Activities are the restore workflow's activities. Register them with
@@ -76,6 +81,8 @@ type Activities struct {
 	cfg Config
 	// claims are cfg.Claims, or this process's own.
 	claims Claims
+	// waits are the wait activities running here, so a stop ends them.
+	waits waiters
 }
 
 // New returns the activities over cfg.Client.
@@ -143,6 +150,7 @@ func (a *Activities) StopRestoreSession(ctx context.Context, in StopRestoreSessi
 	if err != nil {
 		return nil, err
 	}
+	a.waits.stop(in.SessionID) // the workflow abandoned them: stop polling now
 	if err := c.StopRestoreSession(ctx, in.SessionID); err != nil {
 		if vb365.StatusCode(err) == 404 {
 			a.logger(ctx).Warn("restore session not found when stopping it; treating it as stopped", "sessionId", in.SessionID)

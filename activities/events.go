@@ -53,7 +53,7 @@ type WaitForSessionEventsInput struct {
 	// KnownState is the state the workflow last saw; a change is news.
 	KnownState string `json:"knownState,omitempty"`
 	// PollInterval is the pause between polls of an active session; it
-	// doubles while nothing happens, up to 4x.
+	// doubles while nothing happens, up to 4x or the idle ceiling.
 	PollInterval time.Duration `json:"pollInterval"`
 	// MaxWait bounds the whole wait; the activity returns empty-handed then.
 	MaxWait time.Duration `json:"maxWait"`
@@ -145,6 +145,8 @@ type waitProgress struct {
 	Polls     int       `json:"polls"`
 	LastPoll  time.Time `json:"lastPoll"`
 	LastError string    `json:"lastError,omitempty"`
+	// Waiting says why a VB365 request is waiting for the worker's budget.
+	Waiting string `json:"waiting,omitempty"`
 }
 
 // WaitForSessionEvents polls VB365 until there are new events, the session
@@ -154,7 +156,7 @@ type waitProgress struct {
 // while the session is idle. One call costs the workflow a handful of history
 // events however long it waits, which is what keeps an idle session's history
 // flat.
-func (a *Activities) WaitForSessionEvents(ctx context.Context, in WaitForSessionEventsInput) (*SessionEventsResult, error) {
+func (a *Activities) WaitForSessionEvents(ctx context.Context, in WaitForSessionEventsInput) (res *SessionEventsResult, err error) {
 	c, err := a.client()
 	if err != nil {
 		return nil, err
@@ -171,11 +173,13 @@ func (a *Activities) WaitForSessionEvents(ctx context.Context, in WaitForSession
 	snapshot := func() waitProgress { mu.Lock(); defer mu.Unlock(); return prog }
 	stopHB := startHeartbeats(ctx, heartbeatEvery(activity.GetInfo(ctx).HeartbeatTimeout), func() any { return snapshot() })
 	defer stopHB()
+	ctx, pollCtx, endWatch := a.watchSession(ctx, in.SessionID, poll, func(w vb365.BudgetWait) { mu.Lock(); prog.Waiting = w.Reason; mu.Unlock() })
+	defer func() { res, err = endWatch(res, err) }()
 
 	interval := poll
 	var streakStart time.Time
 	for {
-		res, err := pollOnce(ctx, c, in.SessionCursor, in.PageSize)
+		res, err := pollOnce(pollCtx(), c, in.SessionCursor, in.PageSize)
 		mu.Lock()
 		prog.Polls++
 		prog.LastPoll = time.Now().UTC()
@@ -223,8 +227,8 @@ func (a *Activities) WaitForSessionEvents(ctx context.Context, in WaitForSession
 			}
 			return res, nil
 		}
-		if err == nil && interval < 4*poll {
-			interval = min(2*interval, 4*poll)
+		if ceiling := a.idleCeiling(poll); err == nil && interval < ceiling {
+			interval = min(2*interval, ceiling)
 		}
 		if err := sleep(ctx, min(wait, remaining)); err != nil {
 			return nil, err
@@ -289,6 +293,7 @@ func (a *Activities) FetchSessionEvents(ctx context.Context, in FetchSessionEven
 	if len(out.Events) >= limit {
 		out.More = true
 	}
+	a.cfg.Metrics.EventsRecorded(len(out.Events))
 	return out, nil
 }
 

@@ -7,6 +7,7 @@
 //	go run ./bench                 # full run, writes docs/performance.md
 //	go run ./bench --quick         # small run of each scenario (smoke test)
 //	go run ./bench --scenarios history --idle 1m,5m
+//	go run ./bench --scenarios budget --open 2000
 package main
 
 import (
@@ -52,6 +53,7 @@ type config struct {
 	warmup    time.Duration
 	window    time.Duration
 	tokenTTL  time.Duration
+	budget    budgetConfig
 	command   string
 }
 
@@ -59,13 +61,17 @@ func parseConfig(args []string, stderr io.Writer) (*config, error) {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	quick := fs.Bool("quick", false, "a small run of each scenario (< 3 min), for smoke tests; writes to a temp dir unless --out is set")
-	scen := fs.String("scenarios", "history,vb365,throughput", "scenarios to run: history, vb365, throughput (comma-separated)")
+	scen := fs.String("scenarios", "history,vb365,throughput,budget", "scenarios to run: history, vb365, throughput, budget (comma-separated)")
 	out := fs.String("out", "", "report file (default docs/performance.md; with --quick, a temp dir); the chart goes next to it")
 	idles := fs.String("idle", "", "scenario 1: simulated idle times at the 15s poll interval (default 1m,5m,15m,60m; quick 1m,5m)")
 	sizes := fs.String("concurrency", "", "scenario 3: concurrent restores (default 50,200,500; quick 20)")
 	sessions := fs.Int("sessions", 0, "scenario 2: idle sessions per side (default 20; quick 5)")
-	warmup := fs.Duration("warmup", 0, "scenario 2: wait after the sessions open before measuring (default 30s; quick 20s)")
-	window := fs.Duration("window", 0, "scenario 2: measuring window, real time (default 150s; quick 40s)")
+	warmup := fs.Duration("warmup", 0, "scenario 2: wait after the sessions open before measuring (default 150s, past the idle ramp; quick 20s)")
+	window := fs.Duration("window", 0, "scenario 2: measuring window, real time (default 4m; quick 40s)")
+	open := fs.Int("open", 0, "scenario 4: restores open at once against the VB365 budget (default 500; quick 20)")
+	ramp := fs.Duration("ramp", 0, "scenario 4: wait after all sessions are open before measuring (default 3m; quick 15s)")
+	bwindow := fs.Duration("budget-window", 0, "scenario 4: measuring window with busy sessions (default 3m; quick 30s)")
+	storm := fs.Duration("storm", 0, "scenario 4: length of the 429 storm (default 30s; quick 15s; negative: none)")
 	tokenTTL := fs.Duration("token-ttl", 30*time.Second, "scenario 2: the simulator's token lifetime (scaled to 60m in the report)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -78,11 +84,11 @@ func parseConfig(args []string, stderr io.Writer) (*config, error) {
 	for _, s := range strings.Split(*scen, ",") {
 		s = strings.TrimSpace(s)
 		switch s {
-		case "history", "vb365", "throughput":
+		case "history", "vb365", "throughput", "budget":
 			c.scenarios[s] = true
 		case "":
 		default:
-			return nil, fmt.Errorf("--scenarios: unknown scenario %q (want history, vb365, throughput)", s)
+			return nil, fmt.Errorf("--scenarios: unknown scenario %q (want history, vb365, throughput, budget)", s)
 		}
 	}
 	def := func(quickV, fullV string) string {
@@ -115,10 +121,29 @@ func parseConfig(args []string, stderr io.Writer) (*config, error) {
 		c.sessions, _ = strconv.Atoi(def("5", "20"))
 	}
 	if c.warmup == 0 {
-		c.warmup, _ = time.ParseDuration(def("20s", "30s"))
+		c.warmup, _ = time.ParseDuration(def("20s", "150s"))
 	}
 	if c.window == 0 {
-		c.window, _ = time.ParseDuration(def("40s", "150s"))
+		c.window, _ = time.ParseDuration(def("40s", "4m"))
+	}
+	c.budget = budgetConfig{open: *open, ramp: *ramp, window: *bwindow, storm: *storm, quick: c.quick}
+	if c.budget.open == 0 {
+		c.budget.open, _ = strconv.Atoi(def("20", "500"))
+	}
+	if c.budget.open < 1 || c.budget.open > 5000 {
+		return nil, fmt.Errorf("--open %d: want 1 to 5000", c.budget.open)
+	}
+	if c.budget.ramp == 0 {
+		c.budget.ramp, _ = time.ParseDuration(def("15s", "3m"))
+	}
+	if c.budget.window == 0 {
+		c.budget.window, _ = time.ParseDuration(def("30s", "3m"))
+	}
+	switch {
+	case c.budget.storm == 0:
+		c.budget.storm, _ = time.ParseDuration(def("15s", "30s"))
+	case c.budget.storm < 0:
+		c.budget.storm = 0
 	}
 	if c.tokenTTL < 10*time.Second {
 		return nil, errors.New("--token-ttl: at least 10s")
@@ -168,6 +193,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if cfg.scenarios["throughput"] {
 		if rep.throughput, err = runThroughput(ctx, st, cfg.sizes, logf); err != nil {
 			return fmt.Errorf("scenario 3 (throughput): %w", err)
+		}
+	}
+	if cfg.scenarios["budget"] {
+		if rep.budget, err = runBudget(ctx, st, cfg.budget, logf); err != nil {
+			return fmt.Errorf("scenario 4 (budget): %w", err)
 		}
 	}
 	rep.took = time.Since(began)

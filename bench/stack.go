@@ -159,8 +159,9 @@ type proc struct {
 	err  error
 }
 
-// startProductWorker runs the production worker binary against simURL.
-func (s *stack) startProductWorker(ctx context.Context, taskQueue, simURL string) (*proc, error) {
+// startProductWorker runs the production worker binary against simURL;
+// extra are more NAME=value settings, overriding the ones here.
+func (s *stack) startProductWorker(ctx context.Context, taskQueue, simURL string, extra ...string) (*proc, error) {
 	env := append(os.Environ(),
 		"TEMPORAL_ADDRESS="+s.srv.HostPort,
 		"TEMPORAL_NAMESPACE="+s.srv.Namespace,
@@ -172,6 +173,7 @@ func (s *stack) startProductWorker(ctx context.Context, taskQueue, simURL string
 		"LOG_LEVEL=warn",
 		"WORKER_STOP_TIMEOUT=5s",
 	)
+	env = append(env, extra...)
 	return s.startProc(ctx, "worker-"+taskQueue, s.workerBin, nil, env, taskQueue)
 }
 

@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -25,9 +26,10 @@ import (
 // final fetch.
 
 const (
-	sessionLife   = 2 * time.Second
-	startParallel = 20
-	throughputOrg = 50 // organizations the restores are spread over
+	throughputRate = 1000 // VB365_MAX_RATE of the product worker here
+	sessionLife    = 2 * time.Second
+	startParallel  = 20
+	throughputOrg  = 50 // organizations the restores are spread over
 )
 
 type throughputRow struct {
@@ -122,7 +124,9 @@ func throughputProduct(ctx context.Context, st *stack, n int, logf func(string, 
 	}
 	defer sim.close()
 	tq := st.taskQueue("tp-product")
-	w, err := st.startProductWorker(ctx, tq, sim.URL)
+	// The VB365 budget raised out of the way: this scenario measures the
+	// Temporal side against the no-op workflow; scenario 4 measures the budget.
+	w, err := st.startProductWorker(ctx, tq, sim.URL, "VB365_MAX_RATE="+strconv.Itoa(throughputRate))
 	if err != nil {
 		return throughputRow{}, err
 	}

@@ -43,6 +43,8 @@ type Config struct {
 	HTTPClient *http.Client
 	// Logger receives debug and warning lines; never a password or a token.
 	Logger *zap.Logger
+	// Budget, if set, caps the requests to the server (shared by every client of the worker).
+	Budget *Budget
 	// ServerTimeZone is the VB365 server's zone. VB365 sends some times
 	// (organizations' backup times, per its documents) without a zone, in
 	// its local time; they are read in this zone. Times with a zone or an
@@ -130,6 +132,9 @@ func New(cfg Config) (*Client, error) {
 	// points; VB365 does not redirect its API, so refuse them.
 	hcCopy := *hc
 	hcCopy.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	if cfg.Budget != nil {
+		hcCopy.Transport = cfg.Budget.Wrap(hcCopy.Transport)
+	}
 
 	c := &Client{
 		cfg:        cfg,
@@ -221,7 +226,7 @@ func (c *Client) send(ctx context.Context, r *request, bearer string) (*response
 	}
 	actx, cancel := ctx, context.CancelFunc(func() {})
 	if timeout > 0 {
-		actx, cancel = context.WithTimeout(ctx, timeout)
+		actx, cancel = context.WithTimeout(budgetContext(ctx, timeout), timeout)
 	}
 	defer cancel()
 	var body io.Reader

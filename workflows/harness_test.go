@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/vb365-restore/vb365-restore/activities"
@@ -21,12 +22,14 @@ type harness struct {
 	org     vb365.Organization
 	session vb365.RestoreSession
 
-	created   []activities.CreateRestoreSessionInput
-	waits     []activities.WaitForSessionEventsInput
-	fetches   []activities.FetchSessionEventsInput
-	stops     int
-	upserts   int
-	saAnswers bool
+	created []activities.CreateRestoreSessionInput
+	waits   []activities.WaitForSessionEventsInput
+	fetches []activities.FetchSessionEventsInput
+	stops   int
+	upserts int
+	// sessionTypes are the VB365SessionType values upserted.
+	sessionTypes []string
+	saAnswers    bool
 	// orgErr, createErr make those activities fail; createDelay delays the
 	// creation (set before open).
 	orgErr, createErr error
@@ -54,7 +57,12 @@ func newHarness(t *testing.T, opts ...Options) *harness {
 	h.session = vb365.RestoreSession{ID: "8caccbcb-3e6c-4e55-83b2-d7d196e11cbe",
 		Name: "Teams restore (Entire organization - 10/30/2020 10:29:05 AM)", Organization: h.org.Name,
 		Type: "Vet", State: vb365.SessionStateWorking, CreationTime: time.Date(2026, 5, 1, 12, 0, 1, 0, time.UTC)}
-	h.env.OnUpsertTypedSearchAttributes(mock.Anything).Return(nil).Run(func(mock.Arguments) { h.upserts++ }).Maybe()
+	h.env.OnUpsertTypedSearchAttributes(mock.Anything).Return(nil).Run(func(args mock.Arguments) {
+		h.upserts++
+		if v, ok := args.Get(0).(temporal.SearchAttributes).GetKeyword(saSessionType); ok {
+			h.sessionTypes = append(h.sessionTypes, v)
+		}
+	}).Maybe()
 	return h
 }
 

@@ -3,6 +3,8 @@
 // it as a child or by name is declared here.
 package workflows
 
+import "strings"
+
 import "github.com/vb365-restore/vb365-restore/activities"
 
 // DefaultTaskQueue is the task queue the worker listens on unless configured otherwise.
@@ -30,6 +32,11 @@ const (
 	SignalStop = "stop"
 	// SignalSessionReady is sent to the parent when NotifyParent is set.
 	SignalSessionReady = "vb365-restore-session-ready"
+	// SignalSessionEnded is sent to the parent when NotifyParent is set and
+	// the restore ends (completed, failed or canceled), so that a parent
+	// that continued as new since it started the child still learns how it
+	// ended (a child's result reaches only the run that started it).
+	SignalSessionEnded = "vb365-restore-session-ended"
 )
 
 // Error types of the ApplicationErrors the workflow fails with. All are
@@ -70,6 +77,12 @@ const (
 	SearchAttrSessionType    = "VB365SessionType"
 	SearchAttrSessionState   = "VB365SessionState"
 )
+
+// SearchAttributeSessionType is the value of VB365SessionType for a session
+// of type t: the lower-case short form the input takes (vex, vesp, veod,
+// vet), whatever casing VB365 answers with, so that
+// VB365SessionType='vex' finds every Exchange restore.
+func SearchAttributeSessionType(t string) string { return strings.ToLower(t) }
 
 // SearchAttributes returns the names of every search attribute the restore
 // workflow sets, all of type Keyword: what a namespace registers for it.

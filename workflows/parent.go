@@ -9,22 +9,23 @@ import (
 // SignalSessionProgress is sent to the parent, when NotifyParent is set, so
 // that a parent (a DR playbook) can show live state and counts without
 // polling its children. Each one costs the child two history events and the
-// parent a signal and a workflow task, and a playbook does not continue as
-// new, so they are rationed:
+// parent a signal and a workflow task, so they are rationed:
 //   - at once when the session's state changes;
 //   - at once for the first batch with new events (nothing was sent yet),
 //     and at the start of a run that continues a previous one (which may
 //     have held counts back: what was sent does not survive continue-as-new);
-//   - otherwise at most once per ProgressInterval of workflow time, and only
-//     when the counts changed since the last one sent. Counts held back are
-//     sent when the interval has passed: the child's wait returns by then to
-//     send them, so a parent's counts are at most ProgressInterval behind.
+//   - otherwise at most once per poll interval (or ProgressInterval when
+//     shorter) of workflow time, and only when the counts changed since the
+//     last one sent. Counts held back are sent when the interval has passed:
+//     the child's wait returns by then to send them, so a parent sees
+//     completed events within two poll intervals.
 //
 // The child's result carries the final counts.
 const SignalSessionProgress = "vb365-restore-session-progress"
 
-// ProgressInterval is the least time between two SignalSessionProgress of
-// one child when its state did not change.
+// ProgressInterval bounds the least time between two SignalSessionProgress
+// of one child when its state did not change; the poll interval, when
+// shorter, is the bound.
 const ProgressInterval = 10 * time.Minute
 
 // SessionProgress is the payload of SignalSessionProgress.
@@ -74,5 +75,14 @@ func (r *restoreRun) progressDue(ctx workflow.Context) (time.Time, bool) {
 	if !r.progress.sent {
 		return time.Time{}, true
 	}
-	return r.progress.at.Add(r.opts.ProgressInterval), true
+	return r.progress.at.Add(r.progressInterval(ctx)), true
+}
+
+// progressInterval is the least time between two progress signals of
+// unchanged state (see SignalSessionProgress).
+func (r *restoreRun) progressInterval(ctx workflow.Context) time.Duration {
+	if workflow.GetVersion(ctx, changeProgressWithinPoll, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return r.opts.ProgressInterval
+	}
+	return min(r.opts.ProgressInterval, r.st.PollInterval)
 }

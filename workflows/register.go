@@ -29,6 +29,11 @@ type Options struct {
 	// ProgressInterval is the least time between two SignalSessionProgress
 	// of a child whose state did not change (default ProgressInterval).
 	ProgressInterval time.Duration
+	// PlaybookEventsPerRun is the playbook's bound (EventsPerRun of its
+	// Options, which the worker passes on): it continues as new once a run's
+	// history has this many events. Carried here so that one worker setting
+	// reaches both workflows.
+	PlaybookEventsPerRun int
 }
 
 // DefaultStopConfirmBound is the default Options.StopConfirmBound: long

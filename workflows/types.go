@@ -137,3 +137,21 @@ type SessionReady struct {
 	SessionName          string    `json:"sessionName"`
 	EffectivePointInTime time.Time `json:"effectivePointInTime"`
 }
+
+// SessionEnded is the payload of SignalSessionEnded: how a child restore
+// ended, in the fields a parent shows (not the events: the child's result
+// has them).
+type SessionEnded struct {
+	WorkflowID           string               `json:"workflowId"`
+	OrganizationName     string               `json:"organizationName,omitempty"`
+	EffectivePointInTime *time.Time           `json:"effectivePointInTime,omitempty"`
+	Session              vb365.RestoreSession `json:"session"`
+	EventCounts          EventCounts          `json:"eventCounts"`
+	EndReason            string               `json:"endReason,omitempty"`
+	// Canceled: the restore was canceled (it stopped its session first).
+	Canceled bool `json:"canceled,omitempty"`
+	// ErrorType and Error: the restore failed (ErrorType is one of the
+	// workflow's error types when it has one).
+	ErrorType string `json:"errorType,omitempty"`
+	Error     string `json:"error,omitempty"`
+}

@@ -27,4 +27,17 @@ const (
 	// as they finish (the running one when it ends), instead of being held
 	// back behind it.
 	changeRecordPastRunning = "record-past-running"
+	// changeNotifyParentEnded: a child (NotifyParent) signals its parent
+	// SignalSessionEnded when it ends, so a parent that continued as new
+	// since it started the child learns how it ended.
+	changeNotifyParentEnded = "notify-parent-ended"
+	// changeSessionTypeLowercase: the VB365SessionType search attribute
+	// holds the type in the input's lower-case form (vex, vesp, veod, vet),
+	// not VB365's casing, so a query by the form users type finds it.
+	changeSessionTypeLowercase = "session-type-search-attribute-lowercase"
+	// changeProgressWithinPoll: a child's progress held back is sent after
+	// at most one poll interval (Options.ProgressInterval when shorter), so
+	// a parent sees completed events within two poll intervals; before, after
+	// at most Options.ProgressInterval.
+	changeProgressWithinPoll = "progress-within-poll-interval"
 )

@@ -94,6 +94,9 @@ func restoreSessionWorkflow(ctx workflow.Context, in RestoreInput, opts Options)
 	// cancellation ctx is done, so wait on a disconnected one.
 	waitCtx, _ := workflow.NewDisconnectedContext(ctx)
 	_ = workflow.Await(waitCtx, func() bool { return workflow.AllHandlersFinished(waitCtx) })
+	if !errors.As(err, &can) {
+		r.notifyParentEnded(waitCtx, report, err)
+	}
 	return report, err
 }
 
@@ -313,6 +316,44 @@ func (r *restoreRun) notifyParent(ctx workflow.Context) {
 	}
 }
 
+// notifyParentEnded signals the parent how the restore ended, when asked to
+// (SignalSessionEnded). It waits for delivery, on a context that is not
+// cancelled, so the signal leaves before the workflow closes; a parent that
+// is gone is logged, not fatal.
+func (r *restoreRun) notifyParentEnded(ctx workflow.Context, rep RestoreReport, err error) {
+	info := workflow.GetInfo(ctx)
+	if !r.in.NotifyParent || info.ParentWorkflowExecution == nil ||
+		workflow.GetVersion(ctx, changeNotifyParentEnded, workflow.DefaultVersion, 1) < 1 {
+		return
+	}
+	ended := SessionEnded{WorkflowID: info.WorkflowExecution.ID, OrganizationName: rep.Organization.Name,
+		Session: rep.Session, EventCounts: rep.EventCounts, EndReason: rep.EndReason}
+	if !rep.EffectivePointInTime.IsZero() {
+		t := rep.EffectivePointInTime
+		ended.EffectivePointInTime = &t
+	}
+	var appErr *temporal.ApplicationError
+	switch {
+	case err == nil:
+	case isCanceled(err):
+		ended.Canceled, ended.EndReason, ended.Error = true, EndReasonCanceled, err.Error()
+	case errors.As(err, &appErr):
+		ended.ErrorType, ended.Error = appErr.Type(), appErr.Error()
+	default:
+		ended.Error = err.Error()
+	}
+	if ended.Session.ID == "" {
+		ended.Session = r.st.Session
+	}
+	if ended.EventCounts.Total == 0 {
+		ended.EventCounts = r.st.Events.Counts
+	}
+	// An empty run id reaches the parent's current run, even if it continued as new.
+	if err := workflow.SignalExternalWorkflow(ctx, info.ParentWorkflowExecution.ID, "", SignalSessionEnded, ended).Get(ctx, nil); err != nil {
+		r.logger.Warn("could not signal the parent workflow", "parentWorkflowId", info.ParentWorkflowExecution.ID, "error", err)
+	}
+}
+
 // Typed search attribute keys (Keyword).
 var (
 	saOrganizationID = temporal.NewSearchAttributeKeyKeyword(SearchAttrOrganizationID)
@@ -330,8 +371,12 @@ func (r *restoreRun) upsertSearchAttributes(ctx workflow.Context, all bool) {
 	}
 	updates := []temporal.SearchAttributeUpdate{saSessionState.ValueSet(r.st.Session.State)}
 	if all {
+		typ := r.st.Session.Type
+		if workflow.GetVersion(ctx, changeSessionTypeLowercase, workflow.DefaultVersion, 1) >= 1 {
+			typ = SearchAttributeSessionType(r.st.Session.Type)
+		}
 		updates = append(updates, saOrganizationID.ValueSet(r.st.Organization.ID),
-			saSessionID.ValueSet(r.st.Session.ID), saSessionType.ValueSet(r.st.Session.Type))
+			saSessionID.ValueSet(r.st.Session.ID), saSessionType.ValueSet(typ))
 	}
 	if err := workflow.UpsertTypedSearchAttributes(ctx, updates...); err != nil {
 		r.logger.Warn("could not upsert search attributes", "error", err)

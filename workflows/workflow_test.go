@@ -230,6 +230,14 @@ func TestBeforeFirstBackupAllowed(t *testing.T) {
 	require.Equal(t, time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), r.EffectivePointInTime)
 }
 
+func TestSessionTypeSearchAttributeIsLowerCase(t *testing.T) {
+	h := newHarness(t).open().idle().stopAndFetch()
+	h.after(time.Minute, func() { h.env.SignalWorkflow(SignalStop, StopRequest{}) })
+	h.run(baseInput())
+	h.report()
+	require.Equal(t, []string{"vet"}, h.sessionTypes, "VB365 answers Vet; the attribute holds the input's form")
+}
+
 func TestSearchAttributesSkippedWhenNotRegistered(t *testing.T) {
 	h := newHarness(t)
 	h.saAnswers = false
@@ -408,9 +416,11 @@ func progressCollector(ctx workflow.Context, in RestoreInput) ([]SessionProgress
 
 // TestNotifyParentProgressIsRationed: the first batch is sent at once, a
 // state change at once, other news at most once per ProgressInterval; the
-// wait returns in time to send what was held back.
+// wait returns in time to send what was held back. This is release 1's
+// rationing, which runs started before changeProgressWithinPoll keep.
 func TestNotifyParentProgressIsRationed(t *testing.T) {
 	h := newHarness(t).open()
+	h.env.OnGetVersion(changeProgressWithinPoll, workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
 	batch := func(order int32, state string, after time.Duration) {
 		h.env.OnActivity(acts.WaitForSessionEvents, mock.Anything, mock.Anything).Return(
 			func(_ context.Context, in activities.WaitForSessionEventsInput) (*activities.SessionEventsResult, error) {
@@ -458,4 +468,89 @@ func TestNotifyParentProgressIsRationed(t *testing.T) {
 	require.InDelta(t, float64(8*time.Minute), float64(maxWaits[5]), float64(time.Second),
 		"the wait after held-back news returns when they may be sent")
 	require.Greater(t, maxWaits[6], time.Hour, "nothing held back: a full wait")
+}
+
+// progressTimes runs its child for 30 minutes and returns when (from its
+// own start) each progress signal with new counts arrived.
+func progressTimes(ctx workflow.Context, in RestoreInput) ([]time.Duration, error) {
+	start := workflow.Now(ctx)
+	child := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{WorkflowID: "child-restore"}),
+		RestoreSessionWorkflowName, in)
+	ch := workflow.GetSignalChannel(ctx, SignalSessionProgress)
+	var at []time.Duration
+	timer := workflow.NewTimer(ctx, 30*time.Minute)
+	for done := false; !done; {
+		sel := workflow.NewSelector(ctx)
+		sel.AddReceive(ch, func(c workflow.ReceiveChannel, _ bool) {
+			c.Receive(ctx, nil)
+			at = append(at, workflow.Now(ctx).Sub(start))
+		})
+		sel.AddFuture(timer, func(workflow.Future) { done = true })
+		sel.Select(ctx)
+	}
+	if err := child.SignalChildWorkflow(ctx, SignalStop, StopRequest{}).Get(ctx, nil); err != nil {
+		return at, err
+	}
+	return at, child.Get(ctx, nil)
+}
+
+// TestNotifyParentProgressWithinTwoPollIntervals: news held back is sent
+// after at most one poll interval, so a parent sees a completed event within
+// two poll intervals of its appearing.
+func TestNotifyParentProgressWithinTwoPollIntervals(t *testing.T) {
+	h := newHarness(t).open()
+	batch := func(order int32, after time.Duration) {
+		h.env.OnActivity(acts.WaitForSessionEvents, mock.Anything, mock.Anything).Return(
+			func(context.Context, activities.WaitForSessionEventsInput) (*activities.SessionEventsResult, error) {
+				s := h.session
+				return &activities.SessionEventsResult{Events: []vb365.RestoreSessionEvent{ev(order, "Success")}, Session: &s}, nil
+			}).After(after).Once()
+	}
+	batch(0, 15*time.Second) // t=15s: the first news, sent at once
+	batch(1, 15*time.Second) // t=30s: held back, then sent one poll interval after the first
+	h.idle().stopAndFetch()
+	h.env.RegisterWorkflow(progressTimes)
+	in := baseInput()
+	in.NotifyParent, in.PollInterval = true, "15s"
+	h.env.ExecuteWorkflow(progressTimes, in)
+	require.NoError(t, h.env.GetWorkflowError())
+	var at []time.Duration
+	require.NoError(t, h.env.GetWorkflowResult(&at))
+	require.Len(t, at, 2)
+	require.LessOrEqual(t, at[1], 30*time.Second+2*15*time.Second,
+		"the event that appeared at 30s reaches the parent within two poll intervals")
+}
+
+// endedParent stops its child and returns the SignalSessionEnded it sends.
+func endedParent(ctx workflow.Context, in RestoreInput) (SessionEnded, error) {
+	child := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{WorkflowID: "child-restore"}),
+		RestoreSessionWorkflowName, in)
+	var ready SessionReady
+	workflow.GetSignalChannel(ctx, SignalSessionReady).Receive(ctx, &ready)
+	if err := child.SignalChildWorkflow(ctx, SignalStop, StopRequest{RequestedBy: "parent"}).Get(ctx, nil); err != nil {
+		return SessionEnded{}, err
+	}
+	var ended SessionEnded
+	workflow.GetSignalChannel(ctx, SignalSessionEnded).Receive(ctx, &ended)
+	return ended, child.Get(ctx, nil)
+}
+
+// TestNotifyParentEnded: a child with NotifyParent tells its parent how it
+// ended by signal, which reaches a parent that continued as new since.
+func TestNotifyParentEnded(t *testing.T) {
+	h := newHarness(t).open().idle().stopAndFetch()
+	h.env.RegisterWorkflow(endedParent)
+	in := baseInput()
+	in.NotifyParent = true
+	h.env.ExecuteWorkflow(endedParent, in)
+	require.True(t, h.env.IsWorkflowCompleted())
+	require.NoError(t, h.env.GetWorkflowError())
+	var ended SessionEnded
+	require.NoError(t, h.env.GetWorkflowResult(&ended))
+	require.Equal(t, "child-restore", ended.WorkflowID)
+	require.Equal(t, h.session.ID, ended.Session.ID)
+	require.Equal(t, EndReasonStopRequested, ended.EndReason)
+	require.False(t, ended.Canceled)
+	require.Empty(t, ended.Error)
+	require.NotNil(t, ended.EffectivePointInTime)
 }

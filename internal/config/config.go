@@ -89,6 +89,7 @@ type Worker struct {
 	VB365CAFile       string        `env:"VB365_CA_FILE" desc:"extra CA certificate file (PEM) to verify the VB365 server"`
 	VB365InsecureSkip bool          `env:"VB365_INSECURE_SKIP_VERIFY" envDefault:"false" desc:"skip TLS verification of the VB365 server (logged as a warning)"`
 	VB365Timeout      time.Duration `env:"VB365_TIMEOUT" envDefault:"30s" desc:"timeout of each VB365 HTTP request"`
+	VB365Budget
 	// VB365ServerTimeZone is the zone VB365 writes zone-less times in (its
 	// server's local time; organizations' backup times, per its documents).
 	VB365ServerTimeZone string `env:"VB365_SERVER_TIME_ZONE" envDefault:"UTC" desc:"IANA time zone of the VB365 server (for example Europe/Berlin), for the times VB365 sends without a zone"`
@@ -251,6 +252,7 @@ func Load(environ []string) (Worker, error) {
 	if _, ok := vars["VB365_TIMEOUT"]; ok && cfg.VB365Timeout <= 0 && !hasProblem(&p, "VB365_TIMEOUT") {
 		p.add("VB365_TIMEOUT", "VB365_TIMEOUT %q: want a positive duration such as 30s", vars["VB365_TIMEOUT"])
 	}
+	checkBudget(cfg.VB365Budget, vars, &p)
 	switch strings.ToLower(cfg.LogLevel) {
 	case "debug", "info", "warn", "error":
 		cfg.LogLevel = strings.ToLower(cfg.LogLevel)
@@ -381,6 +383,8 @@ func want(k reflect.Type) string {
 		return "want true or false"
 	case k.Kind() == reflect.Int:
 		return "want a whole number"
+	case k.Kind() == reflect.Float64:
+		return "want a number"
 	}
 	return "bad value"
 }

@@ -66,7 +66,9 @@ func Playbook(ctx context.Context, c client.Client, out io.Writer, workflowID, r
 	}
 	var final playbook.Report
 	err := until(ctx, c, workflowID, runID, poll, &final, func(qctx context.Context) {
-		if rep, err := QueryPlaybook(qctx, c, workflowID, runID); err == nil {
+		// The latest run: a playbook continues as new, and a query to the
+		// run it started as would answer with that run's rows, frozen.
+		if rep, err := QueryPlaybook(qctx, c, workflowID, ""); err == nil {
 			show(rep)
 		}
 	})

@@ -111,3 +111,17 @@ func ShortScenario() *vb365sim.Scenario {
 	}
 	return sc
 }
+
+// SteadyScenario is the simulator's built-in data with a script of n quick
+// events, one every every, so that a session's events keep arriving for
+// n*every: a parent's history grows by its children's progress signals.
+func SteadyScenario(n int, every time.Duration) *vb365sim.Scenario {
+	sc := vb365sim.BuiltinScenario()
+	sc.Events = nil
+	for i := 1; i <= n; i++ {
+		sc.Events = append(sc.Events, vb365sim.ScriptedEvent{Offset: vb365sim.Duration(time.Duration(i) * every),
+			Duration: vb365sim.Duration(every / 2), Type: "Restore", Status: "Success", Title: "Restore",
+			Message: fmt.Sprintf("Restored item %d of {org}", i), ItemName: fmt.Sprintf("item %d", i), ItemType: "Item"})
+	}
+	return sc
+}

@@ -21,6 +21,7 @@ type metrics struct {
 	handler client.MetricsHandler // for client.Options.MetricsHandler
 	http    http.Handler          // serves /metrics
 	closer  io.Closer
+	reg     *prometheus.Registry // for the worker's own metrics beside the SDK's
 }
 
 func newMetrics(logger *zap.Logger) *metrics {
@@ -45,5 +46,6 @@ func newMetrics(logger *zap.Logger) *metrics {
 		handler: sdktally.NewMetricsHandler(scope),
 		http:    promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}),
 		closer:  closer,
+		reg:     reg,
 	}
 }

@@ -81,6 +81,10 @@ func RunWithOptions(ctx context.Context, cfg config.Worker, logger *zap.Logger, 
 		logger.Info("METRICS_ADDR is empty: no /metrics, /healthz or /readyz")
 	}
 
+	budget, vbMetrics, err := vb365Side(cfg, m)
+	if err != nil {
+		return fmt.Errorf("VB365 request budget: %w", err)
+	}
 	vbClient, err := vb365.New(vb365.Config{
 		BaseURL:            cfg.VB365URL,
 		Username:           cfg.VB365Username,
@@ -91,6 +95,7 @@ func RunWithOptions(ctx context.Context, cfg config.Worker, logger *zap.Logger, 
 		Timeout:            cfg.VB365Timeout,
 		ServerTimeZone:     cfg.ServerTimeZone(),
 		Logger:             logger.Named("vb365"),
+		Budget:             budget,
 	})
 	if err != nil {
 		return fmt.Errorf("VB365 client (VB365_URL %s): %w", cfg.VB365URL, err)
@@ -131,16 +136,18 @@ func RunWithOptions(ctx context.Context, cfg config.Worker, logger *zap.Logger, 
 		// Claims live in Temporal, so that replicas of this worker (and
 		// this worker after a restart) never hand one session to two
 		// workflows.
-		Claims:         activities.TemporalClaims{Client: c, TaskQueue: cfg.TaskQueue},
-		Username:       cfg.VB365Username,
-		ServerTimeZone: cfg.ServerTimeZone(),
+		Claims:                activities.TemporalClaims{Client: c, TaskQueue: cfg.TaskQueue},
+		Username:              cfg.VB365Username,
+		ServerTimeZone:        cfg.ServerTimeZone(),
+		Metrics:               vbMetrics,
+		IdleRequestsPerMinute: cfg.VB365IdleRequestsPerMin,
 	}
 	if cfg.RestoreCredentials != nil { // a nil pointer would make a non-nil interface
 		actsCfg.RestoreCredentials = cfg.RestoreCredentials
 	}
 	acts := activities.New(actsCfg)
 	workflows.RegisterWithOptions(w, acts, wfOpts)
-	playbook.Register(w)
+	playbook.RegisterWithOptions(w, playbook.Options{EventsPerRun: wfOpts.PlaybookEventsPerRun})
 
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker on task queue %s: %w", cfg.TaskQueue, err)

@@ -56,6 +56,12 @@ func fakeRestore(ctx workflow.Context, in workflows.RestoreInput) (workflows.Res
 		EventCounts:          workflows.EventCounts{Total: 3},
 		EndReason:            workflows.EndReasonStopRequested,
 	}
+	// Like the real restore, tell the parent how it ended (it may have
+	// continued as new since it started this child).
+	dctx, _ := workflow.NewDisconnectedContext(ctx)
+	end := workflows.SessionEnded{WorkflowID: info.WorkflowExecution.ID, OrganizationName: rep.Organization.Name,
+		EffectivePointInTime: &at, Session: rep.Session, EventCounts: rep.EventCounts, EndReason: rep.EndReason, Canceled: canceled}
+	_ = workflow.SignalExternalWorkflow(dctx, info.ParentWorkflowExecution.ID, "", workflows.SignalSessionEnded, end).Get(dctx, nil)
 	if canceled {
 		// Stopping the session takes a while, as a real stop may; the playbook
 		// must wait for it.

@@ -31,6 +31,10 @@ const maxHistoryEvents = 80
 type recording struct {
 	name string
 	run  func(t *testing.T, r *recorder) (client.WorkflowRun, enumspb.EventType)
+	// scenario (default testenv.ShortScenario) and wfOpts are the
+	// simulator's and the worker's.
+	scenario *vb365sim.Scenario
+	wfOpts   workflows.Options
 }
 
 // TestRecordHistories runs every path of RestorePlaybookWorkflow on a dev server
@@ -52,7 +56,11 @@ func TestRecordHistories(t *testing.T) {
 	for _, rec := range playbookRecordings {
 		t.Run(rec.name, func(t *testing.T) {
 			t.Parallel()
-			st, err := testenv.StartStack(srv, vb365sim.Options{Scenario: testenv.ShortScenario()}, t.TempDir(), "record-playbook-"+rec.name)
+			sc := rec.scenario
+			if sc == nil {
+				sc = testenv.ShortScenario()
+			}
+			st, err := testenv.StartStackWith(srv, vb365sim.Options{Scenario: sc}, rec.wfOpts, t.TempDir(), "record-playbook-"+rec.name)
 			require.NoError(t, err)
 			defer func() { require.NoError(t, st.Stop()) }()
 			r := &recorder{t: t, ctx: ctx, c: srv.Client, st: st, name: rec.name}
@@ -142,6 +150,40 @@ func (r *recorder) noneOpen() {
 }
 
 var playbookRecordings = []recording{
+	{name: "continue-as-new", scenario: testenv.SteadyScenario(60, 500*time.Millisecond),
+		wfOpts: workflows.Options{ProgressInterval: time.Second, PlaybookEventsPerRun: playbook.RecordEventsPerRun},
+		run: func(t *testing.T, r *recorder) (client.WorkflowRun, enumspb.EventType) {
+			// Two children open and reporting progress every second: the
+			// playbook's history reaches EventsPerRun and it continues as
+			// new (this file is its first run); a stop update to the latest
+			// run stops both children of the first. The final run is
+			// written too, as <release>-continue-as-new-final-run.json.
+			run := r.start(playbook.Input{Name: r.name, Restores: []workflows.RestoreInput{restore("vet"), restore("vex")}})
+			r.waitRows(run.GetID(), "continued as new with both sessions open", func(rep playbook.Report) bool {
+				return rep.Runs >= 1 && rep.Counts[playbook.RowOpen] == 2
+			})
+			h, err := r.c.UpdateWorkflow(r.ctx, client.UpdateWorkflowOptions{WorkflowID: run.GetID(), UpdateName: workflows.UpdateStop,
+				WaitForStage: client.WorkflowUpdateStageCompleted, Args: []any{workflows.StopRequest{RequestedBy: "recorder"}}})
+			require.NoError(t, err)
+			require.NoError(t, h.Get(r.ctx, nil))
+			var rep playbook.Report
+			require.NoError(t, r.c.GetWorkflow(r.ctx, run.GetID(), "").Get(r.ctx, &rep))
+			require.GreaterOrEqual(t, rep.Runs, 1)
+			for _, row := range rep.Rows {
+				require.Equal(t, playbook.RowDone, row.State, "row %d", row.Index)
+				require.Equal(t, "Stopped", row.SessionState, "row %d", row.Index)
+			}
+			require.Len(t, r.st.Sim.Sessions(), 2)
+			r.noneOpen()
+			final, err := testenv.History(r.ctx, r.c, run.GetID(), "")
+			require.NoError(t, err)
+			require.Equal(t, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED, final.Events[len(final.Events)-1].GetEventType())
+			path := filepath.Join("testdata", release+"-continue-as-new-final-run.json")
+			wrote, err := testenv.WriteHistory(final, path)
+			require.NoError(t, err)
+			t.Logf("%s: %d history events (written: %t)", path, len(final.Events), wrote)
+			return run, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW
+		}},
 	{name: "invalid-entry-fails-its-row", run: func(t *testing.T, r *recorder) (client.WorkflowRun, enumspb.EventType) {
 		// A restore entry with an unknown field, as raw JSON from any
 		// client: its row fails InvalidRequest with no child; the other runs.

@@ -28,9 +28,10 @@ func recordedHistories(t *testing.T) []string {
 // HistoryWorkflowID is the workflow id the playbook of a history file was
 // recorded under: <release>-<path>.json holds the run of
 // record-playbook-<path>. The replay needs it because the children's ids
-// (commands in the history) derive from the playbook's id.
+// (commands in the history) derive from the playbook's id. A
+// <path>-final-run file is the last run of record-playbook-<path>.
 func HistoryWorkflowID(file string) string {
-	name := strings.TrimSuffix(filepath.Base(file), ".json")
+	name := strings.TrimSuffix(strings.TrimSuffix(filepath.Base(file), ".json"), "-final-run")
 	_, path, _ := strings.Cut(name, "-")
 	return "record-playbook-" + path
 }
@@ -38,7 +39,7 @@ func HistoryWorkflowID(file string) string {
 // replay replays one playbook history with wf registered as the playbook.
 // The children are commands in the playbook's history, not code it runs:
 // the restore workflow need not be registered.
-func replay(wf any, file string) error {
+func replay(wf func(workflow.Context, Input, Options) (Report, error), file string) error {
 	f, err := os.Open(file)
 	if err != nil {
 		return err
@@ -49,9 +50,23 @@ func replay(wf any, file string) error {
 		return err
 	}
 	r := worker.NewWorkflowReplayer()
-	r.RegisterWorkflowWithOptions(wf, workflow.RegisterOptions{Name: WorkflowName})
+	opts := replayOptions(file)
+	r.RegisterWorkflowWithOptions(func(ctx workflow.Context, in Input) (Report, error) { return wf(ctx, in, opts) },
+		workflow.RegisterOptions{Name: WorkflowName})
 	return r.ReplayWorkflowHistoryWithOptions(nil, h, worker.ReplayWorkflowHistoryOptions{
 		OriginalExecution: workflow.Execution{ID: HistoryWorkflowID(file)}})
+}
+
+// recordEventsPerRun is the Options.EventsPerRun of the worker that
+// recorded the continue-as-new histories: a replay must decide as it did.
+const recordEventsPerRun = 40
+
+// replayOptions are the playbook's Options of the worker that recorded file.
+func replayOptions(file string) Options {
+	if strings.Contains(filepath.Base(file), "continue-as-new") {
+		return Options{EventsPerRun: recordEventsPerRun}.withDefaults()
+	}
+	return Options{}.withDefaults()
 }
 
 // TestReplay replays every recorded playbook history against the current
@@ -60,27 +75,27 @@ func replay(wf any, file string) error {
 func TestReplay(t *testing.T) {
 	for _, f := range recordedHistories(t) {
 		t.Run(filepath.Base(f), func(t *testing.T) {
-			require.NoError(t, replay(RestorePlaybookWorkflow, f))
+			require.NoError(t, replay(playbookWorkflow, f))
 		})
 	}
 }
 
 // withExtraTimer is the playbook with one command added before it starts.
-func withExtraTimer(ctx workflow.Context, in Input) (Report, error) {
+func withExtraTimer(ctx workflow.Context, in Input, opts Options) (Report, error) {
 	if err := workflow.Sleep(ctx, time.Second); err != nil {
 		return Report{}, err
 	}
-	return RestorePlaybookWorkflow(ctx, in)
+	return playbookWorkflow(ctx, in, opts)
 }
 
 // withVersionedExtraTimer adds the same command behind workflow.GetVersion.
-func withVersionedExtraTimer(ctx workflow.Context, in Input) (Report, error) {
+func withVersionedExtraTimer(ctx workflow.Context, in Input, opts Options) (Report, error) {
 	if workflow.GetVersion(ctx, "extra-timer", workflow.DefaultVersion, 1) == 1 {
 		if err := workflow.Sleep(ctx, time.Second); err != nil {
 			return Report{}, err
 		}
 	}
-	return RestorePlaybookWorkflow(ctx, in)
+	return playbookWorkflow(ctx, in, opts)
 }
 
 // TestReplayCatchesUnversionedCommand proves TestReplay can fail: an added

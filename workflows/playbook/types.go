@@ -30,6 +30,19 @@ type Input struct {
 	// MaxConcurrent bounds how many restores are being created at once
 	// (validating and opening their session); an open session no longer counts.
 	MaxConcurrent int `json:"maxConcurrent,omitempty"`
+
+	// Continuation is internal: set only by the playbook itself when it
+	// continues as new, to carry its rows into the next run. Callers leave
+	// it out (a first run refuses it).
+	Continuation *Continuation `json:"continuation,omitempty"`
+}
+
+// Continuation is the state a playbook carries into its next run: its rows
+// (the children's ids among them) and how far it got starting them.
+type Continuation struct {
+	Rows []Row `json:"rows"`
+	Next int   `json:"next"`
+	Runs int   `json:"runs"`
 }
 
 // Row states, from the playbook's point of view.
@@ -68,4 +81,6 @@ type Report struct {
 	Rows          []Row  `json:"rows"`
 	// Counts by row state.
 	Counts map[string]int `json:"counts"`
+	// Runs is how many times the playbook continued as new so far.
+	Runs int `json:"runs,omitempty"`
 }

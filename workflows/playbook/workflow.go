@@ -15,18 +15,50 @@ import (
 // RestoreSessionWorkflow, at most MaxConcurrent being created at once, and
 // returns one report with a row per restore. One failing restore does not
 // stop the others. Stop (update or signal) stops every open session;
-// cancellation cancels the children, which stop their sessions.
+// cancellation cancels the children, which stop their sessions. A playbook
+// continues as new when its history grows (changeContinueAsNew), keeping
+// its rows, its children, stop and cancellation. It runs with the default
+// Options; a worker registers it with its own through RegisterWithOptions.
 func RestorePlaybookWorkflow(ctx workflow.Context, in Input) (Report, error) {
+	return playbookWorkflow(ctx, in, Options{}.withDefaults())
+}
+
+func playbookWorkflow(ctx workflow.Context, in Input, opts Options) (Report, error) {
+	if in.Continuation != nil && workflow.GetInfo(ctx).ContinuedExecutionRunID == "" {
+		// A caller must not hand a run rows (and so children's ids) of its own.
+		return Report{}, temporal.NewNonRetryableApplicationError(
+			"continuation: internal to the playbook (it carries a run's rows into the next when it continues as new); leave it out",
+			workflows.ErrInvalidRequest, nil)
+	}
 	if err := validate(&in); err != nil {
 		return Report{}, err
 	}
 	r := newRun(ctx, in)
+	r.opts = opts
+	if c := in.Continuation; c != nil {
+		r.continues = true
+		r.rows, r.next, r.runs = c.Rows, c.Next, c.Runs
+		r.byID = map[string]int{}
+		for i, row := range r.rows {
+			r.byID[row.WorkflowID] = i
+			if row.State == RowCreating {
+				r.creating++
+			}
+		}
+		r.in.Continuation = nil
+	} else {
+		r.continues = workflow.GetVersion(ctx, changeContinueAsNew, workflow.DefaultVersion, 1) >= 1
+	}
 	if err := r.registerHandlers(ctx); err != nil {
 		return Report{}, fmt.Errorf("register handlers: %w", err)
 	}
 	r.publish(ctx)
 
 	err := r.loop(ctx)
+	var can *workflow.ContinueAsNewError
+	if errors.As(err, &can) {
+		return Report{}, err
+	}
 	r.publish(ctx)
 	if err != nil {
 		return r.report(), err
@@ -47,6 +79,19 @@ type run struct {
 	stopRequested bool
 	stopRequest   workflows.StopRequest
 	logger        interface{ Info(string, ...any) }
+
+	opts Options
+	// gone: rows ended by childGone, which a late SignalSessionEnded
+	// still completes.
+	gone map[int]bool
+	// continues: this playbook may continue as new (changeContinueAsNew);
+	// its children outlive its runs and report their end by signal.
+	continues bool
+	// starting counts children whose start the server has not confirmed:
+	// a run continues as new only when it is zero, so that every child of
+	// an earlier run exists and can be reached by id.
+	starting int
+	runs     int
 }
 
 func newRun(ctx workflow.Context, in Input) *run {
@@ -103,6 +148,14 @@ func (r *run) loop(ctx workflow.Context) error {
 		c.Receive(ctx, &req)
 		r.requestStop(ctx, req)
 	})
+	endedCh := workflow.GetSignalChannel(ctx, workflows.SignalSessionEnded)
+	if r.continues {
+		sel.AddReceive(endedCh, func(c workflow.ReceiveChannel, _ bool) {
+			var e workflows.SessionEnded
+			c.Receive(ctx, &e)
+			r.onEnded(e)
+		})
+	}
 	canceled := false
 	sel.AddReceive(ctx.Done(), func(workflow.ReceiveChannel, bool) { canceled = true })
 
@@ -114,10 +167,74 @@ func (r *run) loop(ctx workflow.Context) error {
 		sel.Select(ctx)
 		r.publish(ctx)
 		if canceled {
-			return r.drainAfterCancel(ctx)
+			return r.drainAfterCancel(ctx, endedCh)
+		}
+		if r.shouldContinueAsNew(ctx) {
+			if err := r.prepareContinueAsNew(ctx, ready, progress, stop, endedCh); err != nil {
+				return err
+			}
+			if ctx.Err() != nil {
+				return r.drainAfterCancel(ctx, endedCh)
+			}
+			if !r.stopRequested && !r.allEnded() {
+				return r.continueAsNew(ctx)
+			}
 		}
 	}
 	return nil
+}
+
+// shouldContinueAsNew: a playbook that may (changeContinueAsNew), not
+// stopping (the stop ends it soon), with every child's start confirmed,
+// once its history reached Options.EventsPerRun or the server suggests it.
+func (r *run) shouldContinueAsNew(ctx workflow.Context) bool {
+	if !r.continues || r.stopRequested || r.starting > 0 {
+		return false
+	}
+	info := workflow.GetInfo(ctx)
+	return info.GetCurrentHistoryLength() >= r.opts.EventsPerRun || info.GetContinueAsNewSuggested()
+}
+
+// prepareContinueAsNew applies the signals already delivered (a signal left
+// in a channel would be lost with this run) and waits for running handlers;
+// a stop update arriving meanwhile makes the caller stop instead. Pending
+// entries the strict decoding refused fail now: what it found does not
+// survive the JSON of the next run's input.
+func (r *run) prepareContinueAsNew(ctx workflow.Context, ready, progress, stop, ended workflow.ReceiveChannel) error {
+	for {
+		var s workflows.SessionReady
+		var p workflows.SessionProgress
+		var e workflows.SessionEnded
+		var req workflows.StopRequest
+		switch {
+		case ready.ReceiveAsync(&s):
+			r.onReady(s)
+		case progress.ReceiveAsync(&p):
+			r.onProgress(p)
+		case ended.ReceiveAsync(&e):
+			r.onEnded(e)
+		case stop.ReceiveAsync(&req):
+			r.requestStop(ctx, req)
+		default:
+			for i := r.next; i < len(r.rows); i++ {
+				r.refuseInvalid(ctx, i)
+			}
+			err := workflow.Await(ctx, func() bool { return r.stopRequested || workflow.AllHandlersFinished(ctx) })
+			if err != nil && ctx.Err() != nil {
+				return nil // the caller drains after the cancel
+			}
+			return err
+		}
+	}
+}
+
+// continueAsNew carries the rows into the next run. The children, started
+// with PARENT_CLOSE_POLICY_ABANDON, run on; the next run reaches them by id.
+func (r *run) continueAsNew(ctx workflow.Context) error {
+	next := r.in
+	next.Continuation = &Continuation{Rows: r.rows, Next: r.next, Runs: r.runs + 1}
+	r.logger.Info("Playbook continuing as new", "Run", r.runs+1, "HistoryLength", workflow.GetInfo(ctx).GetCurrentHistoryLength())
+	return workflow.NewContinueAsNewError(ctx, WorkflowName, next)
 }
 
 // startChildren starts restores while creation slots are free.
@@ -129,23 +246,23 @@ func (r *run) startChildren(ctx workflow.Context, sel workflow.Selector) {
 			r.rows[i].State = RowSkipped
 			continue
 		}
-		in := r.in.Restores[i]
-		if _, err := workflows.ValidateInput(in, workflow.Now(ctx)); err != nil &&
-			workflow.GetVersion(ctx, changeValidateRestoreEntries, workflow.DefaultVersion, 1) >= 1 {
-			// The restore workflow's own validation, here: the child would
-			// never see what the strict decoding refused (an unknown field
-			// is not sent on), and a bad entry needs no child to fail with
-			// the error it would give, naming the field.
-			r.applyResult(&r.rows[i], workflows.RestoreReport{}, restoreInputError(i, err))
-			r.logger.Info("Restore entry refused", "Index", i, "Error", err)
+		if r.refuseInvalid(ctx, i) {
 			continue
 		}
+		in := r.in.Restores[i]
 		in.NotifyParent = true
+		// Terminating the playbook must not leave sessions open: ask the
+		// children to cancel (they stop their session first). A playbook
+		// that continues as new abandons them instead, or its first
+		// continue-as-new would cancel them all; it cancels them by id
+		// when it is cancelled.
+		policy := enumspb.PARENT_CLOSE_POLICY_REQUEST_CANCEL
+		if r.continues {
+			policy = enumspb.PARENT_CLOSE_POLICY_ABANDON
+		}
 		cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
-			WorkflowID: r.rows[i].WorkflowID,
-			// Terminating the playbook must not leave sessions open: ask the
-			// children to cancel (they stop their session first).
-			ParentClosePolicy:   enumspb.PARENT_CLOSE_POLICY_REQUEST_CANCEL,
+			WorkflowID:          r.rows[i].WorkflowID,
+			ParentClosePolicy:   policy,
 			WaitForCancellation: true,
 			StaticSummary:       fmt.Sprintf("%s: %s restore of %s", r.in.Name, in.Type, in.OrganizationID),
 		})
@@ -154,12 +271,94 @@ func (r *run) startChildren(ctx workflow.Context, sel workflow.Selector) {
 		r.rows[i].State = RowCreating
 		r.creating++
 		sel.AddFuture(f, func(f workflow.Future) { r.onChildDone(ctx, i, f) })
+		if r.continues {
+			r.starting++
+			sel.AddFuture(f.GetChildWorkflowExecution(), func(workflow.Future) { r.starting-- })
+		}
 	}
 	// Anything never started is skipped once a stop was asked for.
 	if r.stopRequested {
 		for ; r.next < len(r.rows); r.next++ {
 			r.rows[r.next].State = RowSkipped
 		}
+	}
+}
+
+// refuseInvalid fails row i, and says so, when its entry fails the restore
+// workflow's own validation: the child would never see what the strict
+// decoding refused (an unknown field is not sent on), and a bad entry needs
+// no child to fail with the error it would give, naming the field.
+func (r *run) refuseInvalid(ctx workflow.Context, i int) bool {
+	if r.rows[i].State != RowPending {
+		return false
+	}
+	_, err := workflows.ValidateInput(r.in.Restores[i], workflow.Now(ctx))
+	if err == nil || workflow.GetVersion(ctx, changeValidateRestoreEntries, workflow.DefaultVersion, 1) < 1 {
+		return false
+	}
+	r.applyResult(&r.rows[i], workflows.RestoreReport{}, restoreInputError(i, err))
+	r.logger.Info("Restore entry refused", "Index", i, "Error", err)
+	return true
+}
+
+// childGone ends the row of a child of an earlier run that a stop or a
+// cancel could not reach: it is closed, and if it had ended by itself its
+// SignalSessionEnded would have come first (it is delivered before the
+// child closes). A child terminated or timed out sends none: without this
+// its row would stay open and the playbook wait for ever. A signal that
+// still arrives completes the row (onEnded).
+func (r *run) childGone(id string, err error) {
+	i, ok := r.byID[id]
+	if !ok || ended(r.rows[i].State) {
+		return
+	}
+	row := &r.rows[i]
+	if row.State == RowCreating {
+		r.creating--
+	}
+	row.State = RowFailed
+	row.Error = workflows.Clip("the restore workflow closed without telling the playbook how it ended (terminated or timed out?): "+err.Error(), maxRowError)
+	if r.gone == nil {
+		r.gone = map[int]bool{}
+	}
+	r.gone[i] = true
+}
+
+// maxRowError bounds a row's error text (from a child's result or signal): the rows
+// travel in every continue-as-new input, so 200 of them must stay far under
+// the server's 2 MB payload limit.
+const maxRowError = 1000
+
+// onEnded applies a child's SignalSessionEnded. Its result future (in the
+// run that started it) says the same; whichever comes first counts.
+func (r *run) onEnded(e workflows.SessionEnded) {
+	i, ok := r.byID[e.WorkflowID]
+	if !ok || (ended(r.rows[i].State) && !r.gone[i]) {
+		return
+	}
+	delete(r.gone, i)
+	row := &r.rows[i]
+	if row.State == RowCreating {
+		r.creating--
+	}
+	if e.OrganizationName != "" {
+		row.OrganizationName = e.OrganizationName
+	}
+	if e.EffectivePointInTime != nil {
+		row.EffectivePointInTime = e.EffectivePointInTime
+	}
+	if e.Session.ID != "" {
+		row.SessionID, row.SessionName, row.SessionState = e.Session.ID, e.Session.Name, e.Session.State
+	}
+	row.EventCounts = e.EventCounts
+	row.EndReason = e.EndReason
+	switch {
+	case e.Canceled:
+		row.State, row.EndReason, row.Error = RowCanceled, workflows.EndReasonCanceled, workflows.Clip(e.Error, maxRowError)
+	case e.Error != "":
+		row.State, row.ErrorType, row.Error = RowFailed, e.ErrorType, workflows.Clip(e.Error, maxRowError)
+	default:
+		row.State = RowDone
 	}
 }
 
@@ -197,6 +396,9 @@ func (r *run) onProgress(p workflows.SessionProgress) {
 
 func (r *run) onChildDone(ctx workflow.Context, i int, f workflow.Future) {
 	row := &r.rows[i]
+	if ended(row.State) {
+		return // its SignalSessionEnded came first
+	}
 	if row.State == RowCreating {
 		r.creating--
 	}
@@ -220,14 +422,14 @@ func (r *run) applyResult(row *Row, rep workflows.RestoreReport, err error) {
 	case errors.As(err, &canceledErr):
 		row.State = RowCanceled
 		row.EndReason = workflows.EndReasonCanceled
-		row.Error = err.Error()
+		row.Error = workflows.Clip(err.Error(), maxRowError)
 	case errors.As(err, &appErr):
 		row.State = RowFailed
 		row.ErrorType = appErr.Type()
-		row.Error = appErr.Error()
+		row.Error = workflows.Clip(appErr.Error(), maxRowError)
 	default:
 		row.State = RowFailed
-		row.Error = err.Error()
+		row.Error = workflows.Clip(err.Error(), maxRowError)
 	}
 }
 
@@ -239,14 +441,24 @@ func (r *run) requestStop(ctx workflow.Context, req workflows.StopRequest) {
 	}
 	r.stopRequested, r.stopRequest = true, req
 	for i := range r.rows {
-		f, started := r.futures[i]
-		if !started {
-			if r.rows[i].State == RowPending {
-				r.rows[i].State = RowSkipped
-			}
+		if r.rows[i].State == RowPending {
+			r.rows[i].State = RowSkipped
 			continue
 		}
 		if ended(r.rows[i].State) {
+			continue
+		}
+		f, started := r.futures[i]
+		if !started {
+			// A child of an earlier run of this playbook: reach it by id
+			// (an empty run id reaches its current run).
+			id := r.rows[i].WorkflowID
+			workflow.Go(ctx, func(ctx workflow.Context) {
+				if err := workflow.SignalExternalWorkflow(ctx, id, "", workflows.SignalStop, req).Get(ctx, nil); err != nil {
+					r.logger.Info("Could not signal stop to a restore (it may have ended)", "WorkflowID", id, "Error", err)
+					r.childGone(id, err)
+				}
+			})
 			continue
 		}
 		// SignalChildWorkflow blocks until the child has started, so send
@@ -262,12 +474,19 @@ func (r *run) requestStop(ctx workflow.Context, req workflows.StopRequest) {
 
 // drainAfterCancel waits, on a disconnected context, for the canceled
 // children to stop their sessions and end, so the report says how each ended.
-func (r *run) drainAfterCancel(ctx workflow.Context) error {
+//
+// The children of this run are cancelled with it (their context is ctx);
+// those of an earlier run are cancelled by id here, and their end arrives as
+// SignalSessionEnded.
+func (r *run) drainAfterCancel(ctx workflow.Context, endedCh workflow.ReceiveChannel) error {
 	dctx, _ := workflow.NewDisconnectedContext(ctx)
 	for i := range r.rows {
 		if r.rows[i].State == RowPending {
 			r.rows[i].State = RowSkipped
 		}
+	}
+	if r.continues {
+		return r.drainAll(dctx, endedCh)
 	}
 	// By index, not by ranging over the map: workflow code must be deterministic.
 	for i := range r.rows {
@@ -278,6 +497,39 @@ func (r *run) drainAfterCancel(ctx workflow.Context) error {
 		var rep workflows.RestoreReport
 		err := f.Get(dctx, &rep)
 		r.applyResult(&r.rows[i], rep, err)
+	}
+	r.publish(dctx)
+	return temporal.NewCanceledError("playbook canceled")
+}
+
+// drainAll is drainAfterCancel for a playbook that continues as new: it
+// cancels the children of earlier runs by id, then takes each child's end
+// from its result or its SignalSessionEnded, whichever comes first.
+func (r *run) drainAll(dctx workflow.Context, endedCh workflow.ReceiveChannel) error {
+	sel := workflow.NewSelector(dctx)
+	sel.AddReceive(endedCh, func(c workflow.ReceiveChannel, _ bool) {
+		var e workflows.SessionEnded
+		c.Receive(dctx, &e)
+		r.onEnded(e)
+	})
+	for i := range r.rows {
+		if ended(r.rows[i].State) {
+			continue
+		}
+		if f, started := r.futures[i]; started {
+			sel.AddFuture(f, func(f workflow.Future) { r.onChildDone(dctx, i, f) })
+			continue
+		}
+		id := r.rows[i].WorkflowID
+		workflow.Go(dctx, func(ctx workflow.Context) {
+			if err := workflow.RequestCancelExternalWorkflow(ctx, id, "").Get(ctx, nil); err != nil {
+				r.logger.Info("Could not cancel a restore (it may have ended)", "WorkflowID", id, "Error", err)
+				r.childGone(id, err)
+			}
+		})
+	}
+	for !r.allEnded() {
+		sel.Select(dctx)
 	}
 	r.publish(dctx)
 	return temporal.NewCanceledError("playbook canceled")
@@ -311,7 +563,7 @@ func (r *run) allEnded() bool {
 }
 
 func (r *run) report() Report {
-	rep := Report{Name: r.in.Name, StopRequested: r.stopRequested, Rows: append([]Row(nil), r.rows...), Counts: map[string]int{}}
+	rep := Report{Name: r.in.Name, StopRequested: r.stopRequested, Rows: append([]Row(nil), r.rows...), Counts: map[string]int{}, Runs: r.runs}
 	for _, row := range r.rows {
 		rep.Counts[row.State]++
 	}

@@ -1,0 +1,118 @@
+package activities
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/vb365-restore/vb365-restore/vb365"
+)
+
+// DefaultIdleRequestsPerMinute is the VB365 cost of an idle session in the
+// steady state when Config.IdleRequestsPerMinute is zero.
+const DefaultIdleRequestsPerMinute = 1.0
+
+// requestsPerPoll is what one poll of WaitForSessionEvents costs VB365: the
+// session, then the events page after the cursor.
+const requestsPerPoll = 2
+
+// idleCeiling is the longest pause between two polls of an idle session:
+// the wait doubles its pause while nothing happens, up to 4 poll intervals
+// or, when that would cost VB365 more than the idle budget, up to the pause
+// that keeps an idle session within it (2 minutes at 1 request a minute).
+// A busy session is unaffected: every wait starts at the poll interval.
+func (a *Activities) idleCeiling(poll time.Duration) time.Duration {
+	perMin := a.cfg.IdleRequestsPerMinute
+	if perMin <= 0 {
+		perMin = DefaultIdleRequestsPerMinute
+	}
+	return max(4*poll, time.Duration(requestsPerPoll*float64(time.Minute)/perMin))
+}
+
+// errSessionStopping ends a wait whose session a stop on this worker is
+// ending: the workflow abandoned the wait before it asked for the stop.
+var errSessionStopping = errors.New("the restore session is being stopped")
+
+// waiters are the wait activities running on this worker, by session, so
+// that StopRestoreSession can end them at once. Without it a wait learns of
+// its cancellation only from the response to its next heartbeat, which the
+// SDK sends at most once per 0.8 heartbeat timeout (48 s), and goes on
+// polling VB365 until then. Waits on other workers still learn it that way,
+// or from their next poll, which sees the session stopped.
+type waiters struct {
+	mu sync.Mutex
+	m  map[string]map[*struct{}]context.CancelCauseFunc
+}
+
+func (w *waiters) add(sessionID string, cancel context.CancelCauseFunc) (remove func()) {
+	key := &struct{}{}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.m == nil {
+		w.m = map[string]map[*struct{}]context.CancelCauseFunc{}
+	}
+	if w.m[sessionID] == nil {
+		w.m[sessionID] = map[*struct{}]context.CancelCauseFunc{}
+	}
+	w.m[sessionID][key] = cancel
+	return func() {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		delete(w.m[sessionID], key)
+		if len(w.m[sessionID]) == 0 {
+			delete(w.m, sessionID)
+		}
+	}
+}
+
+// stop ends every wait on sessionID running on this worker.
+func (w *waiters) stop(sessionID string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, cancel := range w.m[sessionID] {
+		cancel(errSessionStopping)
+	}
+}
+
+// busyFor is how long a wait's polls count as those of a busy session: its
+// first two polls (at once and after one poll interval), which is when a
+// session that just had news has more. Later polls are those of an idle
+// session and go to VB365 as background requests, behind every other
+// request of the worker, so that many idle sessions do not delay a busy one
+// when the worker's VB365 budget is short.
+const busyFor = 2
+
+// watchSession is the bookkeeping around one wait: the session counts as
+// open in the metrics, a stop on this worker ends the wait at once (its
+// result is then "no news", which the workflow has already abandoned), the
+// events it returns count as recorded, and waits for the VB365 request
+// budget are reported to onBudget (for the heartbeat details). pollCtx is
+// the context of each poll (background once the wait has been idle for
+// busyFor poll intervals). Call end with the wait's result.
+func (a *Activities) watchSession(ctx context.Context, sessionID string, poll time.Duration, onBudget func(vb365.BudgetWait)) (
+	_ context.Context, pollCtx func() context.Context, end func(*SessionEventsResult, error) (*SessionEventsResult, error)) {
+	open := a.cfg.Metrics.SessionWatched()
+	ctx, cancel := context.WithCancelCause(vb365.OnBudgetWait(ctx, onBudget))
+	remove := a.waits.add(sessionID, cancel)
+	start := time.Now()
+	pollCtx = func() context.Context {
+		if time.Since(start) > busyFor*poll {
+			return vb365.Background(ctx)
+		}
+		return ctx
+	}
+	return ctx, pollCtx, func(res *SessionEventsResult, err error) (*SessionEventsResult, error) {
+		remove()
+		stopped := errors.Is(context.Cause(ctx), errSessionStopping)
+		cancel(nil)
+		open()
+		if err != nil && stopped {
+			return &SessionEventsResult{}, nil
+		}
+		if err == nil && res != nil {
+			a.cfg.Metrics.EventsRecorded(len(res.Events))
+		}
+		return res, err
+	}
+}

@@ -1,0 +1,435 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"go.temporal.io/sdk/client"
+
+	"github.com/vb365-restore/vb365-restore/internal/temporalcli"
+	"github.com/vb365-restore/vb365-restore/vb365/vb365sim"
+	"github.com/vb365-restore/vb365-restore/workflows"
+)
+
+// Scenario 4: many open restores on one worker against one VB365 with the
+// default request budget (VB365_MAX_RATE 20/s, VB365_MAX_IN_FLIGHT 8), at
+// the default 15 s poll interval, in real time:
+//
+//  1. open N restores at once and wait until every session is open;
+//  2. after a ramp (the idle waits reach their ceiling), measure a window:
+//     the request rate against the budget, and for a few busy sessions (an
+//     event appended every busyEvery) the time from an event's appearance
+//     to its recording by the workflow;
+//  3. a 429 storm: VB365 answers every request with 429 and Retry-After for
+//     stormFor; count the requests that reach it and the failed activities;
+//  4. stop all N and check every session is stopped (no orphan) and every
+//     event in VB365 is in its restore's report.
+//
+// The request rate is sampled every second from the simulator's counters
+// for the whole run (the chart).
+
+const (
+	budgetRate         = 20.0
+	busySessions       = 10
+	busyEvery          = 10 * time.Second
+	stormRetryAfter    = 5 * time.Second
+	budgetStopParallel = 20
+)
+
+type budgetConfig struct {
+	open         int
+	ramp, window time.Duration
+	storm        time.Duration
+	quick        bool
+}
+
+type budgetResult struct {
+	Open, Opened int
+	OpenTook     time.Duration
+	StopTook     time.Duration
+	Ramp, Window time.Duration
+	// Series is the requests per second over the run, token grants included.
+	Series []float64
+	// Phases are when each phase began, in seconds from the first sample.
+	Phases []budgetPhase
+	// PeakSecond is the largest 1 s sample; PeakTenSeconds the largest mean
+	// over 10 consecutive samples.
+	PeakSecond, PeakTenSeconds float64
+	WindowRate                 float64 // mean requests/s in the window
+	IdlePerSessionMin          float64 // the window's requests per session-minute (busy sessions included)
+	BusyLatencies              []time.Duration
+	BusyP50, BusyP95           time.Duration
+	BusyAppended, BusySeen     int
+	// Storm figures.
+	Storm, StormRetryAfter time.Duration
+	StormRequests          int
+	StormFirstPause        int // requests until the first pause was surely on
+	StormPerRetryAfter     float64
+	StormActivityFailures  float64
+	StormPauses            float64
+	// End figures.
+	Completed, Failed              int
+	EventsInVB365, EventsInReports int
+	ReportsShort                   int // restores whose report lacks events VB365 has
+	Orphans                        int
+	WorkerPeakMiB                  float64
+	WorkerCPU                      time.Duration
+}
+
+type budgetPhase struct {
+	At   float64
+	Name string
+}
+
+func runBudget(ctx context.Context, st *stack, bc budgetConfig, logf func(string, ...any)) (*budgetResult, error) {
+	res := &budgetResult{Open: bc.open, Ramp: bc.ramp, Window: bc.window, Storm: bc.storm, StormRetryAfter: stormRetryAfter}
+	sc, orgs := benchScenario(bc.open, 0)
+	sim, err := startSim(vb365sim.Options{Scenario: sc})
+	if err != nil {
+		return nil, err
+	}
+	defer sim.close()
+	port, err := temporalcli.FreePort("127.0.0.1")
+	if err != nil {
+		return nil, err
+	}
+	metricsURL := fmt.Sprintf("http://127.0.0.1:%d/metrics", port)
+	tq := st.taskQueue("budget")
+	w, err := st.startProductWorker(ctx, tq, sim.URL, fmt.Sprintf("METRICS_ADDR=127.0.0.1:%d", port),
+		fmt.Sprintf("VB365_MAX_RATE=%g", budgetRate),
+		// Each open restore holds an activity slot while it waits; the
+		// SDK's default of 1000 would cap the open restores.
+		fmt.Sprintf("MAX_CONCURRENT_ACTIVITIES=%d", max(1000, bc.open+200)))
+	if err != nil {
+		return nil, err
+	}
+	defer w.stop()
+	wm := startUsage(w.pid())
+
+	// The sampler: requests per second, for the whole scenario.
+	began := time.Now()
+	sampleCtx, stopSampling := context.WithCancel(ctx)
+	samplerDone := make(chan struct{})
+	var smu sync.Mutex
+	go func() {
+		defer close(samplerDone)
+		last := totalRequests(sim.sim.Stats().Requests)
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-sampleCtx.Done():
+				return
+			case <-t.C:
+				now := totalRequests(sim.sim.Stats().Requests)
+				smu.Lock()
+				res.Series = append(res.Series, float64(now-last))
+				smu.Unlock()
+				last = now
+			}
+		}
+	}()
+	phase := func(name string) {
+		smu.Lock()
+		res.Phases = append(res.Phases, budgetPhase{At: time.Since(began).Seconds(), Name: name})
+		smu.Unlock()
+		logf("scenario 4: %s", name)
+	}
+	defer func() {
+		stopSampling()
+		<-samplerDone
+	}()
+
+	// 1. Open N restores.
+	phase(fmt.Sprintf("opening %d restores", bc.open))
+	ids := make([]string, bc.open)
+	runs := make([]client.WorkflowRun, bc.open)
+	{
+		next := make(chan int)
+		var wg sync.WaitGroup
+		var firstErr error
+		var emu sync.Mutex
+		for range startParallel {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range next {
+					ids[i] = fmt.Sprintf("bench-budget-%d-%s", i, uuid.NewString()[:8])
+					run, err := st.c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: ids[i], TaskQueue: tq},
+						workflows.RestoreSessionWorkflowName, workflows.RestoreInput{OrganizationID: orgs[i], Type: "vet"})
+					if err != nil {
+						emu.Lock()
+						firstErr = err
+						emu.Unlock()
+						continue
+					}
+					runs[i] = run
+				}
+			}()
+		}
+		for i := range bc.open {
+			next <- i
+		}
+		close(next)
+		wg.Wait()
+		if firstErr != nil {
+			return nil, firstErr
+		}
+	}
+	openDeadline := time.Now().Add(time.Duration(bc.open)*time.Second/2 + 3*time.Minute)
+	for sim.sim.Stats().SessionsOpen < bc.open && time.Now().Before(openDeadline) {
+		if err := sleepCtx(ctx, 500*time.Millisecond); err != nil {
+			return nil, err
+		}
+	}
+	res.Opened = sim.sim.Stats().SessionsOpen
+	res.OpenTook = time.Since(began)
+	if res.Opened < bc.open {
+		logf("scenario 4: only %d of %d sessions open after %s", res.Opened, bc.open, res.OpenTook.Round(time.Second))
+	}
+	sessionOf := map[string]string{} // organization -> session
+	for _, s := range sim.sim.Sessions() {
+		sessionOf[s.OrganizationID] = s.ID
+	}
+
+	// 2. Ramp, then the window with busy sessions.
+	phase("ramp (idle waits reach their ceiling)")
+	if err := sleepCtx(ctx, bc.ramp); err != nil {
+		return nil, err
+	}
+	phase("measuring window")
+	before := totalRequests(sim.sim.Stats().Requests)
+	wctx, endWindow := context.WithTimeout(ctx, bc.window)
+	var lmu sync.Mutex
+	var bwg sync.WaitGroup
+	for b := range min(busySessions, bc.open) {
+		bwg.Add(1)
+		go func() {
+			defer bwg.Done()
+			lat, appended := busySession(wctx, st, sim.sim, ids[b], sessionOf[orgs[b]])
+			lmu.Lock()
+			res.BusyLatencies = append(res.BusyLatencies, lat...)
+			res.BusyAppended += appended
+			lmu.Unlock()
+		}()
+	}
+	<-wctx.Done()
+	endWindow()
+	inWindow := totalRequests(sim.sim.Stats().Requests) - before
+	bwg.Wait()
+	res.BusySeen = len(res.BusyLatencies)
+	res.BusyP50, res.BusyP95 = percentile(res.BusyLatencies, 50), percentile(res.BusyLatencies, 95)
+	res.WindowRate = float64(inWindow) / bc.window.Seconds()
+	res.IdlePerSessionMin = float64(inWindow) / (float64(res.Opened) * bc.window.Minutes())
+
+	// 3. The storm.
+	if bc.storm > 0 {
+		phase(fmt.Sprintf("429 storm, Retry-After %s", stormRetryAfter))
+		failed0, pauses0 := scrapeSum(metricsURL, "temporal_activity_execution_failed_total"), scrapeSum(metricsURL, "vb365_throttle_pauses_total")
+		before := totalRequests(sim.sim.Stats().Requests)
+		for _, p := range []string{"/v8/token", "/v8/RestoreSessions", "/v8/RestoreSessions/*", "/v8/RestoreSessions/*/Events",
+			"/v8/RestoreSessions/*/Stop", "/v8/Organizations/*", "/v8/Organizations/*/explore", "/v8/ServiceInstance"} {
+			sim.sim.AddFault(vb365sim.Fault{Path: p, Count: -1, Status: http.StatusTooManyRequests,
+				RetryAfterSeconds: int(stormRetryAfter.Seconds()), Message: "Too many requests (bench storm)."})
+		}
+		// The requests in flight when the storm begins meet it too; the
+		// steady figure counts from the end of the first pause on.
+		first := min(stormRetryAfter+time.Second, bc.storm)
+		if err := sleepCtx(ctx, first); err != nil {
+			return nil, err
+		}
+		mid := totalRequests(sim.sim.Stats().Requests)
+		if err := sleepCtx(ctx, bc.storm-first); err != nil {
+			return nil, err
+		}
+		sim.sim.ClearFaults()
+		end := totalRequests(sim.sim.Stats().Requests)
+		res.StormRequests = end - before
+		res.StormFirstPause = mid - before
+		if rest := bc.storm - first; rest > 0 {
+			// A window of rest holds ceil(rest/Retry-After) pause ends.
+			res.StormPerRetryAfter = float64(end-mid) / math.Ceil(rest.Seconds()/stormRetryAfter.Seconds())
+		}
+		phase("recovery")
+		if err := sleepCtx(ctx, 2*stormRetryAfter+10*time.Second); err != nil {
+			return nil, err
+		}
+		res.StormActivityFailures = scrapeSum(metricsURL, "temporal_activity_execution_failed_total") - failed0
+		res.StormPauses = scrapeSum(metricsURL, "vb365_throttle_pauses_total") - pauses0
+	}
+
+	// 4. Stop all.
+	phase(fmt.Sprintf("stopping %d restores", bc.open))
+	stopStart := time.Now()
+	{
+		next := make(chan int)
+		var wg sync.WaitGroup
+		for range budgetStopParallel {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range next {
+					if runs[i] == nil {
+						continue
+					}
+					if h, err := st.c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: ids[i], UpdateName: workflows.UpdateStop,
+						Args: []any{workflows.StopRequest{RequestedBy: "bench"}}, WaitForStage: client.WorkflowUpdateStageAccepted}); err == nil {
+						_ = h
+					}
+				}
+			}()
+		}
+		for i := range bc.open {
+			next <- i
+		}
+		close(next)
+		wg.Wait()
+	}
+	reports := make([]*workflows.RestoreReport, bc.open)
+	{
+		var wg sync.WaitGroup
+		sem := make(chan struct{}, 50)
+		for i, run := range runs {
+			if run == nil {
+				continue
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				sem <- struct{}{}
+				defer func() { <-sem }()
+				var rep workflows.RestoreReport
+				if err := run.Get(ctx, &rep); err == nil {
+					reports[i] = &rep
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	res.StopTook = time.Since(stopStart)
+	phase("done")
+	u := wm.stop()
+	res.WorkerPeakMiB, res.WorkerCPU = u.PeakMiB, u.CPU
+	for i, rep := range reports {
+		if rep == nil {
+			res.Failed++
+			continue
+		}
+		res.Completed++
+		evs, err := sim.sim.Events(sessionOf[orgs[i]])
+		if err == nil {
+			res.EventsInVB365 += len(evs)
+			if rep.EventCounts.Total < len(evs) {
+				res.ReportsShort++
+			}
+		}
+		res.EventsInReports += rep.EventCounts.Total
+	}
+	res.Orphans = sim.sim.Stats().SessionsOpen
+	smu.Lock()
+	defer smu.Unlock()
+	for i := range res.Series {
+		res.PeakSecond = max(res.PeakSecond, res.Series[i])
+		if i >= 9 {
+			sum := 0.0
+			for _, v := range res.Series[i-9 : i+1] {
+				sum += v
+			}
+			res.PeakTenSeconds = max(res.PeakTenSeconds, sum/10)
+		}
+	}
+	return res, nil
+}
+
+// busySession appends an event every busyEvery until ctx ends and returns,
+// for each event the workflow recorded, the time from the append to the
+// first status query that counts it.
+func busySession(ctx context.Context, st *stack, sim *vb365sim.Simulator, workflowID, sessionID string) ([]time.Duration, int) {
+	var lats []time.Duration
+	appended := 0
+	for ctx.Err() == nil {
+		base, err := recordedEvents(ctx, st, workflowID)
+		if err != nil {
+			return lats, appended
+		}
+		at := time.Now()
+		if err := sim.AppendEvent(sessionID, vb365sim.EventInput{Type: "Restore", Status: "Success",
+			Message: "Restored item", ItemName: "Q3 budget.xlsx", ItemType: "File", ItemSizeBytes: 48213}); err != nil {
+			return lats, appended
+		}
+		appended++
+		next := at.Add(busyEvery)
+		for ctx.Err() == nil {
+			n, err := recordedEvents(ctx, st, workflowID)
+			if err == nil && n > base {
+				lats = append(lats, time.Since(at))
+				break
+			}
+			if sleepCtx(ctx, 250*time.Millisecond) != nil {
+				break
+			}
+		}
+		if sleepCtx(ctx, time.Until(next)) != nil {
+			break
+		}
+	}
+	return lats, appended
+}
+
+func recordedEvents(ctx context.Context, st *stack, workflowID string) (int, error) {
+	qctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	v, err := st.c.QueryWorkflow(qctx, workflowID, "", workflows.QueryStatus)
+	if err != nil {
+		return 0, err
+	}
+	var s workflows.Status
+	if err := v.Get(&s); err != nil {
+		return 0, err
+	}
+	return s.EventCounts.Total, nil
+}
+
+func totalRequests(m map[string]int) int {
+	n := 0
+	for _, v := range m {
+		n += v
+	}
+	return n
+}
+
+// scrapeSum adds up every series of one metric on a /metrics page (0 when
+// it cannot be read).
+func scrapeSum(url, name string) float64 {
+	resp, err := http.Get(url)
+	if err != nil {
+		return 0
+	}
+	defer resp.Body.Close()
+	sum := 0.0
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if !strings.HasPrefix(line, name) {
+			continue
+		}
+		rest := line[len(name):]
+		if rest != "" && rest[0] != '{' && rest[0] != ' ' {
+			continue
+		}
+		f := strings.Fields(line)
+		if v, err := strconv.ParseFloat(f[len(f)-1], 64); err == nil {
+			sum += v
+		}
+	}
+	return sum
+}

@@ -1,0 +1,85 @@
+package main
+
+import (
+	"fmt"
+	"time"
+)
+
+// The product's idle schedule at the default 15 s poll interval and
+// VB365_IDLE_REQUESTS_PER_MINUTE=1 (activities/watch.go idleCeiling): the
+// pauses double 15, 30, 60 s, then stay at the 2 min ceiling, so the steady
+// state begins 105 s into an idle wait.
+const (
+	idleCeilingDefault = 2 * time.Minute
+	idleRamp           = 105 * time.Second
+	goalOpen           = 2000
+)
+
+func (r *report) budgetTargets() []target {
+	b := r.budget
+	full := b.Open >= goalOpen
+	atN := fmt.Sprintf("%d open restores", b.Open)
+	var ts []target
+	ts = append(ts, target{fmt.Sprintf("VB365 request rate with %s, budget %g/s", atN, budgetRate),
+		fmt.Sprintf("≤ %g/s measured, every event still recorded (at %d)", budgetRate, goalOpen),
+		fmt.Sprintf("peak %.1f/s over 10 s, %.0f in one 1 s sample; window mean %.1f/s; reports hold %d of the %d events in VB365 (%d restores short)",
+			b.PeakTenSeconds, b.PeakSecond, b.WindowRate, b.EventsInReports, b.EventsInVB365, b.ReportsShort),
+		r.measured(full, b.PeakTenSeconds <= budgetRate*1.02 && b.ReportsShort == 0)})
+	ts = append(ts, target{fmt.Sprintf("First event of a busy session recorded after it appears, %s", atN),
+		fmt.Sprintf("p95 ≤ 2 poll intervals (30 s) at %d", goalOpen),
+		fmt.Sprintf("p50 %s, p95 %s (%d of %d events appended to %d busy sessions seen)", ms(b.BusyP50), ms(b.BusyP95), b.BusySeen, b.BusyAppended, min(busySessions, b.Open)),
+		r.measured(full && b.BusySeen > 0, b.BusyP95 <= 30*time.Second)})
+	ts = append(ts, target{fmt.Sprintf("%d concurrent open restores on one worker", b.Open),
+		fmt.Sprintf("%d: all open, then all stopped, 0 orphans", goalOpen),
+		fmt.Sprintf("%d of %d open (in %s), %d completed after the stop (in %s), %d failed, %d orphans",
+			b.Opened, b.Open, b.OpenTook.Round(time.Second), b.Completed, b.StopTook.Round(time.Second), b.Failed, b.Orphans),
+		r.measured(full, b.Opened == b.Open && b.Completed == b.Open && b.Orphans == 0)})
+	ts = append(ts, target{fmt.Sprintf("Worker peak memory with %s", atN), fmt.Sprintf("< 300 MB at %d", goalOpen),
+		fmt.Sprintf("%.0f MiB (VmHWM)", b.WorkerPeakMiB), r.measured(full, b.WorkerPeakMiB*1.048576 < 300)})
+	if b.Storm > 0 {
+		ts = append(ts, target{fmt.Sprintf("429 storm (Retry-After %s for %s)", b.StormRetryAfter, b.Storm),
+			"≤ 1 request per Retry-After per worker during the storm; no activity failed",
+			fmt.Sprintf("%.2f per Retry-After after the first pause (%d requests in the storm, %d of them before the first pause held); %.0f activity attempts failed",
+				b.StormPerRetryAfter, b.StormRequests, b.StormFirstPause, b.StormActivityFailures),
+			r.measured(b.Storm >= 3*b.StormRetryAfter, b.StormPerRetryAfter <= 1 && b.StormActivityFailures == 0)})
+	}
+	return ts
+}
+
+func (r *report) renderBudget(p func(string, ...any)) {
+	b := r.budget
+	p("## 4. The VB365 budget: %d open restores, a 429 storm", b.Open)
+	p("")
+	p("One product worker with the default budget (`VB365_MAX_RATE=%g`, `VB365_MAX_IN_FLIGHT=8`, `VB365_IDLE_REQUESTS_PER_MINUTE=1`) "+
+		"and %d restores at the default 15 s poll interval, in real time, on one simulator. The bench opens them all at once "+
+		"(%d concurrent start calls), waits until every session is open, waits %s more (the idle waits reach their ceiling), then "+
+		"measures %s during which %d sessions are busy (one event appended every %s; the latency is from the append to the first "+
+		"`status` query that counts it, queried every 250 ms). Then VB365 answers every request with 429 and `Retry-After: %d` for %s; "+
+		"then every restore is stopped by its `stop` update. The request rate is sampled every second from the simulator's counter "+
+		"(token grants included) for the whole run.", budgetRate, b.Open, startParallel, b.Ramp, b.Window, min(busySessions, b.Open), busyEvery,
+		int(b.StormRetryAfter.Seconds()), b.Storm)
+	if b.Open < goalOpen {
+		p("")
+		p("**Size:** %d restores, not %d: at the budget of %g requests/s, opening a restore costs about 4 requests and stopping one "+
+			"about 4 more, so %d restores need at least %.0f minutes of VB365 budget just to open and stop, and the dev server on 2 shared cores "+
+			"runs the workflows beside it; the verdicts at %d are therefore not given.",
+			b.Open, goalOpen, budgetRate, goalOpen, float64(goalOpen)*8/budgetRate/60, goalOpen)
+	}
+	p("")
+	p("![VB365 requests per second against the budget](%s)", rateChartFile)
+	p("")
+	p("| | |")
+	p("|---|---|")
+	p("| Sessions open | %d of %d, all open %s after the first start call |", b.Opened, b.Open, b.OpenTook.Round(time.Second))
+	p("| Peak request rate | %.1f/s (10 s mean), %.0f (largest 1 s sample) |", b.PeakTenSeconds, b.PeakSecond)
+	p("| Window: mean request rate | %.2f/s, %.2f requests per open session-minute (%d of them busy) |", b.WindowRate, b.IdlePerSessionMin, min(busySessions, b.Open))
+	p("| Busy sessions: append → recorded | p50 %s, p95 %s, %d of %d events |", ms(b.BusyP50), ms(b.BusyP95), b.BusySeen, b.BusyAppended)
+	if b.Storm > 0 {
+		p("| 429 storm | %d requests in %s (%d before the first pause held); %.2f per %s Retry-After after it; %.0f pauses; %.0f failed activity attempts |",
+			b.StormRequests, b.Storm, b.StormFirstPause, b.StormPerRetryAfter, b.StormRetryAfter, b.StormPauses, b.StormActivityFailures)
+	}
+	p("| Stop | %d completed, %d failed, in %s; %d sessions left open in VB365 |", b.Completed, b.Failed, b.StopTook.Round(time.Second), b.Orphans)
+	p("| Events | the reports hold %d events; VB365 has %d; %d restores short |", b.EventsInReports, b.EventsInVB365, b.ReportsShort)
+	p("| Worker | peak %.0f MiB (VmHWM), %s CPU over the scenario |", b.WorkerPeakMiB, b.WorkerCPU.Round(100*time.Millisecond))
+	p("")
+}
