@@ -48,32 +48,34 @@ func TestWaitReturnsNewEventsInOrderOnce(t *testing.T) {
 	}
 	res, err := runWait(t, fe, waitInput(id, 0, -1))
 	require.NoError(t, err)
-	require.Len(t, res.Events, 3)
+	require.Len(t, res.Events, 4, "the session's start event, then the three")
+	require.Equal(t, "Restore session started", res.Events[0].Message)
 	for i, e := range res.Events {
 		require.Equal(t, int32(i), e.Order)
 	}
 
 	// From the cursor after them, only what comes later.
 	go func() { time.Sleep(50 * time.Millisecond); fe.AppendEvent(id, "Warning", "restore") }()
-	res, err = runWait(t, fe, waitInput(id, 3, 2))
+	res, err = runWait(t, fe, waitInput(id, 4, 3))
 	require.NoError(t, err)
 	require.Len(t, res.Events, 1)
-	require.Equal(t, int32(3), res.Events[0].Order)
+	require.Equal(t, int32(4), res.Events[0].Order)
 	require.Equal(t, "Warning", res.Events[0].Status)
 }
 
 func TestWaitReturnsWhenStopped(t *testing.T) {
 	fe, id := openSession(t)
 	go func() { time.Sleep(50 * time.Millisecond); fe.StopInVB365(id) }()
-	res, err := runWait(t, fe, waitInput(id, 0, -1))
+	res, err := runWait(t, fe, waitInput(id, 1, 0))
 	require.NoError(t, err)
-	require.Empty(t, res.Events)
+	require.Len(t, res.Events, 1)
+	require.Equal(t, "Restore session stopped", res.Events[0].Message)
 	require.Equal(t, vb365.SessionStateStopped, res.Session.State)
 }
 
 func TestWaitReturnsAtMaxWait(t *testing.T) {
 	fe, id := openSession(t)
-	in := waitInput(id, 0, -1)
+	in := waitInput(id, 1, 0) // after the start event
 	in.MaxWait = 150 * time.Millisecond
 	counter := &pollCounter{Client: fe.Client}
 	res, err := runWait(t, counter, in)
@@ -102,7 +104,7 @@ func TestWaitRidesOutTransientErrors(t *testing.T) {
 	fe, id := openSession(t)
 	fe.AppendEvent(id, "Success", "view")
 	fe.FailPolls(2)
-	res, err := runWait(t, fe, waitInput(id, 0, -1))
+	res, err := runWait(t, fe, waitInput(id, 1, 0))
 	require.NoError(t, err)
 	require.Len(t, res.Events, 1)
 	require.GreaterOrEqual(t, res.Polls, 3)
@@ -126,9 +128,9 @@ func TestFetchSessionEventsPages(t *testing.T) {
 	require.NoError(t, err)
 	var res SessionEventsResult
 	require.NoError(t, v.Get(&res))
-	require.Len(t, res.Events, 4)
+	require.Len(t, res.Events, 5)
 	require.Equal(t, int32(1), res.Events[0].Order)
-	require.Equal(t, int32(4), res.Events[3].Order)
+	require.Equal(t, int32(5), res.Events[4].Order)
 	require.False(t, res.More)
 }
 

@@ -22,16 +22,16 @@ func TestWaitReturnsEventsPastARunningOne(t *testing.T) {
 	in.PastRunning = true
 	res, err := runWait(t, fe, in)
 	require.NoError(t, err)
-	require.Equal(t, []int32{0, 2}, orderList(res.Events))
+	require.Equal(t, []int32{0, 1, 3}, orderList(res.Events), "the start event, a, b")
 	require.Len(t, res.Running, 1)
-	require.Equal(t, int32(1), res.Running[0].Event.Order)
-	require.Equal(t, 1, res.Running[0].Offset)
+	require.Equal(t, int32(2), res.Running[0].Event.Order)
+	require.Equal(t, 2, res.Running[0].Offset)
 	require.Empty(t, res.Ended)
 
-	fe.SetEventStatus(id, 1, "Warning")
-	in = waitInput(id, 3, 2)
+	fe.SetEventStatus(id, 2, "Warning")
+	in = waitInput(id, 4, 3)
 	in.PastRunning = true
-	in.Pending = []PendingRef{{Order: 1, Offset: 1}}
+	in.Pending = []PendingRef{{Order: 2, Offset: 2}}
 	res, err = runWait(t, fe, in)
 	require.NoError(t, err)
 	require.Empty(t, res.Events)
@@ -42,7 +42,7 @@ func TestWaitReturnsEventsPastARunningOne(t *testing.T) {
 	// Without PastRunning the running event holds the rest back, as before.
 	res, err = runWait(t, fe, waitInput(id, 0, -1))
 	require.NoError(t, err)
-	require.Len(t, res.Events, 3, "it has ended meanwhile")
+	require.Len(t, res.Events, 4, "it has ended meanwhile")
 }
 
 func orderList(events []vb365.RestoreSessionEvent) []int32 {

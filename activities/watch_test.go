@@ -58,7 +58,7 @@ func TestIdlePollsAreBackground(t *testing.T) {
 	fe, id := openSession(t)
 	cc := &countingClient{VB365API: fe}
 	env, a := newEnv(t, cc)
-	in := waitInput(id, 0, -1)
+	in := waitInput(id, 1, 0)                                                // after the session's start event
 	in.PollInterval, in.MaxWait = 100*time.Millisecond, 800*time.Millisecond // polls at 0, 100, 300, 700 ms
 	_, err := env.ExecuteActivity(a.WaitForSessionEvents, in)
 	require.NoError(t, err)
@@ -77,7 +77,7 @@ func TestStopEndsLocalWaitAtOnce(t *testing.T) {
 	fe, id := openSession(t)
 	cc := &countingClient{VB365API: fe}
 	env, a := newEnv(t, cc)
-	in := waitInput(id, 0, -1)
+	in := waitInput(id, 1, 0) // after the session's start event
 	in.PollInterval, in.MaxWait = time.Hour, 2*time.Hour
 	type result struct {
 		res *SessionEventsResult
@@ -125,9 +125,9 @@ func TestWaitMetrics(t *testing.T) {
 	env := s.NewTestActivityEnvironment()
 	a := New(Config{Client: fe, Metrics: vb365.NewMetrics(reg)})
 	env.RegisterActivity(a)
-	_, err := env.ExecuteActivity(a.WaitForSessionEvents, waitInput(id, 0, -1))
+	_, err := env.ExecuteActivity(a.WaitForSessionEvents, waitInput(id, 1, 0)) // after the start event
 	require.NoError(t, err)
-	_, err = env.ExecuteActivity(a.FetchSessionEvents, FetchSessionEventsInput{SessionCursor: SessionCursor{SessionID: id, AfterOrder: 0, RecordedCount: 1}})
+	_, err = env.ExecuteActivity(a.FetchSessionEvents, FetchSessionEventsInput{SessionCursor: SessionCursor{SessionID: id, AfterOrder: 1, RecordedCount: 2}})
 	require.NoError(t, err)
 	got := map[string]float64{}
 	families, err := reg.Gather()

@@ -2,6 +2,7 @@ package integration
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -25,6 +26,37 @@ func (s *stack) startPlaybook(in playbook.Input) client.WorkflowRun {
 	}, playbook.WorkflowName, in)
 	require.NoError(s.t, err)
 	return run
+}
+
+// checkPlaybookRows holds every started row of a playbook to the simulator's
+// ground truth with the same check as a single restore: each child's own
+// report (its result, or the details of its cancellation) passes
+// CheckRecorded, and the row agrees with it.
+func checkPlaybookRows(t *testing.T, s *stack, rep playbook.Report) {
+	t.Helper()
+	checked := 0
+	for _, row := range rep.Rows {
+		if row.SessionID == "" {
+			continue
+		}
+		var rr workflows.RestoreReport
+		err := devServer.Client.GetWorkflow(context.Background(), row.WorkflowID, "").Get(context.Background(), &rr)
+		var canceled *temporal.CanceledError
+		if errors.As(err, &canceled) {
+			require.NoError(t, canceled.Details(&rr), "row %d: a cancelled restore carries its report", row.Index)
+		} else {
+			require.NoError(t, err, "row %d", row.Index)
+		}
+		require.NoError(t, testenv.CheckRecorded(s.sim, rr), "row %d", row.Index)
+		require.Equal(t, rr.Session.ID, row.SessionID, "row %d", row.Index)
+		if row.State == playbook.RowDone {
+			require.Equal(t, rr.EventCounts.Total, row.EventCounts.Total, "row %d", row.Index)
+			require.NotNil(t, row.EffectivePointInTime, "row %d", row.Index)
+			require.True(t, rr.EffectivePointInTime.Equal(*row.EffectivePointInTime), "row %d", row.Index)
+		}
+		checked++
+	}
+	require.NotZero(t, checked, "no row to check")
 }
 
 func playbookStatus(t *testing.T, id string) (playbook.Report, error) {
@@ -86,6 +118,7 @@ func TestPlaybookThreeRestoresOneStop(t *testing.T) {
 	}
 	require.Equal(t, run.GetID()+"/"+seedOrg+"/vet", rep.Rows[0].WorkflowID, "deterministic child ids")
 	require.Len(t, s.sim.Sessions(), 3)
+	checkPlaybookRows(t, s, rep)
 	require.Empty(t, testenv.WorkingSessions(s.sim))
 }
 
@@ -109,6 +142,7 @@ func TestPlaybookOneInvalidRestore(t *testing.T) {
 	require.Equal(t, playbook.RowDone, rep.Rows[1].State)
 	require.Len(t, s.sim.Sessions(), 1, "no session for the invalid restore")
 	require.Empty(t, testenv.WorkingSessions(s.sim))
+	checkPlaybookRows(t, s, rep)
 }
 
 // Cancelling the playbook cancels its children, which stop their sessions.
@@ -128,4 +162,15 @@ func TestPlaybookCancellation(t *testing.T) {
 	require.ErrorAs(t, err, &canceled)
 	require.Len(t, s.sim.Sessions(), 2)
 	require.Empty(t, testenv.WorkingSessions(s.sim), "cancelled children stopped their sessions")
+	// The cancelled playbook's rows name no session (it does not read the
+	// children's reports from their cancellation), so each child is checked
+	// by its deterministic id.
+	for _, typ := range []string{"vet", "vex"} {
+		var rr workflows.RestoreReport
+		err := devServer.Client.GetWorkflow(context.Background(), run.GetID()+"/"+seedOrg+"/"+typ, "").Get(context.Background(), &rr)
+		var childCanceled *temporal.CanceledError
+		require.ErrorAs(t, err, &childCanceled, typ)
+		require.NoError(t, childCanceled.Details(&rr), typ)
+		require.NoError(t, testenv.CheckRecorded(s.sim, rr), typ)
+	}
 }

@@ -449,3 +449,141 @@ func TestRotatedRefreshToken(t *testing.T) {
 	l, r, _ = f.counts()
 	assert.Equal(t, [2]int{2, 6}, [2]int{l, r})
 }
+
+// TestRenewalMarginForShortTokens: the client renews when 10% of the token's
+// life remains, at least a minute, at most half of it.
+func TestRenewalMarginForShortTokens(t *testing.T) {
+	issued := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		life, renewAfter time.Duration
+	}{
+		{60 * time.Minute, 54 * time.Minute}, // 10%
+		{20 * time.Minute, 18 * time.Minute}, // 10%, two minutes
+		{5 * time.Minute, 4 * time.Minute},   // at least a minute
+		{90 * time.Second, 45 * time.Second}, // at most half
+		{2 * time.Second, time.Second},       // at most half
+	} {
+		tok := &token{issued: issued, expires: issued.Add(tc.life)}
+		assert.Equal(t, issued.Add(tc.renewAfter), tok.renewAt(), "life %s", tc.life)
+	}
+}
+
+// TestRefusedPasswordDropsTheOldToken: a token due for renewal whose refresh
+// and password are both refused is not kept for the rest of its life (that
+// grace is only for a token service that cannot be reached): the call fails
+// as an authentication failure.
+func TestRefusedPasswordDropsTheOldToken(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)}
+	f := newFake(t, "v8")
+	f.route = okSession
+	c := newTestClient(t, f.start().URL, nil)
+	c.now = clock.Now
+	_, err := c.GetRestoreSession(context.Background(), sessionID)
+	require.NoError(t, err)
+	f.mu.Lock()
+	f.refuseRefresh, f.password = true, "changed by an administrator"
+	f.mu.Unlock()
+	clock.Advance(57 * time.Minute) // due for renewal, not expired
+	_, err = c.GetRestoreSession(context.Background(), sessionID)
+	require.Error(t, err)
+	assert.True(t, IsAuthenticationFailure(err), "got %v", err)
+	assert.False(t, IsTransient(err))
+}
+
+// TestErrorTextNamesEachPartItHas: an Error says what it has and nothing
+// for what it lacks (no ": " before an empty method and path, no "HTTP 0").
+func TestErrorTextNamesEachPartItHas(t *testing.T) {
+	assert.Equal(t, "vb365: get restore session: GET /v8/RestoreSessions/x: HTTP 404 ResourceNotFound: Not found.",
+		(&Error{Op: "get restore session", Method: "GET", Path: "/v8/RestoreSessions/x", StatusCode: 404,
+			ErrorCode: "ResourceNotFound", Message: "Not found."}).Error())
+	assert.Equal(t, "vb365: log in", (&Error{Op: "log in"}).Error())
+	assert.Equal(t, "vb365: log in: POST /v8/token", (&Error{Op: "log in", Method: "POST", Path: "/v8/token"}).Error())
+}
+
+// TestTokenLifetimeOfZeroIsTheDefault: expires_in 0 states no lifetime; the
+// documented default holds. One second is one second.
+func TestTokenLifetimeOfZeroIsTheDefault(t *testing.T) {
+	assert.Equal(t, defaultTokenLifetime, (&tokenResponse{ExpiresIn: []byte("0")}).tokenLifetime())
+	assert.Equal(t, time.Second, (&tokenResponse{ExpiresIn: []byte("1")}).tokenLifetime())
+	assert.Equal(t, 90*time.Second, (&tokenResponse{ExpiresIn: []byte(`"90"`)}).tokenLifetime())
+}
+
+// TestRetryAfterBounds: zero seconds and a date of exactly now mean no wait.
+func TestRetryAfterBounds(t *testing.T) {
+	now := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	assert.Equal(t, time.Duration(0), parseRetryAfter("0", now))
+	assert.Equal(t, time.Second, parseRetryAfter("1", now))
+	assert.Equal(t, time.Duration(0), parseRetryAfter(now.Format(http.TimeFormat), now))
+	assert.Equal(t, time.Second, parseRetryAfter(now.Add(time.Second).Format(http.TimeFormat), now))
+}
+
+// TestMultipleChoicesIsNotSuccess: a 300 answer is not a success.
+func TestMultipleChoicesIsNotSuccess(t *testing.T) {
+	assert.True(t, (&response{status: 299}).ok())
+	assert.False(t, (&response{status: 300}).ok())
+	assert.False(t, (&response{status: 199}).ok())
+	assert.True(t, (&response{status: 200}).ok())
+}
+
+// TestOrderSentOnlyToV8: v5 to v7 have no order parameters; the client sends
+// them to v8 only.
+func TestOrderSentOnlyToV8(t *testing.T) {
+	for _, v := range []string{"v7", "v8"} {
+		f := newFake(t, v)
+		f.route = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+			writeJSON(w, 200, `{"offset":0,"limit":30,"results":[],"_links":{}}`)
+			return true
+		}
+		c := newTestClient(t, f.start().URL, nil)
+		_, err := c.ListRestoreSessions(context.Background(), ListRestoreSessionsOptions{OrderBy: OrderByCreationTime, OrderAsc: true})
+		require.NoError(t, err)
+		var q url.Values
+		for _, r := range f.captured() {
+			if strings.HasSuffix(r.Path, "/RestoreSessions") {
+				q = r.Query
+			}
+		}
+		require.NotNil(t, q, v)
+		assert.Equal(t, v == "v8", q.Has("orderBy"), v)
+		assert.Equal(t, v == "v8", q.Has("orderAsc"), v)
+	}
+}
+
+// TestErrorExcerptCutOnlyWhenLonger: a non-JSON body of exactly maxErrorText
+// characters is kept whole; one more is cut and marked.
+func TestErrorExcerptCutOnlyWhenLonger(t *testing.T) {
+	keep := func(s string) string { return s }
+	var e Error
+	e.fillFromBody([]byte(strings.Repeat("x", maxErrorText)), keep)
+	assert.Equal(t, strings.Repeat("x", maxErrorText), e.Message)
+	e.fillFromBody([]byte(strings.Repeat("x", maxErrorText+1)), keep)
+	assert.Equal(t, strings.Repeat("x", maxErrorText)+"...", e.Message)
+}
+
+// TestTokenLifetimeWithAFraction: expires_in written as a decimal still counts.
+func TestTokenLifetimeWithAFraction(t *testing.T) {
+	assert.Equal(t, 90*time.Second, (&tokenResponse{ExpiresIn: []byte("90.0")}).tokenLifetime())
+}
+
+// TestRedactsThreeCharacterSecrets: secrets of three characters or more are
+// redacted (shorter ones would blank out ordinary text).
+func TestRedactsThreeCharacterSecrets(t *testing.T) {
+	c := newTestClient(t, "http://127.0.0.1:1", func(cfg *Config) { cfg.Password = "pw3" })
+	assert.Equal(t, "bad [REDACTED] here", c.redact("bad pw3 here"))
+	c2 := newTestClient(t, "http://127.0.0.1:1", func(cfg *Config) { cfg.Password = "pw" })
+	assert.Equal(t, "bad pw here", c2.redact("bad pw here"))
+}
+
+// TestPageOffsetFromTheRequestWhenTheServerOmitsIt: a page without "offset"
+// is the one asked for.
+func TestPageOffsetFromTheRequestWhenTheServerOmitsIt(t *testing.T) {
+	f := newFake(t, "v8")
+	f.route = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+		writeJSON(w, 200, `{"limit":30,"results":[],"_links":{}}`)
+		return true
+	}
+	c := newTestClient(t, f.start().URL, nil)
+	p, err := c.ListRestoreSessions(context.Background(), ListRestoreSessionsOptions{ListOptions: ListOptions{Offset: 60}})
+	require.NoError(t, err)
+	assert.Equal(t, 60, p.Offset)
+}

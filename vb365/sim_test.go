@@ -158,23 +158,6 @@ func TestSimulatorStoppedInConsole(t *testing.T) {
 	require.NoError(t, c.StopRestoreSession(ctx, s.ID))
 }
 
-// A short TokenTTL: the client refreshes before expiry, so no call ever
-// meets a 401.
-func TestSimulatorRefreshBeforeExpiry(t *testing.T) {
-	sim, srv := startSim(t, func(o *vb365sim.Options) { o.TokenTTL = 2 * time.Second; o.Versions = []string{"v8"} })
-	c := simClient(t, srv.URL, nil)
-	ctx := context.Background()
-	_, err := c.GetOrganization(ctx, vb365sim.SeedOrganizationID)
-	require.NoError(t, err)
-	time.Sleep(1200 * time.Millisecond) // past the renewal point (half of 2s), before expiry
-	_, err = c.GetOrganization(ctx, vb365sim.SeedOrganizationID)
-	require.NoError(t, err)
-	st := sim.Stats()
-	assert.Equal(t, 1, st.TokenLogins)
-	assert.Equal(t, 1, st.TokenRefreshes)
-	assert.Equal(t, 2, st.Requests["GET /v8/Organizations/{organizationId}"], "no call was refused and retried")
-}
-
 // The token expires under the client's feet (the server's clock jumps): the
 // 401 makes it refresh once and retry.
 func TestSimulatorExpiredTokenMidUse(t *testing.T) {

@@ -157,16 +157,20 @@ func (r *restoreRun) registerHandlers(ctx workflow.Context) error {
 			return r.st.Session, nil
 		},
 		workflow.UpdateHandlerOptions{
-			Validator: func(ctx workflow.Context, req StopRequest) error {
-				if r.finished {
-					return fmt.Errorf("restore already done (endReason %q): nothing to stop", r.endReason)
-				}
-				return nil
-			},
+			Validator:   func(_ workflow.Context, req StopRequest) error { return r.validateStop(req) },
 			Description: "Stop the restore session and end the workflow; returns the stopped session.",
 		})
 	if err != nil {
 		return fmt.Errorf("register update %q: %w", UpdateStop, err)
+	}
+	return nil
+}
+
+// validateStop rejects a stop update once the run's outcome is known: there is
+// nothing left to stop, and an accepted update would wait for a run that ended.
+func (r *restoreRun) validateStop(StopRequest) error {
+	if r.finished {
+		return fmt.Errorf("restore already done (endReason %q): nothing to stop", r.endReason)
 	}
 	return nil
 }

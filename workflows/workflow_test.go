@@ -64,7 +64,6 @@ func TestStopByUpdateRecordsEventsOnceInOrder(t *testing.T) {
 	require.NotNil(t, status.StopDeadline)
 	require.Equal(t, 2, h.upserts, "all attributes at creation, the state at the end")
 
-	// A second stop after the end is rejected by the validator.
 	require.Equal(t, 1, len(h.created))
 }
 
@@ -294,17 +293,24 @@ func TestContinueAsNewWhenSuggested(t *testing.T) {
 	require.True(t, errors.As(h.env.GetWorkflowError(), &can))
 }
 
+// TestContinueAsNewYieldsToPendingStop: a stop signal still in the channel when
+// the run decides to continue as new is drained into the state, and the run
+// stops instead of continuing (a signal left in the channel would be lost with
+// this run). The signal arrives while the session is being created, so nothing
+// has received it yet; the server suggests continue-as-new from the start.
 func TestContinueAsNewYieldsToPendingStop(t *testing.T) {
-	h := newHarness(t).open().batches([]vb365.RestoreSessionEvent{ev(0, "Success")}).stopAndFetch()
-	// The signal arrives with the batch; the batch limit is reached too.
-	h.env.OnActivity(acts.WaitForSessionEvents, mock.Anything, mock.Anything).Return(
-		&activities.SessionEventsResult{Session: &h.session}, nil).After(time.Hour)
-	h.after(0, func() { h.env.SignalWorkflowSkippingWorkflowTask(SignalStop, StopRequest{RequestedBy: "carol"}) })
-	in := baseInput()
-	in.ContinueAsNewAfterBatches = 1
-	h.run(in)
+	h := newHarness(t)
+	h.createDelay = 10 * time.Second
+	h.open().idle().stopAndFetch(ev(0, "Success"))
+	h.env.SetContinueAsNewSuggested(true)
+	h.after(time.Second, func() { h.env.SignalWorkflow(SignalStop, StopRequest{RequestedBy: "carol"}) })
+	h.run(baseInput())
 	r := h.report()
+	require.Equal(t, EndReasonStopRequested, r.EndReason)
 	require.Equal(t, "carol", r.StopRequestedBy)
+	require.Empty(t, h.waits, "the stop was taken at the continue-as-new, before any wait")
+	require.Equal(t, 1, h.stops)
+	require.Equal(t, 1, r.EventCounts.Total)
 }
 
 // parentWorkflow starts the restore as a child with NotifyParent, waits for

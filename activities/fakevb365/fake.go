@@ -1,6 +1,12 @@
 // Package fakevb365 is an in-memory VB365 for tests of the activities and the
-// workflow: it implements activities.VB365API and behaves like the server
-// where it matters to them, including its failures. A lost response is
+// workflow: it implements activities.VB365API without HTTP, for speed, and
+// behaves as the simulator (vb365/vb365sim) does where it matters to them:
+// every session opens with a None event "Restore session started" of order 0
+// and closes with "Restore session stopped"; running events end (Cancelled at
+// the stop); a stopped session's result is the worst of its events; stopping a
+// stopped session succeeds; explore of a never-backed-up organization answers
+// 500; pages are 30 by default and at most 10,000. conformance_test.go runs
+// the same cases against both and fails where they differ. A lost response is
 // faithful: the session is created, then the caller gets a transport error.
 package fakevb365
 
@@ -31,8 +37,9 @@ type Client struct {
 	failStarts         []int // statuses of POSTs that fail without creating anything
 	failPolls          int   // GetRestoreSession calls that fail with 503
 	ignoreStops        int   // stops accepted and not carried out
-	// PageSize is the server's default and maximum page size (default 100).
-	PageSize int
+	// PageSize is the page size when the caller asks for none (default 30,
+	// as VB365's); MaxPageSize the largest page served (default 10,000).
+	PageSize, MaxPageSize int
 
 	posts int
 	// Account is the account the caller logs in with: the sessions its
@@ -42,7 +49,7 @@ type Client struct {
 
 // New returns an empty fake whose clock is time.Now.
 func New() *Client {
-	return &Client{now: time.Now, orgs: map[string]vb365.Organization{}, events: map[string][]vb365.RestoreSessionEvent{}, PageSize: 100, Account: "operator"}
+	return &Client{now: time.Now, orgs: map[string]vb365.Organization{}, events: map[string][]vb365.RestoreSessionEvent{}, PageSize: 30, MaxPageSize: 10000, Account: "operator"}
 }
 
 // SetClock replaces the server's clock (creation times, event times).
@@ -96,12 +103,20 @@ func (c *Client) AddSessionAs(account, orgID string, typ vb365.SessionType, crea
 }
 
 // AppendEvent appends an event to a session, as an operator's action would.
+// A "Running" event runs until SetEventStatus ends it or the session stops.
 func (c *Client) AppendEvent(sessionID, status, message string) vb365.RestoreSessionEvent {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.appendEvent(sessionID, "View", status, message)
+}
+
+func (c *Client) appendEvent(sessionID, typ, status, message string) vb365.RestoreSessionEvent {
 	evs := c.events[sessionID]
-	e := vb365.RestoreSessionEvent{ID: uuid.NewString(), Order: int32(len(evs)), Type: "View", Status: status,
+	e := vb365.RestoreSessionEvent{ID: uuid.NewString(), Order: int32(len(evs)), Type: typ, Status: status,
 		Message: message, StartTime: c.now().UTC(), ItemName: "item-" + fmt.Sprint(len(evs))}
+	if typ == "None" {
+		e.Title, e.ItemName = message, ""
+	}
 	c.events[sessionID] = append(evs, e)
 	return e
 }
@@ -146,6 +161,7 @@ func (c *Client) create(orgID string, typ vb365.SessionType, created, at time.Ti
 		Name:         fmt.Sprintf("%s restore (Entire organization - %s)", typ, point),
 		CreationTime: created.UTC(), State: vb365.SessionStateWorking, Result: "Success", InitiatedBy: "FAKE\\" + account}
 	c.sessions = append(c.sessions, s)
+	c.appendEvent(s.ID, "None", "Success", "Restore session started")
 	return s
 }
 
@@ -154,7 +170,22 @@ func (c *Client) stop(s *vb365.RestoreSession) {
 		return
 	}
 	t := c.now().UTC()
-	s.State, s.EndTime = vb365.SessionStateStopped, &t
+	s.State, s.EndTime, s.Result = vb365.SessionStateStopped, &t, "Success"
+	evs := c.events[s.ID]
+	for i := range evs {
+		if evs[i].Status == "Running" {
+			evs[i].Status = "Cancelled"
+		}
+		switch evs[i].Status {
+		case "Failed":
+			s.Result = "Failed"
+		case "Warning":
+			if s.Result == "Success" {
+				s.Result = "Warning"
+			}
+		}
+	}
+	c.appendEvent(s.ID, "None", "Success", "Restore session stopped")
 }
 
 func (c *Client) find(id string) *vb365.RestoreSession {
@@ -193,8 +224,14 @@ func (c *Client) StartRestoreSession(ctx context.Context, orgID string, req vb36
 		c.failStarts = c.failStarts[1:]
 		return nil, apiErr("start restore session", "POST", path, st, nil)
 	}
-	if _, ok := c.orgs[orgID]; !ok {
+	org, ok := c.orgs[orgID]
+	if !ok {
 		return nil, apiErr("start restore session", "POST", path, 404, nil)
+	}
+	if !org.IsBackedUp {
+		e := apiErr("start restore session", "POST", path, 500, nil)
+		e.(*vb365.Error).Message = "Restore session cannot be created."
+		return nil, e
 	}
 	s := c.create(orgID, req.Type, c.now(), req.DateTime, c.Account)
 	if c.loseStartResponses > 0 {
@@ -238,7 +275,7 @@ func (c *Client) ListRestoreSessions(ctx context.Context, opts vb365.ListRestore
 		}
 		all = append(all, *s)
 	}
-	return page(all, opts.ListOptions, c.PageSize), nil
+	return page(all, opts.ListOptions, c.PageSize, c.MaxPageSize), nil
 }
 
 // ListRestoreSessionEvents implements activities.VB365API.
@@ -248,7 +285,7 @@ func (c *Client) ListRestoreSessionEvents(ctx context.Context, sessionID string,
 	if c.find(sessionID) == nil {
 		return nil, apiErr("list restore session events", "GET", "/v8/RestoreSessions/"+sessionID+"/Events", 404, nil)
 	}
-	return page(append([]vb365.RestoreSessionEvent(nil), c.events[sessionID]...), opts, c.PageSize), nil
+	return page(append([]vb365.RestoreSessionEvent(nil), c.events[sessionID]...), opts, c.PageSize, c.MaxPageSize), nil
 }
 
 // StopRestoreSession implements activities.VB365API.
@@ -268,11 +305,12 @@ func (c *Client) StopRestoreSession(ctx context.Context, id string) error {
 	return nil
 }
 
-func page[T any](all []T, opts vb365.ListOptions, max int) *vb365.Page[T] {
+func page[T any](all []T, opts vb365.ListOptions, def, max int) *vb365.Page[T] {
 	limit := opts.Limit
-	if limit <= 0 || limit > max {
-		limit = max
+	if limit <= 0 {
+		limit = def
 	}
+	limit = min(limit, max)
 	off := min(max0(opts.Offset), len(all))
 	end := min(off+limit, len(all))
 	return &vb365.Page[T]{Offset: off, Limit: limit, Results: all[off:end], HasNext: end < len(all)}

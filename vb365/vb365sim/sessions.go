@@ -22,6 +22,7 @@ type session struct {
 	initiatedBy string
 	created     time.Time
 	point       *time.Time // restore point opened; nil: no backup data
+	requested   time.Time  // the point in time explore asked for
 	stopped     bool
 	endTime     time.Time
 	stopAt      time.Time // zero: never stops by itself
@@ -50,8 +51,10 @@ type SessionView struct {
 	CreationTime   time.Time  `json:"creationTime"`
 	EndTime        *time.Time `json:"endTime,omitempty"`
 	RestorePoint   *time.Time `json:"restorePoint,omitempty"` // nil: opened with no backup data
-	APIVersion     string     `json:"apiVersion"`
-	EventCount     int        `json:"eventCount"`
+	// RequestedPointInTime is the dateTime explore asked for (now when none).
+	RequestedPointInTime time.Time `json:"requestedPointInTime"`
+	APIVersion           string    `json:"apiVersion"`
+	EventCount           int       `json:"eventCount"`
 }
 
 func (s *Simulator) newSession(c *call, o *organization, typ string, at, now time.Time) *session {
@@ -64,6 +67,7 @@ func (s *Simulator) newSession(c *call, o *organization, typ string, at, now tim
 		typ:         typ,
 		initiatedBy: "VB365SIM\\" + c.user,
 		created:     now,
+		requested:   at,
 		lastTouch:   now,
 		account:     c.user,
 		result:      "Success",
@@ -375,6 +379,7 @@ func (s *Simulator) Sessions() []SessionView {
 			ID: sess.id, Name: sess.name, Organization: sess.org.name, OrganizationID: sess.org.id,
 			Type: sess.typ, State: "Working", Result: sess.result, InitiatedBy: sess.initiatedBy,
 			CreationTime: sess.created, APIVersion: sess.version, EventCount: len(sess.events), CreatedBy: sess.account,
+			RequestedPointInTime: sess.requested,
 		}
 		if sess.stopped {
 			v.State = "Stopped"

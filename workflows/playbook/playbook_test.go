@@ -20,7 +20,8 @@ import (
 // fakeRestore stands in for RestoreSessionWorkflow in these unit tests (the
 // integration tests run the real one): it fails like the real one on a
 // PointInTimeBeforeFirstBackup marker, otherwise tells the parent its session
-// exists and waits for a stop signal.
+// exists and waits for a stop signal. Cancelled, it takes childStopTakes to stop
+// its session, and fails then on the stopFails marker.
 func fakeRestore(ctx workflow.Context, in workflows.RestoreInput) (workflows.RestoreReport, error) {
 	if in.PointInTime == beforeFirst {
 		return workflows.RestoreReport{}, temporal.NewNonRetryableApplicationError("pointInTime before first backup", workflows.ErrPointInTimeBeforeFirstBackup, nil)
@@ -62,10 +63,20 @@ func fakeRestore(ctx workflow.Context, in workflows.RestoreInput) (workflows.Res
 		EffectivePointInTime: &at, Session: rep.Session, EventCounts: rep.EventCounts, EndReason: rep.EndReason, Canceled: canceled}
 	_ = workflow.SignalExternalWorkflow(dctx, info.ParentWorkflowExecution.ID, "", workflows.SignalSessionEnded, end).Get(dctx, nil)
 	if canceled {
-		return rep, temporal.NewCanceledError()
+		// Stopping the session takes a while, as a real stop may; the playbook
+		// must wait for it.
+		dctx, _ := workflow.NewDisconnectedContext(ctx)
+		_ = workflow.Sleep(dctx, childStopTakes)
+		if in.PointInTime == stopFails {
+			return rep, temporal.NewNonRetryableApplicationError("stop restore session: forbidden", "VB365Error", nil)
+		}
+		return rep, temporal.NewCanceledError(rep)
 	}
 	return rep, nil
 }
+
+// childStopTakes is how long fakeRestore takes to stop its session when cancelled.
+const childStopTakes = 2 * time.Minute
 
 func newEnv(t *testing.T) *testsuite.TestWorkflowEnvironment {
 	var s testsuite.WorkflowTestSuite
@@ -81,6 +92,9 @@ const org = "3c424478-0811-4920-8aab-01f0bf2a2822"
 // beforeFirst is a valid point in time the fake restore fails as before the
 // organization's first backup.
 const beforeFirst = "2001-01-01T00:00:00Z"
+
+// stopFails marks a restore whose stop fails when it is cancelled.
+const stopFails = "2020-10-29T00:00:00Z"
 
 func drill(restores ...workflows.RestoreInput) Input {
 	return Input{Name: "drill", Restores: restores, MaxConcurrent: 2}
@@ -158,15 +172,39 @@ func TestPlaybookLimitsConcurrentCreation(t *testing.T) {
 	require.GreaterOrEqual(t, startedAt[1].Sub(startedAt[0]), 10*time.Second, "second restore started before the first session existed")
 }
 
+// TestPlaybookCancellationCancelsChildren: a cancelled playbook cancels the
+// restores it started, waits until each has stopped its session (which takes
+// childStopTakes), and ends cancelled with every row's outcome as the child
+// reported it: cancelled, or failed when its stop failed; the one not started
+// is skipped. One creation slot: each restore starts when the one before has
+// its session (10 s); the cancel comes at 25 s, during the third's creation.
 func TestPlaybookCancellationCancelsChildren(t *testing.T) {
 	env := newEnv(t)
-	in := drill(workflows.RestoreInput{OrganizationID: org, Type: "vet"}, workflows.RestoreInput{OrganizationID: org, Type: "vex"}, workflows.RestoreInput{OrganizationID: org, Type: "veod"})
-	in.MaxConcurrent = 2
-	env.RegisterDelayedCallback(env.CancelWorkflow, time.Minute)
+	in := drill(workflows.RestoreInput{OrganizationID: org, Type: "vet"},
+		workflows.RestoreInput{OrganizationID: org, Type: "vex", PointInTime: stopFails},
+		workflows.RestoreInput{OrganizationID: org, Type: "veod"},
+		workflows.RestoreInput{OrganizationID: org, Type: "vesp"})
+	in.MaxConcurrent = 1
+	start := env.Now()
+	var cancelAt time.Time
+	env.RegisterDelayedCallback(func() { cancelAt = env.Now(); env.CancelWorkflow() }, 25*time.Second)
 	env.ExecuteWorkflow(RestorePlaybookWorkflow, in)
 	err := env.GetWorkflowError()
 	var canceled *temporal.CanceledError
 	require.ErrorAs(t, err, &canceled)
+	require.Equal(t, start.Add(25*time.Second), cancelAt)
+	require.GreaterOrEqual(t, env.Now().Sub(cancelAt), childStopTakes, "the playbook ended before its children had stopped")
+
+	res, err := env.QueryWorkflow(workflows.QueryStatus)
+	require.NoError(t, err)
+	var rep Report
+	require.NoError(t, res.Get(&rep))
+	require.Equal(t, RowCanceled, rep.Rows[0].State, "%+v", rep.Rows)
+	require.Equal(t, "Stopped", rep.Rows[0].SessionState, "the child's own report, read after its stop")
+	require.Equal(t, RowCanceled, rep.Rows[1].State, "started after the first one's session was ready: %+v", rep.Rows)
+	require.Equal(t, "Stopped", rep.Rows[1].SessionState)
+	require.Equal(t, RowCanceled, rep.Rows[2].State, "cancelled while creating its session")
+	require.Equal(t, RowSkipped, rep.Rows[3].State)
 }
 
 func TestPlaybookValidation(t *testing.T) {
