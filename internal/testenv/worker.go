@@ -32,6 +32,11 @@ func WorkerEnv(t *Temporal, sim *Sim, extra ...string) []string {
 		"METRICS_ADDR=",
 		"LOG_LEVEL=info",
 		"WORKER_STOP_TIMEOUT=5s",
+		// Tests poll every second and leave sessions quiet for seconds at a
+		// time: at the production idle ceiling (1 request per idle
+		// session-minute, a 2-minute pause) each quiet spell would cost a
+		// test minutes. 60 keeps the ceiling at 4 poll intervals.
+		"VB365_IDLE_REQUESTS_PER_MINUTE=60",
 	}
 	return append(env, extra...)
 }
