@@ -3,6 +3,7 @@ package workflows
 import (
 	"time"
 
+	"github.com/vb365-restore/vb365-restore/activities"
 	"github.com/vb365-restore/vb365-restore/vb365"
 )
 
@@ -37,6 +38,19 @@ type RestoreInput struct {
 	// NotifyParent makes a child workflow signal its parent
 	// SignalSessionReady as soon as the session exists.
 	NotifyParent bool `json:"notifyParent,omitempty"`
+
+	// Actions are restores run in order inside the session once it is open
+	// (VB365 v6 or later). Each names its target as an operator knows it;
+	// their workload must match Type (mailbox and mailboxes: vex, onedrive:
+	// veod, site: vesp, team and channel: vet).
+	Actions []activities.RestoreAction `json:"actions,omitempty"`
+	// KeepSessionOpen keeps the session open after the actions, until a
+	// stop or maxSessionDuration; by default the session is stopped as soon
+	// as the last action ends. Without actions the session always stays open.
+	KeepSessionOpen bool `json:"keepSessionOpen,omitempty"`
+	// StopOnFailure skips the actions after one that failed; by default a
+	// failed action does not stop the next ones.
+	StopOnFailure bool `json:"stopOnFailure,omitempty"`
 
 	// ContinueAsNewAfterBatches bounds the event batches one run records
 	// before it continues as new (default 500), on top of the server's
@@ -108,6 +122,56 @@ type RestoreReport struct {
 	// failure's details, and FinalEventsError says which events may be
 	// missing). Empty when the session was stopped.
 	StopUnconfirmed string `json:"stopUnconfirmed,omitempty"`
+	// Actions are the input's restore actions, one row each, in order, and
+	// ActionCounts how they ended. Both absent without actions.
+	Actions      []ActionReport `json:"actions,omitempty"`
+	ActionCounts *ActionCounts  `json:"actionCounts,omitempty"`
+}
+
+// ActionState is where a restore action stands.
+type ActionState string
+
+// Action states. Success, Warning and Failed are VB365's outcome of the
+// restore (Warning: partly restored, some items failed or warned).
+const (
+	ActionPending  ActionState = "pending"  // not started yet
+	ActionRunning  ActionState = "running"  // resolving, restoring or being followed
+	ActionSuccess  ActionState = "success"  // everything restored
+	ActionWarning  ActionState = "warning"  // partly restored
+	ActionFailed   ActionState = "failed"   // nothing restored, or the action could not run (Error says why)
+	ActionSkipped  ActionState = "skipped"  // never started: an earlier one failed with stopOnFailure, or a stop came first
+	ActionCanceled ActionState = "canceled" // a stop or cancel came while it ran
+)
+
+// ActionReport is one restore action in the report and the status query:
+// the action as asked, and what became of it. Result's fields (target as
+// resolved, VB365's restore id, start and end, item counts, the first
+// failed items) are inlined once the action has run.
+type ActionReport struct {
+	Index  int                      `json:"index"`
+	Action activities.RestoreAction `json:"action"`
+	State  ActionState              `json:"state"`
+	*activities.RestoreActionResult
+	// ErrorType and Error say why an action failed or was canceled
+	// (ErrorType: InvalidRequest, RestoreTargetNotFound,
+	// RestoreActionOutcomeUnknown, ...).
+	ErrorType string `json:"errorType,omitempty"`
+	Error     string `json:"error,omitempty"`
+	// ActionCounts: how the restore's actions ended, when it had some.
+	ActionCounts *ActionCounts `json:"actionCounts,omitempty"`
+}
+
+// ActionCounts counts restore actions by how they ended.
+type ActionCounts struct {
+	Total           int `json:"total"`
+	Succeeded       int `json:"succeeded"`
+	PartlySucceeded int `json:"partlySucceeded"`
+	Failed          int `json:"failed"`
+	Skipped         int `json:"skipped"`
+	Canceled        int `json:"canceled"`
+	// Pending and Running are non-zero only while the restore runs.
+	Pending int `json:"pending,omitempty"`
+	Running int `json:"running,omitempty"`
 }
 
 // Status is the answer of the QueryStatus query.
@@ -121,6 +185,9 @@ type Status struct {
 	LatestEvents         []vb365.RestoreSessionEvent `json:"latestEvents,omitempty"`
 	StopDeadline         *time.Time                  `json:"stopDeadline,omitempty"`
 	EndReason            string                      `json:"endReason,omitempty"`
+	// Actions and ActionCounts as in the report, as they stand now.
+	Actions      []ActionReport `json:"actions,omitempty"`
+	ActionCounts *ActionCounts  `json:"actionCounts,omitempty"`
 }
 
 // StopRequest is the argument of the stop update and signal.
@@ -154,4 +221,6 @@ type SessionEnded struct {
 	// workflow's error types when it has one).
 	ErrorType string `json:"errorType,omitempty"`
 	Error     string `json:"error,omitempty"`
+	// ActionCounts: how the restore's actions ended, when it had some.
+	ActionCounts *ActionCounts `json:"actionCounts,omitempty"`
 }

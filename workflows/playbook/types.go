@@ -72,6 +72,9 @@ type Row struct {
 	EndReason            string                `json:"endReason,omitempty"`
 	ErrorType            string                `json:"errorType,omitempty"`
 	Error                string                `json:"error,omitempty"`
+	// Actions counts the restore's actions by how they ended (absent when
+	// it has none).
+	Actions *workflows.ActionCounts `json:"actions,omitempty"`
 }
 
 // Report is the playbook's result and the answer of its status query.
