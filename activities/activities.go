@@ -117,12 +117,15 @@ func (a *Activities) CheckSearchAttributes(ctx context.Context) (bool, error) {
 	return a.cfg.SearchAttributesRegistered, nil
 }
 
-// GetOrganization reads the organization with its backup window.
+// GetOrganization reads the organization with its backup window. It
+// heartbeats while it waits for the VB365 budget (queueHeartbeats).
 func (a *Activities) GetOrganization(ctx context.Context, organizationID string) (*vb365.Organization, error) {
 	c, err := a.client()
 	if err != nil {
 		return nil, err
 	}
+	ctx, stopHB := queueHeartbeats(ctx, queueHeartbeatEvery(ctx), queueDetails)
+	defer stopHB()
 	org, err := c.GetOrganization(ctx, organizationID)
 	if err != nil {
 		if vb365.StatusCode(err) == 404 && !vb365.IsBackupWindowUnavailable(err) {
@@ -145,12 +148,15 @@ type StopRestoreSessionInput struct {
 // left to hold resources; Missing says so. A stop VB365 accepted while the
 // session is still not Stopped fails the attempt with the retryable
 // ErrTypeSessionNotStopped, so the retry policy stops it again with backoff.
+// It heartbeats while it waits for the VB365 budget (queueHeartbeats).
 func (a *Activities) StopRestoreSession(ctx context.Context, in StopRestoreSessionInput) (*StopRestoreSessionResult, error) {
 	c, err := a.client()
 	if err != nil {
 		return nil, err
 	}
 	a.waits.stop(in.SessionID) // the workflow abandoned them: stop polling now
+	ctx, stopHB := queueHeartbeats(ctx, queueHeartbeatEvery(ctx), queueDetails)
+	defer stopHB()
 	if err := c.StopRestoreSession(ctx, in.SessionID); err != nil {
 		if vb365.StatusCode(err) == 404 {
 			a.logger(ctx).Warn("restore session not found when stopping it; treating it as stopped", "sessionId", in.SessionID)

@@ -245,9 +245,9 @@ func TestCreateHeartbeatsWhileThePostIsInFlight(t *testing.T) {
 	postHeartbeatEvery = 20 * time.Millisecond
 	t.Cleanup(func() { postHeartbeatEvery = every })
 	var beats atomic.Int32
-	orig := beat
-	beat = func(ctx context.Context, details ...any) { beats.Add(1); orig(ctx, details...) }
-	t.Cleanup(func() { beat = orig })
+	orig := recordHeartbeat
+	recordHeartbeat = func(ctx context.Context, details ...any) { beats.Add(1); orig(ctx, details...) }
+	t.Cleanup(func() { recordHeartbeat = orig })
 	f := newFake()
 	env, a := newEnv(t, slowPost{Client: f, delay: 300 * time.Millisecond})
 	_, err := env.ExecuteActivity(a.CreateRestoreSession, createInput())

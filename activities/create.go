@@ -7,9 +7,11 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/vb365-restore/vb365-restore/vb365"
@@ -66,6 +68,9 @@ type CreateProgress struct {
 	// createSettle. A session created after it (plus clockSlack) is not
 	// one of ours. Zero in older progress: no upper bound.
 	LastPostBy time.Time `json:"lastPostBy,omitzero"`
+	// Waiting says why a VB365 request of the attempt waits for the
+	// worker's request budget (for the UI); empty while none waits.
+	Waiting string `json:"waiting,omitempty"`
 }
 
 // window is the creation times a session of these POSTs can have, on
@@ -93,9 +98,9 @@ const clockSlack = 10 * time.Minute
 // SnapshotFrom.
 const legacySnapshotSlack = time.Minute
 
-// postHeartbeatEvery is how often an attempt heartbeats while a call is in
-// flight: a POST slower than the heartbeat timeout must not make Temporal
-// start a second attempt (and a second POST) beside it.
+// postHeartbeatEvery is how often an attempt heartbeats: a POST slower than
+// the heartbeat timeout must not make Temporal start a second attempt (and
+// a second POST) beside it, nor must a request waiting for the VB365 budget.
 var postHeartbeatEvery = 10 * time.Second
 
 // maxListPages bounds the paging through restore sessions in one lookup;
@@ -135,9 +140,28 @@ func (a *Activities) CreateRestoreSession(ctx context.Context, in CreateRestoreS
 
 	var prog CreateProgress
 	recorded := false
+	// The attempt heartbeats all along (its requests may wait for the VB365
+	// budget, and a POST may be slow), always with the progress as it
+	// stands; beaten says a heartbeat has been issued, after which the SDK
+	// may hold the pre-POST one back (durableHeartbeat).
+	var mu sync.Mutex
+	beaten := false
+	ctx, stopBeating := queueHeartbeats(ctx, postHeartbeatEvery, func(waiting string) any {
+		mu.Lock()
+		defer mu.Unlock()
+		beaten = true
+		p := prog
+		p.Waiting = waiting
+		return p
+	})
+	defer stopBeating()
 	if activity.HasHeartbeatDetails(ctx) {
-		if err := activity.GetHeartbeatDetails(ctx, &prog); err == nil && !prog.SendTime.IsZero() {
-			recorded = true
+		var earlier CreateProgress
+		if err := activity.GetHeartbeatDetails(ctx, &earlier); err == nil && !earlier.SendTime.IsZero() {
+			earlier.Waiting = ""
+			mu.Lock()
+			prog, recorded = earlier, true
+			mu.Unlock()
 		}
 	}
 	if recorded {
@@ -152,28 +176,36 @@ func (a *Activities) CreateRestoreSession(ctx context.Context, in CreateRestoreS
 		}
 		log.Info("no restore session from earlier attempts found; creating one", "attempt", info.Attempt, "posts", prog.Posts)
 	} else {
-		prog = CreateProgress{SendTime: time.Now().UTC()}
-		prog.SnapshotFrom = prog.SendTime.Add(-clockSlack)
-		existing, err := a.listMatching(ctx, c, in, prog.SnapshotFrom, time.Time{})
+		// Heartbeats until the POST record none of this: a crash before
+		// it leaves nothing that says a POST was sent.
+		snap := CreateProgress{SendTime: time.Now().UTC()}
+		snap.SnapshotFrom = snap.SendTime.Add(-clockSlack)
+		existing, err := a.listMatching(ctx, c, in, snap.SnapshotFrom, time.Time{})
 		if err != nil {
 			return nil, err
 		}
 		for _, s := range existing {
-			prog.PreExisting = append(prog.PreExisting, s.ID)
+			snap.PreExisting = append(snap.PreExisting, s.ID)
 		}
+		mu.Lock()
+		prog = snap
+		mu.Unlock()
 	}
+	mu.Lock()
 	prog.Posts++
 	if !info.Deadline.IsZero() {
 		prog.LastPostBy = info.Deadline.Add(createSettle).UTC()
 	}
-	activity.RecordHeartbeat(ctx, prog)
-	stopBeating := keepHeartbeating(ctx, prog)
+	held := beaten
+	mu.Unlock()
+	if err := a.durableHeartbeat(ctx, prog, held); err != nil {
+		return nil, withProgress(retryable(ErrTypeTransient, "record the progress of this attempt before its POST: "+err.Error(), err), progressBefore(prog))
+	}
 
 	s, err := c.StartRestoreSession(ctx, in.OrganizationID, vb365.ExploreRequest{
 		DateTime: in.DateTime.UTC(), Type: in.Type,
 		ShowDeleted: in.ShowDeleted, ShowAllVersions: in.ShowAllVersions,
 	})
-	stopBeating()
 	if err != nil {
 		what := fmt.Sprintf("create %s restore session for organization %q (%s) at %s",
 			in.Type, in.OrganizationName, in.OrganizationID, in.DateTime.UTC().Format(time.RFC3339))
@@ -227,32 +259,40 @@ func (a *Activities) CreateRestoreSession(ctx context.Context, in CreateRestoreS
 	return &CreateRestoreSessionResult{Session: *s}, nil
 }
 
-// beat is activity.RecordHeartbeat, which sends at most one heartbeat per
-// 0.8 of the heartbeat timeout and keeps the rest for later; a variable so
-// a test can count the calls.
-var beat = activity.RecordHeartbeat
+// durableHeartbeat records prog in the heartbeat details before the POST
+// leaves, so that a later attempt knows the POST may have created a session
+// (and when). The SDK sends an attempt's first heartbeat at once; later
+// ones it may hold back for up to 0.8 of the heartbeat timeout and send
+// together. held says an earlier heartbeat of this attempt was issued (it
+// waited for the VB365 budget or VB365 was slow): prog is then also sent
+// straight to the server through the worker's client, and the POST waits
+// for it. prog goes to the SDK first, so a heartbeat it still holds back
+// carries prog too rather than the older details.
+func (a *Activities) durableHeartbeat(ctx context.Context, prog CreateProgress, held bool) error {
+	recordHeartbeat(ctx, prog)
+	if !held {
+		return nil
+	}
+	cl := activityClient(ctx)
+	if cl == nil {
+		return nil // a worker's activities always have one
+	}
+	info := activity.GetInfo(ctx)
+	return cl.RecordActivityHeartbeatWithOptions(ctx, client.RecordActivityHeartbeatOptions{
+		TaskToken: info.TaskToken, Details: []any{prog},
+		WorkflowID: info.WorkflowExecution.ID, ActivityType: info.ActivityType.Name,
+		WorkflowType: info.WorkflowType.Name, TaskQueue: info.TaskQueue,
+	})
+}
 
-// keepHeartbeating heartbeats prog every postHeartbeatEvery until the returned
-// function is called (and has waited for the last beat).
-func keepHeartbeating(ctx context.Context, prog CreateProgress) func() {
-	done := make(chan struct{})
-	stopped := make(chan struct{})
-	go func() {
-		defer close(stopped)
-		t := time.NewTicker(postHeartbeatEvery)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				beat(ctx, prog)
-			}
-		}
-	}()
-	return func() { close(done); <-stopped }
+// activityClient is activity.GetClient; a variable so a test can see the
+// heartbeats sent through it.
+var activityClient = func(ctx context.Context) client.Client { return activity.GetClient(ctx) }
+
+// progressBefore is prog less the POST it was about to send.
+func progressBefore(prog CreateProgress) CreateProgress {
+	prog.Posts--
+	return prog
 }
 
 // withProgress attaches prog to err (an ApplicationError, as mapError

@@ -247,7 +247,8 @@ type FetchSessionEventsInput struct {
 }
 
 // FetchSessionEvents reads the events after the cursor at once (after a stop,
-// so the report holds every event up to it), up to MaxEvents.
+// so the report holds every event up to it), up to MaxEvents. It heartbeats
+// while it waits for the VB365 budget (queueHeartbeats).
 func (a *Activities) FetchSessionEvents(ctx context.Context, in FetchSessionEventsInput) (*SessionEventsResult, error) {
 	c, err := a.client()
 	if err != nil {
@@ -257,6 +258,8 @@ func (a *Activities) FetchSessionEvents(ctx context.Context, in FetchSessionEven
 	if limit <= 0 {
 		limit = 500
 	}
+	ctx, stopHB := queueHeartbeats(ctx, queueHeartbeatEvery(ctx), queueDetails)
+	defer stopHB()
 	out := &SessionEventsResult{}
 	cur := in.SessionCursor
 	for len(out.Events) < limit {

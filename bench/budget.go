@@ -80,6 +80,9 @@ type budgetResult struct {
 	EventsInVB365, EventsInReports int
 	ReportsShort                   int // restores whose report lacks events VB365 has
 	Orphans                        int
+	// SessionsCreated is every session VB365 ever opened in the scenario:
+	// more than Open means a create opened a second one.
+	SessionsCreated int
 	WorkerPeakMiB                  float64
 	WorkerCPU                      time.Duration
 }
@@ -334,6 +337,7 @@ func runBudget(ctx context.Context, st *stack, bc budgetConfig, logf func(string
 		res.EventsInReports += rep.EventCounts.Total
 	}
 	res.Orphans = sim.sim.Stats().SessionsOpen
+	res.SessionsCreated = len(sim.sim.Sessions())
 	smu.Lock()
 	defer smu.Unlock()
 	for i := range res.Series {

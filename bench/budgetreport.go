@@ -31,9 +31,9 @@ func (r *report) budgetTargets() []target {
 		r.measured(full && b.BusySeen > 0, b.BusyP95 <= 30*time.Second)})
 	ts = append(ts, target{fmt.Sprintf("%d concurrent open restores on one worker", b.Open),
 		fmt.Sprintf("%d: all open, then all stopped, 0 orphans", goalOpen),
-		fmt.Sprintf("%d of %d open (in %s), %d completed after the stop (in %s), %d failed, %d orphans",
-			b.Opened, b.Open, b.OpenTook.Round(time.Second), b.Completed, b.StopTook.Round(time.Second), b.Failed, b.Orphans),
-		r.measured(full, b.Opened == b.Open && b.Completed == b.Open && b.Orphans == 0)})
+		fmt.Sprintf("%d of %d open (in %s), %d completed after the stop (in %s), %d failed, %d orphans; VB365 opened %d sessions in all",
+			b.Opened, b.Open, b.OpenTook.Round(time.Second), b.Completed, b.StopTook.Round(time.Second), b.Failed, b.Orphans, b.SessionsCreated),
+		r.measured(full, b.Opened == b.Open && b.Completed == b.Open && b.Orphans == 0 && b.SessionsCreated == b.Open)})
 	ts = append(ts, target{fmt.Sprintf("Worker peak memory with %s", atN), fmt.Sprintf("< 300 MB at %d", goalOpen),
 		fmt.Sprintf("%.0f MiB (VmHWM)", b.WorkerPeakMiB), r.measured(full, b.WorkerPeakMiB*1.048576 < 300)})
 	if b.Storm > 0 {
@@ -78,7 +78,8 @@ func (r *report) renderBudget(p func(string, ...any)) {
 		p("| 429 storm | %d requests in %s (%d before the first pause held); %.2f per %s Retry-After after it; %.0f pauses; %.0f failed activity attempts |",
 			b.StormRequests, b.Storm, b.StormFirstPause, b.StormPerRetryAfter, b.StormRetryAfter, b.StormPauses, b.StormActivityFailures)
 	}
-	p("| Stop | %d completed, %d failed, in %s; %d sessions left open in VB365 |", b.Completed, b.Failed, b.StopTook.Round(time.Second), b.Orphans)
+	p("| Stop | %d completed, %d failed, in %s; %d sessions left open in VB365 (the simulator's own count), %d sessions opened in all |",
+		b.Completed, b.Failed, b.StopTook.Round(time.Second), b.Orphans, b.SessionsCreated)
 	p("| Events | the reports hold %d events; VB365 has %d; %d restores short |", b.EventsInReports, b.EventsInVB365, b.ReportsShort)
 	p("| Worker | peak %.0f MiB (VmHWM), %s CPU over the scenario |", b.WorkerPeakMiB, b.WorkerCPU.Round(100*time.Millisecond))
 	p("")

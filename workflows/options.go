@@ -39,9 +39,24 @@ func summary(s string) string {
 	return s[:cut] + "..."
 }
 
+// queuedAttempt is the start-to-close timeout of an attempt whose VB365
+// requests may wait for the worker's request budget (VB365_MAX_RATE,
+// VB365_MAX_IN_FLIGHT): waiting is not an error, so the attempt's time
+// covers the queue. 2,000 restores started together on one worker queue
+// about 6,000 requests to open, 5 minutes at 20 requests/s. Such an
+// activity heartbeats while it runs (queuedHeartbeat), so a crashed
+// worker's attempt still times out within a minute.
+const (
+	queuedAttempt   = 10 * time.Minute
+	queuedHeartbeat = time.Minute
+)
+
+// withGetOrganization: a queued attempt (queuedAttempt), within 15 minutes
+// in all.
 func withGetOrganization(ctx workflow.Context, orgID string) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout:    time.Minute,
+		StartToCloseTimeout:    queuedAttempt,
+		HeartbeatTimeout:       queuedHeartbeat,
 		ScheduleToCloseTimeout: 15 * time.Minute,
 		RetryPolicy:            backoff(),
 		Summary:                summary("read VB365 organization " + orgID),
@@ -50,12 +65,15 @@ func withGetOrganization(ctx workflow.Context, orgID string) workflow.Context {
 
 // withCreate: the heartbeat timeout makes a crashed worker's attempt time out
 // (its pre-POST heartbeat details survive into the next attempt, which then
-// adopts instead of creating). The schedule-to-close bound lets a restore
+// adopts instead of creating). An attempt is a queued one (queuedAttempt):
+// its POST may wait for the VB365 budget; the attempt's deadline also ends
+// the window in which a later attempt looks for the session of a lost POST
+// (CreateProgress.LastPostBy). The schedule-to-close bound lets a restore
 // fail rather than hang when VB365 is down for long.
 func withCreate(ctx workflow.Context, s string) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout:    2 * time.Minute,
-		HeartbeatTimeout:       time.Minute,
+		StartToCloseTimeout:    queuedAttempt,
+		HeartbeatTimeout:       queuedHeartbeat,
 		ScheduleToCloseTimeout: 30 * time.Minute,
 		RetryPolicy:            backoff(),
 		Summary:                summary(s),
@@ -80,9 +98,11 @@ func withWait(ctx workflow.Context, maxWait time.Duration, s string) workflow.Co
 
 // withStop has no overall bound: the workflow's promise is to leave the
 // session stopped, so it retries until VB365 answers (or refuses for good).
+// An attempt is a queued one (queuedAttempt).
 func withStop(ctx workflow.Context, s string) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: time.Minute,
+		StartToCloseTimeout: queuedAttempt,
+		HeartbeatTimeout:    queuedHeartbeat,
 		RetryPolicy:         backoff(),
 		Summary:             summary(s),
 	})
@@ -94,7 +114,8 @@ func withStop(ctx workflow.Context, s string) workflow.Context {
 // SessionStopUnconfirmed instead.
 func withStopBounded(ctx workflow.Context, bound time.Duration, s string) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout:    time.Minute,
+		StartToCloseTimeout:    queuedAttempt,
+		HeartbeatTimeout:       queuedHeartbeat,
 		ScheduleToCloseTimeout: bound,
 		RetryPolicy:            backoff(),
 		Summary:                summary(s),
@@ -112,9 +133,11 @@ func withRelease(ctx workflow.Context, s string) workflow.Context {
 	})
 }
 
+// withFetch: a queued attempt (queuedAttempt).
 func withFetch(ctx workflow.Context, s string) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout:    2 * time.Minute,
+		StartToCloseTimeout:    queuedAttempt,
+		HeartbeatTimeout:       queuedHeartbeat,
 		ScheduleToCloseTimeout: 30 * time.Minute,
 		RetryPolicy:            backoff(),
 		Summary:                summary(s),

@@ -43,12 +43,12 @@ func TestActivityOptions(t *testing.T) {
 	o := optionsOf(t)
 	type want struct{ startToClose, scheduleToClose, heartbeat time.Duration }
 	for name, w := range map[string]want{
-		"get":     {time.Minute, 15 * time.Minute, 0},
-		"create":  {2 * time.Minute, 30 * time.Minute, time.Minute},
+		"get":     {10 * time.Minute, 15 * time.Minute, time.Minute},
+		"create":  {10 * time.Minute, 30 * time.Minute, time.Minute},
 		"wait":    {3*time.Hour + 2*time.Minute, 0, time.Minute},
-		"stop":    {time.Minute, 0, 0},
+		"stop":    {10 * time.Minute, 0, time.Minute},
 		"release": {2 * time.Minute, time.Hour, 0},
-		"fetch":   {2 * time.Minute, 30 * time.Minute, 0},
+		"fetch":   {10 * time.Minute, 30 * time.Minute, time.Minute},
 	} {
 		got := o[name]
 		require.Equal(t, w.startToClose, got.StartToCloseTimeout, name)
