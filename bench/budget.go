@@ -83,8 +83,8 @@ type budgetResult struct {
 	// SessionsCreated is every session VB365 ever opened in the scenario:
 	// more than Open means a create opened a second one.
 	SessionsCreated int
-	WorkerPeakMiB                  float64
-	WorkerCPU                      time.Duration
+	WorkerPeakMiB   float64
+	WorkerCPU       time.Duration
 }
 
 type budgetPhase struct {
