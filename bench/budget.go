@@ -26,15 +26,20 @@ import (
 //  1. open N restores at once and wait until every session is open;
 //  2. after a ramp (the idle waits reach their ceiling), measure a window:
 //     the request rate against the budget, and for a few busy sessions (an
-//     event appended every busyEvery) the time from an event's appearance
-//     to its recording by the workflow;
+//     event appended every busyEvery once the last one was recorded, from
+//     the start of the ramp on) the time from an event's appearance to its
+//     recording by the workflow. The first event of each busy session, the
+//     one that wakes an idle session, is measured apart: its latency is the
+//     idle ceiling's, not a busy session's;
 //  3. a 429 storm: VB365 answers every request with 429 and Retry-After for
 //     stormFor; count the requests that reach it and the failed activities;
 //  4. stop all N and check every session is stopped (no orphan) and every
 //     event in VB365 is in its restore's report.
 //
-// The request rate is sampled every second from the simulator's counters
-// for the whole run (the chart).
+// The request rate is sampled about every second from the simulator's
+// counters for the whole run (the chart): each sample is the requests
+// counted divided by the time since the previous one as measured, so a
+// late tick on a loaded machine does not look like a burst.
 
 const (
 	budgetRate         = 20.0
@@ -63,11 +68,17 @@ type budgetResult struct {
 	// PeakSecond is the largest 1 s sample; PeakTenSeconds the largest mean
 	// over 10 consecutive samples.
 	PeakSecond, PeakTenSeconds float64
-	WindowRate                 float64 // mean requests/s in the window
-	IdlePerSessionMin          float64 // the window's requests per session-minute (busy sessions included)
-	BusyLatencies              []time.Duration
+	WindowRate                 float64         // mean requests/s in the window
+	IdlePerSessionMin          float64         // the window's requests per session-minute (busy sessions included)
+	BusyLatencies              []time.Duration // appended in the window, after each session's first
 	BusyP50, BusyP95           time.Duration
 	BusyAppended, BusySeen     int
+	// FirstLatencies are those of each busy session's first event (appended
+	// at the start of the ramp, to an idle session); FirstUnseen counts the
+	// first events not recorded by the end of the window.
+	FirstLatencies []time.Duration
+	FirstMax       time.Duration
+	FirstUnseen    int
 	// Storm figures.
 	Storm, StormRetryAfter time.Duration
 	StormRequests          int
@@ -124,7 +135,7 @@ func runBudget(ctx context.Context, st *stack, bc budgetConfig, logf func(string
 	var smu sync.Mutex
 	go func() {
 		defer close(samplerDone)
-		last := totalRequests(sim.sim.Stats().Requests)
+		last, lastAt := totalRequests(sim.sim.Stats().Requests), time.Now()
 		t := time.NewTicker(time.Second)
 		defer t.Stop()
 		for {
@@ -132,11 +143,11 @@ func runBudget(ctx context.Context, st *stack, bc budgetConfig, logf func(string
 			case <-sampleCtx.Done():
 				return
 			case <-t.C:
-				now := totalRequests(sim.sim.Stats().Requests)
+				now, at := totalRequests(sim.sim.Stats().Requests), time.Now()
 				smu.Lock()
-				res.Series = append(res.Series, float64(now-last))
+				res.Series = append(res.Series, float64(now-last)/at.Sub(lastAt).Seconds())
 				smu.Unlock()
-				last = now
+				last, lastAt = now, at
 			}
 		}
 	}()
@@ -203,29 +214,43 @@ func runBudget(ctx context.Context, st *stack, bc budgetConfig, logf func(string
 		sessionOf[s.OrganizationID] = s.ID
 	}
 
-	// 2. Ramp, then the window with busy sessions.
-	phase("ramp (idle waits reach their ceiling)")
-	if err := sleepCtx(ctx, bc.ramp); err != nil {
-		return nil, err
-	}
-	phase("measuring window")
-	before := totalRequests(sim.sim.Stats().Requests)
-	wctx, endWindow := context.WithTimeout(ctx, bc.window)
+	// 2. Ramp, then the window; the busy sessions start with the ramp.
+	phase("ramp (idle waits reach their ceiling; busy sessions get their first event)")
+	windowAt := time.Now().Add(bc.ramp)
+	bctx, endBusy := context.WithDeadline(ctx, windowAt.Add(bc.window))
+	defer endBusy()
 	var lmu sync.Mutex
 	var bwg sync.WaitGroup
 	for b := range min(busySessions, bc.open) {
 		bwg.Add(1)
 		go func() {
 			defer bwg.Done()
-			lat, appended := busySession(wctx, st, sim.sim, ids[b], sessionOf[orgs[b]])
+			evs := busySession(bctx, st, sim.sim, ids[b], sessionOf[orgs[b]])
 			lmu.Lock()
-			res.BusyLatencies = append(res.BusyLatencies, lat...)
-			res.BusyAppended += appended
-			lmu.Unlock()
+			defer lmu.Unlock()
+			for i, e := range evs {
+				switch {
+				case i == 0 && e.seen:
+					res.FirstLatencies = append(res.FirstLatencies, e.latency)
+					res.FirstMax = max(res.FirstMax, e.latency)
+				case i == 0:
+					res.FirstUnseen++
+				case e.at.Before(windowAt):
+				case e.seen:
+					res.BusyAppended++
+					res.BusyLatencies = append(res.BusyLatencies, e.latency)
+				default:
+					res.BusyAppended++
+				}
+			}
 		}()
 	}
-	<-wctx.Done()
-	endWindow()
+	if err := sleepCtx(ctx, time.Until(windowAt)); err != nil {
+		return nil, err
+	}
+	phase("measuring window")
+	before := totalRequests(sim.sim.Stats().Requests)
+	<-bctx.Done()
 	inWindow := totalRequests(sim.sim.Stats().Requests) - before
 	bwg.Wait()
 	res.BusySeen = len(res.BusyLatencies)
@@ -353,39 +378,48 @@ func runBudget(ctx context.Context, st *stack, bc budgetConfig, logf func(string
 	return res, nil
 }
 
-// busySession appends an event every busyEvery until ctx ends and returns,
-// for each event the workflow recorded, the time from the append to the
-// first status query that counts it.
-func busySession(ctx context.Context, st *stack, sim *vb365sim.Simulator, workflowID, sessionID string) ([]time.Duration, int) {
-	var lats []time.Duration
-	appended := 0
+// busyEvent is one event a busy session appended: when, and whether and
+// how soon the workflow recorded it.
+type busyEvent struct {
+	at      time.Time
+	seen    bool
+	latency time.Duration
+}
+
+// busySession appends an event, waits until the workflow's status counts
+// it, and appends the next one busyEvery after the last, until ctx ends.
+func busySession(ctx context.Context, st *stack, sim *vb365sim.Simulator, workflowID, sessionID string) []busyEvent {
+	var evs []busyEvent
 	for ctx.Err() == nil {
 		base, err := recordedEvents(ctx, st, workflowID)
 		if err != nil {
-			return lats, appended
+			if sleepCtx(ctx, time.Second) != nil {
+				break
+			}
+			continue
 		}
 		at := time.Now()
 		if err := sim.AppendEvent(sessionID, vb365sim.EventInput{Type: "Restore", Status: "Success",
 			Message: "Restored item", ItemName: "Q3 budget.xlsx", ItemType: "File", ItemSizeBytes: 48213}); err != nil {
-			return lats, appended
+			return evs
 		}
-		appended++
-		next := at.Add(busyEvery)
+		e := busyEvent{at: at}
 		for ctx.Err() == nil {
 			n, err := recordedEvents(ctx, st, workflowID)
 			if err == nil && n > base {
-				lats = append(lats, time.Since(at))
+				e.seen, e.latency = true, time.Since(at)
 				break
 			}
 			if sleepCtx(ctx, 250*time.Millisecond) != nil {
 				break
 			}
 		}
-		if sleepCtx(ctx, time.Until(next)) != nil {
+		evs = append(evs, e)
+		if sleepCtx(ctx, time.Until(at.Add(busyEvery))) != nil {
 			break
 		}
 	}
-	return lats, appended
+	return evs
 }
 
 func recordedEvents(ctx context.Context, st *stack, workflowID string) (int, error) {

@@ -27,8 +27,9 @@ func (r *report) budgetTargets() []target {
 		r.measured(full, b.PeakTenSeconds <= budgetRate*1.02 && b.ReportsShort == 0)})
 	ts = append(ts, target{fmt.Sprintf("First event of a busy session recorded after it appears, %s", atN),
 		fmt.Sprintf("p95 ≤ 2 poll intervals (30 s) at %d", goalOpen),
-		fmt.Sprintf("p50 %s, p95 %s (%d of %d events appended to %d busy sessions seen)", ms(b.BusyP50), ms(b.BusyP95), b.BusySeen, b.BusyAppended, min(busySessions, b.Open)),
-		r.measured(full && b.BusySeen > 0, b.BusyP95 <= 30*time.Second)})
+		fmt.Sprintf("p50 %s, p95 %s (%d of %d events appended in the window to %d busy sessions seen); the first event of each, which wakes an idle session: at most %s (%d not recorded by the window's end)",
+			ms(b.BusyP50), ms(b.BusyP95), b.BusySeen, b.BusyAppended, min(busySessions, b.Open), ms(b.FirstMax), b.FirstUnseen),
+		r.measured(full && b.BusySeen > 0, b.BusyP95 <= 30*time.Second && b.BusySeen == b.BusyAppended)})
 	ts = append(ts, target{fmt.Sprintf("%d concurrent open restores on one worker", b.Open),
 		fmt.Sprintf("%d: all open, then all stopped, 0 orphans", goalOpen),
 		fmt.Sprintf("%d of %d open (in %s), %d completed after the stop (in %s), %d failed, %d orphans; VB365 opened %d sessions in all",
@@ -53,8 +54,8 @@ func (r *report) renderBudget(p func(string, ...any)) {
 	p("One product worker with the default budget (`VB365_MAX_RATE=%g`, `VB365_MAX_IN_FLIGHT=8`, `VB365_IDLE_REQUESTS_PER_MINUTE=1`) "+
 		"and %d restores at the default 15 s poll interval, in real time, on one simulator. The bench opens them all at once "+
 		"(%d concurrent start calls), waits until every session is open, waits %s more (the idle waits reach their ceiling), then "+
-		"measures %s during which %d sessions are busy (one event appended every %s; the latency is from the append to the first "+
-		"`status` query that counts it, queried every 250 ms). Then VB365 answers every request with 429 and `Retry-After: %d` for %s; "+
+		"measures %s during which %d sessions are busy (from the start of the ramp on, one event appended %s after the last one or as soon as the workflow recorded it; the latency is from the append to the first "+
+		"`status` query that counts it, queried every 250 ms; the first event of each session, which wakes an idle session, is counted apart). Then VB365 answers every request with 429 and `Retry-After: %d` for %s; "+
 		"then every restore is stopped by its `stop` update. The request rate is sampled every second from the simulator's counter "+
 		"(token grants included) for the whole run.", budgetRate, b.Open, startParallel, b.Ramp, b.Window, min(busySessions, b.Open), busyEvery,
 		int(b.StormRetryAfter.Seconds()), b.Storm)
@@ -73,7 +74,8 @@ func (r *report) renderBudget(p func(string, ...any)) {
 	p("| Sessions open | %d of %d, all open %s after the first start call |", b.Opened, b.Open, b.OpenTook.Round(time.Second))
 	p("| Peak request rate | %.1f/s (10 s mean), %.0f (largest 1 s sample) |", b.PeakTenSeconds, b.PeakSecond)
 	p("| Window: mean request rate | %.2f/s, %.2f requests per open session-minute (%d of them busy) |", b.WindowRate, b.IdlePerSessionMin, min(busySessions, b.Open))
-	p("| Busy sessions: append → recorded | p50 %s, p95 %s, %d of %d events |", ms(b.BusyP50), ms(b.BusyP95), b.BusySeen, b.BusyAppended)
+	p("| Busy sessions: append → recorded | p50 %s, p95 %s, %d of %d events appended in the window |", ms(b.BusyP50), ms(b.BusyP95), b.BusySeen, b.BusyAppended)
+	p("| Busy sessions: first event (wakes an idle session) | %d recorded, at most %s after it appeared; %d not recorded by the window's end |", len(b.FirstLatencies), ms(b.FirstMax), b.FirstUnseen)
 	if b.Storm > 0 {
 		p("| 429 storm | %d requests in %s (%d before the first pause held); %.2f per %s Retry-After after it; %.0f pauses; %.0f failed activity attempts |",
 			b.StormRequests, b.Storm, b.StormFirstPause, b.StormPerRetryAfter, b.StormRetryAfter, b.StormPauses, b.StormActivityFailures)
