@@ -55,6 +55,7 @@ func TestQuickReport(t *testing.T) {
 	for _, want := range []string{
 		"# Performance",
 		"## Machine",
+		"| Load average (1 / 5 / 15 min) |",
 		"## Targets",
 		"## 1. History events and billable actions per restore",
 		"## 2. VB365 requests per idle session-minute",
@@ -62,6 +63,7 @@ func TestQuickReport(t *testing.T) {
 		"## 4. The VB365 budget: 20 open restores",
 		"](" + rateChartFile + ")",
 		"| 429 storm (Retry-After 5s for 15s) |",
+		"| Busy sessions: first event (wakes an idle session) |",
 		"not measured in --quick",
 		"## Tuning",
 		"## How the figures scale",

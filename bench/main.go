@@ -201,6 +201,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	rep.took = time.Since(began)
+	rep.machine.LoadEnd = loadAverage()
 	if err := rep.write(); err != nil {
 		return err
 	}

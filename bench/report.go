@@ -38,6 +38,23 @@ type machine struct {
 	Kernel   string
 	Go       string
 	Temporal string
+	// LoadStart and LoadEnd are /proc/loadavg's 1, 5 and 15 minute load
+	// averages when the run began and ended: the machine is shared, and
+	// what else ran on it shows there.
+	LoadStart, LoadEnd string
+}
+
+// loadAverage is the 1, 5 and 15 minute load averages, "" if unknown.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return ""
+	}
+	return strings.Join(f[:3], " / ")
 }
 
 func describeMachine() machine {
@@ -51,6 +68,7 @@ func describeMachine() machine {
 		}
 	}
 	m.MemGiB = float64(memTotalKB()) / (1 << 20)
+	m.LoadStart = loadAverage()
 	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
 		m.Kernel = "Linux " + strings.TrimSpace(string(b))
 	}
@@ -132,6 +150,7 @@ func (r *report) renderMachine(p func(string, ...any)) {
 	p("| CPU | %s, %d cores (shared by server, simulator, workers and the bench) |", orDash(m.CPU), m.Cores)
 	p("| Memory | %.1f GiB |", m.MemGiB)
 	p("| OS | %s |", orDash(m.Kernel))
+	p("| Load average (1 / 5 / 15 min) | %s at the start, %s at the end (everything on the machine, other work included) |", orDash(m.LoadStart), orDash(m.LoadEnd))
 	p("| Go | %s |", m.Go)
 	p("| Temporal | %s |", m.Temporal)
 	p("| Worker | `./worker` built from this tree, its own process, `LOG_LEVEL=warn`, metrics on, SDK default worker options |")
