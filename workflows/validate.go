@@ -1,7 +1,12 @@
 package workflows
 
 import (
+	"bytes"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -44,13 +49,6 @@ type RestoreRequest struct {
 	AllowBeforeFirstBackup bool
 	MaxSessionDuration     time.Duration
 	PollInterval           time.Duration
-}
-
-// invalid is the InvalidRequest error: the message names the field and the
-// value.
-func invalid(field, value, format string, args ...any) error {
-	return temporal.NewNonRetryableApplicationError(
-		fmt.Sprintf("%s %q: %s", field, Clip(value, valueBound), fmt.Sprintf(format, args...)), ErrInvalidRequest, nil)
 }
 
 // ValidateInput checks every field of in against now, the one validation of
@@ -178,4 +176,200 @@ func shortDuration(d time.Duration) string {
 		s = strings.TrimSuffix(s, "0m")
 	}
 	return s
+}
+
+// inputProblem is something wrong with the JSON of a RestoreInput that the
+// decoder found: an unknown field, or a value of the wrong JSON type.
+type inputProblem struct {
+	field, value, msg string
+}
+
+// UnmarshalJSON decodes a RestoreInput so that a bad input fails validation
+// with InvalidRequest naming the field, instead of being silently ignored (an
+// unknown field, such as a misspelt "pointIntime") or failing every workflow
+// task (a value of the wrong JSON type, which the SDK's decoder cannot put in
+// the struct: the workflow would hang, not fail). It never returns an error;
+// ValidateInput reports what it found.
+//
+// Field names match as encoding/json matches them (exact, then ignoring case).
+func (in *RestoreInput) UnmarshalJSON(b []byte) error {
+	type plain RestoreInput // no UnmarshalJSON: no recursion
+	*in = RestoreInput{}
+	raw := bytes.TrimSpace(b)
+	if bytes.Equal(raw, []byte("null")) {
+		return nil
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &fields); err != nil {
+		in.problems = []inputProblem{{field: "input", value: Clip(string(raw), valueBound),
+			msg: "not a JSON object such as {\"organizationId\": \"...\", \"type\": \"vet\"}"}}
+		return nil
+	}
+	keys := make([]string, 0, len(fields))
+	for k := range fields {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys) // one message, whatever the map order: replays decide the same
+	var p plain
+	for _, k := range keys {
+		if name, ok := retiredInputField(k); ok {
+			if err := json.Unmarshal(fields[k], new(int)); err != nil {
+				in.problems = append(in.problems, inputProblem{field: name, value: Clip(string(fields[k]), valueBound),
+					msg: "wrong JSON type: " + jsonTypeHint(err)})
+			}
+			continue
+		}
+		name, ok := knownInputField(k)
+		if !ok {
+			in.problems = append(in.problems, inputProblem{field: k, value: Clip(string(fields[k]), valueBound),
+				msg: "unknown field; known fields are " + strings.Join(inputFieldNames, ", ")})
+			continue
+		}
+		one, _ := json.Marshal(map[string]json.RawMessage{name: fields[k]})
+		if err := json.Unmarshal(one, &p); err != nil {
+			in.problems = append(in.problems, inputProblem{field: name, value: Clip(string(fields[k]), valueBound),
+				msg: "wrong JSON type: " + jsonTypeHint(err)})
+		}
+	}
+	problems := in.problems
+	*in = RestoreInput(p)
+	in.problems = problems
+	return nil
+}
+
+// inputFieldNames are the JSON names of RestoreInput's fields.
+var inputFieldNames = func() []string {
+	var names []string
+	t := reflect.TypeFor[RestoreInput]()
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "" || name == "-" {
+			continue
+		}
+		names = append(names, name)
+	}
+	return names
+}()
+
+// retiredInputFields are integer fields a RestoreInput had and no longer
+// has. The decoder accepts them, checks their JSON type as it did, and drops
+// them, so that the input of a restore started while they existed decides
+// the same when its history replays. continueAsNewAfterBatches bounded the
+// event batches of a run; Options.BatchesPerRun, a worker's setting, does.
+var retiredInputFields = []string{"continueAsNewAfterBatches"}
+
+func retiredInputField(k string) (string, bool) {
+	for _, n := range retiredInputFields {
+		if strings.EqualFold(n, k) {
+			return n, true
+		}
+	}
+	return "", false
+}
+
+func knownInputField(k string) (string, bool) {
+	for _, n := range inputFieldNames {
+		if n == k {
+			return n, true
+		}
+	}
+	for _, n := range inputFieldNames {
+		if strings.EqualFold(n, k) {
+			return n, true
+		}
+	}
+	return "", false
+}
+
+func jsonTypeHint(err error) string {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return fmt.Sprintf("want a JSON %s, got %s", jsonKindOf(te.Type), te.Value)
+	}
+	return err.Error()
+}
+
+func jsonKindOf(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "string"
+	case reflect.Bool:
+		return "boolean (true or false)"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return "integer"
+	case reflect.Struct, reflect.Pointer, reflect.Map:
+		return "object"
+	}
+	return t.String()
+}
+
+// valueBound keeps error messages bounded whatever a caller sent (runes of
+// a value quoted in a message).
+const valueBound = 100
+
+// firstProblem is the InvalidRequest error for what the decoder found.
+func firstProblem(ps []inputProblem) error {
+	if len(ps) == 0 {
+		return nil
+	}
+	p := ps[0]
+	msg := p.msg
+	if len(ps) > 1 {
+		msg += fmt.Sprintf(" (and %d more problems in the input)", len(ps)-1)
+	}
+	return invalid(p.field, p.value, "%s", msg)
+}
+
+// pointInTimeChoice is what the workflow asks VB365 to open and what it
+// reports.
+type pointInTimeChoice struct {
+	// Send is the datetime of the explore request.
+	Send time.Time
+	// Effective is the restore point the session shows.
+	Effective time.Time
+	// ClampedToLatest is true when the requested point was after the last
+	// backup, so VB365 opens the latest restore point.
+	ClampedToLatest bool
+}
+
+// resolveWindow checks the requested point in time (nil = latest) against
+// the organization's backup window. It is pure.
+//
+// After lastBackuptime the requested time is still sent (VB365 opens the
+// latest restore point for it, as Veeam's v5 "Create Restore Session" example shows); the report says
+// so. Before firstBackuptime VB365 would open an empty session, which is
+// almost always a mistake, hence an error unless allowBefore.
+func resolveWindow(org vb365.Organization, requested *time.Time, allowBefore bool) (pointInTimeChoice, error) {
+	name := orgLabel(org)
+	if !org.IsBackedUp || org.LastBackupTime == nil {
+		return pointInTimeChoice{}, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("organizationId %q: organization %s has no backup (isBackedup=%t, lastBackuptime missing=%t)",
+				org.ID, name, org.IsBackedUp, org.LastBackupTime == nil), ErrOrganizationNotBackedUp, nil)
+	}
+	last := org.LastBackupTime.UTC()
+	if requested == nil {
+		return pointInTimeChoice{Send: last, Effective: last}, nil
+	}
+	t := requested.UTC()
+	if org.FirstBackupTime != nil && t.Before(*org.FirstBackupTime) && !allowBefore {
+		return pointInTimeChoice{}, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("pointInTime %q: before the first backup of organization %s (%s); set beforeFirstBackup to allow to open an empty session anyway",
+				t.Format(time.RFC3339Nano), name, org.FirstBackupTime.UTC().Format(time.RFC3339)),
+			ErrPointInTimeBeforeFirstBackup, nil)
+	}
+	if t.After(last) {
+		return pointInTimeChoice{Send: t, Effective: last, ClampedToLatest: true}, nil
+	}
+	return pointInTimeChoice{Send: t, Effective: t}, nil
+}
+
+func orgLabel(org vb365.Organization) string {
+	if org.Name != "" {
+		return fmt.Sprintf("%q", org.Name)
+	}
+	return fmt.Sprintf("%q", org.ID)
 }
