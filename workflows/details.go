@@ -7,32 +7,33 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 )
 
 // status is the answer of the status query.
 func (r *restoreRun) status() Status {
-	st := Status{
+	status := Status{
 		Phase:           r.phase,
-		Organization:    r.st.Organization,
-		ClampedToLatest: r.st.ClampedToLatest,
-		LatestEvents:    r.st.Events.tail(statusEventBound),
+		Organization:    r.state.Organization,
+		ClampedToLatest: r.state.ClampedToLatest,
+		LatestEvents:    r.state.Events.tail(statusEventBound),
 		EndReason:       r.endReason,
 	}
-	_, st.EventCounts = r.st.Events.withPending()
-	if !r.st.EffectivePointInTime.IsZero() {
-		t := r.st.EffectivePointInTime
-		st.EffectivePointInTime = &t
+	_, status.EventCounts = r.state.Events.withPending()
+	if !r.state.EffectivePointInTime.IsZero() {
+		t := r.state.EffectivePointInTime
+		status.EffectivePointInTime = &t
 	}
-	if r.st.Session.ID != "" {
-		s := r.st.Session
-		st.Session = &s
+	if r.state.Session.ID != "" {
+		s := r.state.Session
+		status.Session = &s
 	}
-	if !r.st.Deadline.IsZero() {
-		d := r.st.Deadline
-		st.StopDeadline = &d
+	if !r.state.Deadline.IsZero() {
+		d := r.state.Deadline
+		status.StopDeadline = &d
 	}
-	return st
+	return status
 }
 
 // publishDetails sets the Web UI's current details. Call it after each
@@ -42,35 +43,35 @@ func (r *restoreRun) publishDetails(ctx workflow.Context) {
 }
 
 // renderDetails is the Markdown of a status, kept well under the UI's 20 KB.
-func renderDetails(st Status) string {
+func renderDetails(status Status) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "## VB365 restore: %s\n\n", st.Phase)
-	if st.EndReason != "" {
-		fmt.Fprintf(&b, "**Ended:** %s\n\n", st.EndReason)
+	fmt.Fprintf(&b, "## VB365 restore: %s\n\n", status.Phase)
+	if status.EndReason != "" {
+		fmt.Fprintf(&b, "**Ended:** %s\n\n", status.EndReason)
 	}
-	org := st.Organization.Name
+	org := status.Organization.Name
 	if org == "" {
-		org = st.Organization.ID
+		org = status.Organization.ID
 	}
 	if org != "" {
-		fmt.Fprintf(&b, "- **Organization:** %s (`%s`)\n", md(org), st.Organization.ID)
+		fmt.Fprintf(&b, "- **Organization:** %s (`%s`)\n", md(org), status.Organization.ID)
 	}
-	if st.EffectivePointInTime != nil {
+	if status.EffectivePointInTime != nil {
 		clamped := ""
-		if st.ClampedToLatest {
+		if status.ClampedToLatest {
 			clamped = " (latest restore point; the requested time was later)"
 		}
-		fmt.Fprintf(&b, "- **Point in time:** %s%s\n", st.EffectivePointInTime.UTC().Format(time.RFC3339), clamped)
+		fmt.Fprintf(&b, "- **Point in time:** %s%s\n", status.EffectivePointInTime.UTC().Format(time.RFC3339), clamped)
 	}
-	if s := st.Session; s != nil {
+	if s := status.Session; s != nil {
 		fmt.Fprintf(&b, "- **Session:** %s (`%s`), %s\n", md(s.Name), s.ID, md(s.State))
 	}
-	if st.StopDeadline != nil && st.EndReason == "" {
-		fmt.Fprintf(&b, "- **Stops at the latest:** %s\n", st.StopDeadline.UTC().Format(time.RFC3339))
+	if status.StopDeadline != nil && status.EndReason == "" {
+		fmt.Fprintf(&b, "- **Stops at the latest:** %s\n", status.StopDeadline.UTC().Format(time.RFC3339))
 	}
-	fmt.Fprintf(&b, "- **Events:** %d", st.EventCounts.Total)
-	statuses := make([]string, 0, len(st.EventCounts.ByStatus))
-	for k := range st.EventCounts.ByStatus {
+	fmt.Fprintf(&b, "- **Events:** %d", status.EventCounts.Total)
+	statuses := make([]string, 0, len(status.EventCounts.ByStatus))
+	for k := range status.EventCounts.ByStatus {
 		statuses = append(statuses, k)
 	}
 	slices.Sort(statuses) // map order is random; details must not flap
@@ -79,15 +80,15 @@ func renderDetails(st Status) string {
 		if i == 0 {
 			sep = " ("
 		}
-		fmt.Fprintf(&b, "%s%s %d", sep, md(k), st.EventCounts.ByStatus[k])
+		fmt.Fprintf(&b, "%s%s %d", sep, md(k), status.EventCounts.ByStatus[k])
 	}
 	if len(statuses) > 0 {
 		b.WriteString(")")
 	}
 	b.WriteString("\n")
-	if len(st.LatestEvents) > 0 {
+	if len(status.LatestEvents) > 0 {
 		b.WriteString("\n| # | time (UTC) | status | type | item | message |\n|---|---|---|---|---|---|\n")
-		for _, e := range st.LatestEvents {
+		for _, e := range status.LatestEvents {
 			fmt.Fprintf(&b, "| %d | %s | %s | %s | %s | %s |\n", e.Order, e.StartTime.UTC().Format("2006-01-02 15:04:05"),
 				md(e.Status), md(e.Type), md(Clip(e.ItemName, 80)), md(Clip(e.Message, 160)))
 		}
@@ -109,4 +110,33 @@ func Clip(s string, n int) string {
 	}
 	r := []rune(s)
 	return string(r[:n-1]) + "…"
+}
+
+// Typed search attribute keys (Keyword).
+var (
+	saOrganizationID = temporal.NewSearchAttributeKeyKeyword(SearchAttrOrganizationID)
+	saSessionID      = temporal.NewSearchAttributeKeyKeyword(SearchAttrSessionID)
+	saSessionType    = temporal.NewSearchAttributeKeyKeyword(SearchAttrSessionType)
+	saSessionState   = temporal.NewSearchAttributeKeyKeyword(SearchAttrSessionState)
+)
+
+// upsertSearchAttributes sets all four attributes (all) or only the state,
+// and only when CheckSearchAttributes said they are registered: upserting an
+// unregistered attribute would fail the workflow task over and over.
+func (r *restoreRun) upsertSearchAttributes(ctx workflow.Context, all bool) {
+	if !r.state.SearchAttributes {
+		return
+	}
+	updates := []temporal.SearchAttributeUpdate{saSessionState.ValueSet(r.state.Session.State)}
+	if all {
+		typ := r.state.Session.Type
+		if workflow.GetVersion(ctx, changeSessionTypeLowercase, workflow.DefaultVersion, 1) >= 1 {
+			typ = SearchAttributeSessionType(r.state.Session.Type)
+		}
+		updates = append(updates, saOrganizationID.ValueSet(r.state.Organization.ID),
+			saSessionID.ValueSet(r.state.Session.ID), saSessionType.ValueSet(typ))
+	}
+	if err := workflow.UpsertTypedSearchAttributes(ctx, updates...); err != nil {
+		r.logger.Warn("could not upsert search attributes", "error", err)
+	}
 }

@@ -212,7 +212,7 @@ func (p *Printer) QueryFailed(err error) {
 // Report prints the result: the events not printed yet and a summary.
 func (p *Printer) Report(r workflows.RestoreReport) {
 	p.events(r.Events, r.EventCounts.Total)
-	s := r.EndReason
+	s := string(r.EndReason)
 	if r.StopRequestedBy != "" {
 		s += " by " + r.StopRequestedBy
 	}

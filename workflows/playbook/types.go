@@ -69,7 +69,7 @@ type Row struct {
 	SessionName          string                `json:"sessionName,omitempty"`
 	SessionState         string                `json:"sessionState,omitempty"`
 	EventCounts          workflows.EventCounts `json:"eventCounts"`
-	EndReason            string                `json:"endReason,omitempty"`
+	EndReason            workflows.EndReason   `json:"endReason,omitempty"`
 	ErrorType            string                `json:"errorType,omitempty"`
 	Error                string                `json:"error,omitempty"`
 	// Actions counts the restore's actions by how they ended (absent when
