@@ -9,6 +9,8 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/vb365-restore/vb365-restore/activities"
 )
 
 // status is the answer of the status query.
@@ -21,6 +23,7 @@ func (r *restoreRun) status() Status {
 		EndReason:       r.endReason,
 	}
 	_, status.EventCounts = r.state.Events.withPending()
+	status.Actions, status.ActionCounts = r.actionRows()
 	if !r.state.EffectivePointInTime.IsZero() {
 		t := r.state.EffectivePointInTime
 		status.EffectivePointInTime = &t
@@ -86,6 +89,7 @@ func renderDetails(status Status) string {
 		b.WriteString(")")
 	}
 	b.WriteString("\n")
+	renderActions(&b, status.Actions, status.ActionCounts)
 	if len(status.LatestEvents) > 0 {
 		b.WriteString("\n| # | time (UTC) | status | type | item | message |\n|---|---|---|---|---|---|\n")
 		for _, e := range status.LatestEvents {
@@ -94,6 +98,58 @@ func renderDetails(status Status) string {
 		}
 	}
 	return b.String()
+}
+
+// renderActions writes the actions' counts and their table: one short row
+// each (at most MaxActions), with the restore's progress once it ran.
+func renderActions(b *strings.Builder, rows []ActionReport, c *ActionCounts) {
+	if c == nil {
+		return
+	}
+	fmt.Fprintf(b, "- **Actions:** %d (%s)\n", c.Total, ActionCountsText(*c))
+	b.WriteString("\n| # | action | target | state | restored | failed | warnings | restore id | error |\n|---|---|---|---|---|---|---|---|---|\n")
+	for _, a := range rows {
+		target, restored, failed, warnings, id := a.Action.Target, "", "", "", ""
+		if a.Action.Kind == activities.RestoreKindMailboxes {
+			target = strings.Join(a.Action.Targets, ", ")
+		}
+		if a.Action.Kind == activities.RestoreKindChannel {
+			target += " / " + a.Action.Channel
+		}
+		if to := a.Action.To; to != nil {
+			target += " → " + strings.TrimSpace(to.Mailbox+to.OneDrive+to.SiteURL+" "+to.Folder)
+		}
+		if res := a.RestoreActionResult; res != nil && (res.Counts != activities.RestoreCounts{} || res.RestoreID != "") {
+			restored = fmt.Sprintf("%d/%d", res.Counts.Restored, res.Counts.Total)
+			failed, warnings, id = fmt.Sprint(res.Counts.Failed), fmt.Sprint(res.Counts.Warnings), res.RestoreID
+		}
+		errText := a.Error
+		if a.ErrorType != "" {
+			errText = a.ErrorType + ": " + errText
+		}
+		fmt.Fprintf(b, "| %d | %s | %s | %s | %s | %s | %s | %s | %s |\n", a.Index, md(a.Action.Kind), md(Clip(target, 80)), a.State,
+			restored, failed, warnings, md(id), md(Clip(errText, 160)))
+	}
+}
+
+// ActionCountsText is counts as one line, "2 succeeded, 1 failed" (the
+// states with none left out): the one wording of action counts in the Web
+// UI (restores and playbooks) and on the command line.
+func ActionCountsText(c ActionCounts) string {
+	var parts []string
+	for _, p := range []struct {
+		n    int
+		name string
+	}{{c.Succeeded, "succeeded"}, {c.PartlySucceeded, "partly succeeded"}, {c.Failed, "failed"}, {c.Canceled, "canceled"},
+		{c.Skipped, "skipped"}, {c.Running, "running"}, {c.Pending, "pending"}} {
+		if p.n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", p.n, p.name))
+		}
+	}
+	if len(parts) == 0 {
+		return "none run"
+	}
+	return strings.Join(parts, ", ")
 }
 
 // md keeps a value from breaking a Markdown table row.

@@ -49,6 +49,8 @@ func (r *restoreRun) loop(ctx workflow.Context) (RestoreReport, error) {
 			continue // a stop or a cancel came in while draining: handle it
 		}
 
+		// Nothing ends the session now: its actions may start.
+		r.startActions(ctx)
 		waitCtx, cancelWait := workflow.WithCancel(ctx)
 		rem := r.remaining(ctx)
 		if due, ok := r.progressDue(ctx); ok {
@@ -173,6 +175,9 @@ type Continuation struct {
 	// after the stop: the session is stopped, the next run only reads the
 	// rest of its events and ends.
 	Ending *Ending `json:"ending,omitempty"`
+	// Actions are the restore's action rows (changeRestoreActions): a next
+	// run starts only those still pending, so none runs twice.
+	Actions []ActionReport `json:"actions,omitempty"`
 }
 
 // Ending is how a restore that continued as new after its stop ends.
@@ -184,8 +189,12 @@ type Ending struct {
 }
 
 // shouldContinueAsNew: when the server suggests it (history size or length),
-// or after a bounded number of batches in this run, whichever comes first.
+// or after a bounded number of batches in this run, whichever comes first;
+// never while restore actions run (an action must not run twice).
 func (r *restoreRun) shouldContinueAsNew(ctx workflow.Context) bool {
+	if r.actions.busy {
+		return false
+	}
 	return r.batchesThisRun >= r.opts.BatchesPerRun || workflow.GetInfo(ctx).GetContinueAsNewSuggested() || r.historyFull(ctx)
 }
 

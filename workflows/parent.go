@@ -36,6 +36,8 @@ type SessionProgress struct {
 	SessionID    string      `json:"sessionId"`
 	SessionState string      `json:"sessionState"`
 	EventCounts  EventCounts `json:"eventCounts"`
+	// ActionCounts: how the restore's actions stand, when it has some.
+	ActionCounts *ActionCounts `json:"actionCounts,omitempty"`
 }
 
 // sentProgress is what the last progress signal of this run carried.
@@ -63,6 +65,7 @@ func (r *restoreRun) notifyParentProgress(ctx workflow.Context, stateChanged boo
 	_, counts := r.state.Events.withPending()
 	p := SessionProgress{WorkflowID: info.WorkflowExecution.ID, SessionID: r.state.Session.ID,
 		SessionState: r.state.Session.State, EventCounts: counts}
+	_, p.ActionCounts = r.actionRows()
 	workflow.SignalExternalWorkflow(ctx, info.ParentWorkflowExecution.ID, "", SignalSessionProgress, p)
 	r.progress = sentProgress{sent: true, at: workflow.Now(ctx), total: r.state.Events.Counts.Total}
 }
@@ -116,7 +119,10 @@ func (r *restoreRun) notifyParentEnded(ctx workflow.Context, rep RestoreReport, 
 		return
 	}
 	ended := SessionEnded{WorkflowID: info.WorkflowExecution.ID, OrganizationName: rep.Organization.Name,
-		Session: rep.Session, EventCounts: rep.EventCounts, EndReason: rep.EndReason}
+		Session: rep.Session, EventCounts: rep.EventCounts, EndReason: rep.EndReason, ActionCounts: rep.ActionCounts}
+	if ended.ActionCounts == nil {
+		_, ended.ActionCounts = r.actionRows()
+	}
 	if !rep.EffectivePointInTime.IsZero() {
 		t := rep.EffectivePointInTime
 		ended.EffectivePointInTime = &t

@@ -33,6 +33,7 @@ func (r *restoreRun) finish(ctx workflow.Context, reason EndReason) (RestoreRepo
 	r.endReason = reason
 	r.phase = PhaseStopping
 	r.publishDetails(ctx)
+	r.endActions(ctx, reason)
 	r.logger.Info("ending restore session", "endReason", reason)
 	if err := r.stopSession(dctx); err != nil {
 		if isStopUnconfirmed(err) {
@@ -89,6 +90,7 @@ func (r *restoreRun) failAfterStopping(ctx workflow.Context, cause error) (Resto
 	r.logger.Error("restore failed; stopping the session", "error", cause)
 	dctx, _ := workflow.NewDisconnectedContext(ctx)
 	r.endReason = EndReasonFailed
+	r.endActions(ctx, r.endReason)
 	if err := r.stopSession(dctx); err != nil {
 		if isStopUnconfirmed(err) {
 			var appErr *temporal.ApplicationError
@@ -220,6 +222,7 @@ func (r *restoreRun) report() RestoreReport {
 		SessionAdopted:       r.state.SessionAdopted,
 	}
 	rep.Events, rep.EventCounts = r.state.Events.withPending()
+	rep.Actions, rep.ActionCounts = r.actionRows()
 	if rep.Events == nil {
 		rep.Events = []vb365.RestoreSessionEvent{}
 	}

@@ -51,6 +51,9 @@ type restoreRun struct {
 	// progress is what the last SignalSessionProgress of this run carried
 	// (see notifyParentProgress); it does not survive continue-as-new.
 	progress sentProgress
+	// actions is what this run knows of its restore actions beyond the
+	// carried rows (state.Actions); see actions.go.
+	actions actionRun
 }
 
 func restoreSessionWorkflow(ctx workflow.Context, in RestoreInput, opts Options) (RestoreReport, error) {
