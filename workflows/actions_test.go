@@ -292,3 +292,41 @@ func TestActionsAcrossContinueAsNew(t *testing.T) {
 	require.Equal(t, "r-Success", r.Actions[0].RestoreID, "the carried row as it was")
 	require.Equal(t, "workflow", r.StopRequestedBy)
 }
+
+// The Web UI details show the actions' counts and one row each, with the
+// restore's progress once it ran and the error of one that failed.
+func TestRenderDetailsActions(t *testing.T) {
+	rows := []ActionReport{
+		{Index: 0, Action: activities.RestoreAction{Kind: "mailbox", Target: adele, To: &activities.RestoreLocation{Mailbox: "recovery@abc.onmicrosoft.com", Folder: "Adele"}},
+			State: ActionWarning, RestoreActionResult: &activities.RestoreActionResult{RestoreID: "r1", Counts: activities.RestoreCounts{Total: 10, Restored: 8, Failed: 2, Warnings: 1}}},
+		{Index: 1, Action: activities.RestoreAction{Kind: "channel", Target: "Finance", Channel: "General"}, State: ActionFailed,
+			ErrorType: "RestoreTargetNotFound", Error: "no channel | General"},
+		{Index: 2, Action: activities.RestoreAction{Kind: "mailboxes", Targets: []string{"a@x", "b@x"}}, State: ActionPending},
+	}
+	c := CountActions(rows)
+	got := renderDetails(Status{Phase: PhaseOpen, Actions: rows, ActionCounts: &c})
+	require.Equal(t, "## VB365 restore: "+string(PhaseOpen)+"\n\n"+
+		"- **Events:** 0\n"+
+		"- **Actions:** 3 (1 partly succeeded, 1 failed, 1 pending)\n"+
+		"\n| # | action | target | state | restored | failed | warnings | restore id | error |\n|---|---|---|---|---|---|---|---|---|\n"+
+		"| 0 | mailbox | "+adele+" → recovery@abc.onmicrosoft.com Adele | warning | 8/10 | 2 | 1 | r1 |  |\n"+
+		"| 1 | channel | Finance / General | failed |  |  |  |  | RestoreTargetNotFound: no channel \\| General |\n"+
+		"| 2 | mailboxes | a@x, b@x | pending |  |  |  |  |  |\n", got)
+	require.Equal(t, "none run", ActionCountsText(ActionCounts{Total: 2}))
+}
+
+// A child tells its parent how its actions ended (SignalSessionEnded).
+func TestNotifyParentEndedCountsActions(t *testing.T) {
+	h := newHarness(t).open().idle().stopAndFetch()
+	h.actionsOf(actionScript{2 * time.Hour, done("Success", 10), nil})
+	h.env.RegisterWorkflow(endedParent)
+	in := actionsInput(teamAction("Finance"))
+	in.NotifyParent = true
+	h.env.ExecuteWorkflow(endedParent, in)
+	require.NoError(t, h.env.GetWorkflowError())
+	var ended SessionEnded
+	require.NoError(t, h.env.GetWorkflowResult(&ended))
+	require.NotNil(t, ended.ActionCounts)
+	require.Equal(t, 1, ended.ActionCounts.Total)
+	require.Equal(t, 1, ended.ActionCounts.Canceled+ended.ActionCounts.Skipped, "%+v", ended.ActionCounts)
+}

@@ -119,10 +119,8 @@ func (r *restoreRun) notifyParentEnded(ctx workflow.Context, rep RestoreReport, 
 		return
 	}
 	ended := SessionEnded{WorkflowID: info.WorkflowExecution.ID, OrganizationName: rep.Organization.Name,
-		Session: rep.Session, EventCounts: rep.EventCounts, EndReason: rep.EndReason, ActionCounts: rep.ActionCounts}
-	if ended.ActionCounts == nil {
-		_, ended.ActionCounts = r.actionRows()
-	}
+		Session: rep.Session, EventCounts: rep.EventCounts, EndReason: rep.EndReason}
+	_, ended.ActionCounts = r.actionRows() // also when rep is empty (a failure)
 	if !rep.EffectivePointInTime.IsZero() {
 		t := rep.EffectivePointInTime
 		ended.EffectivePointInTime = &t

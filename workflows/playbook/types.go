@@ -86,4 +86,7 @@ type Report struct {
 	Counts map[string]int `json:"counts"`
 	// Runs is how many times the playbook continued as new so far.
 	Runs int `json:"runs,omitempty"`
+	// ActionCounts sums the rows' restore actions (absent when no restore
+	// has any).
+	ActionCounts *workflows.ActionCounts `json:"actionCounts,omitempty"`
 }
