@@ -173,6 +173,27 @@ func eventsPerAction(h *historypb.History) []int {
 	return out
 }
 
+// TestHistoryEventsPerAction counts what restore actions cost in the
+// recorded histories (as the recorder does when it records them): at most
+// maxEventsPerAction history events each.
+func TestHistoryEventsPerAction(t *testing.T) {
+	for file, actions := range map[string]int{"actions-done": 2, "action-failed-stop-on-failure": 1, "stop-during-action": 1} {
+		t.Run(file, func(t *testing.T) {
+			h, err := client.HistoryFromJSON(mustOpen(t, filepath.Join("testdata", "release3-"+file+".json")), client.HistoryJSONOptions{})
+			require.NoError(t, err)
+			checkActionEvents(t, h, actions)
+		})
+	}
+}
+
+func mustOpen(t *testing.T, path string) *os.File {
+	t.Helper()
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = f.Close() })
+	return f
+}
+
 // checkActionEvents: each action costs at most maxEventsPerAction events.
 func checkActionEvents(t *testing.T, h *historypb.History, want int) {
 	t.Helper()
