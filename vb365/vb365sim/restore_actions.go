@@ -208,7 +208,7 @@ func (s *Simulator) checkCredentials(c *call, sess *session, b *restoreBody) (re
 			return response{}, true
 		}
 	}
-	s.log.Info("restore refused: bad Microsoft 365 credentials", zap.String("session", sess.id))
+	s.log.Info("restore refused: bad Microsoft 365 credentials", zap.String("sessionId", sess.id))
 	return errorResponse(c.vn, http.StatusBadRequest, "ResourceAccessDenied",
 		"Failed to connect to Microsoft 365 organization "+sess.org.name+": the credentials were refused (AADSTS50126: Error validating credentials due to invalid username or password)."), false
 }
@@ -320,7 +320,7 @@ func (s *Simulator) begin(c *call, sess *session, kind string, items []*restoreI
 	}
 	sess.etag++
 	s.restores.ops = append(s.restores.ops, op)
-	s.log.Info("restore started", zap.String("session", sess.id), zap.String("kind", kind), zap.Int("items", len(items)), zap.String("version", c.ver))
+	s.log.Info("restore started", zap.String("sessionId", sess.id), zap.String("kind", kind), zap.Int("items", len(items)), zap.String("version", c.ver))
 	return op
 }
 

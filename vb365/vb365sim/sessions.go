@@ -98,7 +98,7 @@ func (s *Simulator) newSession(c *call, o *organization, typ string, at, now tim
 	s.sessions[sess.id] = sess
 	s.order = append(s.order, sess)
 	s.stats.created++
-	s.log.Info("restore session created", zap.String("id", sess.id), zap.String("name", sess.name),
+	s.log.Info("restore session created", zap.String("sessionId", sess.id), zap.String("name", sess.name),
 		zap.String("organization", o.name), zap.String("version", c.ver), zap.String("user", c.user))
 	return sess
 }
@@ -126,7 +126,7 @@ func (s *Simulator) stop(sess *session, t time.Time, why string) {
 		}
 	}
 	sess.markerEvent(t, "Restore session stopped")
-	s.log.Info("restore session stopped", zap.String("id", sess.id), zap.String("by", why), zap.String("result", sess.result))
+	s.log.Info("restore session stopped", zap.String("sessionId", sess.id), zap.String("by", why), zap.String("result", sess.result))
 }
 
 // advance applies the earliest due stop (by itself, a delayed stop, or the
@@ -340,7 +340,7 @@ func (s *Simulator) apiStop(sess *session, user string) {
 		return
 	}
 	if s.takeIgnoredStop(sess.org) {
-		s.log.Info("restore session stop ignored", zap.String("id", sess.id), zap.String("user", user))
+		s.log.Info("restore session stop ignored", zap.String("sessionId", sess.id), zap.String("user", user))
 		return
 	}
 	if d := s.stopDelayFor(sess.org); d > 0 {
