@@ -2,8 +2,6 @@ package workflows_test
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -34,13 +32,7 @@ const release = "release2"
 const maxHistoryEvents = 100
 
 // recorded is one run whose history a recording writes to testdata.
-type recorded struct {
-	file              string // under testdata, without the release prefix
-	workflowID, runID string // runID "": the latest run
-	lastEvent         enumspb.EventType
-	// check, optional, asserts what the history must show.
-	check func(*testing.T, *historypb.History)
-}
+type recorded = testenv.Recorded
 
 // activityTypes lists the activities a history scheduled, in order.
 func activityTypes(h *historypb.History) []string {
@@ -63,45 +55,18 @@ type recording struct {
 	run  func(t *testing.T, r *recorder) []recorded
 }
 
-// TestRecordHistories runs every path of RestoreSessionWorkflow on a dev server
-// and writes the histories testdata lacks as testdata/<release>-<path>.json
-// (testdata/README.md lists them; VB365_RECORD_HISTORY=overwrite rewrites
-// them). It needs VB365_RECORD_HISTORY and the Temporal CLI (TEMPORAL_CLI,
-// default the project's cached build).
+// TestRecordHistories runs every path of RestoreSessionWorkflow on a dev
+// server and writes the histories testdata lacks (testenv.RecordHistories;
+// testdata/README.md lists them).
 func TestRecordHistories(t *testing.T) {
-	if os.Getenv(testenv.EnvRecordHistory) == "" {
-		t.Skip("set VB365_RECORD_HISTORY=1 to record testdata histories on a dev server")
-	}
-	// Cleanups, not defers: the parallel subtests run after this function returns.
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
-	t.Cleanup(cancel)
-	srv, err := testenv.StartTemporal(ctx, "")
-	require.NoError(t, err)
-	t.Cleanup(srv.Stop)
-
+	recs := make([]testenv.Recording, 0, len(restoreRecordings))
 	for _, rec := range restoreRecordings {
-		t.Run(rec.name, func(t *testing.T) {
-			t.Parallel()
-			st, err := testenv.StartStackWith(srv, vb365sim.Options{Scenario: testenv.ShortScenario()}, rec.opts, t.TempDir(), "record-"+rec.name)
-			require.NoError(t, err)
-			defer func() { require.NoError(t, st.Stop()) }()
-			r := &recorder{t: t, ctx: ctx, c: srv.Client, st: st, name: rec.name}
-			for _, out := range rec.run(t, r) {
-				h, err := testenv.History(ctx, srv.Client, out.workflowID, out.runID)
-				require.NoError(t, err)
-				n := len(h.Events)
-				require.LessOrEqual(t, n, maxHistoryEvents, "%s: history too long", out.file)
-				require.Equal(t, out.lastEvent, h.Events[n-1].GetEventType(), "%s: how the run ended", out.file)
-				if out.check != nil {
-					out.check(t, h)
-				}
-				path := filepath.Join("testdata", release+"-"+out.file+".json")
-				wrote, err := testenv.WriteHistory(h, path)
-				require.NoError(t, err)
-				t.Logf("%s: %d history events (written: %t; an existing file is kept)", path, n, wrote)
-			}
-		})
+		recs = append(recs, testenv.Recording{Name: rec.name, Options: rec.opts,
+			Run: func(t *testing.T, s *testenv.RecordStack) []recorded {
+				return rec.run(t, &recorder{t: t, ctx: s.Ctx, c: s.Client, st: s.Stack, name: rec.name})
+			}})
 	}
+	testenv.RecordHistories(t, release, "record-", maxHistoryEvents, recs)
 }
 
 // input is a restore of the seed organization's Teams at its last backup,
@@ -176,8 +141,8 @@ func (r *recorder) checkClean(rep workflows.RestoreReport) {
 }
 
 func completed(file string, run client.WorkflowRun) recorded {
-	return recorded{file: file, workflowID: run.GetID(), runID: run.GetRunID(),
-		lastEvent: enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED}
+	return recorded{File: file, WorkflowID: run.GetID(), RunID: run.GetRunID(),
+		LastEvent: enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED}
 }
 
 var restoreRecordings = []recording{
@@ -213,8 +178,8 @@ var restoreRecordings = []recording{
 		require.NoError(t, canceled.Details(&rep), "a cancelled restore carries its report")
 		require.Equal(t, workflows.EndReasonCanceled, rep.EndReason)
 		r.checkClean(rep)
-		return []recorded{{file: "cancel", workflowID: run.GetID(), runID: run.GetRunID(),
-			lastEvent: enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED}}
+		return []recorded{{File: "cancel", WorkflowID: run.GetID(), RunID: run.GetRunID(),
+			LastEvent: enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED}}
 	}},
 	{name: "max-duration", run: func(t *testing.T, r *recorder) []recorded {
 		in := input()
@@ -233,7 +198,7 @@ var restoreRecordings = []recording{
 		require.Equal(t, workflows.EndReasonStoppedInVB365, rep.EndReason)
 		r.checkClean(rep)
 		out := completed("stopped-in-vb365", run)
-		out.check = func(t *testing.T, h *historypb.History) {
+		out.Check = func(t *testing.T, h *historypb.History) {
 			require.NotContains(t, activityTypes(h), activities.StopRestoreSessionName, "no stop for a session VB365 stopped")
 		}
 		return []recorded{out}
@@ -247,8 +212,8 @@ var restoreRecordings = []recording{
 		require.ErrorAs(t, err, &appErr)
 		require.Equal(t, workflows.ErrPointInTimeBeforeFirstBackup, appErr.Type())
 		require.Empty(t, r.st.Sim.Sessions(), "no session before the first backup")
-		return []recorded{{file: "before-first-backup", workflowID: run.GetID(), runID: run.GetRunID(),
-			lastEvent: enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED}}
+		return []recorded{{File: "before-first-backup", WorkflowID: run.GetID(), RunID: run.GetRunID(),
+			LastEvent: enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED}}
 	}},
 	{name: "lost-create-response-adopted",
 		run: func(t *testing.T, r *recorder) []recorded {
@@ -296,10 +261,10 @@ var restoreRecordings = []recording{
 		r.checkClean(rep) // every event VB365 has (its start and stop markers too)
 		require.Equal(t, second, current(), "exactly one continue-as-new before the stop")
 		return []recorded{
-			{file: "continue-as-new-run1", workflowID: run.GetID(), runID: first,
-				lastEvent: enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW},
-			{file: "continue-as-new-run2", workflowID: run.GetID(), runID: second,
-				lastEvent: enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED},
+			{File: "continue-as-new-run1", WorkflowID: run.GetID(), RunID: first,
+				LastEvent: enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW},
+			{File: "continue-as-new-run2", WorkflowID: run.GetID(), RunID: second,
+				LastEvent: enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED},
 		}
 	}},
 	{name: "stop-during-creation", run: func(t *testing.T, r *recorder) []recorded {
@@ -313,7 +278,7 @@ var restoreRecordings = []recording{
 		require.Equal(t, workflows.EndReasonStopRequested, rep.EndReason)
 		r.checkClean(rep)
 		out := completed("stop-during-creation", run)
-		out.check = func(t *testing.T, h *historypb.History) {
+		out.Check = func(t *testing.T, h *historypb.History) {
 			require.NotContains(t, activityTypes(h), activities.WaitForSessionEventsName, "stopped before the first wait")
 		}
 		return []recorded{out}
@@ -331,9 +296,9 @@ var restoreRecordings = []recording{
 		require.NoError(t, canceled.Details(&rep))
 		require.Equal(t, workflows.EndReasonCanceled, rep.EndReason)
 		r.checkClean(rep)
-		return []recorded{{file: "cancel-during-creation", workflowID: run.GetID(), runID: run.GetRunID(),
-			lastEvent: enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED,
-			check: func(t *testing.T, h *historypb.History) {
+		return []recorded{{File: "cancel-during-creation", WorkflowID: run.GetID(), RunID: run.GetRunID(),
+			LastEvent: enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED,
+			Check: func(t *testing.T, h *historypb.History) {
 				require.NotContains(t, activityTypes(h), activities.WaitForSessionEventsName, "stopped before the first wait")
 			}}}
 	}},
@@ -349,9 +314,9 @@ var restoreRecordings = []recording{
 		require.Equal(t, workflows.ErrRestoreSessionRejected, appErr.Type())
 		require.Contains(t, appErr.Error(), "no session left open")
 		require.Empty(t, r.st.Sim.Sessions())
-		return []recorded{{file: "create-rejected-release", workflowID: run.GetID(), runID: run.GetRunID(),
-			lastEvent: enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
-			check: func(t *testing.T, h *historypb.History) {
+		return []recorded{{File: "create-rejected-release", WorkflowID: run.GetID(), RunID: run.GetRunID(),
+			LastEvent: enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
+			Check: func(t *testing.T, h *historypb.History) {
 				require.Contains(t, activityTypes(h), activities.ReleaseLostSessionName)
 			}}}
 	}},
@@ -363,8 +328,8 @@ var restoreRecordings = []recording{
 		require.ErrorAs(t, run.Get(r.ctx, nil), &appErr)
 		require.Equal(t, workflows.ErrInvalidRequest, appErr.Type())
 		require.Contains(t, appErr.Error(), `type "fax"`)
-		return []recorded{{file: "invalid-request", workflowID: run.GetID(), runID: run.GetRunID(),
-			lastEvent: enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED}}
+		return []recorded{{File: "invalid-request", WorkflowID: run.GetID(), RunID: run.GetRunID(),
+			LastEvent: enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED}}
 	}},
 	{name: "stop-confirmed-after-retries", run: func(t *testing.T, r *recorder) []recorded {
 		// VB365 answers the first two stops and does nothing: the stop is
@@ -392,8 +357,8 @@ var restoreRecordings = []recording{
 		require.NoError(t, appErr.Details(&rep))
 		require.Contains(t, rep.FinalEventsError, "may be missing")
 		require.NoError(t, r.st.Sim.StopSession(st.Session.ID))
-		return []recorded{{file: "stop-unconfirmed", workflowID: run.GetID(), runID: run.GetRunID(),
-			lastEvent: enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED}}
+		return []recorded{{File: "stop-unconfirmed", WorkflowID: run.GetID(), RunID: run.GetRunID(),
+			LastEvent: enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED}}
 	}},
 	{name: "running-event-recorded-when-it-ends", run: func(t *testing.T, r *recorder) []recorded {
 		// An event stays Running while a later one finishes: the later one
@@ -441,8 +406,8 @@ var restoreRecordings = []recording{
 		require.Equal(t, vb365.SessionStateStopped, s.State)
 		var canceled *temporal.CanceledError
 		require.ErrorAs(t, run.Get(r.ctx, nil), &canceled)
-		return []recorded{{file: "stop-update-during-cancel", workflowID: run.GetID(), runID: run.GetRunID(),
-			lastEvent: enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED}}
+		return []recorded{{File: "stop-update-during-cancel", WorkflowID: run.GetID(), RunID: run.GetRunID(),
+			LastEvent: enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED}}
 	}},
 	{name: "child-notifies-parent", run: func(t *testing.T, r *recorder) []recorded {
 		// The restore as a playbook's child (notifyParent): it signals the
@@ -481,7 +446,7 @@ var restoreRecordings = []recording{
 			}
 		}
 		require.GreaterOrEqual(t, signals, 2, "session-ready and progress signals to the parent")
-		return []recorded{{file: "child-notifies-parent", workflowID: childID,
-			lastEvent: enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED}}
+		return []recorded{{File: "child-notifies-parent", WorkflowID: childID,
+			LastEvent: enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED}}
 	}},
 }

@@ -2,7 +2,6 @@ package playbook_test
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -27,56 +26,29 @@ const maxHistoryEvents = 80
 
 // recording drives one path of RestorePlaybookWorkflow on a real server
 // through the production worker and the simulator, asserts the path really
-// happened, and returns the playbook's run and how its history must end.
+// happened, and names the runs to write (recorder.ended).
 type recording struct {
 	name string
-	run  func(t *testing.T, r *recorder) (client.WorkflowRun, enumspb.EventType)
+	run  func(t *testing.T, r *recorder) []testenv.Recorded
 	// scenario (default testenv.ShortScenario) and wfOpts are the
 	// simulator's and the worker's.
 	scenario *vb365sim.Scenario
 	wfOpts   workflows.Options
 }
 
-// TestRecordHistories runs every path of RestorePlaybookWorkflow on a dev server
-// and writes the histories testdata lacks as testdata/<release>-<path>.json
-// (testdata/README.md lists them; VB365_RECORD_HISTORY=overwrite rewrites
-// them). It needs VB365_RECORD_HISTORY and the Temporal CLI (TEMPORAL_CLI,
-// default the project's cached build).
+// TestRecordHistories runs every path of RestorePlaybookWorkflow on a dev
+// server and writes the histories testdata lacks (testenv.RecordHistories;
+// testdata/README.md lists them).
 func TestRecordHistories(t *testing.T) {
-	if os.Getenv(testenv.EnvRecordHistory) == "" {
-		t.Skip("set VB365_RECORD_HISTORY=1 to record testdata histories on a dev server")
-	}
-	// Cleanups, not defers: the parallel subtests run after this function returns.
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
-	t.Cleanup(cancel)
-	srv, err := testenv.StartTemporal(ctx, "")
-	require.NoError(t, err)
-	t.Cleanup(srv.Stop)
-
+	recs := make([]testenv.Recording, 0, len(playbookRecordings))
 	for _, rec := range playbookRecordings {
-		t.Run(rec.name, func(t *testing.T) {
-			t.Parallel()
-			sc := rec.scenario
-			if sc == nil {
-				sc = testenv.ShortScenario()
-			}
-			st, err := testenv.StartStackWith(srv, vb365sim.Options{Scenario: sc}, rec.wfOpts, t.TempDir(), "record-playbook-"+rec.name)
-			require.NoError(t, err)
-			defer func() { require.NoError(t, st.Stop()) }()
-			r := &recorder{t: t, ctx: ctx, c: srv.Client, st: st, name: rec.name}
-			path := filepath.Join("testdata", release+"-"+rec.name+".json")
-			r.id = playbook.HistoryWorkflowID(path)
-			run, last := rec.run(t, r)
-			h, err := testenv.History(ctx, srv.Client, run.GetID(), run.GetRunID())
-			require.NoError(t, err)
-			n := len(h.Events)
-			require.LessOrEqual(t, n, maxHistoryEvents, "history too long")
-			require.Equal(t, last, h.Events[n-1].GetEventType(), "how the playbook ended")
-			wrote, err := testenv.WriteHistory(h, path)
-			require.NoError(t, err)
-			t.Logf("%s: %d history events (written: %t; an existing file is kept)", path, n, wrote)
-		})
+		recs = append(recs, testenv.Recording{Name: rec.name, Scenario: rec.scenario, Options: rec.wfOpts,
+			Run: func(t *testing.T, s *testenv.RecordStack) []testenv.Recorded {
+				id := playbook.HistoryWorkflowID(filepath.Join("testdata", release+"-"+rec.name+".json"))
+				return rec.run(t, &recorder{t: t, ctx: s.Ctx, c: s.Client, st: s.Stack, name: rec.name, id: id})
+			}})
 	}
+	testenv.RecordHistories(t, release, "record-playbook-", maxHistoryEvents, recs)
 }
 
 type recorder struct {
@@ -93,6 +65,12 @@ type recorder struct {
 func restore(typ string) workflows.RestoreInput {
 	return workflows.RestoreInput{OrganizationID: vb365sim.SeedOrganizationID, Type: typ,
 		PointInTime: "2020-10-30T10:29:05Z", PollInterval: "1s"}
+}
+
+// ended is the history to write of a recording's playbook: run, its first
+// run, ending with last.
+func (r *recorder) ended(run client.WorkflowRun, last enumspb.EventType) []testenv.Recorded {
+	return []testenv.Recorded{{File: r.name, WorkflowID: run.GetID(), RunID: run.GetRunID(), LastEvent: last}}
 }
 
 func (r *recorder) start(in playbook.Input) client.WorkflowRun {
@@ -152,7 +130,7 @@ func (r *recorder) noneOpen() {
 var playbookRecordings = []recording{
 	{name: "continue-as-new", scenario: testenv.SteadyScenario(60, 500*time.Millisecond),
 		wfOpts: workflows.Options{ProgressInterval: time.Second, PlaybookEventsPerRun: playbook.RecordEventsPerRun},
-		run: func(t *testing.T, r *recorder) (client.WorkflowRun, enumspb.EventType) {
+		run: func(t *testing.T, r *recorder) []testenv.Recorded {
 			// Two children open and reporting progress every second: the
 			// playbook's history reaches EventsPerRun and it continues as
 			// new (this file is its first run); a stop update to the latest
@@ -175,16 +153,10 @@ var playbookRecordings = []recording{
 			}
 			require.Len(t, r.st.Sim.Sessions(), 2)
 			r.noneOpen()
-			final, err := testenv.History(r.ctx, r.c, run.GetID(), "")
-			require.NoError(t, err)
-			require.Equal(t, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED, final.Events[len(final.Events)-1].GetEventType())
-			path := filepath.Join("testdata", release+"-continue-as-new-final-run.json")
-			wrote, err := testenv.WriteHistory(final, path)
-			require.NoError(t, err)
-			t.Logf("%s: %d history events (written: %t)", path, len(final.Events), wrote)
-			return run, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW
+			return append(r.ended(run, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW),
+				testenv.Recorded{File: r.name + "-final-run", WorkflowID: run.GetID(), LastEvent: enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED})
 		}},
-	{name: "invalid-entry-fails-its-row", run: func(t *testing.T, r *recorder) (client.WorkflowRun, enumspb.EventType) {
+	{name: "invalid-entry-fails-its-row", run: func(t *testing.T, r *recorder) []testenv.Recorded {
 		// A restore entry with an unknown field, as raw JSON from any
 		// client: its row fails InvalidRequest with no child; the other runs.
 		good := restore("vet")
@@ -203,9 +175,9 @@ var playbookRecordings = []recording{
 		require.Contains(t, rep.Rows[0].Error, "restores[0].pointInTme")
 		require.Equal(t, playbook.RowDone, rep.Rows[1].State)
 		r.noneOpen()
-		return run, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED
+		return r.ended(run, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED)
 	}},
-	{name: "stop-by-update", run: func(t *testing.T, r *recorder) (client.WorkflowRun, enumspb.EventType) {
+	{name: "stop-by-update", run: func(t *testing.T, r *recorder) []testenv.Recorded {
 		// Both children running; one stop update stops them both.
 		run := r.start(playbook.Input{Name: r.name, Restores: []workflows.RestoreInput{restore("vet"), restore("vex")}})
 		r.waitRows(run.GetID(), "both sessions open with their events", allOpen)
@@ -222,9 +194,9 @@ var playbookRecordings = []recording{
 			require.Equal(t, "Stopped", row.SessionState, "row %d", row.Index)
 		}
 		r.noneOpen()
-		return run, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED
+		return r.ended(run, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED)
 	}},
-	{name: "stop-by-signal-skips-pending", run: func(t *testing.T, r *recorder) (client.WorkflowRun, enumspb.EventType) {
+	{name: "stop-by-signal-skips-pending", run: func(t *testing.T, r *recorder) []testenv.Recorded {
 		// One creation slot: the stop arrives while the first child's
 		// session is still being created (a slow explore) and the second
 		// restore waits for the slot, so it is skipped.
@@ -242,9 +214,9 @@ var playbookRecordings = []recording{
 		require.Equal(t, playbook.RowSkipped, rep.Rows[1].State)
 		require.Len(t, r.st.Sim.Sessions(), 1, "no session for the skipped restore")
 		r.noneOpen()
-		return run, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED
+		return r.ended(run, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED)
 	}},
-	{name: "cancel-children-running", run: func(t *testing.T, r *recorder) (client.WorkflowRun, enumspb.EventType) {
+	{name: "cancel-children-running", run: func(t *testing.T, r *recorder) []testenv.Recorded {
 		run := r.start(playbook.Input{Name: r.name, Restores: []workflows.RestoreInput{restore("vet"), restore("vex")}})
 		r.waitRows(run.GetID(), "both sessions open with their events", allOpen)
 		require.NoError(t, r.c.CancelWorkflow(r.ctx, run.GetID(), ""))
@@ -256,9 +228,9 @@ var playbookRecordings = []recording{
 		}
 		require.Len(t, r.st.Sim.Sessions(), 2)
 		r.noneOpen()
-		return run, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED
+		return r.ended(run, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED)
 	}},
-	{name: "children-end-on-their-own", run: func(t *testing.T, r *recorder) (client.WorkflowRun, enumspb.EventType) {
+	{name: "children-end-on-their-own", run: func(t *testing.T, r *recorder) []testenv.Recorded {
 		// No stop: one child fails (before the first backup), the other's
 		// session is closed in VB365, and the playbook completes.
 		bad := restore("vet")
@@ -275,9 +247,9 @@ var playbookRecordings = []recording{
 		require.Equal(t, workflows.EndReasonStoppedInVB365, rep.Rows[1].EndReason)
 		require.Len(t, r.st.Sim.Sessions(), 1)
 		r.noneOpen()
-		return run, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED
+		return r.ended(run, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED)
 	}},
-	{name: "one-slot-starts-next-when-ready", run: func(t *testing.T, r *recorder) (client.WorkflowRun, enumspb.EventType) {
+	{name: "one-slot-starts-next-when-ready", run: func(t *testing.T, r *recorder) []testenv.Recorded {
 		// One creation slot: the second child starts when the first
 		// signals its session exists; then a stop update stops both.
 		run := r.start(playbook.Input{Name: r.name, MaxConcurrent: 1, Restores: []workflows.RestoreInput{restore("vet"), restore("vex")}})
@@ -292,9 +264,9 @@ var playbookRecordings = []recording{
 		require.Len(t, sessions, 2)
 		require.False(t, sessions[1].CreationTime.Before(sessions[0].CreationTime), "the second session after the first")
 		r.noneOpen()
-		return run, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED
+		return r.ended(run, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED)
 	}},
-	{name: "cancel-while-creating-skips-pending", run: func(t *testing.T, r *recorder) (client.WorkflowRun, enumspb.EventType) {
+	{name: "cancel-while-creating-skips-pending", run: func(t *testing.T, r *recorder) []testenv.Recorded {
 		// One creation slot, the first creation slowed: the playbook is
 		// cancelled while it is in flight. The child stops the session it
 		// creates, the pending restore is skipped.
@@ -312,13 +284,13 @@ var playbookRecordings = []recording{
 		require.Equal(t, playbook.RowSkipped, rep.Rows[1].State)
 		require.Len(t, r.st.Sim.Sessions(), 1, "no session for the skipped restore")
 		r.noneOpen()
-		return run, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED
+		return r.ended(run, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED)
 	}},
-	{name: "invalid-input", run: func(t *testing.T, r *recorder) (client.WorkflowRun, enumspb.EventType) {
+	{name: "invalid-input", run: func(t *testing.T, r *recorder) []testenv.Recorded {
 		run := r.start(playbook.Input{Name: r.name})
 		var appErr *temporal.ApplicationError
 		require.ErrorAs(t, run.Get(r.ctx, nil), &appErr)
 		require.Equal(t, workflows.ErrInvalidRequest, appErr.Type())
-		return run, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED
+		return r.ended(run, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED)
 	}},
 }
