@@ -127,10 +127,7 @@ func (r *recorder) stopByUpdate(id string) vb365.RestoreSession {
 }
 
 func (r *recorder) report(run client.WorkflowRun) workflows.RestoreReport {
-	r.t.Helper()
-	var rep workflows.RestoreReport
-	require.NoError(r.t, run.Get(r.ctx, &rep))
-	return rep
+	return testenv.Result[workflows.RestoreReport](r.t, r.ctx, run)
 }
 
 // checkClean: one session, stopped, every event recorded once.

@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
@@ -53,11 +52,7 @@ func recordOptions(path string) Options {
 // (non-determinism) fails here. Histories of earlier releases stay in
 // testdata for good.
 func TestReplay(t *testing.T) {
-	for _, f := range historytest.Files(t, "./workflows/") {
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			require.NoError(t, replay(restoreSessionWorkflow, f))
-		})
-	}
+	historytest.RequireReplays(t, historytest.Files(t, "./workflows/"), restoreSessionWorkflow, replay)
 }
 
 // TestReplayCatchesUnversionedCommand proves TestReplay can fail: a command

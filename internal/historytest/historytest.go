@@ -45,6 +45,17 @@ func WithExtraTimer[In, Opts, Out any](wf Workflow[In, Opts, Out], versioned boo
 	}
 }
 
+// RequireReplays replays every file with wf: a change that would break the
+// workflows a deploy finds running (non-determinism) fails here.
+func RequireReplays[In, Opts, Out any](t *testing.T, files []string, wf Workflow[In, Opts, Out],
+	replay func(Workflow[In, Opts, Out], string) error) {
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			require.NoError(t, replay(wf, f))
+		})
+	}
+}
+
 // RequireReplayCatchesUnversionedCommand proves that a replay test can
 // fail: with one command added in front of wf, replay fails every file with
 // a non-determinism error; with the same command behind GetVersion, every

@@ -91,3 +91,11 @@ func RecordHistories(t *testing.T, release, queuePrefix string, maxEvents int, r
 		})
 	}
 }
+
+// Result waits for run's result, which must be a success.
+func Result[T any](t testing.TB, ctx context.Context, run client.WorkflowRun) T {
+	t.Helper()
+	var v T
+	require.NoError(t, run.Get(ctx, &v))
+	return v
+}

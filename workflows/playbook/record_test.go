@@ -115,10 +115,7 @@ func allOpen(rep playbook.Report) bool {
 }
 
 func (r *recorder) result(run client.WorkflowRun) playbook.Report {
-	r.t.Helper()
-	var rep playbook.Report
-	require.NoError(r.t, run.Get(r.ctx, &rep))
-	return rep
+	return testenv.Result[playbook.Report](r.t, r.ctx, run)
 }
 
 // noneOpen: no session left Working in VB365.

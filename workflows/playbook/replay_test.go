@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
@@ -62,11 +61,7 @@ func replayOptions(file string) Options {
 // code: a change that would break the playbooks a deploy finds running
 // fails here.
 func TestReplay(t *testing.T) {
-	for _, f := range historytest.Files(t, "./workflows/playbook/") {
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			require.NoError(t, replay(playbookWorkflow, f))
-		})
-	}
+	historytest.RequireReplays(t, historytest.Files(t, "./workflows/playbook/"), playbookWorkflow, replay)
 }
 
 // TestReplayCatchesUnversionedCommand proves TestReplay can fail: a command
