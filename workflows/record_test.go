@@ -28,7 +28,7 @@ const release = "release2"
 
 // maxHistoryEvents bounds every recorded history: a path that needs more is
 // recorded with too many polls and makes the corpus hard to read. (A child
-// now sends its parent progress once per poll interval while events come.)
+// sends its parent progress once per poll interval while events come.)
 const maxHistoryEvents = 100
 
 // recorded is one run whose history a recording writes to testdata.
