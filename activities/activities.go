@@ -83,11 +83,40 @@ type Activities struct {
 	claims Claims
 	// waits are the wait activities running here, so a stop ends them.
 	waits waiters
+	tuning
+}
+
+// tuning are the activities' own bounds and their heartbeat hook, as New
+// sets them for production. A test of this package changes them on its own
+// Activities, to reach a bound in milliseconds or to see every heartbeat.
+type tuning struct {
+	// heartbeat is activity.RecordHeartbeat, which sends at most one
+	// heartbeat per 0.8 of the heartbeat timeout and keeps the rest.
+	heartbeat func(ctx context.Context, details ...any)
+	// postHeartbeatEvery is how often a create attempt heartbeats while its
+	// POST is in flight: a POST slower than the heartbeat timeout must not
+	// make Temporal start a second attempt (and a second POST) beside it.
+	postHeartbeatEvery time.Duration
+	// createSettle bounds how long a create whose outcome is unknown looks
+	// for the session VB365 may still be creating; createSettlePoll is how
+	// often.
+	createSettle, createSettlePoll time.Duration
+	// maxListPages bounds the paging through restore sessions in one
+	// lookup; listPageSize is the page size asked for (VB365 allows up to
+	// 10,000).
+	maxListPages, listPageSize int
 }
 
 // New returns the activities over cfg.Client.
 func New(cfg Config) *Activities {
-	a := &Activities{cfg: cfg, claims: cfg.Claims}
+	a := &Activities{cfg: cfg, claims: cfg.Claims, tuning: tuning{
+		heartbeat:          activity.RecordHeartbeat,
+		postHeartbeatEvery: 10 * time.Second,
+		createSettle:       30 * time.Second,
+		createSettlePoll:   time.Second,
+		maxListPages:       50,
+		listPageSize:       1000,
+	}}
 	if a.claims == nil {
 		a.claims = newMemoryClaims()
 	}

@@ -3,6 +3,7 @@ package activities
 import (
 	"context"
 	"errors"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/vb365-restore/vb365-restore/activities/fakevb365"
 	"github.com/vb365-restore/vb365-restore/vb365"
+	"github.com/vb365-restore/vb365-restore/vb365/vb365sim"
 )
 
 const orgID = "3c424478-0811-4920-8aab-01f0bf2a2822"
@@ -105,12 +107,14 @@ func TestErrorMapping(t *testing.T) {
 		require.False(t, ae.NonRetryable())
 	}
 
-	// Authentication failures are marked by the client itself; simulate one.
-	authErr := &vb365.Error{Op: "log in", Method: "POST", Path: "/v8/token", StatusCode: 401}
-	orig := isAuthFailure
-	isAuthFailure = func(err error) bool { var e *vb365.Error; return errors.As(err, &e) && e == authErr }
-	t.Cleanup(func() { isAuthFailure = orig })
-	env, a = newEnv(t, flaky{newFake(), authErr})
+	// Authentication failures are marked by the client itself: a real
+	// client whose login the simulator refuses.
+	sim := vb365sim.New(vb365sim.Options{Versions: []string{"v8"}})
+	srv := httptest.NewServer(sim.Handler())
+	t.Cleanup(func() { srv.Close(); sim.Close() })
+	refused, err := vb365.New(vb365.Config{BaseURL: srv.URL, Username: "admin", Password: "not-the-password"})
+	require.NoError(t, err)
+	env, a = newEnv(t, refused)
 	_, err = env.ExecuteActivity(a.GetOrganization, orgID)
 	ae = appErr(t, err)
 	require.Equal(t, ErrTypeVB365AuthenticationFailed, ae.Type())
@@ -160,15 +164,13 @@ func TestCreateRestoreSessionRejected(t *testing.T) {
 // details, adopts that session rather than creating a second one, and ignores
 // a session another client had opened just before.
 func TestCreateAdoptsAfterLostResponse(t *testing.T) {
-	// The retry's path: the attempt that lost the response does not look
-	// for the session itself here.
-	settle := createSettle
-	createSettle = 0
-	t.Cleanup(func() { createSettle = settle })
 	f := newFake()
 	other := f.AddSession(orgID, vb365.SessionTypeTeams, time.Now().Add(-10*time.Second)) // someone else's, pre-existing
 	f.LoseStartResponses(1)
 	env, a := newEnv(t, f)
+	// The retry's path: the attempt that lost the response does not look
+	// for the session itself here.
+	a.createSettle = 0
 	var details converter.EncodedValues
 	env.SetOnActivityHeartbeatListener(func(_ *activity.Info, d converter.EncodedValues) { details = d })
 

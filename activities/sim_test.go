@@ -30,12 +30,10 @@ func newSim(t *testing.T, beh vb365sim.Behaviour) (*vb365sim.Simulator, *vb365.C
 // refused with status) and returns the progress the attempt heartbeated.
 func lostCreate(t *testing.T, sim *vb365sim.Simulator, c VB365API, fault vb365sim.Fault) CreateProgress {
 	t.Helper()
-	settle := createSettle
-	createSettle = 0 // the retry looks, not this attempt
-	t.Cleanup(func() { createSettle = settle })
 	fault.Method, fault.Path = "POST", "/v8/Organizations/*/explore"
 	sim.AddFault(fault)
 	env, a := newEnv(t, c)
+	a.createSettle = 0 // the retry looks, not this attempt
 	var details converter.EncodedValues
 	env.SetOnActivityHeartbeatListener(func(_ *activity.Info, d converter.EncodedValues) { details = d })
 	_, err := env.ExecuteActivity(a.CreateRestoreSession, createInput())
