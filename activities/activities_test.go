@@ -3,7 +3,6 @@ package activities
 import (
 	"context"
 	"errors"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -109,11 +108,7 @@ func TestErrorMapping(t *testing.T) {
 
 	// Authentication failures are marked by the client itself: a real
 	// client whose login the simulator refuses.
-	sim := vb365sim.New(vb365sim.Options{Versions: []string{"v8"}})
-	srv := httptest.NewServer(sim.Handler())
-	t.Cleanup(func() { srv.Close(); sim.Close() })
-	refused, err := vb365.New(vb365.Config{BaseURL: srv.URL, Username: "admin", Password: "not-the-password"})
-	require.NoError(t, err)
+	_, refused := newSimWithPassword(t, vb365sim.Behaviour{}, "not-the-password")
 	env, a = newEnv(t, refused)
 	_, err = env.ExecuteActivity(a.GetOrganization, orgID)
 	ae = appErr(t, err)

@@ -17,11 +17,16 @@ import (
 // newSim starts the simulator in process (v8, the default account) with the
 // given switches and returns it with a real client logged in to it.
 func newSim(t *testing.T, beh vb365sim.Behaviour) (*vb365sim.Simulator, *vb365.Client) {
+	return newSimWithPassword(t, beh, "admin")
+}
+
+// newSimWithPassword is newSim with a client that logs in with password.
+func newSimWithPassword(t *testing.T, beh vb365sim.Behaviour, password string) (*vb365sim.Simulator, *vb365.Client) {
 	t.Helper()
 	sim := vb365sim.New(vb365sim.Options{Versions: []string{"v8"}, Behaviour: beh})
 	srv := httptest.NewServer(sim.Handler())
 	t.Cleanup(func() { srv.Close(); sim.Close() })
-	c, err := vb365.New(vb365.Config{BaseURL: srv.URL, Username: "admin", Password: "admin"})
+	c, err := vb365.New(vb365.Config{BaseURL: srv.URL, Username: "admin", Password: password})
 	require.NoError(t, err)
 	return sim, c
 }
