@@ -98,16 +98,26 @@ func (s *Simulator) handleOrganizationList(c *call) response {
 	return jsonResponse(http.StatusOK, page(c, "/Organizations", all, offset, limit))
 }
 
-// lookupOrganization resolves the organizationId path parameter.
-func (s *Simulator) lookupOrganization(c *call) (*organization, response, bool) {
-	raw := c.params["organizationId"]
+// pathUUID reads the path parameter param as a UUID, in its canonical form;
+// anything else is VB365's 400 naming what the id is of.
+func pathUUID(c *call, param, what string) (string, response, bool) {
+	raw := c.params[param]
 	id, err := uuid.Parse(raw)
 	if err != nil {
-		return nil, errorResponse(c.vn, http.StatusBadRequest, "ParameterValidationFailure", "The value '"+raw+"' is not a valid organization ID."), false
+		return "", errorResponse(c.vn, http.StatusBadRequest, "ParameterValidationFailure", "The value '"+raw+"' is not a valid "+what+" ID."), false
 	}
-	o, ok := s.orgByID[id.String()]
+	return id.String(), response{}, true
+}
+
+// lookupOrganization resolves the organizationId path parameter.
+func (s *Simulator) lookupOrganization(c *call) (*organization, response, bool) {
+	id, resp, ok := pathUUID(c, "organizationId", "organization")
 	if !ok {
-		return nil, errorResponse(c.vn, http.StatusNotFound, "ResourceNotFound", "Organization with ID "+id.String()+" was not found."), false
+		return nil, resp, false
+	}
+	o, ok := s.orgByID[id]
+	if !ok {
+		return nil, errorResponse(c.vn, http.StatusNotFound, "ResourceNotFound", "Organization with ID "+id+" was not found."), false
 	}
 	return o, response{}, true
 }

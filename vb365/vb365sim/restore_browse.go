@@ -6,8 +6,6 @@ import (
 	"regexp"
 	"strings"
 	"time"
-
-	"github.com/google/uuid"
 )
 
 // Browsing a restore session: its organization's mailboxes, OneDrives,
@@ -173,11 +171,11 @@ func findByID[T any](c *call, param, kind string, uuidID bool, all []T, idOf fun
 	var zero T
 	id := c.params[param]
 	if uuidID {
-		u, err := uuid.Parse(id)
-		if err != nil {
-			return zero, errorResponse(c.vn, http.StatusBadRequest, "ParameterValidationFailure", "The value '"+id+"' is not a valid "+strings.ToLower(kind)+" ID."), false
+		u, resp, ok := pathUUID(c, param, strings.ToLower(kind))
+		if !ok {
+			return zero, resp, false
 		}
-		id = u.String()
+		id = u
 	}
 	if x, ok := byID(all, id, idOf); ok {
 		return x, response{}, true

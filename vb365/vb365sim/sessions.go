@@ -187,14 +187,13 @@ func (s *Simulator) sessionWire(c *call, sess *session, now time.Time) wireSessi
 
 // lookupSession resolves the restoreSessionId path parameter.
 func (s *Simulator) lookupSession(c *call) (*session, response, bool) {
-	raw := c.params["restoreSessionId"]
-	id, err := uuid.Parse(raw)
-	if err != nil {
-		return nil, errorResponse(c.vn, http.StatusBadRequest, "ParameterValidationFailure", "The value '"+raw+"' is not a valid restore session ID."), false
-	}
-	sess, ok := s.sessions[id.String()]
+	id, resp, ok := pathUUID(c, "restoreSessionId", "restore session")
 	if !ok {
-		return nil, errorResponse(c.vn, http.StatusNotFound, "ResourceNotFound", "Restore session with ID "+id.String()+" was not found."), false
+		return nil, resp, false
+	}
+	sess, ok := s.sessions[id]
+	if !ok {
+		return nil, errorResponse(c.vn, http.StatusNotFound, "ResourceNotFound", "Restore session with ID "+id+" was not found."), false
 	}
 	// A request that names a session keeps it from being abandoned.
 	now := s.now()
@@ -352,17 +351,27 @@ func (s *Simulator) apiStop(sess *session, user string) {
 	s.stop(sess, now, user+" (API)")
 }
 
+// sessionNow finds the session id names (any case, blanks around ignored)
+// and brings it to now, which it returns too; the caller holds s.mu.
+func (s *Simulator) sessionNow(id string) (*session, time.Time, error) {
+	sess, ok := s.sessions[strings.ToLower(strings.TrimSpace(id))]
+	if !ok {
+		return nil, time.Time{}, ErrSessionNotFound
+	}
+	now := s.now()
+	s.advance(sess, now)
+	return sess, now, nil
+}
+
 // StopSession stops a session as an operator would in the VB365 console.
 // Stopping a stopped session is not an error.
 func (s *Simulator) StopSession(id string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sess, ok := s.sessions[strings.ToLower(strings.TrimSpace(id))]
-	if !ok {
-		return ErrSessionNotFound
+	sess, now, err := s.sessionNow(id)
+	if err != nil {
+		return err
 	}
-	now := s.now()
-	s.advance(sess, now)
 	s.stop(sess, now, "console")
 	return nil
 }
