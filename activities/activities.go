@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/activity"
-	"go.temporal.io/sdk/log"
 
 	"github.com/vb365-restore/vb365-restore/vb365"
 )
@@ -48,15 +47,9 @@ type Config struct {
 	// SearchAttributesRegistered says whether the VB365* search attributes
 	// exist in the namespace; the workflow upserts them only when true.
 	SearchAttributesRegistered bool
-	// Restorer runs restore actions; nil: Client, when it can
-	// (*vb365.Client can).
-	Restorer RestoreAPI
 	// RestoreCredentials are the Microsoft 365 credential profiles restore
 	// actions name (VB365_RESTORE_CREDENTIALS_FILE); nil: none.
 	RestoreCredentials CredentialProfiles
-	// Logger, when set, replaces the SDK's activity logger (the worker's
-	// logger, which already carries the activity's ids, is the usual choice).
-	Logger log.Logger
 	// Claims decide which workflow owns a session found by adoption. The
 	// worker's are TemporalClaims, which hold across replicas and restarts;
 	// nil keeps them in this process only (tests, a single worker).
@@ -123,13 +116,6 @@ func New(cfg Config) *Activities {
 	return a
 }
 
-func (a *Activities) logger(ctx context.Context) log.Logger {
-	if a.cfg.Logger != nil {
-		return a.cfg.Logger
-	}
-	return activity.GetLogger(ctx)
-}
-
 func (a *Activities) client() (VB365API, error) {
 	if a == nil || a.cfg.Client == nil {
 		return nil, errors.New("activities: no VB365 client configured")
@@ -182,7 +168,7 @@ func (a *Activities) StopRestoreSession(ctx context.Context, in StopRestoreSessi
 	a.waits.stop(in.SessionID) // the workflow abandoned them: stop polling now
 	if err := c.StopRestoreSession(ctx, in.SessionID); err != nil {
 		if vb365.StatusCode(err) == 404 {
-			a.logger(ctx).Warn("restore session not found when stopping it; treating it as stopped", "sessionId", in.SessionID)
+			activity.GetLogger(ctx).Warn("restore session not found when stopping it; treating it as stopped", "sessionId", in.SessionID)
 			return &StopRestoreSessionResult{Missing: true}, nil
 		}
 		return nil, mapError(fmt.Sprintf("stop restore session %q", in.SessionID), err)

@@ -118,7 +118,7 @@ func (a *Activities) CreateRestoreSession(ctx context.Context, in CreateRestoreS
 	if err != nil {
 		return nil, err
 	}
-	log := a.logger(ctx)
+	log := activity.GetLogger(ctx)
 	info := activity.GetInfo(ctx)
 
 	var prog CreateProgress
@@ -266,7 +266,7 @@ func (a *Activities) ReleaseLostSession(ctx context.Context, in ReleaseLostSessi
 	}
 	if id == "" {
 		if in.Progress.SendTime.IsZero() {
-			a.logger(ctx).Warn("no snapshot of the failed creation: not looking for a session to release", "posts", in.Progress.Posts)
+			activity.GetLogger(ctx).Warn("no snapshot of the failed creation: not looking for a session to release", "posts", in.Progress.Posts)
 			return &ReleaseLostSessionResult{}, nil
 		}
 		s, err := a.findCreated(ctx, c, in.Create, in.Progress)
@@ -274,7 +274,7 @@ func (a *Activities) ReleaseLostSession(ctx context.Context, in ReleaseLostSessi
 			return nil, err
 		}
 		if s == nil {
-			a.logger(ctx).Info("no restore session left open by the failed creation", "posts", in.Progress.Posts)
+			activity.GetLogger(ctx).Info("no restore session left open by the failed creation", "posts", in.Progress.Posts)
 			return &ReleaseLostSessionResult{}, nil
 		}
 		id = s.ID
@@ -286,7 +286,7 @@ func (a *Activities) ReleaseLostSession(ctx context.Context, in ReleaseLostSessi
 		}
 		return nil, mapError(fmt.Sprintf("stop restore session %q left open by a failed creation", id), err)
 	}
-	a.logger(ctx).Warn("stopped a restore session left open by a failed creation", "sessionId", id, "posts", in.Progress.Posts)
+	activity.GetLogger(ctx).Warn("stopped a restore session left open by a failed creation", "sessionId", id, "posts", in.Progress.Posts)
 	return &ReleaseLostSessionResult{SessionID: id}, nil
 }
 

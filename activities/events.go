@@ -161,7 +161,7 @@ func (a *Activities) WaitForSessionEvents(ctx context.Context, in WaitForSession
 	if err != nil {
 		return nil, err
 	}
-	log := a.logger(ctx)
+	log := activity.GetLogger(ctx)
 	poll := in.PollInterval
 	if poll <= 0 {
 		poll = 15 * time.Second

@@ -173,9 +173,6 @@ type CredentialProfiles interface {
 }
 
 func (a *Activities) restorer() (RestoreAPI, error) {
-	if a != nil && a.cfg.Restorer != nil {
-		return a.cfg.Restorer, nil
-	}
 	if a != nil {
 		if r, ok := a.cfg.Client.(RestoreAPI); ok {
 			return r, nil
@@ -551,7 +548,7 @@ func (a *Activities) adopt(ctx context.Context, api RestoreAPI, in RestoreAction
 			return nil, mapError("restore action: look for the restore a lost request started", err)
 		}
 		if len(evs) > 0 {
-			a.logger(ctx).Info("restore action: following the restore a request without answer started", "kind", in.Action.Kind, "session", in.SessionID)
+			activity.GetLogger(ctx).Info("restore action: following the restore a request without answer started", "kind", in.Action.Kind, "session", in.SessionID)
 			res.Adopted = true
 			res.RestoreID = in.SessionID
 			if v != vb365.V8 {
