@@ -28,11 +28,17 @@ const release = "release2"
 
 // maxHistoryEvents bounds every recorded history: a path that needs more is
 // recorded with too many polls and makes the corpus hard to read. (A child
-// sends its parent progress once per poll interval while events come.)
+// now sends its parent progress once per poll interval while events come.)
 const maxHistoryEvents = 100
 
 // recorded is one run whose history a recording writes to testdata.
-type recorded = testenv.Recorded
+type recorded struct {
+	file              string // under testdata, without the release prefix
+	workflowID, runID string // runID "": the latest run
+	lastEvent         enumspb.EventType
+	// check, optional, asserts what the history must show.
+	check func(*testing.T, *historypb.History)
+}
 
 // activityTypes lists the activities a history scheduled, in order.
 func activityTypes(h *historypb.History) []string {
@@ -62,8 +68,12 @@ func TestRecordHistories(t *testing.T) {
 	recs := make([]testenv.Recording, 0, len(restoreRecordings))
 	for _, rec := range restoreRecordings {
 		recs = append(recs, testenv.Recording{Name: rec.name, Options: rec.opts,
-			Run: func(t *testing.T, s *testenv.RecordStack) []recorded {
-				return rec.run(t, &recorder{t: t, ctx: s.Ctx, c: s.Client, st: s.Stack, name: rec.name})
+			Run: func(t *testing.T, s *testenv.RecordStack) []testenv.Recorded {
+				var out []testenv.Recorded
+				for _, o := range rec.run(t, &recorder{t: t, ctx: s.Ctx, c: s.Client, st: s.Stack, name: rec.name}) {
+					out = append(out, testenv.Recorded{File: o.file, WorkflowID: o.workflowID, RunID: o.runID, LastEvent: o.lastEvent, Check: o.check})
+				}
+				return out
 			}})
 	}
 	testenv.RecordHistories(t, release, "record-", maxHistoryEvents, recs)
@@ -138,8 +148,8 @@ func (r *recorder) checkClean(rep workflows.RestoreReport) {
 }
 
 func completed(file string, run client.WorkflowRun) recorded {
-	return recorded{File: file, WorkflowID: run.GetID(), RunID: run.GetRunID(),
-		LastEvent: enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED}
+	return recorded{file: file, workflowID: run.GetID(), runID: run.GetRunID(),
+		lastEvent: enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED}
 }
 
 var restoreRecordings = []recording{
@@ -175,8 +185,8 @@ var restoreRecordings = []recording{
 		require.NoError(t, canceled.Details(&rep), "a cancelled restore carries its report")
 		require.Equal(t, workflows.EndReasonCanceled, rep.EndReason)
 		r.checkClean(rep)
-		return []recorded{{File: "cancel", WorkflowID: run.GetID(), RunID: run.GetRunID(),
-			LastEvent: enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED}}
+		return []recorded{{file: "cancel", workflowID: run.GetID(), runID: run.GetRunID(),
+			lastEvent: enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED}}
 	}},
 	{name: "max-duration", run: func(t *testing.T, r *recorder) []recorded {
 		in := input()
@@ -195,7 +205,7 @@ var restoreRecordings = []recording{
 		require.Equal(t, workflows.EndReasonStoppedInVB365, rep.EndReason)
 		r.checkClean(rep)
 		out := completed("stopped-in-vb365", run)
-		out.Check = func(t *testing.T, h *historypb.History) {
+		out.check = func(t *testing.T, h *historypb.History) {
 			require.NotContains(t, activityTypes(h), activities.StopRestoreSessionName, "no stop for a session VB365 stopped")
 		}
 		return []recorded{out}
@@ -209,8 +219,8 @@ var restoreRecordings = []recording{
 		require.ErrorAs(t, err, &appErr)
 		require.Equal(t, workflows.ErrPointInTimeBeforeFirstBackup, appErr.Type())
 		require.Empty(t, r.st.Sim.Sessions(), "no session before the first backup")
-		return []recorded{{File: "before-first-backup", WorkflowID: run.GetID(), RunID: run.GetRunID(),
-			LastEvent: enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED}}
+		return []recorded{{file: "before-first-backup", workflowID: run.GetID(), runID: run.GetRunID(),
+			lastEvent: enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED}}
 	}},
 	{name: "lost-create-response-adopted",
 		run: func(t *testing.T, r *recorder) []recorded {
@@ -258,10 +268,10 @@ var restoreRecordings = []recording{
 		r.checkClean(rep) // every event VB365 has (its start and stop markers too)
 		require.Equal(t, second, current(), "exactly one continue-as-new before the stop")
 		return []recorded{
-			{File: "continue-as-new-run1", WorkflowID: run.GetID(), RunID: first,
-				LastEvent: enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW},
-			{File: "continue-as-new-run2", WorkflowID: run.GetID(), RunID: second,
-				LastEvent: enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED},
+			{file: "continue-as-new-run1", workflowID: run.GetID(), runID: first,
+				lastEvent: enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW},
+			{file: "continue-as-new-run2", workflowID: run.GetID(), runID: second,
+				lastEvent: enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED},
 		}
 	}},
 	{name: "stop-during-creation", run: func(t *testing.T, r *recorder) []recorded {
@@ -275,7 +285,7 @@ var restoreRecordings = []recording{
 		require.Equal(t, workflows.EndReasonStopRequested, rep.EndReason)
 		r.checkClean(rep)
 		out := completed("stop-during-creation", run)
-		out.Check = func(t *testing.T, h *historypb.History) {
+		out.check = func(t *testing.T, h *historypb.History) {
 			require.NotContains(t, activityTypes(h), activities.WaitForSessionEventsName, "stopped before the first wait")
 		}
 		return []recorded{out}
@@ -293,9 +303,9 @@ var restoreRecordings = []recording{
 		require.NoError(t, canceled.Details(&rep))
 		require.Equal(t, workflows.EndReasonCanceled, rep.EndReason)
 		r.checkClean(rep)
-		return []recorded{{File: "cancel-during-creation", WorkflowID: run.GetID(), RunID: run.GetRunID(),
-			LastEvent: enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED,
-			Check: func(t *testing.T, h *historypb.History) {
+		return []recorded{{file: "cancel-during-creation", workflowID: run.GetID(), runID: run.GetRunID(),
+			lastEvent: enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED,
+			check: func(t *testing.T, h *historypb.History) {
 				require.NotContains(t, activityTypes(h), activities.WaitForSessionEventsName, "stopped before the first wait")
 			}}}
 	}},
@@ -311,9 +321,9 @@ var restoreRecordings = []recording{
 		require.Equal(t, workflows.ErrRestoreSessionRejected, appErr.Type())
 		require.Contains(t, appErr.Error(), "no session left open")
 		require.Empty(t, r.st.Sim.Sessions())
-		return []recorded{{File: "create-rejected-release", WorkflowID: run.GetID(), RunID: run.GetRunID(),
-			LastEvent: enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
-			Check: func(t *testing.T, h *historypb.History) {
+		return []recorded{{file: "create-rejected-release", workflowID: run.GetID(), runID: run.GetRunID(),
+			lastEvent: enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
+			check: func(t *testing.T, h *historypb.History) {
 				require.Contains(t, activityTypes(h), activities.ReleaseLostSessionName)
 			}}}
 	}},
@@ -325,8 +335,8 @@ var restoreRecordings = []recording{
 		require.ErrorAs(t, run.Get(r.ctx, nil), &appErr)
 		require.Equal(t, workflows.ErrInvalidRequest, appErr.Type())
 		require.Contains(t, appErr.Error(), `type "fax"`)
-		return []recorded{{File: "invalid-request", WorkflowID: run.GetID(), RunID: run.GetRunID(),
-			LastEvent: enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED}}
+		return []recorded{{file: "invalid-request", workflowID: run.GetID(), runID: run.GetRunID(),
+			lastEvent: enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED}}
 	}},
 	{name: "stop-confirmed-after-retries", run: func(t *testing.T, r *recorder) []recorded {
 		// VB365 answers the first two stops and does nothing: the stop is
@@ -354,8 +364,8 @@ var restoreRecordings = []recording{
 		require.NoError(t, appErr.Details(&rep))
 		require.Contains(t, rep.FinalEventsError, "may be missing")
 		require.NoError(t, r.st.Sim.StopSession(st.Session.ID))
-		return []recorded{{File: "stop-unconfirmed", WorkflowID: run.GetID(), RunID: run.GetRunID(),
-			LastEvent: enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED}}
+		return []recorded{{file: "stop-unconfirmed", workflowID: run.GetID(), runID: run.GetRunID(),
+			lastEvent: enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED}}
 	}},
 	{name: "running-event-recorded-when-it-ends", run: func(t *testing.T, r *recorder) []recorded {
 		// An event stays Running while a later one finishes: the later one
@@ -403,8 +413,8 @@ var restoreRecordings = []recording{
 		require.Equal(t, vb365.SessionStateStopped, s.State)
 		var canceled *temporal.CanceledError
 		require.ErrorAs(t, run.Get(r.ctx, nil), &canceled)
-		return []recorded{{File: "stop-update-during-cancel", WorkflowID: run.GetID(), RunID: run.GetRunID(),
-			LastEvent: enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED}}
+		return []recorded{{file: "stop-update-during-cancel", workflowID: run.GetID(), runID: run.GetRunID(),
+			lastEvent: enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED}}
 	}},
 	{name: "child-notifies-parent", run: func(t *testing.T, r *recorder) []recorded {
 		// The restore as a playbook's child (notifyParent): it signals the
@@ -443,7 +453,7 @@ var restoreRecordings = []recording{
 			}
 		}
 		require.GreaterOrEqual(t, signals, 2, "session-ready and progress signals to the parent")
-		return []recorded{{File: "child-notifies-parent", WorkflowID: childID,
-			LastEvent: enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED}}
+		return []recorded{{file: "child-notifies-parent", workflowID: childID,
+			lastEvent: enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED}}
 	}},
 }

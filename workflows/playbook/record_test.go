@@ -26,10 +26,10 @@ const maxHistoryEvents = 80
 
 // recording drives one path of RestorePlaybookWorkflow on a real server
 // through the production worker and the simulator, asserts the path really
-// happened, and names the runs to write (recorder.ended).
+// happened, and returns the playbook's run and how its history must end.
 type recording struct {
 	name string
-	run  func(t *testing.T, r *recorder) []testenv.Recorded
+	run  func(t *testing.T, r *recorder) (client.WorkflowRun, enumspb.EventType)
 	// scenario (default testenv.ShortScenario) and wfOpts are the
 	// simulator's and the worker's.
 	scenario *vb365sim.Scenario
@@ -44,8 +44,10 @@ func TestRecordHistories(t *testing.T) {
 	for _, rec := range playbookRecordings {
 		recs = append(recs, testenv.Recording{Name: rec.name, Scenario: rec.scenario, Options: rec.wfOpts,
 			Run: func(t *testing.T, s *testenv.RecordStack) []testenv.Recorded {
-				id := playbook.HistoryWorkflowID(filepath.Join("testdata", release+"-"+rec.name+".json"))
-				return rec.run(t, &recorder{t: t, ctx: s.Ctx, c: s.Client, st: s.Stack, name: rec.name, id: id})
+				r := &recorder{t: t, ctx: s.Ctx, c: s.Client, st: s.Stack, name: rec.name}
+				r.id = playbook.HistoryWorkflowID(filepath.Join("testdata", release+"-"+rec.name+".json"))
+				run, last := rec.run(t, r)
+				return []testenv.Recorded{{File: rec.name, WorkflowID: run.GetID(), RunID: run.GetRunID(), LastEvent: last}}
 			}})
 	}
 	testenv.RecordHistories(t, release, "record-playbook-", maxHistoryEvents, recs)
@@ -65,12 +67,6 @@ type recorder struct {
 func restore(typ string) workflows.RestoreInput {
 	return workflows.RestoreInput{OrganizationID: vb365sim.SeedOrganizationID, Type: typ,
 		PointInTime: "2020-10-30T10:29:05Z", PollInterval: "1s"}
-}
-
-// ended is the history to write of a recording's playbook: run, its first
-// run, ending with last.
-func (r *recorder) ended(run client.WorkflowRun, last enumspb.EventType) []testenv.Recorded {
-	return []testenv.Recorded{{File: r.name, WorkflowID: run.GetID(), RunID: run.GetRunID(), LastEvent: last}}
 }
 
 func (r *recorder) start(in playbook.Input) client.WorkflowRun {
@@ -127,7 +123,7 @@ func (r *recorder) noneOpen() {
 var playbookRecordings = []recording{
 	{name: "continue-as-new", scenario: testenv.SteadyScenario(60, 500*time.Millisecond),
 		wfOpts: workflows.Options{ProgressInterval: time.Second, PlaybookEventsPerRun: playbook.RecordEventsPerRun},
-		run: func(t *testing.T, r *recorder) []testenv.Recorded {
+		run: func(t *testing.T, r *recorder) (client.WorkflowRun, enumspb.EventType) {
 			// Two children open and reporting progress every second: the
 			// playbook's history reaches EventsPerRun and it continues as
 			// new (this file is its first run); a stop update to the latest
@@ -150,10 +146,16 @@ var playbookRecordings = []recording{
 			}
 			require.Len(t, r.st.Sim.Sessions(), 2)
 			r.noneOpen()
-			return append(r.ended(run, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW),
-				testenv.Recorded{File: r.name + "-final-run", WorkflowID: run.GetID(), LastEvent: enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED})
+			final, err := testenv.History(r.ctx, r.c, run.GetID(), "")
+			require.NoError(t, err)
+			require.Equal(t, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED, final.Events[len(final.Events)-1].GetEventType())
+			path := filepath.Join("testdata", release+"-continue-as-new-final-run.json")
+			wrote, err := testenv.WriteHistory(final, path)
+			require.NoError(t, err)
+			t.Logf("%s: %d history events (written: %t)", path, len(final.Events), wrote)
+			return run, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW
 		}},
-	{name: "invalid-entry-fails-its-row", run: func(t *testing.T, r *recorder) []testenv.Recorded {
+	{name: "invalid-entry-fails-its-row", run: func(t *testing.T, r *recorder) (client.WorkflowRun, enumspb.EventType) {
 		// A restore entry with an unknown field, as raw JSON from any
 		// client: its row fails InvalidRequest with no child; the other runs.
 		good := restore("vet")
@@ -172,9 +174,9 @@ var playbookRecordings = []recording{
 		require.Contains(t, rep.Rows[0].Error, "restores[0].pointInTme")
 		require.Equal(t, playbook.RowDone, rep.Rows[1].State)
 		r.noneOpen()
-		return r.ended(run, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED)
+		return run, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED
 	}},
-	{name: "stop-by-update", run: func(t *testing.T, r *recorder) []testenv.Recorded {
+	{name: "stop-by-update", run: func(t *testing.T, r *recorder) (client.WorkflowRun, enumspb.EventType) {
 		// Both children running; one stop update stops them both.
 		run := r.start(playbook.Input{Name: r.name, Restores: []workflows.RestoreInput{restore("vet"), restore("vex")}})
 		r.waitRows(run.GetID(), "both sessions open with their events", allOpen)
@@ -191,9 +193,9 @@ var playbookRecordings = []recording{
 			require.Equal(t, "Stopped", row.SessionState, "row %d", row.Index)
 		}
 		r.noneOpen()
-		return r.ended(run, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED)
+		return run, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED
 	}},
-	{name: "stop-by-signal-skips-pending", run: func(t *testing.T, r *recorder) []testenv.Recorded {
+	{name: "stop-by-signal-skips-pending", run: func(t *testing.T, r *recorder) (client.WorkflowRun, enumspb.EventType) {
 		// One creation slot: the stop arrives while the first child's
 		// session is still being created (a slow explore) and the second
 		// restore waits for the slot, so it is skipped.
@@ -211,9 +213,9 @@ var playbookRecordings = []recording{
 		require.Equal(t, playbook.RowSkipped, rep.Rows[1].State)
 		require.Len(t, r.st.Sim.Sessions(), 1, "no session for the skipped restore")
 		r.noneOpen()
-		return r.ended(run, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED)
+		return run, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED
 	}},
-	{name: "cancel-children-running", run: func(t *testing.T, r *recorder) []testenv.Recorded {
+	{name: "cancel-children-running", run: func(t *testing.T, r *recorder) (client.WorkflowRun, enumspb.EventType) {
 		run := r.start(playbook.Input{Name: r.name, Restores: []workflows.RestoreInput{restore("vet"), restore("vex")}})
 		r.waitRows(run.GetID(), "both sessions open with their events", allOpen)
 		require.NoError(t, r.c.CancelWorkflow(r.ctx, run.GetID(), ""))
@@ -225,9 +227,9 @@ var playbookRecordings = []recording{
 		}
 		require.Len(t, r.st.Sim.Sessions(), 2)
 		r.noneOpen()
-		return r.ended(run, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED)
+		return run, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED
 	}},
-	{name: "children-end-on-their-own", run: func(t *testing.T, r *recorder) []testenv.Recorded {
+	{name: "children-end-on-their-own", run: func(t *testing.T, r *recorder) (client.WorkflowRun, enumspb.EventType) {
 		// No stop: one child fails (before the first backup), the other's
 		// session is closed in VB365, and the playbook completes.
 		bad := restore("vet")
@@ -244,9 +246,9 @@ var playbookRecordings = []recording{
 		require.Equal(t, workflows.EndReasonStoppedInVB365, rep.Rows[1].EndReason)
 		require.Len(t, r.st.Sim.Sessions(), 1)
 		r.noneOpen()
-		return r.ended(run, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED)
+		return run, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED
 	}},
-	{name: "one-slot-starts-next-when-ready", run: func(t *testing.T, r *recorder) []testenv.Recorded {
+	{name: "one-slot-starts-next-when-ready", run: func(t *testing.T, r *recorder) (client.WorkflowRun, enumspb.EventType) {
 		// One creation slot: the second child starts when the first
 		// signals its session exists; then a stop update stops both.
 		run := r.start(playbook.Input{Name: r.name, MaxConcurrent: 1, Restores: []workflows.RestoreInput{restore("vet"), restore("vex")}})
@@ -261,9 +263,9 @@ var playbookRecordings = []recording{
 		require.Len(t, sessions, 2)
 		require.False(t, sessions[1].CreationTime.Before(sessions[0].CreationTime), "the second session after the first")
 		r.noneOpen()
-		return r.ended(run, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED)
+		return run, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED
 	}},
-	{name: "cancel-while-creating-skips-pending", run: func(t *testing.T, r *recorder) []testenv.Recorded {
+	{name: "cancel-while-creating-skips-pending", run: func(t *testing.T, r *recorder) (client.WorkflowRun, enumspb.EventType) {
 		// One creation slot, the first creation slowed: the playbook is
 		// cancelled while it is in flight. The child stops the session it
 		// creates, the pending restore is skipped.
@@ -281,13 +283,13 @@ var playbookRecordings = []recording{
 		require.Equal(t, playbook.RowSkipped, rep.Rows[1].State)
 		require.Len(t, r.st.Sim.Sessions(), 1, "no session for the skipped restore")
 		r.noneOpen()
-		return r.ended(run, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED)
+		return run, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED
 	}},
-	{name: "invalid-input", run: func(t *testing.T, r *recorder) []testenv.Recorded {
+	{name: "invalid-input", run: func(t *testing.T, r *recorder) (client.WorkflowRun, enumspb.EventType) {
 		run := r.start(playbook.Input{Name: r.name})
 		var appErr *temporal.ApplicationError
 		require.ErrorAs(t, run.Get(r.ctx, nil), &appErr)
 		require.Equal(t, workflows.ErrInvalidRequest, appErr.Type())
-		return r.ended(run, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED)
+		return run, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED
 	}},
 }
