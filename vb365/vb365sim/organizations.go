@@ -109,17 +109,25 @@ func pathUUID(c *call, param, what string) (string, response, bool) {
 	return id.String(), response{}, true
 }
 
+// lookupByUUID resolves the path parameter param, a UUID, to the entry of
+// byID it names: VB365's 400 for a malformed id, 404 for an unknown one,
+// both naming what ("Organization", "Restore session").
+func lookupByUUID[T any](c *call, param, what string, byID map[string]T) (T, response, bool) {
+	var zero T
+	id, resp, ok := pathUUID(c, param, strings.ToLower(what))
+	if !ok {
+		return zero, resp, false
+	}
+	x, ok := byID[id]
+	if !ok {
+		return zero, errorResponse(c.vn, http.StatusNotFound, "ResourceNotFound", what+" with ID "+id+" was not found."), false
+	}
+	return x, response{}, true
+}
+
 // lookupOrganization resolves the organizationId path parameter.
 func (s *Simulator) lookupOrganization(c *call) (*organization, response, bool) {
-	id, resp, ok := pathUUID(c, "organizationId", "organization")
-	if !ok {
-		return nil, resp, false
-	}
-	o, ok := s.orgByID[id]
-	if !ok {
-		return nil, errorResponse(c.vn, http.StatusNotFound, "ResourceNotFound", "Organization with ID "+id+" was not found."), false
-	}
-	return o, response{}, true
+	return lookupByUUID(c, "organizationId", "Organization", s.orgByID)
 }
 
 func (s *Simulator) handleOrganizationGet(c *call) response {

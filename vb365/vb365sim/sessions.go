@@ -187,13 +187,9 @@ func (s *Simulator) sessionWire(c *call, sess *session, now time.Time) wireSessi
 
 // lookupSession resolves the restoreSessionId path parameter.
 func (s *Simulator) lookupSession(c *call) (*session, response, bool) {
-	id, resp, ok := pathUUID(c, "restoreSessionId", "restore session")
+	sess, resp, ok := lookupByUUID(c, "restoreSessionId", "Restore session", s.sessions)
 	if !ok {
 		return nil, resp, false
-	}
-	sess, ok := s.sessions[id]
-	if !ok {
-		return nil, errorResponse(c.vn, http.StatusNotFound, "ResourceNotFound", "Restore session with ID "+id+" was not found."), false
 	}
 	// A request that names a session keeps it from being abandoned.
 	now := s.now()
