@@ -93,18 +93,6 @@ const clockSlack = 10 * time.Minute
 // SnapshotFrom.
 const legacySnapshotSlack = time.Minute
 
-// postHeartbeatEvery is how often an attempt heartbeats while a call is in
-// flight: a POST slower than the heartbeat timeout must not make Temporal
-// start a second attempt (and a second POST) beside it.
-var postHeartbeatEvery = 10 * time.Second
-
-// maxListPages bounds the paging through restore sessions in one lookup;
-// listPageSize is the page size asked for (VB365 allows up to 10,000).
-var (
-	maxListPages = 50
-	listPageSize = 1000
-)
-
 // CreateRestoreSession opens the restore session, and never opens a second
 // one for the same activity: when a previous attempt sent a POST (its
 // heartbeat details say so), it first looks for the session that POST
@@ -130,7 +118,7 @@ func (a *Activities) CreateRestoreSession(ctx context.Context, in CreateRestoreS
 	if err != nil {
 		return nil, err
 	}
-	log := a.logger(ctx)
+	log := activity.GetLogger(ctx)
 	info := activity.GetInfo(ctx)
 
 	var prog CreateProgress
@@ -164,10 +152,10 @@ func (a *Activities) CreateRestoreSession(ctx context.Context, in CreateRestoreS
 	}
 	prog.Posts++
 	if !info.Deadline.IsZero() {
-		prog.LastPostBy = info.Deadline.Add(createSettle).UTC()
+		prog.LastPostBy = info.Deadline.Add(a.createSettle).UTC()
 	}
-	activity.RecordHeartbeat(ctx, prog)
-	stopBeating := keepHeartbeating(ctx, prog)
+	a.heartbeat(ctx, prog)
+	stopBeating := a.startHeartbeats(ctx, a.postHeartbeatEvery, func() any { return prog })
 
 	s, err := c.StartRestoreSession(ctx, in.OrganizationID, vb365.ExploreRequest{
 		DateTime: in.DateTime.UTC(), Type: in.Type,
@@ -183,7 +171,7 @@ func (a *Activities) CreateRestoreSession(ctx context.Context, in CreateRestoreS
 		if !vb365.IsTransient(err) && !outcomeUnknown(ctx, err) {
 			mayHaveCreated.Posts--
 		}
-		if !vb365.IsTransient(err) && !isAuthFailure(err) {
+		if !vb365.IsTransient(err) && !vb365.IsAuthenticationFailure(err) {
 			if code := vb365.StatusCode(err); code >= 400 && code < 500 {
 				return nil, withProgress(nonRetryable(ErrTypeRestoreSessionRejected,
 					fmt.Sprintf("%s: VB365 rejected it: %v", what, err), err), mayHaveCreated)
@@ -225,34 +213,6 @@ func (a *Activities) CreateRestoreSession(ctx context.Context, in CreateRestoreS
 		return &CreateRestoreSessionResult{Session: *other, Adopted: true}, nil
 	}
 	return &CreateRestoreSessionResult{Session: *s}, nil
-}
-
-// beat is activity.RecordHeartbeat, which sends at most one heartbeat per
-// 0.8 of the heartbeat timeout and keeps the rest for later; a variable so
-// a test can count the calls.
-var beat = activity.RecordHeartbeat
-
-// keepHeartbeating heartbeats prog every postHeartbeatEvery until the returned
-// function is called (and has waited for the last beat).
-func keepHeartbeating(ctx context.Context, prog CreateProgress) func() {
-	done := make(chan struct{})
-	stopped := make(chan struct{})
-	go func() {
-		defer close(stopped)
-		t := time.NewTicker(postHeartbeatEvery)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				beat(ctx, prog)
-			}
-		}
-	}()
-	return func() { close(done); <-stopped }
 }
 
 // withProgress attaches prog to err (an ApplicationError, as mapError
@@ -306,7 +266,7 @@ func (a *Activities) ReleaseLostSession(ctx context.Context, in ReleaseLostSessi
 	}
 	if id == "" {
 		if in.Progress.SendTime.IsZero() {
-			a.logger(ctx).Warn("no snapshot of the failed creation: not looking for a session to release", "posts", in.Progress.Posts)
+			activity.GetLogger(ctx).Warn("no snapshot of the failed creation: not looking for a session to release", "posts", in.Progress.Posts)
 			return &ReleaseLostSessionResult{}, nil
 		}
 		s, err := a.findCreated(ctx, c, in.Create, in.Progress)
@@ -314,11 +274,11 @@ func (a *Activities) ReleaseLostSession(ctx context.Context, in ReleaseLostSessi
 			return nil, err
 		}
 		if s == nil {
-			a.logger(ctx).Info("no restore session left open by the failed creation", "posts", in.Progress.Posts)
+			activity.GetLogger(ctx).Info("no restore session left open by the failed creation", "posts", in.Progress.Posts)
 			return &ReleaseLostSessionResult{}, nil
 		}
 		id = s.ID
-		activity.RecordHeartbeat(ctx, id)
+		a.heartbeat(ctx, id)
 	}
 	if err := c.StopRestoreSession(ctx, id); err != nil {
 		if vb365.StatusCode(err) == 404 {
@@ -326,7 +286,7 @@ func (a *Activities) ReleaseLostSession(ctx context.Context, in ReleaseLostSessi
 		}
 		return nil, mapError(fmt.Sprintf("stop restore session %q left open by a failed creation", id), err)
 	}
-	a.logger(ctx).Warn("stopped a restore session left open by a failed creation", "sessionId", id, "posts", in.Progress.Posts)
+	activity.GetLogger(ctx).Warn("stopped a restore session left open by a failed creation", "sessionId", id, "posts", in.Progress.Posts)
 	return &ReleaseLostSessionResult{SessionID: id}, nil
 }
 
@@ -506,11 +466,11 @@ func (a *Activities) listMatching(ctx context.Context, c VB365API, in CreateRest
 	// default of 30 a page made this lookup cost several requests each.
 	read := func(ctx context.Context, offset int) (*vb365.Page[vb365.RestoreSession], error) {
 		return c.ListRestoreSessions(ctx, vb365.ListRestoreSessionsOptions{
-			StartTimeFrom: &from, StartTimeTo: until, ListOptions: vb365.ListOptions{Offset: offset, Limit: listPageSize},
+			StartTimeFrom: &from, StartTimeTo: until, ListOptions: vb365.ListOptions{Offset: offset, Limit: a.listPageSize},
 			OrderBy: vb365.OrderByCreationTime, OrderAsc: true,
 		})
 	}
-	all, err := readAll(ctx, read, func(s vb365.RestoreSession) string { return strings.ToLower(s.ID) }, maxListPages)
+	all, err := readAll(ctx, read, func(s vb365.RestoreSession) string { return strings.ToLower(s.ID) }, a.maxListPages)
 	if err != nil {
 		return nil, mapError(fmt.Sprintf("list restore sessions since %s (looking for one of organization %q)",
 			from.Format(time.RFC3339), in.OrganizationName), err)
@@ -525,13 +485,6 @@ func (a *Activities) listMatching(ctx context.Context, c VB365API, in CreateRest
 	}
 	return out, nil
 }
-
-// createSettle bounds how long a create whose outcome is unknown looks for
-// the session VB365 may still be creating; createSettlePoll is how often.
-var (
-	createSettle     = 30 * time.Second
-	createSettlePoll = time.Second
-)
 
 // outcomeUnknown says whether a failed POST may still have created a
 // session: no HTTP answer (timeout, connection reset or closed) or a
@@ -548,20 +501,20 @@ func outcomeUnknown(ctx context.Context, err error) bool {
 // createSettle, heartbeating; nil when none appeared (the caller's error
 // then makes the next attempt look again and, if still none, POST).
 func (a *Activities) awaitCreated(ctx context.Context, c VB365API, in CreateRestoreSessionInput, prog CreateProgress) *vb365.RestoreSession {
-	if createSettle <= 0 {
+	if a.createSettle <= 0 {
 		return nil
 	}
-	deadline := time.Now().Add(createSettle)
+	deadline := time.Now().Add(a.createSettle)
 	for {
 		s, err := a.findCreated(ctx, c, in, prog)
 		if err == nil && s != nil {
 			return s
 		}
-		activity.RecordHeartbeat(ctx, prog)
-		if time.Now().Add(createSettlePoll).After(deadline) {
+		a.heartbeat(ctx, prog)
+		if time.Now().Add(a.createSettlePoll).After(deadline) {
 			return nil
 		}
-		t := time.NewTimer(createSettlePoll)
+		t := time.NewTimer(a.createSettlePoll)
 		select {
 		case <-ctx.Done():
 			t.Stop()

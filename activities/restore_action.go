@@ -173,9 +173,6 @@ type CredentialProfiles interface {
 }
 
 func (a *Activities) restorer() (RestoreAPI, error) {
-	if a != nil && a.cfg.Restorer != nil {
-		return a.cfg.Restorer, nil
-	}
 	if a != nil {
 		if r, ok := a.cfg.Client.(RestoreAPI); ok {
 			return r, nil
@@ -183,10 +180,6 @@ func (a *Activities) restorer() (RestoreAPI, error) {
 	}
 	return nil, errors.New("activities: no VB365 client for restore actions configured")
 }
-
-// recordHeartbeat is activity.RecordHeartbeat; a variable so tests can see
-// every heartbeat (the SDK's throttle hides them).
-var recordHeartbeat = activity.RecordHeartbeat
 
 // Phases a restore action's heartbeat records, so that the next attempt
 // knows whether this one may have sent its restore request.
@@ -330,7 +323,7 @@ func (a *Activities) RestoreAction(ctx context.Context, in RestoreActionInput) (
 	if maySent {
 		phase = phaseSending // still unknown until the restore is found
 	}
-	recordHeartbeat(ctx, restoreProgress{Phase: phase, Baseline: prev.Baseline})
+	a.heartbeat(ctx, restoreProgress{Phase: phase, Baseline: prev.Baseline})
 
 	res := &RestoreActionResult{Kind: act.Kind, Target: act.Target, Start: time.Now().UTC()}
 	if act.Kind == RestoreKindMailboxes {
@@ -338,7 +331,7 @@ func (a *Activities) RestoreAction(ctx context.Context, in RestoreActionInput) (
 	}
 	notSent := func(baseline *vb365.RestoreStatistics, err error) error {
 		if !maySent {
-			recordHeartbeat(ctx, restoreProgress{Phase: phaseNotSent, Baseline: baseline})
+			a.heartbeat(ctx, restoreProgress{Phase: phaseNotSent, Baseline: baseline})
 		}
 		return err
 	}
@@ -364,22 +357,22 @@ func (a *Activities) RestoreAction(ctx context.Context, in RestoreActionInput) (
 	}
 
 	sending := restoreProgress{Phase: phaseSending, Baseline: baseline}
-	recordHeartbeat(ctx, sending)
+	a.heartbeat(ctx, sending)
 	// v6 and v7 answer when the restore is done, maybe hours later: the
 	// activity heartbeats while it waits.
-	r, err := heartbeatWhile(ctx, in.PollInterval, sending, post)
+	r, err := a.heartbeatWhile(ctx, in.PollInterval, sending, post)
 	if err != nil {
 		if vb365.IsRestoreOutcomeUnknown(err) {
 			return a.adopt(ctx, api, in, names, res, baseline, v, err.Error())
 		}
-		recordHeartbeat(ctx, restoreProgress{Phase: phaseNotSent, Baseline: baseline})
+		a.heartbeat(ctx, restoreProgress{Phase: phaseNotSent, Baseline: baseline})
 		return nil, mapRestoreError(act, err)
 	}
 	res.RestoreID = r.RestoreSessionID
 	if res.RestoreID == "" {
 		res.RestoreID = in.SessionID
 	}
-	recordHeartbeat(ctx, restoreProgress{Phase: phaseFollowing, RestoreID: res.RestoreID, Baseline: baseline})
+	a.heartbeat(ctx, restoreProgress{Phase: phaseFollowing, RestoreID: res.RestoreID, Baseline: baseline})
 	if r.Done() {
 		res.fromStatistics(r.Statistics, nil)
 		res.End = time.Now().UTC()
@@ -562,20 +555,20 @@ func (a *Activities) adopt(ctx context.Context, api RestoreAPI, in RestoreAction
 				return nil, err
 			}
 		}
-		recordHeartbeat(ctx, restoreProgress{Phase: phaseSending, Baseline: baseline})
+		a.heartbeat(ctx, restoreProgress{Phase: phaseSending, Baseline: baseline})
 		evs, err := restoreEvents(ctx, api, in, names)
 		if err != nil {
 			// Retried: the next attempt looks again before sending anything.
 			return nil, mapError("restore action: look for the restore a lost request started", err)
 		}
 		if len(evs) > 0 {
-			a.logger(ctx).Info("restore action: following the restore a request without answer started", "kind", in.Action.Kind, "session", in.SessionID)
+			activity.GetLogger(ctx).Info("restore action: following the restore a request without answer started", "kind", in.Action.Kind, "session", in.SessionID)
 			res.Adopted = true
 			res.RestoreID = in.SessionID
 			if v != vb365.V8 {
 				baseline = nil // v6/v7 have no statistics to read: the events tell the state
 			}
-			recordHeartbeat(ctx, restoreProgress{Phase: phaseFollowing, RestoreID: res.RestoreID, Baseline: baseline})
+			a.heartbeat(ctx, restoreProgress{Phase: phaseFollowing, RestoreID: res.RestoreID, Baseline: baseline})
 			return a.follow(ctx, api, in, names, res, baseline)
 		}
 	}
@@ -602,7 +595,7 @@ func (a *Activities) follow(ctx context.Context, api RestoreAPI, in RestoreActio
 				running = true
 			}
 		}
-		recordHeartbeat(ctx, restoreProgress{Phase: phaseFollowing, RestoreID: res.RestoreID, Baseline: baseline})
+		a.heartbeat(ctx, restoreProgress{Phase: phaseFollowing, RestoreID: res.RestoreID, Baseline: baseline})
 		if !running {
 			if baseline != nil {
 				st, err := api.GetRestoreStatistics(ctx, in.SessionID)
@@ -624,9 +617,9 @@ func (a *Activities) follow(ctx context.Context, api RestoreAPI, in RestoreActio
 
 // heartbeatWhile runs call, recording details as the heartbeat every
 // interval until it returns.
-func heartbeatWhile(ctx context.Context, interval time.Duration, details restoreProgress,
+func (a *Activities) heartbeatWhile(ctx context.Context, interval time.Duration, details restoreProgress,
 	call func(context.Context) (*vb365.RestoreResult, error)) (*vb365.RestoreResult, error) {
-	stop := startHeartbeats(ctx, interval, func() any { return details })
+	stop := a.startHeartbeats(ctx, interval, func() any { return details })
 	defer stop()
 	return call(ctx)
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/vb365-restore/vb365-restore/vb365"
@@ -216,15 +217,13 @@ func TestRestoreActionHeartbeatsWhileV7Waits(t *testing.T) {
 	require.NoError(t, rig.sim.SetRestoreBehaviour(vb365sim.RestoreBehaviour{ItemDuration: new(vb365sim.Duration(5 * time.Millisecond))}))
 	var mu sync.Mutex
 	sending := 0
-	orig := recordHeartbeat
-	t.Cleanup(func() { recordHeartbeat = orig })
-	recordHeartbeat = func(ctx context.Context, details ...any) {
+	rig.a.heartbeat = func(ctx context.Context, details ...any) {
 		if p, ok := details[0].(restoreProgress); ok && p.Phase == phaseSending {
 			mu.Lock()
 			sending++
 			mu.Unlock()
 		}
-		orig(ctx, details...)
+		activity.RecordHeartbeat(ctx, details...)
 	}
 	res, err := rig.run(t, RestoreAction{Kind: "mailbox", Target: vb365sim.MailboxAdele, CredentialProfile: "m365-admin"})
 	require.NoError(t, err)

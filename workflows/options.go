@@ -79,10 +79,7 @@ func Register(r worker.Registry, a *activities.Activities) { RegisterWithOptions
 
 // RegisterWithOptions is Register with a worker's bounds (Options).
 func RegisterWithOptions(r worker.Registry, a *activities.Activities, o Options) {
-	o = o.withDefaults()
-	r.RegisterWorkflowWithOptions(func(ctx workflow.Context, in RestoreInput) (RestoreReport, error) {
-		return restoreSessionWorkflow(ctx, in, o)
-	}, workflowRegisterOptions())
+	RegisterWorkflowWithOptions(r, o)
 	r.RegisterWorkflowWithOptions(activities.SessionClaimWorkflow, workflow.RegisterOptions{Name: SessionClaimWorkflowName})
 	for name, fn := range map[string]any{
 		activities.GetOrganizationName:       a.GetOrganization,
@@ -96,6 +93,15 @@ func RegisterWithOptions(r worker.Registry, a *activities.Activities, o Options)
 	} {
 		r.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name})
 	}
+}
+
+// RegisterWorkflowWithOptions registers RestoreSessionWorkflow alone with
+// a worker's bounds: what a replayer, which runs no activity, needs.
+func RegisterWorkflowWithOptions(r worker.WorkflowRegistry, o Options) {
+	o = o.withDefaults()
+	r.RegisterWorkflowWithOptions(func(ctx workflow.Context, in RestoreInput) (RestoreReport, error) {
+		return restoreSessionWorkflow(ctx, in, o)
+	}, workflowRegisterOptions())
 }
 
 // workflowRegisterOptions are shared by the worker and the replay tests.

@@ -63,48 +63,22 @@ type recording struct {
 	run  func(t *testing.T, r *recorder) []recorded
 }
 
-// TestRecordHistories runs every path of RestoreSessionWorkflow on a dev server
-// and writes the histories testdata lacks as testdata/<release>-<path>.json
-// (testdata/README.md lists them; VB365_RECORD_HISTORY=overwrite rewrites
-// them). It needs VB365_RECORD_HISTORY and the Temporal CLI (TEMPORAL_CLI,
-// default the project's cached build).
+// TestRecordHistories runs every path of RestoreSessionWorkflow on a dev
+// server and writes the histories testdata lacks (testenv.RecordHistories;
+// testdata/README.md lists them).
 func TestRecordHistories(t *testing.T) {
-	if os.Getenv(testenv.EnvRecordHistory) == "" {
-		t.Skip("set VB365_RECORD_HISTORY=1 to record testdata histories on a dev server")
-	}
-	// Cleanups, not defers: the parallel subtests run after this function returns.
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
-	t.Cleanup(cancel)
-	srv, err := testenv.StartTemporal(ctx, "")
-	require.NoError(t, err)
-	t.Cleanup(srv.Stop)
-
+	recs := make([]testenv.Recording, 0, len(restoreRecordings))
 	for _, rec := range restoreRecordings {
-		t.Run(rec.name, func(t *testing.T) {
-			t.Parallel()
-			dir := t.TempDir()
-			creds, err := testenv.RestoreCredentialsEnv(dir)
-			require.NoError(t, err)
-			st, err := testenv.StartStackWith(srv, vb365sim.Options{Scenario: testenv.ShortScenario()}, rec.opts, dir, "record-"+rec.name, creds)
-			require.NoError(t, err)
-			defer func() { require.NoError(t, st.Stop()) }()
-			r := &recorder{t: t, ctx: ctx, c: srv.Client, st: st, name: rec.name}
-			for _, out := range rec.run(t, r) {
-				h, err := testenv.History(ctx, srv.Client, out.workflowID, out.runID)
-				require.NoError(t, err)
-				n := len(h.Events)
-				require.LessOrEqual(t, n, maxHistoryEvents, "%s: history too long", out.file)
-				require.Equal(t, out.lastEvent, h.Events[n-1].GetEventType(), "%s: how the run ended", out.file)
-				if out.check != nil {
-					out.check(t, h)
+		recs = append(recs, testenv.Recording{Name: rec.name, Options: rec.opts,
+			Run: func(t *testing.T, s *testenv.RecordStack) []testenv.Recorded {
+				var out []testenv.Recorded
+				for _, o := range rec.run(t, &recorder{t: t, ctx: s.Ctx, c: s.Client, st: s.Stack, name: rec.name}) {
+					out = append(out, testenv.Recorded{File: o.file, WorkflowID: o.workflowID, RunID: o.runID, LastEvent: o.lastEvent, Check: o.check})
 				}
-				path := filepath.Join("testdata", release+"-"+out.file+".json")
-				wrote, err := testenv.WriteHistory(h, path)
-				require.NoError(t, err)
-				t.Logf("%s: %d history events (written: %t; an existing file is kept)", path, n, wrote)
-			}
-		})
+				return out
+			}})
 	}
+	testenv.RecordHistories(t, release, "record-", maxHistoryEvents, recs)
 }
 
 // input is a restore of the seed organization's Teams at its last backup,
@@ -256,10 +230,7 @@ func (r *recorder) stopByUpdate(id string) vb365.RestoreSession {
 }
 
 func (r *recorder) report(run client.WorkflowRun) workflows.RestoreReport {
-	r.t.Helper()
-	var rep workflows.RestoreReport
-	require.NoError(r.t, run.Get(r.ctx, &rep))
-	return rep
+	return testenv.Result[workflows.RestoreReport](r.t, r.ctx, run)
 }
 
 // checkClean: one session, stopped, every event recorded once.

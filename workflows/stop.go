@@ -73,7 +73,7 @@ func (r *restoreRun) afterStop(ctx workflow.Context, wasCanceled bool) (RestoreR
 		report.FinalEventsError = finalErr.Error()
 	}
 	if canceled {
-		r.logger.Info("restore cancelled; session stopped", "session", report.Session.ID,
+		r.logger.Info("restore cancelled; session stopped",
 			"state", report.Session.State, "eventsRecorded", report.EventCounts.Total)
 		return RestoreReport{}, temporal.NewCanceledError(report)
 	}

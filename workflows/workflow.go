@@ -111,22 +111,22 @@ func (r *restoreRun) execute(ctx workflow.Context) (RestoreReport, error) {
 		if err := r.open(ctx); err != nil {
 			return RestoreReport{}, err
 		}
+		r.logger = log.With(r.logger, "sessionId", r.state.Session.ID)
 		if ctx.Err() != nil {
 			return r.cancel(ctx)
 		}
-	} else if e := r.state.Ending; e != nil {
-		r.logger = log.With(r.logger, "sessionId", r.state.Session.ID)
+		return r.loop(ctx)
+	}
+	r.logger = log.With(r.logger, "sessionId", r.state.Session.ID)
+	if e := r.state.Ending; e != nil {
 		r.logger.Info("continuing to read the final events", "run", r.state.Runs+1, "eventsRecorded", r.state.Events.Counts.Total)
 		r.state.Ending = nil
 		r.initPastRunning(ctx)
 		return r.afterStop(ctx, e.Canceled)
-	} else {
-		r.logger.Info("continuing restore session", "sessionId", r.state.Session.ID, "run", r.state.Runs+1,
-			"eventsRecorded", r.state.Events.Counts.Total)
-		// Counts the previous run held back from the parent go now.
-		r.notifyParentProgress(ctx, false)
 	}
-	r.logger = log.With(r.logger, "sessionId", r.state.Session.ID)
+	r.logger.Info("continuing restore session", "run", r.state.Runs+1, "eventsRecorded", r.state.Events.Counts.Total)
+	// Counts the previous run held back from the parent go now.
+	r.notifyParentProgress(ctx, false)
 	return r.loop(ctx)
 }
 

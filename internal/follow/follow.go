@@ -295,7 +295,7 @@ func RowLine(r playbook.Row) string {
 // PlaybookCounts is a playbook's rows counted by state, on one line.
 func PlaybookCounts(rep playbook.Report) string {
 	var parts []string
-	for _, s := range []string{playbook.RowDone, playbook.RowFailed, playbook.RowCanceled, playbook.RowSkipped, playbook.RowOpen, playbook.RowCreating, playbook.RowPending} {
+	for _, s := range []playbook.RowState{playbook.RowDone, playbook.RowFailed, playbook.RowCanceled, playbook.RowSkipped, playbook.RowOpen, playbook.RowCreating, playbook.RowPending} {
 		if n := rep.Counts[s]; n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", n, s))
 		}

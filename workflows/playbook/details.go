@@ -17,7 +17,7 @@ func markdown(rep Report, now time.Time) string {
 	if rep.StopRequested {
 		b.WriteString("**Stop requested**: open sessions are being stopped.\n\n")
 	}
-	states := []string{RowPending, RowCreating, RowOpen, RowDone, RowFailed, RowCanceled, RowSkipped}
+	states := []RowState{RowPending, RowCreating, RowOpen, RowDone, RowFailed, RowCanceled, RowSkipped}
 	var counts []string
 	for _, s := range states {
 		if n := rep.Counts[s]; n > 0 {
@@ -42,7 +42,7 @@ func markdown(rep Report, now time.Time) string {
 		if r.SessionID != "" {
 			session = fmt.Sprintf("%s `%s`", r.SessionName, r.SessionID)
 		}
-		state := r.State
+		state := string(r.State)
 		if r.SessionState != "" {
 			state += " / " + r.SessionState
 		}

@@ -2,7 +2,6 @@ package playbook_test
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -38,49 +37,21 @@ type recording struct {
 	wfOpts   workflows.Options
 }
 
-// TestRecordHistories runs every path of RestorePlaybookWorkflow on a dev server
-// and writes the histories testdata lacks as testdata/<release>-<path>.json
-// (testdata/README.md lists them; VB365_RECORD_HISTORY=overwrite rewrites
-// them). It needs VB365_RECORD_HISTORY and the Temporal CLI (TEMPORAL_CLI,
-// default the project's cached build).
+// TestRecordHistories runs every path of RestorePlaybookWorkflow on a dev
+// server and writes the histories testdata lacks (testenv.RecordHistories;
+// testdata/README.md lists them).
 func TestRecordHistories(t *testing.T) {
-	if os.Getenv(testenv.EnvRecordHistory) == "" {
-		t.Skip("set VB365_RECORD_HISTORY=1 to record testdata histories on a dev server")
-	}
-	// Cleanups, not defers: the parallel subtests run after this function returns.
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
-	t.Cleanup(cancel)
-	srv, err := testenv.StartTemporal(ctx, "")
-	require.NoError(t, err)
-	t.Cleanup(srv.Stop)
-
+	recs := make([]testenv.Recording, 0, len(playbookRecordings))
 	for _, rec := range playbookRecordings {
-		t.Run(rec.name, func(t *testing.T) {
-			t.Parallel()
-			sc := rec.scenario
-			if sc == nil {
-				sc = testenv.ShortScenario()
-			}
-			dir := t.TempDir()
-			creds, err := testenv.RestoreCredentialsEnv(dir)
-			require.NoError(t, err)
-			st, err := testenv.StartStackWith(srv, vb365sim.Options{Scenario: sc}, rec.wfOpts, dir, "record-playbook-"+rec.name, creds)
-			require.NoError(t, err)
-			defer func() { require.NoError(t, st.Stop()) }()
-			r := &recorder{t: t, ctx: ctx, c: srv.Client, st: st, name: rec.name}
-			path := filepath.Join("testdata", release+"-"+rec.name+".json")
-			r.id = playbook.HistoryWorkflowID(path)
-			run, last := rec.run(t, r)
-			h, err := testenv.History(ctx, srv.Client, run.GetID(), run.GetRunID())
-			require.NoError(t, err)
-			n := len(h.Events)
-			require.LessOrEqual(t, n, maxHistoryEvents, "history too long")
-			require.Equal(t, last, h.Events[n-1].GetEventType(), "how the playbook ended")
-			wrote, err := testenv.WriteHistory(h, path)
-			require.NoError(t, err)
-			t.Logf("%s: %d history events (written: %t; an existing file is kept)", path, n, wrote)
-		})
+		recs = append(recs, testenv.Recording{Name: rec.name, Scenario: rec.scenario, Options: rec.wfOpts,
+			Run: func(t *testing.T, s *testenv.RecordStack) []testenv.Recorded {
+				r := &recorder{t: t, ctx: s.Ctx, c: s.Client, st: s.Stack, name: rec.name}
+				r.id = playbook.HistoryWorkflowID(filepath.Join("testdata", release+"-"+rec.name+".json"))
+				run, last := rec.run(t, r)
+				return []testenv.Recorded{{File: rec.name, WorkflowID: run.GetID(), RunID: run.GetRunID(), LastEvent: last}}
+			}})
 	}
+	testenv.RecordHistories(t, release, "record-playbook-", maxHistoryEvents, recs)
 }
 
 type recorder struct {
@@ -141,10 +112,7 @@ func allOpen(rep playbook.Report) bool {
 }
 
 func (r *recorder) result(run client.WorkflowRun) playbook.Report {
-	r.t.Helper()
-	var rep playbook.Report
-	require.NoError(r.t, run.Get(r.ctx, &rep))
-	return rep
+	return testenv.Result[playbook.Report](r.t, r.ctx, run)
 }
 
 // noneOpen: no session left Working in VB365.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
@@ -78,7 +79,7 @@ type run struct {
 	next          int // index of the next restore to start
 	stopRequested bool
 	stopRequest   workflows.StopRequest
-	logger        interface{ Info(string, ...any) }
+	logger        log.Logger
 
 	opts Options
 	// gone: rows ended by childGone, which a late SignalSessionEnded
@@ -233,7 +234,7 @@ func (r *run) prepareContinueAsNew(ctx workflow.Context, ready, progress, stop, 
 func (r *run) continueAsNew(ctx workflow.Context) error {
 	next := r.in
 	next.Continuation = &Continuation{Rows: r.rows, Next: r.next, Runs: r.runs + 1}
-	r.logger.Info("Playbook continuing as new", "Run", r.runs+1, "HistoryLength", workflow.GetInfo(ctx).GetCurrentHistoryLength())
+	r.logger.Info("playbook continuing as new", "run", r.runs+1, "historyLength", workflow.GetInfo(ctx).GetCurrentHistoryLength())
 	return workflow.NewContinueAsNewError(ctx, WorkflowName, next)
 }
 
@@ -297,7 +298,7 @@ func (r *run) refuseInvalid(ctx workflow.Context, i int) bool {
 		return false
 	}
 	r.applyResult(&r.rows[i], workflows.RestoreReport{}, restoreInputError(i, err))
-	r.logger.Info("Restore entry refused", "Index", i, "Error", err)
+	r.logger.Warn("restore entry refused", "index", i, "error", err)
 	return true
 }
 
@@ -368,7 +369,7 @@ func (r *run) onEnded(e workflows.SessionEnded) {
 func (r *run) onReady(s workflows.SessionReady) {
 	i, ok := r.byID[s.WorkflowID]
 	if !ok {
-		r.logger.Info("Session-ready signal from an unknown workflow; ignored", "WorkflowID", s.WorkflowID)
+		r.logger.Info("session-ready signal from an unknown workflow; ignored", "workflowId", s.WorkflowID)
 		return
 	}
 	row := &r.rows[i]
@@ -470,7 +471,7 @@ func (r *run) requestStop(ctx workflow.Context, req workflows.StopRequest) {
 			id := r.rows[i].WorkflowID
 			workflow.Go(ctx, func(ctx workflow.Context) {
 				if err := workflow.SignalExternalWorkflow(ctx, id, "", workflows.SignalStop, req).Get(ctx, nil); err != nil {
-					r.logger.Info("Could not signal stop to a restore (it may have ended)", "WorkflowID", id, "Error", err)
+					r.logger.Info("could not signal stop to a restore (it may have ended)", "workflowId", id, "error", err)
 					r.childGone(id, err)
 				}
 			})
@@ -480,7 +481,7 @@ func (r *run) requestStop(ctx workflow.Context, req workflows.StopRequest) {
 		// each signal from its own coroutine.
 		workflow.Go(ctx, func(ctx workflow.Context) {
 			if err := f.SignalChildWorkflow(ctx, workflows.SignalStop, req).Get(ctx, nil); err != nil {
-				r.logger.Info("Could not signal stop to a restore (it may have ended)", "WorkflowID", r.rows[i].WorkflowID, "Error", err)
+				r.logger.Info("could not signal stop to a restore (it may have ended)", "workflowId", r.rows[i].WorkflowID, "error", err)
 			}
 		})
 	}
@@ -538,7 +539,7 @@ func (r *run) drainAll(dctx workflow.Context, endedCh workflow.ReceiveChannel) e
 		id := r.rows[i].WorkflowID
 		workflow.Go(dctx, func(ctx workflow.Context) {
 			if err := workflow.RequestCancelExternalWorkflow(ctx, id, "").Get(ctx, nil); err != nil {
-				r.logger.Info("Could not cancel a restore (it may have ended)", "WorkflowID", id, "Error", err)
+				r.logger.Info("could not cancel a restore (it may have ended)", "workflowId", id, "error", err)
 				r.childGone(id, err)
 			}
 		})
@@ -560,7 +561,7 @@ func restoreInputError(i int, err error) error {
 	return temporal.NewNonRetryableApplicationError(fmt.Sprintf("restores[%d].%s", i, appErr.Message()), appErr.Type(), nil)
 }
 
-func ended(state string) bool {
+func ended(state RowState) bool {
 	switch state {
 	case RowDone, RowFailed, RowCanceled, RowSkipped:
 		return true
@@ -578,7 +579,7 @@ func (r *run) allEnded() bool {
 }
 
 func (r *run) report() Report {
-	rep := Report{Name: r.in.Name, StopRequested: r.stopRequested, Rows: append([]Row(nil), r.rows...), Counts: map[string]int{}, Runs: r.runs}
+	rep := Report{Name: r.in.Name, StopRequested: r.stopRequested, Rows: append([]Row(nil), r.rows...), Counts: map[RowState]int{}, Runs: r.runs}
 	for _, row := range r.rows {
 		rep.Counts[row.State]++
 		if row.Actions != nil {
