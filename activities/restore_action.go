@@ -344,8 +344,8 @@ func (a *Activities) RestoreAction(ctx context.Context, in RestoreActionInput) (
 		return nil, notSent(prev.Baseline, err)
 	}
 
-	// v8's statistics are the session's: the action's counts are what
-	// they gained since before it.
+	// v8's statistics are the session's: the action's are its objects'
+	// details that were not there before it (fromSessionStatistics).
 	baseline := prev.Baseline
 	if v == vb365.V8 && baseline == nil && !maySent {
 		if baseline, err = api.GetRestoreStatistics(ctx, in.SessionID); err != nil {
@@ -580,8 +580,8 @@ func (a *Activities) adopt(ctx context.Context, api RestoreAPI, in RestoreAction
 }
 
 // follow reads the action's restore events until none runs, heartbeating,
-// then takes its counts: v8's statistics gained since the baseline, else
-// the events' statuses.
+// then takes its counts: v8's statistics of its objects
+// (fromSessionStatistics), else the events' statuses.
 func (a *Activities) follow(ctx context.Context, api RestoreAPI, in RestoreActionInput, names []string, res *RestoreActionResult,
 	baseline *vb365.RestoreStatistics) (*RestoreActionResult, error) {
 	for {
@@ -602,7 +602,7 @@ func (a *Activities) follow(ctx context.Context, api RestoreAPI, in RestoreActio
 				if err != nil {
 					return nil, mapError("restore action: read the session's statistics", err)
 				}
-				res.fromStatistics(st, baseline)
+				res.fromSessionStatistics(st, baseline, names)
 			} else {
 				res.fromEvents(evs)
 			}
@@ -644,9 +644,99 @@ func after[T any](now, before []T) []T {
 	return now
 }
 
+// fromSessionStatistics takes the action's counts from v8's statistics of
+// its restore session, which hold every restore of the session: the
+// action's own are its objects' details (st.Items named after one of names,
+// by name, mailbox e-mail address or OneDrive URL) that the baseline did
+// not hold. Where each of them carries its own counts (a mailbox's), those
+// are the action's counts, warnings and failed items, whatever else
+// restores in the session meanwhile. VB365 gives no counts in the details
+// of a OneDrive, a site, a team or a channel: then the counts are what the
+// session's statistics gained since the baseline, which also counts any
+// other restore of the session that ended meanwhile (an operator's in Veeam
+// Explorer); the failed items are still only the action's objects'.
+// Two restores of one object running at once in one session cannot be told
+// apart either way.
+func (res *RestoreActionResult) fromSessionStatistics(st, baseline *vb365.RestoreStatistics, names []string) {
+	b := &vb365.RestoreStatistics{}
+	if baseline != nil {
+		b = baseline
+	}
+	own := ownDetails(st.Items, b.Items, names)
+	counted := len(own) > 0
+	for _, it := range own {
+		counted = counted && it.Counts != nil
+	}
+	if !counted {
+		res.fromStatistics(st, b)
+		if len(own) > 0 {
+			res.FailedItems = nil
+			res.addFailedItems(own)
+		}
+		return
+	}
+	res.Counts = RestoreCounts{}
+	failedObjects := 0
+	for _, it := range own {
+		res.Counts.Total += it.Counts.Total
+		res.Counts.Restored += it.Counts.Restored
+		res.Counts.Failed += it.Counts.Failed
+		res.Counts.Skipped += it.Counts.Skipped
+		res.Counts.Warnings += int64(len(it.Warnings))
+		if it.Error != "" {
+			failedObjects++
+		}
+	}
+	res.addFailedItems(own)
+	res.judge(failedObjects > 0)
+}
+
+// ownDetails returns the details of now named after one of names, less as
+// many as before held (an earlier restore of the same object in the
+// session): VB365 keeps a session's details as they were added.
+func ownDetails(now, before []vb365.RestoredItem, names []string) []vb365.RestoredItem {
+	named := func(items []vb365.RestoredItem) []vb365.RestoredItem {
+		var out []vb365.RestoredItem
+		for _, it := range items {
+			for _, n := range names {
+				if strings.EqualFold(strings.TrimSpace(it.Name), n) || strings.EqualFold(strings.TrimSpace(it.MailboxEmail), n) ||
+					strings.EqualFold(strings.TrimSpace(it.OneDriveURL), n) {
+					out = append(out, it)
+					break
+				}
+			}
+		}
+		return out
+	}
+	return after(named(now), named(before))
+}
+
+// addFailedItems adds the items with an error, up to maxFailedItems.
+func (res *RestoreActionResult) addFailedItems(items []vb365.RestoredItem) {
+	for _, it := range items {
+		if it.Error != "" && len(res.FailedItems) < maxFailedItems {
+			res.FailedItems = append(res.FailedItems, RestoreFailedItem{Name: it.Name, Reason: it.Error})
+		}
+	}
+}
+
+// judge sets the state from the counts: Failed when something failed and
+// nothing came back, Warning when something failed or warned (or errors
+// were reported), else Success.
+func (res *RestoreActionResult) judge(errs bool) {
+	switch {
+	case res.Counts.Failed > 0 && res.Counts.Restored == 0:
+		res.State = "Failed"
+	case res.Counts.Failed > 0 || res.Counts.Warnings > 0 || errs:
+		res.State = "Warning"
+	default:
+		res.State = "Success"
+	}
+}
+
 // fromStatistics takes the counts of st, less the baseline's when given,
-// and the state: Failed when something failed and nothing came back,
-// Warning when something failed or warned, else Success.
+// and the state (judge). Without a baseline, st is the restore's own (the
+// answer of a v6/v7 restore request).
 func (res *RestoreActionResult) fromStatistics(st, baseline *vb365.RestoreStatistics) {
 	b := &vb365.RestoreStatistics{}
 	if baseline != nil {
@@ -656,11 +746,7 @@ func (res *RestoreActionResult) fromStatistics(st, baseline *vb365.RestoreStatis
 		Skipped: st.Skipped - b.Skipped}
 	warnings, errs := after(st.Warnings, b.Warnings), after(st.Errors, b.Errors)
 	res.Counts.Warnings = int64(len(warnings))
-	for _, it := range after(st.Items, b.Items) {
-		if it.Error != "" && len(res.FailedItems) < maxFailedItems {
-			res.FailedItems = append(res.FailedItems, RestoreFailedItem{Name: it.Name, Reason: it.Error})
-		}
-	}
+	res.addFailedItems(after(st.Items, b.Items))
 	if len(res.FailedItems) == 0 {
 		for _, e := range errs {
 			if len(res.FailedItems) < maxFailedItems {
@@ -668,14 +754,7 @@ func (res *RestoreActionResult) fromStatistics(st, baseline *vb365.RestoreStatis
 			}
 		}
 	}
-	switch {
-	case res.Counts.Failed > 0 && res.Counts.Restored == 0:
-		res.State = "Failed"
-	case res.Counts.Failed > 0 || res.Counts.Warnings > 0 || len(errs) > 0:
-		res.State = "Warning"
-	default:
-		res.State = "Success"
-	}
+	res.judge(len(errs) > 0)
 }
 
 // fromEvents judges a restore by its events alone (a v6/v7 restore whose

@@ -748,8 +748,14 @@ func (it *restoreItem) addStatistics(st *wireStatistics, e *event, status string
 		st.FailedItemsCount += it.total
 		msg := "The restore of " + it.name + " was canceled: the restore session was stopped."
 		st.Errors = append(st.Errors, msg)
-		st.Items = append(st.Items, wireItemDetails{ItemRestoreDetailsType: it.detailsType, Name: it.name, Title: it.name,
-			ItemType: it.itemType, Status: "Failed", Error: msg})
+		d := wireItemDetails{ItemRestoreDetailsType: it.detailsType, Name: it.name, Title: it.name,
+			ItemType: it.itemType, Status: "Failed", Error: msg}
+		if m := it.mailbox; m != nil {
+			zero, failed := int64(0), it.total
+			d.MailboxEmail, d.MailboxIsArchive = m.email, &m.archive
+			d.CreatedMailboxItemsCount, d.MergedMailboxItemsCount, d.FailedMailboxItemsCount, d.SkippedMailboxItemsCount = &zero, &zero, &failed, &zero
+		}
+		st.Items = append(st.Items, d)
 		return
 	}
 	st.RestoredItemsCount += it.restored
