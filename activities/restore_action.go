@@ -214,14 +214,9 @@ var workloads = map[string]vb365.SessionType{
 	RestoreKindTeam: vb365.SessionTypeTeams, RestoreKindChannel: vb365.SessionTypeTeams,
 }
 
-// checkAction refuses an action the input describes badly, naming the field.
+// checkAction refuses an action the input describes badly, naming the
+// field: the session it runs in, then the action (CheckAction).
 func checkAction(in *RestoreActionInput) error {
-	act := &in.Action
-	act.Kind = strings.ToLower(strings.TrimSpace(act.Kind))
-	want, ok := workloads[act.Kind]
-	if !ok {
-		return invalid("action.kind %q: want mailbox, mailboxes, onedrive, site, team or channel", act.Kind)
-	}
 	if in.SessionID == "" {
 		return invalid("sessionId is empty")
 	}
@@ -229,43 +224,62 @@ func checkAction(in *RestoreActionInput) error {
 	if err != nil {
 		return invalid("sessionType: %v", err)
 	}
+	return CheckAction(&in.Action, typ, "action")
+}
+
+// CheckAction is the one check of a restore action, pure: the workflow's
+// validation runs it on every action of a restore's input before the
+// session is opened (field "actions[i]"), and the activity again before it
+// restores anything (field "action"). It lower-cases act.Kind. The error is
+// a non-retryable InvalidRequest whose message starts with field and the
+// name of the bad member (field+".kind", field+".to", ...) and names the
+// value: a kind whose workload is not the session's (typ) names both.
+// A credential profile is only checked by the activity, which alone sees
+// the worker's profiles.
+func CheckAction(act *RestoreAction, typ vb365.SessionType, field string) error {
+	act.Kind = strings.ToLower(strings.TrimSpace(act.Kind))
+	want, ok := workloads[act.Kind]
+	if !ok {
+		return invalid("%s.kind %q: want mailbox, mailboxes, onedrive, site, team or channel", field, act.Kind)
+	}
 	if typ != want {
-		return invalid("action.kind %q needs a %s session (type %s), the session is %s (type %s)", act.Kind, want.Workload(), want, typ.Workload(), typ)
+		return invalid("%s.kind %q needs a %s session (type %s), the session is %s (type %s)", field, act.Kind,
+			want.Workload(), strings.ToLower(string(want)), typ.Workload(), strings.ToLower(string(typ)))
 	}
 	switch {
 	case act.Kind == RestoreKindMailboxes && len(act.Targets) == 0:
-		return invalid("action.targets is empty: a mailboxes action names the mailboxes' e-mail addresses")
+		return invalid("%s.targets is empty: a mailboxes action names the mailboxes' e-mail addresses", field)
 	case act.Kind != RestoreKindMailboxes && strings.TrimSpace(act.Target) == "":
-		return invalid("action.target is empty")
+		return invalid("%s.target is empty", field)
 	case act.Kind == RestoreKindChannel && strings.TrimSpace(act.Channel) == "":
-		return invalid("action.channel is empty: a channel action names the channel of action.target's team")
+		return invalid("%s.channel is empty: a channel action names the channel of %s.target's team", field, field)
 	}
 	if to := act.To; to != nil {
 		switch act.Kind {
 		case RestoreKindMailbox:
 			if to.Mailbox == "" || to.OneDrive != "" || to.SiteURL != "" {
-				return invalid("action.to: a mailbox goes to another mailbox (to.mailbox, to.folder)")
+				return invalid("%s.to: a mailbox goes to another mailbox (to.mailbox, to.folder)", field)
 			}
 		case RestoreKindOneDrive:
 			if to.Mailbox != "" || to.SiteURL != "" {
-				return invalid("action.to: a OneDrive is copied to a OneDrive (to.oneDrive, to.folder)")
+				return invalid("%s.to: a OneDrive is copied to a OneDrive (to.oneDrive, to.folder)", field)
 			}
 		case RestoreKindSite:
 			if to.SiteURL == "" || to.Mailbox != "" || to.OneDrive != "" || to.Folder != "" {
-				return invalid("action.to: a site goes to another site (to.siteUrl)")
+				return invalid("%s.to: a site goes to another site (to.siteUrl)", field)
 			}
 		default:
-			return invalid("action.to: a %s action restores to the original location only", act.Kind)
+			return invalid("%s.to: a %s action restores to the original location only", field, act.Kind)
 		}
 	}
 	if act.DocumentAction != "" && (act.Kind != RestoreKindOneDrive || act.To != nil) {
-		return invalid("action.documentAction %q: only for a OneDrive restored to its original location", act.DocumentAction)
+		return invalid("%s.documentAction %q: only for a OneDrive restored to its original location", field, act.DocumentAction)
 	}
 	if act.Kind == RestoreKindTeam && !isTrue(act.RestoreChangedItems) && !isTrue(act.RestoreMissingItems) && !isTrue(act.RestoreMembers) && !isTrue(act.RestoreSettings) {
-		return invalid("action: a team restore needs one of restoreChangedItems, restoreMissingItems, restoreMembers, restoreSettings")
+		return invalid("%s: a team restore needs one of restoreChangedItems, restoreMissingItems, restoreMembers, restoreSettings", field)
 	}
 	if act.Kind == RestoreKindChannel && !isTrue(act.RestoreChangedItems) && !isTrue(act.RestoreMissingItems) {
-		return invalid("action: a channel restore needs restoreChangedItems or restoreMissingItems")
+		return invalid("%s: a channel restore needs restoreChangedItems or restoreMissingItems", field)
 	}
 	return nil
 }

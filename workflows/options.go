@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"slices"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -120,6 +121,57 @@ func withFetch(ctx workflow.Context, s string) workflow.Context {
 		Summary:                summary(s),
 	})
 }
+
+// actionHeartbeatTimeout is the heartbeat timeout of a restore action. A
+// stop or cancel reaches a running action only through a heartbeat's
+// answer, and the SDK sends at most one heartbeat per 0.8 of this timeout:
+// 20s lets a stop cancel the action within about 16s, and a crashed
+// worker's action is retried elsewhere as soon; a restore runs for minutes
+// or hours, rarely, so its ~225 heartbeats an hour are cheap. The activity
+// heartbeats at least 4 times per timeout (actionPollInterval).
+const actionHeartbeatTimeout = 20 * time.Second
+
+// actionPollInterval bounds how often a running restore is read (and the
+// action heartbeats): at least 4 times per actionHeartbeatTimeout.
+const actionPollInterval = actionHeartbeatTimeout / 4
+
+// withRestoreAction runs one restore action for at most bound (the time
+// left before maxSessionDuration stops the session; the action cannot
+// outlive it) plus a margin for the session's stop to cancel it first:
+//   - v6 and v7 answer the restore request only when the restore is done,
+//     possibly hours later, so one attempt's start-to-close is the whole
+//     bound, and the activity heartbeats while the request runs;
+//   - v8 answers at once and the activity follows the restore by reading
+//     it, heartbeating, within the same bound;
+//   - retries (transient VB365 failures, a crashed worker) fit in the same
+//     bound (schedule-to-close); the activity itself never sends a restore
+//     request twice. Its permanent error types are not retried;
+//   - WaitForCancellation: a stop or cancel waits until the activity has
+//     acknowledged its cancellation, so the report says it was canceled
+//     only once it is, and the session is stopped after.
+func withRestoreAction(ctx workflow.Context, bound time.Duration, s string) workflow.Context {
+	policy := backoff()
+	policy.NonRetryableErrorTypes = append(slices.Clone(policy.NonRetryableErrorTypes), actionErrorTypes...)
+	timeout := max(bound, 0) + actionMargin
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout:    timeout,
+		ScheduleToCloseTimeout: timeout,
+		HeartbeatTimeout:       actionHeartbeatTimeout,
+		WaitForCancellation:    true,
+		RetryPolicy:            policy,
+		Summary:                summary(s),
+	})
+}
+
+// actionMargin is what a restore action's timeouts add to the time left
+// in the session: the session's stop cancels a running action first.
+const actionMargin = 10 * time.Minute
+
+// actionErrorTypes are a restore action's permanent error types: a bad
+// action, a target the session does not hold, a restore whose outcome is
+// unknown (retrying could restore twice).
+var actionErrorTypes = []string{activities.ErrTypeInvalidRequest, activities.ErrTypeRestoreTargetNotFound,
+	activities.ErrTypeRestoreActionOutcomeUnknown}
 
 func withCheckSearchAttributes(ctx workflow.Context) workflow.Context {
 	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{

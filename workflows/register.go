@@ -77,6 +77,7 @@ func RegisterWithOptions(r worker.Registry, a *activities.Activities, o Options)
 		activities.FetchSessionEventsName:    a.FetchSessionEvents,
 		activities.StopRestoreSessionName:    a.StopRestoreSession,
 		activities.ReleaseLostSessionName:    a.ReleaseLostSession,
+		activities.RestoreActionName:         a.RestoreAction,
 	} {
 		r.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name})
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/vb365-restore/vb365-restore/activities"
 	"github.com/vb365-restore/vb365-restore/vb365"
 )
 
@@ -22,6 +23,10 @@ const (
 	DefaultPollInterval   = 15 * time.Second
 	MinPollInterval       = time.Second
 	MaxPollInterval       = 10 * time.Minute
+	// MaxActions bounds a restore's actions: each costs about a dozen
+	// history events, and their rows travel in the report, the status query
+	// and every continue-as-new input.
+	MaxActions = 100
 	// FutureTolerance is how far ahead of the workflow's clock a point in
 	// time may be (clock skew between the caller and the worker).
 	FutureTolerance = 5 * time.Minute
@@ -44,6 +49,11 @@ type RestoreRequest struct {
 	AllowBeforeFirstBackup bool
 	MaxSessionDuration     time.Duration
 	PollInterval           time.Duration
+	// Actions are the input's, checked (activities.CheckAction) and with
+	// their kind in lower case.
+	Actions         []activities.RestoreAction
+	KeepSessionOpen bool
+	StopOnFailure   bool
 }
 
 // invalid is the InvalidRequest error: the message names the field and the
@@ -110,7 +120,29 @@ func ValidateInput(in RestoreInput, now time.Time) (RestoreRequest, error) {
 		DefaultPollInterval, MinPollInterval, MaxPollInterval, "between 1s and 10m"); err != nil {
 		return r, err
 	}
+	if r.Actions, err = validateActions(in.Actions, r.Type); err != nil {
+		return r, err
+	}
+	r.KeepSessionOpen, r.StopOnFailure = in.KeepSessionOpen, in.StopOnFailure
 	return r, nil
+}
+
+// validateActions checks each action as the activity will
+// (activities.CheckAction, field actions[i]) against the session type, and
+// returns copies with their kind in lower case. A credential profile is
+// left to the activity: only the worker knows its profiles.
+func validateActions(acts []activities.RestoreAction, typ vb365.SessionType) ([]activities.RestoreAction, error) {
+	if len(acts) > MaxActions {
+		return nil, invalid("actions", fmt.Sprintf("%d actions", len(acts)), "at most %d actions per restore (split it)", MaxActions)
+	}
+	var out []activities.RestoreAction
+	for i, a := range acts {
+		if err := activities.CheckAction(&a, typ, fmt.Sprintf("actions[%d]", i)); err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, nil
 }
 
 // parsePointInTime reads RFC 3339, or yyyy-MM-dd HH:mm:ss[.fff] or
@@ -157,6 +189,9 @@ func (r RestoreRequest) Input() RestoreInput {
 		BeforeFirstBackup:  "fail",
 		MaxSessionDuration: shortDuration(r.MaxSessionDuration),
 		PollInterval:       shortDuration(r.PollInterval),
+		Actions:            r.Actions,
+		KeepSessionOpen:    r.KeepSessionOpen,
+		StopOnFailure:      r.StopOnFailure,
 	}
 	if r.PointInTime != nil {
 		in.PointInTime = r.PointInTime.UTC().Format(time.RFC3339Nano)
