@@ -199,12 +199,23 @@ func readActionsFile(path string, stdin io.Reader) ([]activities.RestoreAction, 
 	if len(raw) == 0 {
 		return nil, usageErrorf("--actions-file %s: the array lists no action", path)
 	}
+	actions, err := decodeActions(raw)
+	if err != nil {
+		return nil, usageErrorf("--actions-file %s: %v", path, err)
+	}
+	return actions, nil
+}
+
+// decodeActions decodes each action strictly: an unknown field (a misspelt
+// option) is an error naming it and the action's index, where the
+// workflow's input would ignore it.
+func decodeActions(raw []json.RawMessage) ([]activities.RestoreAction, error) {
 	actions := make([]activities.RestoreAction, len(raw))
 	for i, r := range raw {
 		dec := json.NewDecoder(bytes.NewReader(r))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&actions[i]); err != nil {
-			return nil, usageErrorf("--actions-file %s: action [%d]: %v", path, i, strings.TrimPrefix(err.Error(), "json: "))
+			return nil, fmt.Errorf("action [%d]: %s", i, strings.TrimPrefix(err.Error(), "json: "))
 		}
 	}
 	return actions, nil

@@ -198,10 +198,9 @@ func TestRestoreActionFlagsRoundTripToInputJSON(t *testing.T) {
 	// What the workflow decodes is what was asked.
 	var back workflows.RestoreInput
 	require.NoError(t, json.Unmarshal(raw, &back))
-	_, err = workflows.ValidateInput(back, testNow)
+	again, err := workflows.ValidateInput(back, testNow)
 	require.NoError(t, err)
-	assert.Equal(t, req.input.Actions, back.Actions)
-	assert.Equal(t, []bool{true, true}, []bool{back.KeepSessionOpen, back.StopOnFailure})
+	assert.Equal(t, req.input, again.Input())
 
 	// The same actions from a file give the same input.
 	file := filepath.Join(t.TempDir(), "actions.json")
@@ -223,7 +222,7 @@ func TestRestoreWithActionsStartsThroughTheCommandLine(t *testing.T) {
 	fc := &fakeClient{}
 	a, stdout, stderr := testApp(fc)
 	code := a.run(context.Background(), []string{"restore", "--org", seedOrg, "--type", "vex",
-		"--action", "mailbox:adele.vance@abc.onmicrosoft.com", "--action", "mailboxes:alex.wilber@abc.onmicrosoft.com;megan.bowen@abc.onmicrosoft.com,to.mailbox=recovery@abc.onmicrosoft.com",
+		"--action", "mailbox:adele.vance@abc.onmicrosoft.com", "--action", "mailboxes:alex.wilber@abc.onmicrosoft.com;megan.bowen@abc.onmicrosoft.com,credentialProfile=prod",
 		"--keep-session-open"})
 	require.Equal(t, exitOK, code, stderr.String())
 	assert.Contains(t, stdout.String(), "2 restore action(s)")
@@ -232,11 +231,28 @@ func TestRestoreWithActionsStartsThroughTheCommandLine(t *testing.T) {
 	require.Len(t, in.Actions, 2)
 	assert.Equal(t, []string{"alex.wilber@abc.onmicrosoft.com", "megan.bowen@abc.onmicrosoft.com"}, in.Actions[1].Targets)
 	assert.True(t, in.KeepSessionOpen)
-	assert.Contains(t, fc.started.StaticDetails, "| 2 | mailboxes alex.wilber@abc.onmicrosoft.com;megan.bowen@abc.onmicrosoft.com to recovery@abc.onmicrosoft.com |")
+	assert.Contains(t, fc.started.StaticDetails, "| 2 | mailboxes alex.wilber@abc.onmicrosoft.com;megan.bowen@abc.onmicrosoft.com to the original location, profile prod |")
 
 	a, _, stderr = testApp(&fakeClient{})
 	assert.Equal(t, exitUsage, a.run(context.Background(), []string{"restore", "--org", seedOrg, "--type", "vex", "--action", "mailbox:a@x,fodler=DR"}))
 	assert.Contains(t, stderr.String(), `--action "mailbox:a@x,fodler=DR": unknown option "fodler" (value "DR")`)
+}
+
+// What the workflow's validation refuses in an action names the --action
+// that gave it, as written, or the --actions-file.
+func TestActionValidationNamesTheFlag(t *testing.T) {
+	f := restoreFlags{org: seedOrg, sessionType: "vex", beforeFirstBackup: "fail",
+		actions: []string{"mailbox:a@x", "team:Finance,restoreMembers"}}
+	_, err := f.request(testNow)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `--action "team:Finance,restoreMembers": actions[1].kind "team"`)
+	assert.Equal(t, exitUsage, exitCode(err))
+
+	file := filepath.Join(t.TempDir(), "a.json")
+	require.NoError(t, os.WriteFile(file, []byte(`[{"kind":"site","target":"https://abc.sharepoint.com"}]`), 0o600))
+	f.actions, f.actionsFile = nil, file
+	_, err = f.request(testNow)
+	assert.ErrorContains(t, err, "--actions-file "+file+": actions[0].kind \"site\"")
 }
 
 func TestStatusShowsActionsWithTheirCounts(t *testing.T) {

@@ -125,13 +125,7 @@ func (f restoreFlags) request(now time.Time) (restoreRequest, error) {
 	if err != nil {
 		return r, f.flagError(err)
 	}
-	input := req.Input()
-	// The actions go as the workflow writes them back; a RestoreRequest
-	// that does not carry them yet must not make the starter drop them.
-	if len(input.Actions) == 0 && len(actions) > 0 {
-		input.Actions, input.KeepSessionOpen, input.StopOnFailure = actions, f.keepSessionOpen, f.stopOnFailure
-	}
-	return restoreRequest{input: input, req: req}, nil
+	return restoreRequest{input: req.Input(), req: req}, nil
 }
 
 // readActions reads --action or --actions-file (not both: their order
