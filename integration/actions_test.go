@@ -455,3 +455,38 @@ func TestActionsPlaybookOf20(t *testing.T) {
 		checkActions(t, s, rr)
 	}
 }
+
+// The README's walk-through: the example DR drill playbook with
+// `starter playbook --follow`, and `starter restore --action ... --follow`,
+// print the actions with their counts and exit 0.
+func TestActionsStarterAndExamplePlaybook(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, vb365sim.Options{}, actionEnv(t, "v8")...)
+	starter := starterCommand(t, s)
+	ctx, cancel := context.WithTimeout(context.Background(), long)
+	defer cancel()
+	root, err := gomodule.Root()
+	require.NoError(t, err)
+
+	out, err := starter(ctx, "playbook", "--file", filepath.Join(root, "examples", "playbooks", "dr-drill-original-location.json"), "--follow").CombinedOutput()
+	require.NoError(t, err, string(out))
+	got := string(out)
+	require.Contains(t, got, "vex: done")
+	require.Contains(t, got, "actions 2: 2 succeeded")
+	require.Contains(t, got, "vesp: done")
+	require.Contains(t, got, "vet: done")
+	require.Contains(t, got, "actions 1: 1 succeeded")
+	require.Contains(t, got, "done: 3 done")
+	require.Len(t, s.sim.Restores(), 4, "two mailboxes, a site and a team, once each")
+
+	out, err = starter(ctx, "restore", "--org", seedOrg, "--type", "vex", "--poll-interval", "1s", "--follow",
+		"--action", "mailbox:"+vb365sim.MailboxMegan+",credentialProfile="+profileGood,
+		"--action", "mailbox:"+vb365sim.MailboxLynne+",to.mailbox="+vb365sim.MailboxRecovery+",to.folder=DR,credentialProfile="+profileGood).CombinedOutput()
+	require.NoError(t, err, string(out))
+	got = string(out)
+	require.Contains(t, got, "action 1 mailbox "+vb365sim.MailboxMegan+" to the original location, profile "+profileGood+": success")
+	require.Contains(t, got, "action 2 mailbox "+vb365sim.MailboxLynne+" to "+vb365sim.MailboxRecovery+"/DR, profile "+profileGood+": success")
+	require.Contains(t, got, "actions: 2: 2 succeeded")
+	require.Len(t, s.sim.Restores(), 6)
+	require.Empty(t, testenv.WorkingSessions(s.sim))
+}
