@@ -158,3 +158,30 @@ func TestRestoreCredentialsFileHoldsTheExamplesProfile(t *testing.T) {
 	require.Equal(t, vb365sim.RestoreUserName, rc.UserName)
 	require.Equal(t, vb365sim.RestorePassword, rc.Password.Reveal())
 }
+
+// The example playbooks name the dev stack's profile, so that the README's
+// walk-through runs against it.
+func TestExamplePlaybooksNameTheDevProfile(t *testing.T) {
+	files, err := filepath.Glob("../examples/playbooks/*.json")
+	require.NoError(t, err)
+	named := 0
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		require.NoError(t, err)
+		var pb struct {
+			Restores []struct {
+				Actions []struct {
+					CredentialProfile string `json:"credentialProfile"`
+				} `json:"actions"`
+			} `json:"restores"`
+		}
+		require.NoError(t, json.Unmarshal(b, &pb), f)
+		for _, r := range pb.Restores {
+			for _, a := range r.Actions {
+				require.Equal(t, devCredentialProfile, a.CredentialProfile, f)
+				named++
+			}
+		}
+	}
+	require.NotZero(t, named)
+}
