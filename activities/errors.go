@@ -11,7 +11,7 @@ import (
 )
 
 // Error types of the ApplicationErrors the activities return. The first
-// group equals the workflow's named error types (workflows/names.go) so the
+// group equals the workflow's named error types (workflows/errors.go) so the
 // workflow can pass them through; they are duplicated here because the
 // workflows package imports this one.
 const (

@@ -243,8 +243,8 @@ func CheckAction(act *RestoreAction, typ vb365.SessionType, field string) error 
 		return invalid("%s.kind %q: want mailbox, mailboxes, onedrive, site, team or channel", field, act.Kind)
 	}
 	if typ != want {
-		return invalid("%s.kind %q needs a %s session (type %s), the session is %s (type %s)", field, act.Kind,
-			want.Workload(), strings.ToLower(string(want)), typ.Workload(), strings.ToLower(string(typ)))
+		return invalid("%s.kind %q needs a session of type %s (%s), the session is of type %s (%s)", field, act.Kind,
+			strings.ToLower(string(want)), want.Workload(), strings.ToLower(string(typ)), typ.Workload())
 	}
 	switch {
 	case act.Kind == RestoreKindMailboxes && len(act.Targets) == 0:

@@ -132,7 +132,7 @@ func TestRestoreActionRefused(t *testing.T) {
 		typ, message string
 	}{
 		{RestoreAction{Kind: "mailbox", Target: vb365sim.MailboxAdele, CredentialProfile: "nobody"}, ErrTypeInvalidRequest, `"nobody"`},
-		{RestoreAction{Kind: "site", Target: vb365sim.SiteFinance}, ErrTypeInvalidRequest, "needs a SharePoint session"},
+		{RestoreAction{Kind: "site", Target: vb365sim.SiteFinance}, ErrTypeInvalidRequest, "needs a session of type vesp (SharePoint)"},
 		{RestoreAction{Kind: "tape", Target: "x"}, ErrTypeInvalidRequest, `action.kind "tape"`},
 		{RestoreAction{Kind: "mailbox", Target: vb365sim.MailboxAdele, To: &RestoreLocation{SiteURL: "https://x"}}, ErrTypeInvalidRequest, "action.to"},
 		{RestoreAction{Kind: "mailbox", Target: "nobody@abc.onmicrosoft.com", CredentialProfile: "m365-admin"}, ErrTypeRestoreTargetNotFound, "nobody@abc.onmicrosoft.com"},

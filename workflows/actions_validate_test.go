@@ -33,7 +33,7 @@ func TestValidateInputActions(t *testing.T) {
 		{"not a list", map[string]any{"organizationId": testOrgID, "type": "vex", "actions": mailbox},
 			[]string{"actions", "want a JSON array"}},
 		{"workload mismatch", base("vesp", mailbox),
-			[]string{`actions[0].kind "mailbox"`, "Exchange", "vex", "the session is SharePoint (type vesp)"}},
+			[]string{`actions[0].kind "mailbox"`, "Exchange", "vex", "the session is of type vesp (SharePoint)"}},
 		{"workload mismatch of a later one", base("vet", map[string]any{"kind": "team", "target": "Finance", "restoreMembers": true},
 			map[string]any{"kind": "onedrive", "target": adele}),
 			[]string{`actions[1].kind "onedrive"`, "veod", "vet"}},

@@ -109,7 +109,7 @@ func TestRenderDetailsExactly(t *testing.T) {
 	ended := renderDetails(Status{Phase: PhaseDone, Organization: OrganizationInfo{ID: testOrgID},
 		EffectivePointInTime: &pit, StopDeadline: &deadline, EndReason: EndReasonStopRequested})
 	require.Equal(t, "## VB365 restore: "+string(PhaseDone)+"\n\n"+
-		"**Ended:** "+EndReasonStopRequested+"\n\n"+
+		"**Ended:** "+string(EndReasonStopRequested)+"\n\n"+
 		"- **Organization:** "+testOrgID+" (`"+testOrgID+"`)\n"+
 		"- **Point in time:** 2020-10-30T10:29:05Z\n"+
 		"- **Events:** 0\n", ended)

@@ -264,12 +264,10 @@ var restoreRecordings = []recording{
 			r.checkClean(rep)
 			return []recorded{completed("lost-create-response-adopted", run)}
 		}},
-	{name: "continue-as-new", run: func(t *testing.T, r *recorder) []recorded {
+	{name: "continue-as-new", opts: workflows.RecordOptions("continue-as-new"), run: func(t *testing.T, r *recorder) []recorded {
 		// Two batches per run: the first run continues as new after its
 		// second batch, the second records one more and is stopped.
-		in := input()
-		in.ContinueAsNewAfterBatches = 2
-		run := r.start(in)
+		run := r.start(input())
 		first := run.GetRunID() // run.Get moves the run's id along the chain
 		st := r.waitEvents(run.GetID(), 2)
 		current := func() string {
@@ -380,7 +378,7 @@ var restoreRecordings = []recording{
 		r.checkClean(rep)
 		return []recorded{completed("stop-confirmed-after-retries", run)}
 	}},
-	{name: "stop-unconfirmed", opts: workflows.Options{StopConfirmBound: 4 * time.Second}, run: func(t *testing.T, r *recorder) []recorded {
+	{name: "stop-unconfirmed", opts: workflows.RecordOptions("stop-unconfirmed"), run: func(t *testing.T, r *recorder) []recorded {
 		// VB365 never takes the stop: the workflow gives up after the
 		// bound, reads what it can and fails SessionStopUnconfirmed.
 		require.NoError(t, r.st.Sim.SetBehaviour(vb365sim.Behaviour{StopIgnored: new(1_000_000)}))

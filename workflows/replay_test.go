@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -23,11 +24,39 @@ func recordedHistories(t *testing.T) []string {
 	return files
 }
 
-// replay replays one history file with wf registered as the restore workflow.
-func replay(wf any, file string) error {
+// replay replays one history file with wf registered as the restore
+// workflow, run with the Options of the worker that recorded the file.
+func replay(wf func(workflow.Context, RestoreInput, Options) (RestoreReport, error), file string) error {
 	r := worker.NewWorkflowReplayer()
-	r.RegisterWorkflowWithOptions(wf, workflowRegisterOptions())
+	opts := recordOptions(historyPath(file)).withDefaults()
+	r.RegisterWorkflowWithOptions(func(ctx workflow.Context, in RestoreInput) (RestoreReport, error) { return wf(ctx, in, opts) },
+		workflowRegisterOptions())
 	return r.ReplayWorkflowHistoryFromJSONFile(nil, file)
+}
+
+// historyPath is the path a history file was recorded for: its name without
+// the release prefix and the run suffix ("continue-as-new" for
+// release1-continue-as-new-run2.json).
+func historyPath(file string) string {
+	name := strings.TrimSuffix(filepath.Base(file), ".json")
+	if _, rest, ok := strings.Cut(name, "-"); ok && strings.HasPrefix(name, "release") {
+		name = rest
+	}
+	return strings.TrimSuffix(strings.TrimSuffix(name, "-run1"), "-run2")
+}
+
+// recordOptions are the Options (zero: the defaults) of the worker that
+// records a path's histories (record_test.go), and so of its replay: a
+// bound that decides when a run continues as new or gives up must be the
+// same, or the replay takes another path.
+func recordOptions(path string) Options {
+	switch path {
+	case "continue-as-new":
+		return Options{BatchesPerRun: 2}
+	case "stop-unconfirmed":
+		return Options{StopConfirmBound: 4 * time.Second}
+	}
+	return Options{}
 }
 
 // TestReplay replays every recorded history against the current workflow
@@ -37,29 +66,29 @@ func replay(wf any, file string) error {
 func TestReplay(t *testing.T) {
 	for _, f := range recordedHistories(t) {
 		t.Run(filepath.Base(f), func(t *testing.T) {
-			require.NoError(t, replay(RestoreSessionWorkflow, f))
+			require.NoError(t, replay(restoreSessionWorkflow, f))
 		})
 	}
 }
 
 // withExtraTimer is the restore workflow with one command added before it
 // starts: the kind of change a deploy must not make unversioned.
-func withExtraTimer(ctx workflow.Context, in RestoreInput) (RestoreReport, error) {
+func withExtraTimer(ctx workflow.Context, in RestoreInput, opts Options) (RestoreReport, error) {
 	if err := workflow.Sleep(ctx, time.Second); err != nil {
 		return RestoreReport{}, err
 	}
-	return RestoreSessionWorkflow(ctx, in)
+	return restoreSessionWorkflow(ctx, in, opts)
 }
 
 // withVersionedExtraTimer adds the same command behind workflow.GetVersion:
 // runs recorded before it take the old path.
-func withVersionedExtraTimer(ctx workflow.Context, in RestoreInput) (RestoreReport, error) {
+func withVersionedExtraTimer(ctx workflow.Context, in RestoreInput, opts Options) (RestoreReport, error) {
 	if workflow.GetVersion(ctx, "extra-timer", workflow.DefaultVersion, 1) == 1 {
 		if err := workflow.Sleep(ctx, time.Second); err != nil {
 			return RestoreReport{}, err
 		}
 	}
-	return RestoreSessionWorkflow(ctx, in)
+	return restoreSessionWorkflow(ctx, in, opts)
 }
 
 // TestReplayCatchesUnversionedCommand proves TestReplay can fail: a command

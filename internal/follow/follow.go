@@ -227,7 +227,7 @@ func (p *Printer) QueryFailed(err error) {
 func (p *Printer) Report(r workflows.RestoreReport) {
 	p.events(r.Events, r.EventCounts.Total)
 	p.showActions(r.Actions)
-	s := r.EndReason
+	s := string(r.EndReason)
 	if r.StopRequestedBy != "" {
 		s += " by " + r.StopRequestedBy
 	}

@@ -69,7 +69,7 @@ type Row struct {
 	SessionName          string                `json:"sessionName,omitempty"`
 	SessionState         string                `json:"sessionState,omitempty"`
 	EventCounts          workflows.EventCounts `json:"eventCounts"`
-	EndReason            string                `json:"endReason,omitempty"`
+	EndReason            workflows.EndReason   `json:"endReason,omitempty"`
 	ErrorType            string                `json:"errorType,omitempty"`
 	Error                string                `json:"error,omitempty"`
 	// Actions counts the restore's actions by how they ended (absent when
@@ -86,4 +86,7 @@ type Report struct {
 	Counts map[string]int `json:"counts"`
 	// Runs is how many times the playbook continued as new so far.
 	Runs int `json:"runs,omitempty"`
+	// ActionCounts sums the rows' restore actions (absent when no restore
+	// has any).
+	ActionCounts *workflows.ActionCounts `json:"actionCounts,omitempty"`
 }

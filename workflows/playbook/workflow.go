@@ -352,6 +352,9 @@ func (r *run) onEnded(e workflows.SessionEnded) {
 	}
 	row.EventCounts = e.EventCounts
 	row.EndReason = e.EndReason
+	if e.ActionCounts != nil {
+		row.Actions = e.ActionCounts
+	}
 	switch {
 	case e.Canceled:
 		row.State, row.EndReason, row.Error = RowCanceled, workflows.EndReasonCanceled, workflows.Clip(e.Error, maxRowError)
@@ -392,6 +395,9 @@ func (r *run) onProgress(p workflows.SessionProgress) {
 	}
 	row.SessionState = p.SessionState
 	row.EventCounts = p.EventCounts
+	if p.ActionCounts != nil {
+		row.Actions = p.ActionCounts
+	}
 }
 
 func (r *run) onChildDone(ctx workflow.Context, i int, f workflow.Future) {
@@ -419,14 +425,23 @@ func (r *run) applyResult(row *Row, rep workflows.RestoreReport, err error) {
 		row.SessionID, row.SessionName, row.SessionState = rep.Session.ID, rep.Session.Name, rep.Session.State
 		row.EventCounts = rep.EventCounts
 		row.EndReason = rep.EndReason
+		row.Actions = rep.ActionCounts
 	case errors.As(err, &canceledErr):
 		row.State = RowCanceled
 		row.EndReason = workflows.EndReasonCanceled
 		row.Error = workflows.Clip(err.Error(), maxRowError)
+		// A cancelled restore's report travels as its error's details.
+		if canceledErr.HasDetails() && canceledErr.Details(&rep) == nil && rep.ActionCounts != nil {
+			row.Actions = rep.ActionCounts
+		}
 	case errors.As(err, &appErr):
 		row.State = RowFailed
 		row.ErrorType = appErr.Type()
 		row.Error = workflows.Clip(appErr.Error(), maxRowError)
+		// SessionStopUnconfirmed carries the report as its details.
+		if appErr.HasDetails() && appErr.Details(&rep) == nil && rep.ActionCounts != nil {
+			row.Actions = rep.ActionCounts
+		}
 	default:
 		row.State = RowFailed
 		row.Error = workflows.Clip(err.Error(), maxRowError)
@@ -566,6 +581,12 @@ func (r *run) report() Report {
 	rep := Report{Name: r.in.Name, StopRequested: r.stopRequested, Rows: append([]Row(nil), r.rows...), Counts: map[string]int{}, Runs: r.runs}
 	for _, row := range r.rows {
 		rep.Counts[row.State]++
+		if row.Actions != nil {
+			if rep.ActionCounts == nil {
+				rep.ActionCounts = &workflows.ActionCounts{}
+			}
+			rep.ActionCounts.Add(*row.Actions)
+		}
 	}
 	return rep
 }
