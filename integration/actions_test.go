@@ -58,6 +58,18 @@ func actionEnv(t *testing.T, version string) []string {
 	return env
 }
 
+// actionSim is the simulator of the actions' tests: the built-in data with
+// one View as a session's script (an empty one means the built-in script),
+// instead of the built-in restores of a session's first seconds, which
+// VB365 v8 counts in the session's statistics beside the actions'
+// (TestActionsCountsBesideOtherRestores has them).
+func actionSim() vb365sim.Options {
+	sc := vb365sim.BuiltinScenario()
+	sc.Events = []vb365sim.ScriptedEvent{{Offset: vb365sim.Duration(100 * time.Millisecond), Duration: vb365sim.Duration(100 * time.Millisecond),
+		Type: "View", Status: "Success", Title: "Explore", Message: "Opened {type} backup of {org}", ItemName: "{org}", ItemType: "Organization"}}
+	return vb365sim.Options{Scenario: sc}
+}
+
 // actionInput is a restore of the seed organization of type typ running
 // actions, polled every second.
 func actionInput(typ string, actions ...activities.RestoreAction) workflows.RestoreInput {
@@ -163,7 +175,7 @@ func TestActionsEachKindEachVersion(t *testing.T) {
 	for _, version := range []string{"v6", "v7", "v8"} {
 		t.Run(version, func(t *testing.T) {
 			t.Parallel()
-			s := newStack(t, vb365sim.Options{}, actionEnv(t, version)...)
+			s := newStack(t, actionSim(), actionEnv(t, version)...)
 			for typ, actions := range allKindsByType() {
 				t.Run(typ, func(t *testing.T) {
 					run := s.start(actionInput(typ, actions...))
@@ -178,7 +190,8 @@ func TestActionsEachKindEachVersion(t *testing.T) {
 						require.Equal(t, a.Counts.Total, a.Counts.Restored)
 						require.False(t, a.Start.IsZero() || a.End.Before(a.Start), "start %s, end %s", a.Start, a.End)
 					}
-					require.NotEqual(t, workflows.EndReasonStopRequested, rep.EndReason, "the workflow stopped the session itself")
+					require.Equal(t, workflows.EndReasonStopRequested, rep.EndReason)
+					require.Equal(t, "restore actions done", rep.StopReason, "the workflow stopped the session itself")
 					restores := checkActions(t, s, rep)
 					for _, r := range restores {
 						require.Equal(t, version, r.APIVersion)
@@ -189,13 +202,30 @@ func TestActionsEachKindEachVersion(t *testing.T) {
 	}
 }
 
+// Other restores run in the session while an action does (the built-in
+// script's restores of a session's first seconds, as an operator's in
+// Veeam Explorer would): the action's counts are its own restore's, not
+// the session's.
+func TestActionsCountsBesideOtherRestores(t *testing.T) {
+	t.Parallel()
+	for _, version := range []string{"v7", "v8"} {
+		t.Run(version, func(t *testing.T) {
+			t.Parallel()
+			s := newStack(t, vb365sim.Options{}, actionEnv(t, version)...)
+			rep, err := resultOf(t, s.start(actionInput("vex", mailboxTo(vb365sim.MailboxAdele, "", ""), mailboxTo(vb365sim.MailboxAlex, "", ""))))
+			require.NoError(t, err)
+			checkActions(t, s, rep)
+		})
+	}
+}
+
 // A target the session does not hold fails its action with
 // RestoreTargetNotFound and restores nothing; a mailbox gone from Microsoft
 // 365 is restored by VB365 and fails there; a profile the worker does not
 // have is InvalidRequest; the other actions still run.
 func TestActionsFailuresDoNotStopTheOthers(t *testing.T) {
 	t.Parallel()
-	s := newStack(t, vb365sim.Options{}, actionEnv(t, "v8")...)
+	s := newStack(t, actionSim(), actionEnv(t, "v8")...)
 	run := s.start(actionInput("vex",
 		mailboxTo("nobody@abc.onmicrosoft.com", "", ""),
 		mailboxTo(vb365sim.MailboxFormer, "", ""),
@@ -229,7 +259,7 @@ func TestActionsFailuresDoNotStopTheOthers(t *testing.T) {
 // stopOnFailure: the actions after a failed one are skipped.
 func TestActionsStopOnFailureSkipsTheRest(t *testing.T) {
 	t.Parallel()
-	s := newStack(t, vb365sim.Options{}, actionEnv(t, "v8")...)
+	s := newStack(t, actionSim(), actionEnv(t, "v8")...)
 	in := actionInput("vex", mailboxTo("nobody@abc.onmicrosoft.com", "", ""), mailboxTo(vb365sim.MailboxAlex, "", ""))
 	in.StopOnFailure = true
 	rep, err := resultOf(t, s.start(in))
@@ -247,7 +277,7 @@ func TestActionsBadCredentials(t *testing.T) {
 	for _, version := range []string{"v6", "v7", "v8"} {
 		t.Run(version, func(t *testing.T) {
 			t.Parallel()
-			s := newStack(t, vb365sim.Options{}, actionEnv(t, version)...)
+			s := newStack(t, actionSim(), actionEnv(t, version)...)
 			a := mailboxTo(vb365sim.MailboxAdele, "", "")
 			a.CredentialProfile = profileWrong
 			rep, err := resultOf(t, s.start(actionInput("vex", a)))
@@ -272,7 +302,7 @@ func TestActionsPartialSuccessReportsItemErrors(t *testing.T) {
 	for _, version := range []string{"v7", "v8"} {
 		t.Run(version, func(t *testing.T) {
 			t.Parallel()
-			s := newStack(t, vb365sim.Options{}, actionEnv(t, version)...)
+			s := newStack(t, actionSim(), actionEnv(t, version)...)
 			require.NoError(t, s.sim.SetRestoreBehaviour(vb365sim.RestoreBehaviour{Throttled: new(true)}))
 			rep, err := resultOf(t, s.start(actionInput("vex", mailboxTo(vb365sim.MailboxLynne, "", ""))))
 			require.NoError(t, err)
@@ -298,7 +328,7 @@ func TestActionsLostRestoreResponse(t *testing.T) {
 	for _, version := range []string{"v6", "v7", "v8"} {
 		t.Run(version, func(t *testing.T) {
 			t.Parallel()
-			s := newStack(t, vb365sim.Options{}, actionEnv(t, version)...)
+			s := newStack(t, actionSim(), actionEnv(t, version)...)
 			s.sim.AddFault(vb365sim.Fault{Method: "POST", Path: "/*/RestoreSessions/*/organization/mailboxes/*/restore", DropAfterCommit: true})
 			rep, err := resultOf(t, s.start(actionInput("vex", mailboxTo(vb365sim.MailboxAdele, "", ""))))
 			require.NoError(t, err)
@@ -321,7 +351,7 @@ func TestActionsWorkerKilledDuringLongV7Restore(t *testing.T) {
 	require.NoError(t, err)
 	bin, err := testenv.BuildWorker(root, t.TempDir())
 	require.NoError(t, err)
-	sim, err := testenv.StartSim(vb365sim.Options{}, t.TempDir())
+	sim, err := testenv.StartSim(actionSim(), t.TempDir())
 	require.NoError(t, err)
 	t.Cleanup(sim.Close)
 	// Adele's 120 items take 24 s.
@@ -361,7 +391,7 @@ func TestActionsStopAndCancelDuringAnAction(t *testing.T) {
 		for _, version := range []string{"v7", "v8"} {
 			t.Run(how+"-"+version, func(t *testing.T) {
 				t.Parallel()
-				s := newStack(t, vb365sim.Options{}, actionEnv(t, version)...)
+				s := newStack(t, actionSim(), actionEnv(t, version)...)
 				require.NoError(t, s.sim.SetRestoreBehaviour(vb365sim.RestoreBehaviour{ItemDuration: new(vb365sim.Duration(time.Second))}))
 				run := s.start(actionInput("vex", mailboxTo(vb365sim.MailboxAdele, "", ""), mailboxTo(vb365sim.MailboxAlex, "", "")))
 				waitFor(t, long, "the first action running in VB365", func() bool { return len(s.sim.Restores()) == 1 })
@@ -400,7 +430,7 @@ func TestActionsStopAndCancelDuringAnAction(t *testing.T) {
 // keepSessionOpen: the session stays open after the actions until a stop.
 func TestActionsKeepSessionOpen(t *testing.T) {
 	t.Parallel()
-	s := newStack(t, vb365sim.Options{}, actionEnv(t, "v8")...)
+	s := newStack(t, actionSim(), actionEnv(t, "v8")...)
 	in := actionInput("vex", mailboxTo(vb365sim.MailboxMegan, "", ""))
 	in.KeepSessionOpen = true
 	run := s.start(in)
@@ -421,7 +451,7 @@ func TestActionsKeepSessionOpen(t *testing.T) {
 // action counts, and VB365 ran each action once.
 func TestActionsPlaybookOf20(t *testing.T) {
 	t.Parallel()
-	s := newStack(t, vb365sim.Options{}, actionEnv(t, "v8")...)
+	s := newStack(t, actionSim(), actionEnv(t, "v8")...)
 	kinds := allKindsByType()
 	types := []string{"vex", "veod", "vesp", "vet"}
 	in := playbook.Input{Name: "20 restores with actions", MaxConcurrent: 5}
@@ -461,7 +491,7 @@ func TestActionsPlaybookOf20(t *testing.T) {
 // print the actions with their counts and exit 0.
 func TestActionsStarterAndExamplePlaybook(t *testing.T) {
 	t.Parallel()
-	s := newStack(t, vb365sim.Options{}, actionEnv(t, "v8")...)
+	s := newStack(t, actionSim(), actionEnv(t, "v8")...)
 	starter := starterCommand(t, s)
 	ctx, cancel := context.WithTimeout(context.Background(), long)
 	defer cancel()
