@@ -151,6 +151,11 @@ func checkActions(t *testing.T, s *stack, rep workflows.RestoreReport) []vb365si
 	require.Equal(t, counts, *rep.ActionCounts, "action counts")
 	require.Len(t, inSession, len(reached), "VB365 accepted one restore per action that reached it, never two: %+v", inSession)
 	for i, a := range reached {
+		if a.Adopted && inSession[i].APIVersion != "v8" {
+			// v6 and v7 give a restore's counts only in the answer that was
+			// lost; the events that found the restore carry none.
+			continue
+		}
 		var want activities.RestoreCounts
 		for _, it := range inSession[i].Items {
 			want.Total += it.Total
