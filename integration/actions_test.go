@@ -378,8 +378,10 @@ func TestActionsWorkerKilledDuringLongV7Restore(t *testing.T) {
 	require.NoError(t, err, "worker logs:\n%s", second.Logs())
 	a := rep.Actions[0]
 	require.Equal(t, workflows.ActionSuccess, a.State, "%s %s", a.ErrorType, a.Error)
-	require.Len(t, sim.Restores(), 1, "restored once")
-	require.Equal(t, int64(120), a.Counts.Restored)
+	restores := sim.Restores()
+	require.Len(t, restores, 1, "restored once")
+	require.True(t, a.Adopted, "the second worker followed the restore the first one started")
+	require.Equal(t, "Success", restores[0].Items[0].Status, "the action ended when VB365's restore did")
 	require.Empty(t, testenv.WorkingSessions(sim))
 	require.NoError(t, testenv.CheckRecorded(sim, rep))
 	attempts := activityAttempts(historyOf(t, devServer.Client, run.GetID()))[activities.RestoreActionName]
