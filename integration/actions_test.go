@@ -230,7 +230,16 @@ func TestActionsCountsBesideOtherRestores(t *testing.T) {
 // have is InvalidRequest; the other actions still run.
 func TestActionsFailuresDoNotStopTheOthers(t *testing.T) {
 	t.Parallel()
-	s := newStack(t, actionSim(), actionEnv(t, "v8")...)
+	for _, version := range []string{"v6", "v7", "v8"} {
+		t.Run(version, func(t *testing.T) {
+			t.Parallel()
+			testActionsFailures(t, version)
+		})
+	}
+}
+
+func testActionsFailures(t *testing.T, version string) {
+	s := newStack(t, actionSim(), actionEnv(t, version)...)
 	run := s.start(actionInput("vex",
 		mailboxTo("nobody@abc.onmicrosoft.com", "", ""),
 		mailboxTo(vb365sim.MailboxFormer, "", ""),
