@@ -51,6 +51,9 @@ type actionsResult struct {
 	PlaybookEvents          int // the playbook's history, every run
 	PlaybookRuns            int
 	MaxChildEvents          int
+	// NotSucceeded counts the playbook's actions that did not succeed, by
+	// state and error type ("failed InvalidRequest").
+	NotSucceeded map[string]int
 }
 
 // fiveActions are the restore actions of every restore of scenario 5.
@@ -154,6 +157,25 @@ func runActions(ctx context.Context, st *stack, cfg actionsConfig, logf func(str
 			return nil, err
 		}
 		res.MaxChildEvents = max(res.MaxChildEvents, h.Events)
+		var rr workflows.RestoreReport
+		if err := st.c.GetWorkflow(ctx, row.WorkflowID, "").Get(ctx, &rr); err != nil {
+			return nil, fmt.Errorf("restore %s: %w", row.WorkflowID, err)
+		}
+		for _, a := range rr.Actions {
+			if a.State != workflows.ActionSuccess {
+				if res.NotSucceeded == nil {
+					res.NotSucceeded = map[string]int{}
+				}
+				key := string(a.State)
+				if a.ErrorType != "" {
+					key += " " + a.ErrorType
+				}
+				res.NotSucceeded[key]++
+				if res.NotSucceeded[key] == 1 {
+					logf("scenario 5: an action %s: %s", key, a.Error)
+				}
+			}
+		}
 	}
 	res.VB365Restores = len(sim.sim.Restores()) - before
 	if res.PlaybookEvents, res.PlaybookRuns, err = allRunsEvents(ctx, st, pid, run.GetRunID()); err != nil {
@@ -193,7 +215,8 @@ func (r *report) actionsTargets() []target {
 		{fmt.Sprintf("A playbook of %d restores with %d actions each", a.Restores, actionsPerRestore), "far from the history limits (50,000 events, 50 MB per run)",
 			fmt.Sprintf("playbook %d events over %d run(s); largest restore %d events; %d of %d restores done, %d of %d actions succeeded",
 				a.PlaybookEvents, a.PlaybookRuns, a.MaxChildEvents, a.RowsDone, a.Restores, a.ActionsSucceeded, a.Restores*actionsPerRestore),
-			r.measured(a.Restores >= 200, a.RowsDone == a.Restores && a.MaxChildEvents < 5000 && a.PlaybookEvents/a.PlaybookRuns < 10000)},
+			r.measured(a.Restores >= 200, a.RowsDone == a.Restores && a.ActionsSucceeded == a.Restores*actionsPerRestore &&
+				a.MaxChildEvents < 5000 && a.PlaybookEvents/a.PlaybookRuns < 10000)},
 	}
 }
 
@@ -228,6 +251,9 @@ func (r *report) renderActions(p func(string, ...any)) {
 	p("| Took | %s |", a.Took.Round(time.Second))
 	p("| Restores done | %d of %d |", a.RowsDone, a.Restores)
 	p("| Actions succeeded | %d of %d; VB365 accepted %d restores |", a.ActionsSucceeded, a.Restores*actionsPerRestore, a.VB365Restores)
+	for _, k := range sortedRoutes(a.NotSucceeded) {
+		p("| Actions %s | %d |", k, a.NotSucceeded[k])
+	}
 	p("| Playbook history | %d events over %d run(s) |", a.PlaybookEvents, a.PlaybookRuns)
 	p("| Largest restore's history | %d events |", a.MaxChildEvents)
 	p("")
