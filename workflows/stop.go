@@ -20,8 +20,10 @@ const maxFinalFetches = 20
 // errContinueEnding is fetchFinalEvents asking to continue as new.
 var errContinueEnding = errors.New("continue as new to read the rest of the final events")
 
-// finish stops the session (unless VB365 already did), records the events up
-// to the stop and returns the report. The stop, the final fetch and the
+// finish ends the restore actions (a running one canceled, and awaited
+// until its cancellation is recorded; see endActions), stops the session
+// (unless VB365 already did), records the events up to the stop and
+// returns the report. The stop, the final fetch and the
 // upsert run on a disconnected context: a cancel that arrives while the stop
 // is scheduled or retrying must not abandon it and leave the session open.
 // If the workflow was cancelled (before or meanwhile), it ends as cancelled
@@ -85,7 +87,8 @@ func (r *restoreRun) cancel(ctx workflow.Context) (RestoreReport, error) {
 }
 
 // failAfterStopping is the exit for a failure while the session is open: the
-// session is stopped first, because an open session holds VB365 resources.
+// actions are ended and the session is stopped first, because an open
+// session holds VB365 resources.
 func (r *restoreRun) failAfterStopping(ctx workflow.Context, cause error) (RestoreReport, error) {
 	r.logger.Error("restore failed; stopping the session", "error", cause)
 	dctx, _ := workflow.NewDisconnectedContext(ctx)

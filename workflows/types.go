@@ -220,9 +220,9 @@ type ActionReport struct {
 	Action activities.RestoreAction `json:"action"`
 	State  ActionState              `json:"state"`
 	*activities.RestoreActionResult
-	// ErrorType and Error say why an action failed or was canceled
-	// (ErrorType: InvalidRequest, RestoreTargetNotFound,
-	// RestoreActionOutcomeUnknown, ...).
+	// ErrorType and Error say why an action failed, was canceled or was
+	// skipped (ErrorType, for a failure: InvalidRequest,
+	// RestoreTargetNotFound, RestoreActionOutcomeUnknown, ...).
 	ErrorType string `json:"errorType,omitempty"`
 	Error     string `json:"error,omitempty"`
 	// ActionCounts: how the restore's actions ended, when it had some.

@@ -295,6 +295,11 @@ func TestPlaybookRowsCountActions(t *testing.T) {
 	require.Contains(t, md, "**Actions:** 3 (2 succeeded, 1 failed)")
 	require.Contains(t, md, "| 1 succeeded, 1 failed |")
 
+	// A child of an earlier run ends its row by signal alone.
+	r := &run{rows: []Row{{WorkflowID: "w1", State: RowOpen}}, byID: map[string]int{"w1": 0}}
+	r.onEnded(workflows.SessionEnded{WorkflowID: "w1", ActionCounts: &workflows.ActionCounts{Total: 1, Failed: 1}})
+	require.Equal(t, &workflows.ActionCounts{Total: 1, Failed: 1}, r.rows[0].Actions)
+
 	// A restore that ends by its result (its signal lost) counts the same.
 	var row Row
 	(&run{}).applyResult(&row, workflows.RestoreReport{ActionCounts: &workflows.ActionCounts{Total: 1, Canceled: 1}}, nil)

@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/vb365-restore/vb365-restore/activities"
 	"github.com/vb365-restore/vb365-restore/internal/testenv"
 	"github.com/vb365-restore/vb365-restore/vb365/vb365sim"
 	"github.com/vb365-restore/vb365-restore/workflows"
@@ -20,7 +21,7 @@ import (
 
 // release is the prefix of the histories this recorder writes (see the one
 // of workflows/record_test.go): bump both together.
-const release = "release2"
+const release = "release3"
 
 // maxHistoryEvents bounds every recorded playbook history.
 const maxHistoryEvents = 80
@@ -60,7 +61,10 @@ func TestRecordHistories(t *testing.T) {
 			if sc == nil {
 				sc = testenv.ShortScenario()
 			}
-			st, err := testenv.StartStackWith(srv, vb365sim.Options{Scenario: sc}, rec.wfOpts, t.TempDir(), "record-playbook-"+rec.name)
+			dir := t.TempDir()
+			creds, err := testenv.RestoreCredentialsEnv(dir)
+			require.NoError(t, err)
+			st, err := testenv.StartStackWith(srv, vb365sim.Options{Scenario: sc}, rec.wfOpts, dir, "record-playbook-"+rec.name, creds)
 			require.NoError(t, err)
 			defer func() { require.NoError(t, st.Stop()) }()
 			r := &recorder{t: t, ctx: ctx, c: srv.Client, st: st, name: rec.name}
@@ -320,5 +324,29 @@ var playbookRecordings = []recording{
 		require.ErrorAs(t, run.Get(r.ctx, nil), &appErr)
 		require.Equal(t, workflows.ErrInvalidRequest, appErr.Type())
 		return run, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED
+	}},
+	{name: "restores-with-actions", run: func(t *testing.T, r *recorder) (client.WorkflowRun, enumspb.EventType) {
+		// Two restores with actions: each runs its own, stops its session,
+		// and the playbook completes with the rows' action counts.
+		yes := true
+		mail := restore("vex")
+		mail.Actions = []activities.RestoreAction{{Kind: activities.RestoreKindMailbox, Target: vb365sim.MailboxAdele, CredentialProfile: testenv.RestoreProfile}}
+		team := restore("vet")
+		team.Actions = []activities.RestoreAction{{Kind: activities.RestoreKindTeam, Target: vb365sim.TeamFinance, RestoreMembers: &yes,
+			CredentialProfile: testenv.RestoreProfile}, {Kind: activities.RestoreKindTeam, Target: "No such team", RestoreMembers: &yes,
+			CredentialProfile: testenv.RestoreProfile}}
+		run := r.start(playbook.Input{Name: r.name, Restores: []workflows.RestoreInput{mail, team}})
+		rep := r.result(run)
+		require.False(t, rep.StopRequested)
+		for _, row := range rep.Rows {
+			require.Equal(t, playbook.RowDone, row.State, "row %d", row.Index)
+			require.Equal(t, workflows.EndReasonStopRequested, row.EndReason)
+		}
+		require.Equal(t, &workflows.ActionCounts{Total: 1, Succeeded: 1}, rep.Rows[0].Actions)
+		require.Equal(t, &workflows.ActionCounts{Total: 2, Succeeded: 1, Failed: 1}, rep.Rows[1].Actions)
+		require.Equal(t, &workflows.ActionCounts{Total: 3, Succeeded: 2, Failed: 1}, rep.ActionCounts)
+		require.Len(t, r.st.Sim.Restores(), 2)
+		r.noneOpen()
+		return run, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED
 	}},
 }
