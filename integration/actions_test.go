@@ -28,7 +28,7 @@ import (
 // Credential profiles of the actions' worker: good is what the simulated
 // Microsoft 365 accepts, wrong a password it refuses.
 const (
-	profileGood  = "m365-admin"
+	profileGood  = testenv.RestoreProfile
 	profileWrong = "m365-wrong"
 	profileApp   = "m365-app"
 	// wrongM365Password is a password the simulated Microsoft 365 refuses;
