@@ -17,7 +17,7 @@ import (
 	"github.com/vb365-restore/vb365-restore/workflows/playbook"
 )
 
-// actionsPerRestore is how many actions each restore of scenario 5 runs:
+// actionsPerRestore is how many actions each restore of the actions scenario runs:
 // the four mailboxes to their original location, and one to the recovery
 // mailbox.
 const actionsPerRestore = 5
@@ -26,13 +26,13 @@ const actionsPerRestore = 5
 // what its progress updates cost.
 const actionHistoryBudget = 12
 
-// actionsConfig sizes scenario 5.
+// actionsConfig sizes the actions scenario.
 type actionsConfig struct {
 	restores      int // the playbook's restores
 	maxConcurrent int
 }
 
-// actionsResult is scenario 5's figures.
+// actionsResult is the actions scenario's figures.
 type actionsResult struct {
 	// One restore with 1 action and one with actionsPerRestore, each alone
 	// on the worker: the difference divided by the extra actions is what
@@ -56,7 +56,7 @@ type actionsResult struct {
 	NotSucceeded map[string]int
 }
 
-// fiveActions are the restore actions of every restore of scenario 5.
+// fiveActions are the restore actions of every restore of the actions scenario.
 func fiveActions(profile string) []activities.RestoreAction {
 	mbx := func(target string) activities.RestoreAction {
 		return activities.RestoreAction{Kind: activities.RestoreKindMailbox, Target: target, CredentialProfile: profile}
@@ -117,7 +117,7 @@ func runActions(ctx context.Context, st *stack, cfg actionsConfig, logf func(str
 		stats := sim.sim.Stats()
 		return h.Events, apiRequests(stats.Requests), stats.Requests, nil
 	}
-	logf("scenario 5: one restore with 1 action, one with %d", actionsPerRestore)
+	logf("actions: one restore with 1 action, one with %d", actionsPerRestore)
 	if res.EventsOne, res.RequestsOne, _, err = one(fiveActions(profile)[:1]); err != nil {
 		return nil, err
 	}
@@ -128,7 +128,7 @@ func runActions(ctx context.Context, st *stack, cfg actionsConfig, logf func(str
 	res.PerActionEvents = float64(res.EventsFive-res.EventsOne) / extra
 	res.PerActionRequests = float64(res.RequestsFive-res.RequestsOne) / extra
 
-	logf("scenario 5: a playbook of %d restores with %d actions each (at most %d being created at once)", cfg.restores, actionsPerRestore, cfg.maxConcurrent)
+	logf("actions: a playbook of %d restores with %d actions each (at most %d being created at once)", cfg.restores, actionsPerRestore, cfg.maxConcurrent)
 	in := playbook.Input{Name: "bench actions", MaxConcurrent: cfg.maxConcurrent}
 	for range cfg.restores {
 		in.Restores = append(in.Restores, workflows.RestoreInput{OrganizationID: benchSeedOrg, Type: "vex", Actions: fiveActions(profile)})
@@ -172,7 +172,7 @@ func runActions(ctx context.Context, st *stack, cfg actionsConfig, logf func(str
 				}
 				res.NotSucceeded[key]++
 				if res.NotSucceeded[key] == 1 {
-					logf("scenario 5: an action %s: %s", key, a.Error)
+					logf("actions: an action %s: %s", key, a.Error)
 				}
 			}
 		}
@@ -181,7 +181,7 @@ func runActions(ctx context.Context, st *stack, cfg actionsConfig, logf func(str
 	if res.PlaybookEvents, res.PlaybookRuns, err = allRunsEvents(ctx, st, pid, run.GetRunID()); err != nil {
 		return nil, err
 	}
-	logf("scenario 5: %d of %d rows done, %d actions succeeded, in %s", res.RowsDone, cfg.restores, res.ActionsSucceeded, res.Took.Round(time.Second))
+	logf("actions: %d of %d rows done, %d actions succeeded, in %s", res.RowsDone, cfg.restores, res.ActionsSucceeded, res.Took.Round(time.Second))
 	return res, nil
 }
 
@@ -222,7 +222,7 @@ func (r *report) actionsTargets() []target {
 
 func (r *report) renderActions(p func(string, ...any)) {
 	a := r.actions
-	p("## 5. Restore actions")
+	p("## 6. Restore actions")
 	p("")
 	p("One product worker and one simulator (its built-in organization; a restore takes %s per item). Each restore is an Exchange restore "+
 		"of the seed's organization whose actions restore Adele Vance's, Alex Wilber's, Megan Bowen's and Lynne Robbins' mailboxes (120, 85, 64 and "+

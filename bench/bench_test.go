@@ -60,7 +60,7 @@ func TestQuickReport(t *testing.T) {
 		"## 2. VB365 requests per idle session-minute",
 		"## 3. Throughput and latency on one worker",
 		"## 4. The VB365 budget: 20 open restores",
-		"## 5. Restore actions",
+		"## 6. Restore actions",
 		"| History events per restore action |",
 		"**A playbook of 10 restores with 5 actions each**",
 		"](" + rateChartFile + ")",

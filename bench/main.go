@@ -73,7 +73,7 @@ func parseConfig(args []string, stderr io.Writer) (*config, error) {
 	ramp := fs.Duration("ramp", 0, "scenario 4: wait after all sessions are open before measuring (default 3m; quick 15s)")
 	bwindow := fs.Duration("budget-window", 0, "scenario 4: measuring window with busy sessions (default 3m; quick 30s)")
 	storm := fs.Duration("storm", 0, "scenario 4: length of the 429 storm (default 30s; quick 15s; negative: none)")
-	actionRestores := fs.Int("action-restores", 0, "scenario 5: restores of the playbook, 5 restore actions each (default 200; quick 10)")
+	actionRestores := fs.Int("action-restores", 0, "actions scenario: restores of the playbook, 5 restore actions each (default 200; quick 10)")
 	tokenTTL := fs.Duration("token-ttl", 30*time.Second, "scenario 2: the simulator's token lifetime (scaled to 60m in the report)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -206,7 +206,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if cfg.scenarios["actions"] {
 		if rep.actions, err = runActions(ctx, st, cfg.actions, logf); err != nil {
-			return fmt.Errorf("scenario 5 (actions): %w", err)
+			return fmt.Errorf("scenario 6 (actions): %w", err)
 		}
 	}
 	if cfg.scenarios["budget"] {
