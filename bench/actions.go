@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -173,6 +174,7 @@ func runActions(ctx context.Context, st *stack, cfg actionsConfig, logf func(str
 				res.NotSucceeded[key]++
 				if res.NotSucceeded[key] == 1 {
 					logf("actions: an action %s: %s", key, a.Error)
+					logf("actions: its restore's activity failures: %s", activityFailures(ctx, st, row.WorkflowID))
 				}
 			}
 		}
@@ -278,4 +280,28 @@ func runHistory1(ctx context.Context, st *stack, id, runID string) (events int, 
 		}
 	}
 	return events, next, nil
+}
+
+// activityFailures lists what ended the RestoreAction attempts of a
+// workflow that did not complete (timeouts and failures), for the log.
+func activityFailures(ctx context.Context, st *stack, id string) string {
+	it := st.c.GetWorkflowHistory(ctx, id, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	var out []string
+	for it.HasNext() {
+		e, err := it.Next()
+		if err != nil {
+			return err.Error()
+		}
+		if a := e.GetActivityTaskTimedOutEventAttributes(); a != nil {
+			out = append(out, fmt.Sprintf("timed out (%s): %s", a.GetRetryState(), a.GetFailure().GetMessage()))
+		}
+		if a := e.GetActivityTaskFailedEventAttributes(); a != nil {
+			out = append(out, fmt.Sprintf("failed (attempt %s): %s", a.GetRetryState(), a.GetFailure().GetMessage()))
+		}
+		if a := e.GetActivityTaskStartedEventAttributes(); a != nil && a.GetAttempt() > 1 {
+			f := a.GetLastFailure()
+			out = append(out, fmt.Sprintf("attempt %d after: %s", a.GetAttempt(), f.GetMessage()))
+		}
+	}
+	return strings.Join(out, "; ")
 }

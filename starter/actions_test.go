@@ -281,3 +281,13 @@ func TestStatusShowsActionsWithTheirCounts(t *testing.T) {
 	assert.Contains(t, s, "action 2 site https://abc.sharepoint.com/sites/Finance to https://abc.sharepoint.com/sites/Marketing: running")
 	assert.Contains(t, s, "action 3 team Finance to the original location: failed; RestoreTargetNotFound: no team Finance")
 }
+
+// The help text names every option --action takes.
+func TestActionGrammarNamesEveryOption(t *testing.T) {
+	for _, name := range actionOptionNames {
+		assert.Contains(t, actionGrammar, name)
+	}
+	for _, kind := range actionKinds {
+		assert.Contains(t, actionGrammar, kind)
+	}
+}
