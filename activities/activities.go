@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/activity"
-	"go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/client"
 
 	"github.com/vb365-restore/vb365-restore/vb365"
 )
@@ -48,15 +48,9 @@ type Config struct {
 	// SearchAttributesRegistered says whether the VB365* search attributes
 	// exist in the namespace; the workflow upserts them only when true.
 	SearchAttributesRegistered bool
-	// Restorer runs restore actions; nil: Client, when it can
-	// (*vb365.Client can).
-	Restorer RestoreAPI
 	// RestoreCredentials are the Microsoft 365 credential profiles restore
 	// actions name (VB365_RESTORE_CREDENTIALS_FILE); nil: none.
 	RestoreCredentials CredentialProfiles
-	// Logger, when set, replaces the SDK's activity logger (the worker's
-	// logger, which already carries the activity's ids, is the usual choice).
-	Logger log.Logger
 	// Claims decide which workflow owns a session found by adoption. The
 	// worker's are TemporalClaims, which hold across replicas and restarts;
 	// nil keeps them in this process only (tests, a single worker).
@@ -83,22 +77,54 @@ type Activities struct {
 	claims Claims
 	// waits are the wait activities running here, so a stop ends them.
 	waits waiters
+	tuning
+}
+
+// tuning are the activities' own bounds and their heartbeat hook, as New
+// sets them for production. A test of this package changes them on its own
+// Activities, to reach a bound in milliseconds or to see every heartbeat.
+type tuning struct {
+	// heartbeat is activity.RecordHeartbeat, which sends at most one
+	// heartbeat per 0.8 of the heartbeat timeout and keeps the rest.
+	heartbeat func(ctx context.Context, details ...any)
+	// activityClient is activity.GetClient: the worker's client, through
+	// which a create sends its pre-POST progress straight to the server
+	// (durableHeartbeat).
+	activityClient func(ctx context.Context) client.Client
+	// postHeartbeatEvery is how often a create attempt heartbeats: a POST
+	// slower than the heartbeat timeout must not make Temporal start a
+	// second attempt (and a second POST) beside it, nor must a request
+	// waiting for the VB365 budget.
+	postHeartbeatEvery time.Duration
+	// queueHeartbeatEvery is the heartbeat interval of queueHeartbeats for
+	// an activity with no reason for another; 0: heartbeatEvery of the
+	// attempt's heartbeat timeout.
+	queueHeartbeatEvery time.Duration
+	// createSettle bounds how long a create whose outcome is unknown looks
+	// for the session VB365 may still be creating; createSettlePoll is how
+	// often.
+	createSettle, createSettlePoll time.Duration
+	// maxListPages bounds the paging through restore sessions in one
+	// lookup; listPageSize is the page size asked for (VB365 allows up to
+	// 10,000).
+	maxListPages, listPageSize int
 }
 
 // New returns the activities over cfg.Client.
 func New(cfg Config) *Activities {
-	a := &Activities{cfg: cfg, claims: cfg.Claims}
+	a := &Activities{cfg: cfg, claims: cfg.Claims, tuning: tuning{
+		heartbeat:          activity.RecordHeartbeat,
+		activityClient:     func(ctx context.Context) client.Client { return activity.GetClient(ctx) },
+		postHeartbeatEvery: 10 * time.Second,
+		createSettle:       30 * time.Second,
+		createSettlePoll:   time.Second,
+		maxListPages:       50,
+		listPageSize:       1000,
+	}}
 	if a.claims == nil {
 		a.claims = newMemoryClaims()
 	}
 	return a
-}
-
-func (a *Activities) logger(ctx context.Context) log.Logger {
-	if a.cfg.Logger != nil {
-		return a.cfg.Logger
-	}
-	return activity.GetLogger(ctx)
 }
 
 func (a *Activities) client() (VB365API, error) {
@@ -124,7 +150,7 @@ func (a *Activities) GetOrganization(ctx context.Context, organizationID string)
 	if err != nil {
 		return nil, err
 	}
-	ctx, stopHB := queueHeartbeats(ctx, queueHeartbeatEvery(ctx), queueDetails)
+	ctx, stopHB := a.queueHeartbeats(ctx, a.queueEvery(ctx), queueDetails)
 	defer stopHB()
 	org, err := c.GetOrganization(ctx, organizationID)
 	if err != nil {
@@ -155,11 +181,11 @@ func (a *Activities) StopRestoreSession(ctx context.Context, in StopRestoreSessi
 		return nil, err
 	}
 	a.waits.stop(in.SessionID) // the workflow abandoned them: stop polling now
-	ctx, stopHB := queueHeartbeats(ctx, queueHeartbeatEvery(ctx), queueDetails)
+	ctx, stopHB := a.queueHeartbeats(ctx, a.queueEvery(ctx), queueDetails)
 	defer stopHB()
 	if err := c.StopRestoreSession(ctx, in.SessionID); err != nil {
 		if vb365.StatusCode(err) == 404 {
-			a.logger(ctx).Warn("restore session not found when stopping it; treating it as stopped", "sessionId", in.SessionID)
+			activity.GetLogger(ctx).Warn("restore session not found when stopping it; treating it as stopped", "sessionId", in.SessionID)
 			return &StopRestoreSessionResult{Missing: true}, nil
 		}
 		return nil, mapError(fmt.Sprintf("stop restore session %q", in.SessionID), err)

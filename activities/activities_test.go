@@ -15,6 +15,7 @@ import (
 
 	"github.com/vb365-restore/vb365-restore/activities/fakevb365"
 	"github.com/vb365-restore/vb365-restore/vb365"
+	"github.com/vb365-restore/vb365-restore/vb365/vb365sim"
 )
 
 const orgID = "3c424478-0811-4920-8aab-01f0bf2a2822"
@@ -105,12 +106,10 @@ func TestErrorMapping(t *testing.T) {
 		require.False(t, ae.NonRetryable())
 	}
 
-	// Authentication failures are marked by the client itself; simulate one.
-	authErr := &vb365.Error{Op: "log in", Method: "POST", Path: "/v8/token", StatusCode: 401}
-	orig := isAuthFailure
-	isAuthFailure = func(err error) bool { var e *vb365.Error; return errors.As(err, &e) && e == authErr }
-	t.Cleanup(func() { isAuthFailure = orig })
-	env, a = newEnv(t, flaky{newFake(), authErr})
+	// Authentication failures are marked by the client itself: a real
+	// client whose login the simulator refuses.
+	_, refused := newSimWithPassword(t, vb365sim.Behaviour{}, "not-the-password")
+	env, a = newEnv(t, refused)
 	_, err = env.ExecuteActivity(a.GetOrganization, orgID)
 	ae = appErr(t, err)
 	require.Equal(t, ErrTypeVB365AuthenticationFailed, ae.Type())
@@ -160,15 +159,13 @@ func TestCreateRestoreSessionRejected(t *testing.T) {
 // details, adopts that session rather than creating a second one, and ignores
 // a session another client had opened just before.
 func TestCreateAdoptsAfterLostResponse(t *testing.T) {
-	// The retry's path: the attempt that lost the response does not look
-	// for the session itself here.
-	settle := createSettle
-	createSettle = 0
-	t.Cleanup(func() { createSettle = settle })
 	f := newFake()
 	other := f.AddSession(orgID, vb365.SessionTypeTeams, time.Now().Add(-10*time.Second)) // someone else's, pre-existing
 	f.LoseStartResponses(1)
 	env, a := newEnv(t, f)
+	// The retry's path: the attempt that lost the response does not look
+	// for the session itself here.
+	a.createSettle = 0
 	var details converter.EncodedValues
 	env.SetOnActivityHeartbeatListener(func(_ *activity.Info, d converter.EncodedValues) { details = d })
 

@@ -33,13 +33,11 @@ func (b beforePost) StartRestoreSession(ctx context.Context, orgID string, req v
 // and the retry's result.
 func loseThenRetry(t *testing.T, f *fakevb365.Client, c VB365API, cfg Config) (vb365.RestoreSession, *CreateRestoreSessionResult, error) {
 	t.Helper()
-	settle := createSettle
-	createSettle = 0 // the retry's path, not the attempt's own wait
-	t.Cleanup(func() { createSettle = settle })
 	f.LoseStartResponses(1)
 	env, _ := newEnv(t, c)
 	cfg.Client = c
 	a := New(cfg)
+	a.createSettle = 0 // the retry's path, not the attempt's own wait
 	env.RegisterActivity(a)
 	var details converter.EncodedValues
 	env.SetOnActivityHeartbeatListener(func(_ *activity.Info, d converter.EncodedValues) { details = d })
@@ -241,15 +239,11 @@ func (s slowPost) StartRestoreSession(ctx context.Context, orgID string, req vb3
 // The attempt keeps heartbeating while its POST is in flight, so Temporal
 // does not time it out and start a second attempt (and a second POST).
 func TestCreateHeartbeatsWhileThePostIsInFlight(t *testing.T) {
-	every := postHeartbeatEvery
-	postHeartbeatEvery = 20 * time.Millisecond
-	t.Cleanup(func() { postHeartbeatEvery = every })
-	var beats atomic.Int32
-	orig := recordHeartbeat
-	recordHeartbeat = func(ctx context.Context, details ...any) { beats.Add(1); orig(ctx, details...) }
-	t.Cleanup(func() { recordHeartbeat = orig })
 	f := newFake()
 	env, a := newEnv(t, slowPost{Client: f, delay: 300 * time.Millisecond})
+	a.postHeartbeatEvery = 20 * time.Millisecond
+	var beats atomic.Int32
+	a.heartbeat = func(ctx context.Context, details ...any) { beats.Add(1); activity.RecordHeartbeat(ctx, details...) }
 	_, err := env.ExecuteActivity(a.CreateRestoreSession, createInput())
 	require.NoError(t, err)
 	require.GreaterOrEqual(t, beats.Load(), int32(5), "heartbeats during a 300ms POST every 20ms")
@@ -328,9 +322,6 @@ func TestAdoptPrefersTheSessionItAlreadyHolds(t *testing.T) {
 // list VB365 writes newest first in pages of 3 while others create sessions
 // between page reads; the retry then adopts ours.
 func TestAdoptOnANewestFirstListThatShifts(t *testing.T) {
-	size := listPageSize
-	listPageSize = 3
-	t.Cleanup(func() { listPageSize = size })
 	f := newFake()
 	var before []string
 	for i := range 7 {
@@ -341,11 +332,9 @@ func TestAdoptOnANewestFirstListThatShifts(t *testing.T) {
 	}}
 	f.LoseStartResponses(1)
 	env, a := newEnv(t, n)
+	a.listPageSize, a.createSettle = 3, 0
 	var details converter.EncodedValues
 	env.SetOnActivityHeartbeatListener(func(_ *activity.Info, d converter.EncodedValues) { details = d })
-	settle := createSettle
-	createSettle = 0
-	t.Cleanup(func() { createSettle = settle })
 	_, err := env.ExecuteActivity(a.CreateRestoreSession, createInput())
 	require.Error(t, err)
 	var prog CreateProgress
@@ -354,6 +343,7 @@ func TestAdoptOnANewestFirstListThatShifts(t *testing.T) {
 	require.Greater(t, n.reads, 3, "several pages")
 
 	retry, a2 := newEnv(t, n)
+	a2.listPageSize = 3
 	retry.SetHeartbeatDetails(prog)
 	v, err := retry.ExecuteActivity(a2.CreateRestoreSession, createInput())
 	require.NoError(t, err)

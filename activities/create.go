@@ -98,18 +98,6 @@ const clockSlack = 10 * time.Minute
 // SnapshotFrom.
 const legacySnapshotSlack = time.Minute
 
-// postHeartbeatEvery is how often an attempt heartbeats: a POST slower than
-// the heartbeat timeout must not make Temporal start a second attempt (and
-// a second POST) beside it, nor must a request waiting for the VB365 budget.
-var postHeartbeatEvery = 10 * time.Second
-
-// maxListPages bounds the paging through restore sessions in one lookup;
-// listPageSize is the page size asked for (VB365 allows up to 10,000).
-var (
-	maxListPages = 50
-	listPageSize = 1000
-)
-
 // CreateRestoreSession opens the restore session, and never opens a second
 // one for the same activity: when a previous attempt sent a POST (its
 // heartbeat details say so), it first looks for the session that POST
@@ -135,7 +123,7 @@ func (a *Activities) CreateRestoreSession(ctx context.Context, in CreateRestoreS
 	if err != nil {
 		return nil, err
 	}
-	log := a.logger(ctx)
+	log := activity.GetLogger(ctx)
 	info := activity.GetInfo(ctx)
 
 	var prog CreateProgress
@@ -146,7 +134,7 @@ func (a *Activities) CreateRestoreSession(ctx context.Context, in CreateRestoreS
 	// may hold the pre-POST one back (durableHeartbeat).
 	var mu sync.Mutex
 	beaten := false
-	ctx, stopBeating := queueHeartbeats(ctx, postHeartbeatEvery, func(waiting string) any {
+	ctx, stopBeating := a.queueHeartbeats(ctx, a.postHeartbeatEvery, func(waiting string) any {
 		mu.Lock()
 		defer mu.Unlock()
 		beaten = true
@@ -194,7 +182,7 @@ func (a *Activities) CreateRestoreSession(ctx context.Context, in CreateRestoreS
 	mu.Lock()
 	prog.Posts++
 	if !info.Deadline.IsZero() {
-		prog.LastPostBy = info.Deadline.Add(createSettle).UTC()
+		prog.LastPostBy = info.Deadline.Add(a.createSettle).UTC()
 	}
 	held := beaten
 	mu.Unlock()
@@ -215,7 +203,7 @@ func (a *Activities) CreateRestoreSession(ctx context.Context, in CreateRestoreS
 		if !vb365.IsTransient(err) && !outcomeUnknown(ctx, err) {
 			mayHaveCreated.Posts--
 		}
-		if !vb365.IsTransient(err) && !isAuthFailure(err) {
+		if !vb365.IsTransient(err) && !vb365.IsAuthenticationFailure(err) {
 			if code := vb365.StatusCode(err); code >= 400 && code < 500 {
 				return nil, withProgress(nonRetryable(ErrTypeRestoreSessionRejected,
 					fmt.Sprintf("%s: VB365 rejected it: %v", what, err), err), mayHaveCreated)
@@ -269,11 +257,11 @@ func (a *Activities) CreateRestoreSession(ctx context.Context, in CreateRestoreS
 // for it. prog goes to the SDK first, so a heartbeat it still holds back
 // carries prog too rather than the older details.
 func (a *Activities) durableHeartbeat(ctx context.Context, prog CreateProgress, held bool) error {
-	recordHeartbeat(ctx, prog)
+	a.heartbeat(ctx, prog)
 	if !held {
 		return nil
 	}
-	cl := activityClient(ctx)
+	cl := a.activityClient(ctx)
 	if cl == nil {
 		return nil // a worker's activities always have one
 	}
@@ -284,10 +272,6 @@ func (a *Activities) durableHeartbeat(ctx context.Context, prog CreateProgress, 
 		WorkflowType: info.WorkflowType.Name, TaskQueue: info.TaskQueue,
 	})
 }
-
-// activityClient is activity.GetClient; a variable so a test can see the
-// heartbeats sent through it.
-var activityClient = func(ctx context.Context) client.Client { return activity.GetClient(ctx) }
 
 // progressBefore is prog less the POST it was about to send.
 func progressBefore(prog CreateProgress) CreateProgress {
@@ -346,7 +330,7 @@ func (a *Activities) ReleaseLostSession(ctx context.Context, in ReleaseLostSessi
 	}
 	if id == "" {
 		if in.Progress.SendTime.IsZero() {
-			a.logger(ctx).Warn("no snapshot of the failed creation: not looking for a session to release", "posts", in.Progress.Posts)
+			activity.GetLogger(ctx).Warn("no snapshot of the failed creation: not looking for a session to release", "posts", in.Progress.Posts)
 			return &ReleaseLostSessionResult{}, nil
 		}
 		s, err := a.findCreated(ctx, c, in.Create, in.Progress)
@@ -354,11 +338,11 @@ func (a *Activities) ReleaseLostSession(ctx context.Context, in ReleaseLostSessi
 			return nil, err
 		}
 		if s == nil {
-			a.logger(ctx).Info("no restore session left open by the failed creation", "posts", in.Progress.Posts)
+			activity.GetLogger(ctx).Info("no restore session left open by the failed creation", "posts", in.Progress.Posts)
 			return &ReleaseLostSessionResult{}, nil
 		}
 		id = s.ID
-		activity.RecordHeartbeat(ctx, id)
+		a.heartbeat(ctx, id)
 	}
 	if err := c.StopRestoreSession(ctx, id); err != nil {
 		if vb365.StatusCode(err) == 404 {
@@ -366,7 +350,7 @@ func (a *Activities) ReleaseLostSession(ctx context.Context, in ReleaseLostSessi
 		}
 		return nil, mapError(fmt.Sprintf("stop restore session %q left open by a failed creation", id), err)
 	}
-	a.logger(ctx).Warn("stopped a restore session left open by a failed creation", "sessionId", id, "posts", in.Progress.Posts)
+	activity.GetLogger(ctx).Warn("stopped a restore session left open by a failed creation", "sessionId", id, "posts", in.Progress.Posts)
 	return &ReleaseLostSessionResult{SessionID: id}, nil
 }
 
@@ -546,11 +530,11 @@ func (a *Activities) listMatching(ctx context.Context, c VB365API, in CreateRest
 	// default of 30 a page made this lookup cost several requests each.
 	read := func(ctx context.Context, offset int) (*vb365.Page[vb365.RestoreSession], error) {
 		return c.ListRestoreSessions(ctx, vb365.ListRestoreSessionsOptions{
-			StartTimeFrom: &from, StartTimeTo: until, ListOptions: vb365.ListOptions{Offset: offset, Limit: listPageSize},
+			StartTimeFrom: &from, StartTimeTo: until, ListOptions: vb365.ListOptions{Offset: offset, Limit: a.listPageSize},
 			OrderBy: vb365.OrderByCreationTime, OrderAsc: true,
 		})
 	}
-	all, err := readAll(ctx, read, func(s vb365.RestoreSession) string { return strings.ToLower(s.ID) }, maxListPages)
+	all, err := readAll(ctx, read, func(s vb365.RestoreSession) string { return strings.ToLower(s.ID) }, a.maxListPages)
 	if err != nil {
 		return nil, mapError(fmt.Sprintf("list restore sessions since %s (looking for one of organization %q)",
 			from.Format(time.RFC3339), in.OrganizationName), err)
@@ -565,13 +549,6 @@ func (a *Activities) listMatching(ctx context.Context, c VB365API, in CreateRest
 	}
 	return out, nil
 }
-
-// createSettle bounds how long a create whose outcome is unknown looks for
-// the session VB365 may still be creating; createSettlePoll is how often.
-var (
-	createSettle     = 30 * time.Second
-	createSettlePoll = time.Second
-)
 
 // outcomeUnknown says whether a failed POST may still have created a
 // session: no HTTP answer (timeout, connection reset or closed) or a
@@ -588,20 +565,20 @@ func outcomeUnknown(ctx context.Context, err error) bool {
 // createSettle, heartbeating; nil when none appeared (the caller's error
 // then makes the next attempt look again and, if still none, POST).
 func (a *Activities) awaitCreated(ctx context.Context, c VB365API, in CreateRestoreSessionInput, prog CreateProgress) *vb365.RestoreSession {
-	if createSettle <= 0 {
+	if a.createSettle <= 0 {
 		return nil
 	}
-	deadline := time.Now().Add(createSettle)
+	deadline := time.Now().Add(a.createSettle)
 	for {
 		s, err := a.findCreated(ctx, c, in, prog)
 		if err == nil && s != nil {
 			return s
 		}
-		activity.RecordHeartbeat(ctx, prog)
-		if time.Now().Add(createSettlePoll).After(deadline) {
+		a.heartbeat(ctx, prog)
+		if time.Now().Add(a.createSettlePoll).After(deadline) {
 			return nil
 		}
-		t := time.NewTimer(createSettlePoll)
+		t := time.NewTimer(a.createSettlePoll)
 		select {
 		case <-ctx.Done():
 			t.Stop()

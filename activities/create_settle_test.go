@@ -27,13 +27,10 @@ func (s slowServer) StartRestoreSession(_ context.Context, orgID string, req vb3
 }
 
 func TestCreateAwaitsTheSessionOfAnUnansweredPost(t *testing.T) {
-	poll := createSettlePoll
-	createSettlePoll = 20 * time.Millisecond
-	t.Cleanup(func() { createSettlePoll = poll })
-
 	for _, status := range []int{0, 504} {
 		f := newFake()
 		env, a := newEnv(t, slowServer{Client: f, status: status, late: 200 * time.Millisecond})
+		a.createSettlePoll = 20 * time.Millisecond
 		v, err := env.ExecuteActivity(a.CreateRestoreSession, createInput())
 		require.NoError(t, err, "status %d", status)
 		var res CreateRestoreSessionResult
@@ -56,14 +53,11 @@ func (c countingLists) ListRestoreSessions(ctx context.Context, opts vb365.ListR
 }
 
 func TestCreateDoesNotAwaitAfterARefusal(t *testing.T) {
-	poll := createSettlePoll
-	createSettlePoll = 20 * time.Millisecond
-	t.Cleanup(func() { createSettlePoll = poll })
-
 	f := newFake()
 	f.FailStarts(503)
 	lists := 0
 	env, a := newEnv(t, countingLists{Client: f, lists: &lists})
+	a.createSettlePoll = 20 * time.Millisecond
 	_, err := env.ExecuteActivity(a.CreateRestoreSession, createInput())
 	require.Equal(t, ErrTypeTransient, appErr(t, err).Type())
 	// A 503 created nothing: only the snapshot taken before the POST, no

@@ -11,7 +11,7 @@ import (
 )
 
 // Error types of the ApplicationErrors the activities return. The first
-// group equals the workflow's named error types (workflows/names.go) so the
+// group equals the workflow's named error types (workflows/errors.go) so the
 // workflow can pass them through; they are duplicated here because the
 // workflows package imports this one.
 const (
@@ -44,10 +44,6 @@ var NonRetryableErrorTypes = []string{
 	ErrTypeRestoreSessionRejected, ErrTypeVB365,
 }
 
-// isAuthFailure is vb365.IsAuthenticationFailure; a variable only so tests can
-// produce an authentication failure without a real login.
-var isAuthFailure = vb365.IsAuthenticationFailure
-
 func nonRetryable(errType, msg string, cause error) error {
 	return temporal.NewNonRetryableApplicationError(msg, errType, cause)
 }
@@ -75,7 +71,7 @@ func mapError(what string, err error) error {
 	}
 	msg := fmt.Sprintf("%s: %v", what, err)
 	switch {
-	case isAuthFailure(err):
+	case vb365.IsAuthenticationFailure(err):
 		return nonRetryable(ErrTypeVB365AuthenticationFailed,
 			fmt.Sprintf("%s: VB365 refused the configured credentials (check VB365_USERNAME/VB365_PASSWORD): %v", what, err), err)
 	case vb365.IsUntrustedCertificate(err):

@@ -161,7 +161,7 @@ func (a *Activities) WaitForSessionEvents(ctx context.Context, in WaitForSession
 	if err != nil {
 		return nil, err
 	}
-	log := a.logger(ctx)
+	log := activity.GetLogger(ctx)
 	poll := in.PollInterval
 	if poll <= 0 {
 		poll = 15 * time.Second
@@ -171,7 +171,7 @@ func (a *Activities) WaitForSessionEvents(ctx context.Context, in WaitForSession
 	var mu sync.Mutex
 	prog := waitProgress{}
 	snapshot := func() waitProgress { mu.Lock(); defer mu.Unlock(); return prog }
-	stopHB := startHeartbeats(ctx, heartbeatEvery(activity.GetInfo(ctx).HeartbeatTimeout), func() any { return snapshot() })
+	stopHB := a.startHeartbeats(ctx, heartbeatEvery(activity.GetInfo(ctx).HeartbeatTimeout), func() any { return snapshot() })
 	defer stopHB()
 	ctx, pollCtx, endWatch := a.watchSession(ctx, in.SessionID, poll, func(w vb365.BudgetWait) { mu.Lock(); prog.Waiting = w.Reason; mu.Unlock() })
 	defer func() { res, err = endWatch(res, err) }()
@@ -258,7 +258,7 @@ func (a *Activities) FetchSessionEvents(ctx context.Context, in FetchSessionEven
 	if limit <= 0 {
 		limit = 500
 	}
-	ctx, stopHB := queueHeartbeats(ctx, queueHeartbeatEvery(ctx), queueDetails)
+	ctx, stopHB := a.queueHeartbeats(ctx, a.queueEvery(ctx), queueDetails)
 	defer stopHB()
 	out := &SessionEventsResult{}
 	cur := in.SessionCursor
@@ -521,7 +521,7 @@ func heartbeatEvery(timeout time.Duration) time.Duration {
 // action in Temporal Cloud; the heartbeat timeout still covers the start.
 // It heartbeats with the activity's own context: a derived one would not
 // carry the activity's identity.
-func startHeartbeats(ctx context.Context, every time.Duration, details func() any) (stop func()) {
+func (a *Activities) startHeartbeats(ctx context.Context, every time.Duration, details func() any) (stop func()) {
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -536,7 +536,7 @@ func startHeartbeats(ctx context.Context, every time.Duration, details func() an
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				recordHeartbeat(ctx, details())
+				a.heartbeat(ctx, details())
 			}
 		}
 	}()

@@ -42,9 +42,9 @@ func (w *budgetWaits) get() string { w.mu.Lock(); defer w.mu.Unlock(); return w.
 //
 // The first heartbeat comes one interval after the start (see
 // startHeartbeats): an activity that is not held up sends none.
-func queueHeartbeats(ctx context.Context, every time.Duration, details func(waiting string) any) (_ context.Context, stop func()) {
+func (a *Activities) queueHeartbeats(ctx context.Context, every time.Duration, details func(waiting string) any) (_ context.Context, stop func()) {
 	w := &budgetWaits{}
-	stop = startHeartbeats(ctx, every, func() any { return details(w.get()) })
+	stop = a.startHeartbeats(ctx, every, func() any { return details(w.get()) })
 	return vb365.OnBudgetWait(ctx, w.set), stop
 }
 
@@ -52,8 +52,12 @@ func queueHeartbeats(ctx context.Context, every time.Duration, details func(wait
 // their own.
 func queueDetails(waiting string) any { return QueueProgress{Waiting: waiting} }
 
-// queueHeartbeatEvery is the heartbeat interval of queueHeartbeats for an
-// activity with no reason for another; a variable so tests can shorten it.
-var queueHeartbeatEvery = func(ctx context.Context) time.Duration {
+// queueEvery is the heartbeat interval of queueHeartbeats for an activity
+// with no reason for another: heartbeatEvery of its heartbeat timeout,
+// unless a test set queueHeartbeatEvery.
+func (a *Activities) queueEvery(ctx context.Context) time.Duration {
+	if a.queueHeartbeatEvery > 0 {
+		return a.queueHeartbeatEvery
+	}
 	return heartbeatEvery(activity.GetInfo(ctx).HeartbeatTimeout)
 }

@@ -33,11 +33,11 @@ func budgetSim(t *testing.T) (*vb365sim.Simulator, *vb365.Client) {
 	return sim, c
 }
 
-func fastHeartbeats(t *testing.T) {
-	every, post := queueHeartbeatEvery, postHeartbeatEvery
-	queueHeartbeatEvery = func(context.Context) time.Duration { return 20 * time.Millisecond }
-	postHeartbeatEvery = 20 * time.Millisecond
-	t.Cleanup(func() { queueHeartbeatEvery, postHeartbeatEvery = every, post })
+// fastHeartbeats makes a's queued activities and creates heartbeat every
+// 20ms.
+func fastHeartbeats(a *Activities) {
+	a.queueHeartbeatEvery = 20 * time.Millisecond
+	a.postHeartbeatEvery = 20 * time.Millisecond
 }
 
 // waitings collects the Waiting field of every heartbeat the activity
@@ -69,10 +69,10 @@ func saysBudget(reasons []string) bool {
 // heartbeats while they wait, and says why in its details: a wait longer
 // than the heartbeat timeout must not time the attempt out.
 func TestActivitiesHeartbeatWhileWaitingForTheBudget(t *testing.T) {
-	fastHeartbeats(t)
 	t.Run("GetOrganization", func(t *testing.T) {
 		_, c := budgetSim(t)
 		env, a := newEnv(t, c)
+		fastHeartbeats(a)
 		got := waitings(env, func(p QueueProgress) string { return p.Waiting })
 		_, err := env.ExecuteActivity(a.GetOrganization, orgID)
 		require.NoError(t, err)
@@ -80,8 +80,9 @@ func TestActivitiesHeartbeatWhileWaitingForTheBudget(t *testing.T) {
 	})
 	t.Run("CreateRestoreSession", func(t *testing.T) {
 		_, c := budgetSim(t)
-		direct(t)
 		env, a := newEnv(t, c)
+		fastHeartbeats(a)
+		direct(a)
 		got := waitings(env, func(p CreateProgress) string { return p.Waiting })
 		_, err := env.ExecuteActivity(a.CreateRestoreSession, createInput())
 		require.NoError(t, err)
@@ -91,6 +92,7 @@ func TestActivitiesHeartbeatWhileWaitingForTheBudget(t *testing.T) {
 		_, c := budgetSim(t)
 		s := startSession(t, c)
 		env, a := newEnv(t, c)
+		fastHeartbeats(a)
 		got := waitings(env, func(p QueueProgress) string { return p.Waiting })
 		_, err := env.ExecuteActivity(a.StopRestoreSession, StopRestoreSessionInput{SessionID: s})
 		require.NoError(t, err)
@@ -100,6 +102,7 @@ func TestActivitiesHeartbeatWhileWaitingForTheBudget(t *testing.T) {
 		_, c := budgetSim(t)
 		s := startSession(t, c)
 		env, a := newEnv(t, c)
+		fastHeartbeats(a)
 		got := waitings(env, func(p QueueProgress) string { return p.Waiting })
 		_, err := env.ExecuteActivity(a.FetchSessionEvents, FetchSessionEventsInput{SessionCursor: SessionCursor{SessionID: s}})
 		require.NoError(t, err)
@@ -128,13 +131,11 @@ func (h *heartbeatClient) RecordActivityHeartbeatWithOptions(_ context.Context, 
 	return nil
 }
 
-// direct makes the activities send their direct heartbeats to a
-// heartbeatClient (the test environment's client is a mock).
-func direct(t *testing.T) *heartbeatClient {
+// direct makes a send its direct heartbeats to a heartbeatClient (the test
+// environment's client is a mock).
+func direct(a *Activities) *heartbeatClient {
 	hc := &heartbeatClient{}
-	orig := activityClient
-	activityClient = func(context.Context) client.Client { return hc }
-	t.Cleanup(func() { activityClient = orig })
+	a.activityClient = func(context.Context) client.Client { return hc }
 	return hc
 }
 
@@ -159,17 +160,18 @@ func (s slowList) ListRestoreSessions(ctx context.Context, o vb365.ListRestoreSe
 // relies on the SDK sending its first heartbeat at once, and costs nothing
 // more.
 func TestCreateRecordsItsProgressBeforeThePostWhenHeartbeatsMayBeHeld(t *testing.T) {
-	fastHeartbeats(t)
 	for _, tc := range []struct {
 		delay  time.Duration
 		direct int
 	}{{0, 0}, {200 * time.Millisecond, 1}} {
 		t.Run(tc.delay.String(), func(t *testing.T) {
-			hc := direct(t)
+			var hc *heartbeatClient
 			f := newFake()
 			sentBeforePost := -1
 			c := beforePost{Client: f, hook: func() { sentBeforePost = hc.count() }}
 			env, a := newEnv(t, slowListBeforePost{slowList: slowList{Client: f, delay: tc.delay}, post: c})
+			fastHeartbeats(a)
+			hc = direct(a)
 			_, err := env.ExecuteActivity(a.CreateRestoreSession, createInput())
 			require.NoError(t, err)
 			require.Equal(t, tc.direct, sentBeforePost, "progress sent straight to the server before the POST")

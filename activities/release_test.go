@@ -48,13 +48,11 @@ func TestCreateFailureCarriesProgress(t *testing.T) {
 // TestReleaseLostSession stops the session a lost POST created, and only
 // that one.
 func TestReleaseLostSession(t *testing.T) {
-	settle := createSettle
-	createSettle = 0
-	t.Cleanup(func() { createSettle = settle })
 	f := newFake()
 	other := f.AddSession(orgID, vb365.SessionTypeTeams, time.Now().Add(-10*time.Second)) // someone else's
 	f.LoseStartResponses(1)
 	env, a := newEnv(t, f)
+	a.createSettle = 0
 	_, err := env.ExecuteActivity(a.CreateRestoreSession, createInput())
 	var prog CreateProgress
 	require.NoError(t, appErr(t, err).Details(&prog))

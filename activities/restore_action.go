@@ -173,9 +173,6 @@ type CredentialProfiles interface {
 }
 
 func (a *Activities) restorer() (RestoreAPI, error) {
-	if a != nil && a.cfg.Restorer != nil {
-		return a.cfg.Restorer, nil
-	}
 	if a != nil {
 		if r, ok := a.cfg.Client.(RestoreAPI); ok {
 			return r, nil
@@ -183,10 +180,6 @@ func (a *Activities) restorer() (RestoreAPI, error) {
 	}
 	return nil, errors.New("activities: no VB365 client for restore actions configured")
 }
-
-// recordHeartbeat is activity.RecordHeartbeat; a variable so tests can see
-// every heartbeat (the SDK's throttle hides them).
-var recordHeartbeat = activity.RecordHeartbeat
 
 // Phases a restore action's heartbeat records, so that the next attempt
 // knows whether this one may have sent its restore request.
@@ -214,14 +207,9 @@ var workloads = map[string]vb365.SessionType{
 	RestoreKindTeam: vb365.SessionTypeTeams, RestoreKindChannel: vb365.SessionTypeTeams,
 }
 
-// checkAction refuses an action the input describes badly, naming the field.
+// checkAction refuses an action the input describes badly, naming the
+// field: the session it runs in, then the action (CheckAction).
 func checkAction(in *RestoreActionInput) error {
-	act := &in.Action
-	act.Kind = strings.ToLower(strings.TrimSpace(act.Kind))
-	want, ok := workloads[act.Kind]
-	if !ok {
-		return invalid("action.kind %q: want mailbox, mailboxes, onedrive, site, team or channel", act.Kind)
-	}
 	if in.SessionID == "" {
 		return invalid("sessionId is empty")
 	}
@@ -229,43 +217,62 @@ func checkAction(in *RestoreActionInput) error {
 	if err != nil {
 		return invalid("sessionType: %v", err)
 	}
+	return CheckAction(&in.Action, typ, "action")
+}
+
+// CheckAction is the one check of a restore action, pure: the workflow's
+// validation runs it on every action of a restore's input before the
+// session is opened (field "actions[i]"), and the activity again before it
+// restores anything (field "action"). It lower-cases act.Kind. The error is
+// a non-retryable InvalidRequest whose message starts with field and the
+// name of the bad member (field+".kind", field+".to", ...) and names the
+// value: a kind whose workload is not the session's (typ) names both.
+// A credential profile is only checked by the activity, which alone sees
+// the worker's profiles.
+func CheckAction(act *RestoreAction, typ vb365.SessionType, field string) error {
+	act.Kind = strings.ToLower(strings.TrimSpace(act.Kind))
+	want, ok := workloads[act.Kind]
+	if !ok {
+		return invalid("%s.kind %q: want mailbox, mailboxes, onedrive, site, team or channel", field, act.Kind)
+	}
 	if typ != want {
-		return invalid("action.kind %q needs a %s session (type %s), the session is %s (type %s)", act.Kind, want.Workload(), want, typ.Workload(), typ)
+		return invalid("%s.kind %q needs a session of type %s (%s), the session is of type %s (%s)", field, act.Kind,
+			strings.ToLower(string(want)), want.Workload(), strings.ToLower(string(typ)), typ.Workload())
 	}
 	switch {
 	case act.Kind == RestoreKindMailboxes && len(act.Targets) == 0:
-		return invalid("action.targets is empty: a mailboxes action names the mailboxes' e-mail addresses")
+		return invalid("%s.targets is empty: a mailboxes action names the mailboxes' e-mail addresses", field)
 	case act.Kind != RestoreKindMailboxes && strings.TrimSpace(act.Target) == "":
-		return invalid("action.target is empty")
+		return invalid("%s.target is empty", field)
 	case act.Kind == RestoreKindChannel && strings.TrimSpace(act.Channel) == "":
-		return invalid("action.channel is empty: a channel action names the channel of action.target's team")
+		return invalid("%s.channel is empty: a channel action names the channel of %s.target's team", field, field)
 	}
 	if to := act.To; to != nil {
 		switch act.Kind {
 		case RestoreKindMailbox:
 			if to.Mailbox == "" || to.OneDrive != "" || to.SiteURL != "" {
-				return invalid("action.to: a mailbox goes to another mailbox (to.mailbox, to.folder)")
+				return invalid("%s.to: a mailbox goes to another mailbox (to.mailbox, to.folder)", field)
 			}
 		case RestoreKindOneDrive:
 			if to.Mailbox != "" || to.SiteURL != "" {
-				return invalid("action.to: a OneDrive is copied to a OneDrive (to.oneDrive, to.folder)")
+				return invalid("%s.to: a OneDrive is copied to a OneDrive (to.oneDrive, to.folder)", field)
 			}
 		case RestoreKindSite:
 			if to.SiteURL == "" || to.Mailbox != "" || to.OneDrive != "" || to.Folder != "" {
-				return invalid("action.to: a site goes to another site (to.siteUrl)")
+				return invalid("%s.to: a site goes to another site (to.siteUrl)", field)
 			}
 		default:
-			return invalid("action.to: a %s action restores to the original location only", act.Kind)
+			return invalid("%s.to: a %s action restores to the original location only", field, act.Kind)
 		}
 	}
 	if act.DocumentAction != "" && (act.Kind != RestoreKindOneDrive || act.To != nil) {
-		return invalid("action.documentAction %q: only for a OneDrive restored to its original location", act.DocumentAction)
+		return invalid("%s.documentAction %q: only for a OneDrive restored to its original location", field, act.DocumentAction)
 	}
 	if act.Kind == RestoreKindTeam && !isTrue(act.RestoreChangedItems) && !isTrue(act.RestoreMissingItems) && !isTrue(act.RestoreMembers) && !isTrue(act.RestoreSettings) {
-		return invalid("action: a team restore needs one of restoreChangedItems, restoreMissingItems, restoreMembers, restoreSettings")
+		return invalid("%s: a team restore needs one of restoreChangedItems, restoreMissingItems, restoreMembers, restoreSettings", field)
 	}
 	if act.Kind == RestoreKindChannel && !isTrue(act.RestoreChangedItems) && !isTrue(act.RestoreMissingItems) {
-		return invalid("action: a channel restore needs restoreChangedItems or restoreMissingItems")
+		return invalid("%s: a channel restore needs restoreChangedItems or restoreMissingItems", field)
 	}
 	return nil
 }
@@ -316,7 +323,7 @@ func (a *Activities) RestoreAction(ctx context.Context, in RestoreActionInput) (
 	if maySent {
 		phase = phaseSending // still unknown until the restore is found
 	}
-	recordHeartbeat(ctx, restoreProgress{Phase: phase, Baseline: prev.Baseline})
+	a.heartbeat(ctx, restoreProgress{Phase: phase, Baseline: prev.Baseline})
 
 	res := &RestoreActionResult{Kind: act.Kind, Target: act.Target, Start: time.Now().UTC()}
 	if act.Kind == RestoreKindMailboxes {
@@ -324,7 +331,7 @@ func (a *Activities) RestoreAction(ctx context.Context, in RestoreActionInput) (
 	}
 	notSent := func(baseline *vb365.RestoreStatistics, err error) error {
 		if !maySent {
-			recordHeartbeat(ctx, restoreProgress{Phase: phaseNotSent, Baseline: baseline})
+			a.heartbeat(ctx, restoreProgress{Phase: phaseNotSent, Baseline: baseline})
 		}
 		return err
 	}
@@ -337,8 +344,8 @@ func (a *Activities) RestoreAction(ctx context.Context, in RestoreActionInput) (
 		return nil, notSent(prev.Baseline, err)
 	}
 
-	// v8's statistics are the session's: the action's counts are what
-	// they gained since before it.
+	// v8's statistics are the session's: the action's are its objects'
+	// details that were not there before it (fromSessionStatistics).
 	baseline := prev.Baseline
 	if v == vb365.V8 && baseline == nil && !maySent {
 		if baseline, err = api.GetRestoreStatistics(ctx, in.SessionID); err != nil {
@@ -350,22 +357,22 @@ func (a *Activities) RestoreAction(ctx context.Context, in RestoreActionInput) (
 	}
 
 	sending := restoreProgress{Phase: phaseSending, Baseline: baseline}
-	recordHeartbeat(ctx, sending)
+	a.heartbeat(ctx, sending)
 	// v6 and v7 answer when the restore is done, maybe hours later: the
 	// activity heartbeats while it waits.
-	r, err := heartbeatWhile(ctx, in.PollInterval, sending, post)
+	r, err := a.heartbeatWhile(ctx, in.PollInterval, sending, post)
 	if err != nil {
 		if vb365.IsRestoreOutcomeUnknown(err) {
 			return a.adopt(ctx, api, in, names, res, baseline, v, err.Error())
 		}
-		recordHeartbeat(ctx, restoreProgress{Phase: phaseNotSent, Baseline: baseline})
+		a.heartbeat(ctx, restoreProgress{Phase: phaseNotSent, Baseline: baseline})
 		return nil, mapRestoreError(act, err)
 	}
 	res.RestoreID = r.RestoreSessionID
 	if res.RestoreID == "" {
 		res.RestoreID = in.SessionID
 	}
-	recordHeartbeat(ctx, restoreProgress{Phase: phaseFollowing, RestoreID: res.RestoreID, Baseline: baseline})
+	a.heartbeat(ctx, restoreProgress{Phase: phaseFollowing, RestoreID: res.RestoreID, Baseline: baseline})
 	if r.Done() {
 		res.fromStatistics(r.Statistics, nil)
 		res.End = time.Now().UTC()
@@ -548,20 +555,20 @@ func (a *Activities) adopt(ctx context.Context, api RestoreAPI, in RestoreAction
 				return nil, err
 			}
 		}
-		recordHeartbeat(ctx, restoreProgress{Phase: phaseSending, Baseline: baseline})
+		a.heartbeat(ctx, restoreProgress{Phase: phaseSending, Baseline: baseline})
 		evs, err := restoreEvents(ctx, api, in, names)
 		if err != nil {
 			// Retried: the next attempt looks again before sending anything.
 			return nil, mapError("restore action: look for the restore a lost request started", err)
 		}
 		if len(evs) > 0 {
-			a.logger(ctx).Info("restore action: following the restore a request without answer started", "kind", in.Action.Kind, "session", in.SessionID)
+			activity.GetLogger(ctx).Info("restore action: following the restore a request without answer started", "kind", in.Action.Kind, "session", in.SessionID)
 			res.Adopted = true
 			res.RestoreID = in.SessionID
 			if v != vb365.V8 {
 				baseline = nil // v6/v7 have no statistics to read: the events tell the state
 			}
-			recordHeartbeat(ctx, restoreProgress{Phase: phaseFollowing, RestoreID: res.RestoreID, Baseline: baseline})
+			a.heartbeat(ctx, restoreProgress{Phase: phaseFollowing, RestoreID: res.RestoreID, Baseline: baseline})
 			return a.follow(ctx, api, in, names, res, baseline)
 		}
 	}
@@ -573,8 +580,8 @@ func (a *Activities) adopt(ctx context.Context, api RestoreAPI, in RestoreAction
 }
 
 // follow reads the action's restore events until none runs, heartbeating,
-// then takes its counts: v8's statistics gained since the baseline, else
-// the events' statuses.
+// then takes its counts: v8's statistics of its objects
+// (fromSessionStatistics), else the events' statuses.
 func (a *Activities) follow(ctx context.Context, api RestoreAPI, in RestoreActionInput, names []string, res *RestoreActionResult,
 	baseline *vb365.RestoreStatistics) (*RestoreActionResult, error) {
 	for {
@@ -588,14 +595,14 @@ func (a *Activities) follow(ctx context.Context, api RestoreAPI, in RestoreActio
 				running = true
 			}
 		}
-		recordHeartbeat(ctx, restoreProgress{Phase: phaseFollowing, RestoreID: res.RestoreID, Baseline: baseline})
+		a.heartbeat(ctx, restoreProgress{Phase: phaseFollowing, RestoreID: res.RestoreID, Baseline: baseline})
 		if !running {
 			if baseline != nil {
 				st, err := api.GetRestoreStatistics(ctx, in.SessionID)
 				if err != nil {
 					return nil, mapError("restore action: read the session's statistics", err)
 				}
-				res.fromStatistics(st, baseline)
+				res.fromSessionStatistics(st, baseline, names)
 			} else {
 				res.fromEvents(evs)
 			}
@@ -610,9 +617,9 @@ func (a *Activities) follow(ctx context.Context, api RestoreAPI, in RestoreActio
 
 // heartbeatWhile runs call, recording details as the heartbeat every
 // interval until it returns.
-func heartbeatWhile(ctx context.Context, interval time.Duration, details restoreProgress,
+func (a *Activities) heartbeatWhile(ctx context.Context, interval time.Duration, details restoreProgress,
 	call func(context.Context) (*vb365.RestoreResult, error)) (*vb365.RestoreResult, error) {
-	stop := startHeartbeats(ctx, interval, func() any { return details })
+	stop := a.startHeartbeats(ctx, interval, func() any { return details })
 	defer stop()
 	return call(ctx)
 }
@@ -637,9 +644,99 @@ func after[T any](now, before []T) []T {
 	return now
 }
 
+// fromSessionStatistics takes the action's counts from v8's statistics of
+// its restore session, which hold every restore of the session: the
+// action's own are its objects' details (st.Items named after one of names,
+// by name, mailbox e-mail address or OneDrive URL) that the baseline did
+// not hold. Where each of them carries its own counts (a mailbox's), those
+// are the action's counts, warnings and failed items, whatever else
+// restores in the session meanwhile. VB365 gives no counts in the details
+// of a OneDrive, a site, a team or a channel: then the counts are what the
+// session's statistics gained since the baseline, which also counts any
+// other restore of the session that ended meanwhile (an operator's in Veeam
+// Explorer); the failed items are still only the action's objects'.
+// Two restores of one object running at once in one session cannot be told
+// apart either way.
+func (res *RestoreActionResult) fromSessionStatistics(st, baseline *vb365.RestoreStatistics, names []string) {
+	b := &vb365.RestoreStatistics{}
+	if baseline != nil {
+		b = baseline
+	}
+	own := ownDetails(st.Items, b.Items, names)
+	counted := len(own) > 0
+	for _, it := range own {
+		counted = counted && it.Counts != nil
+	}
+	if !counted {
+		res.fromStatistics(st, b)
+		if len(own) > 0 {
+			res.FailedItems = nil
+			res.addFailedItems(own)
+		}
+		return
+	}
+	res.Counts = RestoreCounts{}
+	failedObjects := 0
+	for _, it := range own {
+		res.Counts.Total += it.Counts.Total
+		res.Counts.Restored += it.Counts.Restored
+		res.Counts.Failed += it.Counts.Failed
+		res.Counts.Skipped += it.Counts.Skipped
+		res.Counts.Warnings += int64(len(it.Warnings))
+		if it.Error != "" {
+			failedObjects++
+		}
+	}
+	res.addFailedItems(own)
+	res.judge(failedObjects > 0)
+}
+
+// ownDetails returns the details of now named after one of names, less as
+// many as before held (an earlier restore of the same object in the
+// session): VB365 keeps a session's details as they were added.
+func ownDetails(now, before []vb365.RestoredItem, names []string) []vb365.RestoredItem {
+	named := func(items []vb365.RestoredItem) []vb365.RestoredItem {
+		var out []vb365.RestoredItem
+		for _, it := range items {
+			for _, n := range names {
+				if strings.EqualFold(strings.TrimSpace(it.Name), n) || strings.EqualFold(strings.TrimSpace(it.MailboxEmail), n) ||
+					strings.EqualFold(strings.TrimSpace(it.OneDriveURL), n) {
+					out = append(out, it)
+					break
+				}
+			}
+		}
+		return out
+	}
+	return after(named(now), named(before))
+}
+
+// addFailedItems adds the items with an error, up to maxFailedItems.
+func (res *RestoreActionResult) addFailedItems(items []vb365.RestoredItem) {
+	for _, it := range items {
+		if it.Error != "" && len(res.FailedItems) < maxFailedItems {
+			res.FailedItems = append(res.FailedItems, RestoreFailedItem{Name: it.Name, Reason: it.Error})
+		}
+	}
+}
+
+// judge sets the state from the counts: Failed when something failed and
+// nothing came back, Warning when something failed or warned (or errors
+// were reported), else Success.
+func (res *RestoreActionResult) judge(errs bool) {
+	switch {
+	case res.Counts.Failed > 0 && res.Counts.Restored == 0:
+		res.State = "Failed"
+	case res.Counts.Failed > 0 || res.Counts.Warnings > 0 || errs:
+		res.State = "Warning"
+	default:
+		res.State = "Success"
+	}
+}
+
 // fromStatistics takes the counts of st, less the baseline's when given,
-// and the state: Failed when something failed and nothing came back,
-// Warning when something failed or warned, else Success.
+// and the state (judge). Without a baseline, st is the restore's own (the
+// answer of a v6/v7 restore request).
 func (res *RestoreActionResult) fromStatistics(st, baseline *vb365.RestoreStatistics) {
 	b := &vb365.RestoreStatistics{}
 	if baseline != nil {
@@ -649,11 +746,7 @@ func (res *RestoreActionResult) fromStatistics(st, baseline *vb365.RestoreStatis
 		Skipped: st.Skipped - b.Skipped}
 	warnings, errs := after(st.Warnings, b.Warnings), after(st.Errors, b.Errors)
 	res.Counts.Warnings = int64(len(warnings))
-	for _, it := range after(st.Items, b.Items) {
-		if it.Error != "" && len(res.FailedItems) < maxFailedItems {
-			res.FailedItems = append(res.FailedItems, RestoreFailedItem{Name: it.Name, Reason: it.Error})
-		}
-	}
+	res.addFailedItems(after(st.Items, b.Items))
 	if len(res.FailedItems) == 0 {
 		for _, e := range errs {
 			if len(res.FailedItems) < maxFailedItems {
@@ -661,14 +754,7 @@ func (res *RestoreActionResult) fromStatistics(st, baseline *vb365.RestoreStatis
 			}
 		}
 	}
-	switch {
-	case res.Counts.Failed > 0 && res.Counts.Restored == 0:
-		res.State = "Failed"
-	case res.Counts.Failed > 0 || res.Counts.Warnings > 0 || len(errs) > 0:
-		res.State = "Warning"
-	default:
-		res.State = "Success"
-	}
+	res.judge(len(errs) > 0)
 }
 
 // fromEvents judges a restore by its events alone (a v6/v7 restore whose

@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/vb365-restore/vb365-restore/vb365"
@@ -132,7 +133,7 @@ func TestRestoreActionRefused(t *testing.T) {
 		typ, message string
 	}{
 		{RestoreAction{Kind: "mailbox", Target: vb365sim.MailboxAdele, CredentialProfile: "nobody"}, ErrTypeInvalidRequest, `"nobody"`},
-		{RestoreAction{Kind: "site", Target: vb365sim.SiteFinance}, ErrTypeInvalidRequest, "needs a SharePoint session"},
+		{RestoreAction{Kind: "site", Target: vb365sim.SiteFinance}, ErrTypeInvalidRequest, "needs a session of type vesp (SharePoint)"},
 		{RestoreAction{Kind: "tape", Target: "x"}, ErrTypeInvalidRequest, `action.kind "tape"`},
 		{RestoreAction{Kind: "mailbox", Target: vb365sim.MailboxAdele, To: &RestoreLocation{SiteURL: "https://x"}}, ErrTypeInvalidRequest, "action.to"},
 		{RestoreAction{Kind: "mailbox", Target: "nobody@abc.onmicrosoft.com", CredentialProfile: "m365-admin"}, ErrTypeRestoreTargetNotFound, "nobody@abc.onmicrosoft.com"},
@@ -216,15 +217,13 @@ func TestRestoreActionHeartbeatsWhileV7Waits(t *testing.T) {
 	require.NoError(t, rig.sim.SetRestoreBehaviour(vb365sim.RestoreBehaviour{ItemDuration: new(vb365sim.Duration(5 * time.Millisecond))}))
 	var mu sync.Mutex
 	sending := 0
-	orig := recordHeartbeat
-	t.Cleanup(func() { recordHeartbeat = orig })
-	recordHeartbeat = func(ctx context.Context, details ...any) {
+	rig.a.heartbeat = func(ctx context.Context, details ...any) {
 		if p, ok := details[0].(restoreProgress); ok && p.Phase == phaseSending {
 			mu.Lock()
 			sending++
 			mu.Unlock()
 		}
-		orig(ctx, details...)
+		activity.RecordHeartbeat(ctx, details...)
 	}
 	res, err := rig.run(t, RestoreAction{Kind: "mailbox", Target: vb365sim.MailboxAdele, CredentialProfile: "m365-admin"})
 	require.NoError(t, err)
@@ -242,4 +241,78 @@ func TestRestoreActionNeedsV6(t *testing.T) {
 	assert.Equal(t, ErrTypeInvalidRequest, ae.Type())
 	assert.True(t, ae.NonRetryable())
 	assert.Contains(t, err.Error(), "restore actions need v6 or later")
+}
+
+// Other restores in the same session while an action runs (an operator's
+// restore of another mailbox, a single item restored in Veeam Explorer) are
+// not the action's: its counts, state and failed items are its own.
+func TestRestoreActionCountsBesideOtherRestores(t *testing.T) {
+	for _, v := range []string{"v7", "v8"} {
+		t.Run(v, func(t *testing.T) {
+			rig := newRestoreRig(t, v, vb365.SessionTypeExchange)
+			require.NoError(t, rig.sim.SetRestoreBehaviour(vb365sim.RestoreBehaviour{ItemDuration: new(vb365sim.Duration(2 * time.Millisecond))}))
+			c := rig.a.cfg.Client.(*vb365.Client)
+			megan, err := c.FindMailbox(context.Background(), rig.session, vb365sim.MailboxMegan, false)
+			require.NoError(t, err)
+			other := make(chan error, 1)
+			var once sync.Once
+			rig.a.heartbeat = func(ctx context.Context, details ...any) {
+				if p, ok := details[0].(restoreProgress); ok && p.Phase == phaseSending {
+					once.Do(func() {
+						// Megan Bowen's mailbox goes back and one file
+						// fails in Veeam Explorer, beside the action.
+						go func() {
+							_, err := c.RestoreMailbox(context.Background(), rig.session, megan.ID, vb365.MailboxRestoreOptions{
+								Credentials: &vb365.RestoreCredentials{UserName: vb365sim.RestoreUserName, Password: vb365.NewSecret(vb365sim.RestorePassword)}})
+							other <- err
+						}()
+						other <- rig.sim.AppendEvent(rig.session, vb365sim.EventInput{Type: "Restore", Status: "Failed", ItemName: "Q3 budget.xlsx", Message: "access denied"})
+					})
+				}
+				activity.RecordHeartbeat(ctx, details...)
+			}
+			res, err := rig.run(t, RestoreAction{Kind: "mailbox", Target: vb365sim.MailboxAdele, CredentialProfile: "m365-admin"})
+			require.NoError(t, err)
+			require.NoError(t, <-other)
+			require.NoError(t, <-other)
+			assert.Equal(t, "Success", res.State)
+			assert.Equal(t, RestoreCounts{Total: 120, Restored: 120}, res.Counts)
+			assert.Empty(t, res.FailedItems)
+			require.Len(t, rig.sim.Restores(), 2)
+		})
+	}
+}
+
+// v8's session statistics: the action's counts are its objects' details
+// that the baseline did not hold (an earlier restore of the same mailbox is
+// not counted); details without counts (a site's) fall back to what the
+// session gained, with only the action's objects as failed items.
+func TestRestoreActionFromSessionStatistics(t *testing.T) {
+	adele := func(restored, failed int64, err string) vb365.RestoredItem {
+		return vb365.RestoredItem{Name: "Adele Vance", MailboxEmail: vb365sim.MailboxAdele, Error: err,
+			Counts: &vb365.ItemCounts{Total: restored + failed, Restored: restored, Failed: failed}}
+	}
+	megan := vb365.RestoredItem{Name: vb365sim.MailboxMegan, Error: "gone", Counts: &vb365.ItemCounts{Total: 64, Failed: 64}}
+	before := &vb365.RestoreStatistics{Total: 121, Restored: 120, Failed: 1, Items: []vb365.RestoredItem{adele(120, 0, "")}}
+	now := &vb365.RestoreStatistics{Total: 121 + 120 + 64, Restored: 120 + 118, Failed: 1 + 2 + 64, Errors: []string{"gone", "2 failed"},
+		Items: []vb365.RestoredItem{adele(120, 0, ""), megan, adele(118, 2, "2 failed")}}
+	res := &RestoreActionResult{Target: vb365sim.MailboxAdele}
+	res.fromSessionStatistics(now, before, []string{vb365sim.MailboxAdele})
+	assert.Equal(t, RestoreCounts{Total: 120, Restored: 118, Failed: 2}, res.Counts)
+	assert.Equal(t, "Warning", res.State)
+	assert.Equal(t, []RestoreFailedItem{{Name: "Adele Vance", Reason: "2 failed"}}, res.FailedItems)
+
+	site := vb365.RestoredItem{Name: vb365sim.SiteFinance, Status: "Success"}
+	res = &RestoreActionResult{Target: vb365sim.SiteFinance}
+	res.fromSessionStatistics(&vb365.RestoreStatistics{Total: 19, Restored: 18, Failed: 1, Errors: []string{"gone"}, Items: []vb365.RestoredItem{megan, site}},
+		nil, []string{vb365sim.SiteFinance})
+	assert.Equal(t, RestoreCounts{Total: 19, Restored: 18, Failed: 1}, res.Counts, "the session's gain")
+	assert.Empty(t, res.FailedItems, "another object's failure is not the action's")
+
+	// No details of the action's objects (yet): the errors the session
+	// gained are all there is to report.
+	res = &RestoreActionResult{Target: vb365sim.SiteFinance}
+	res.fromSessionStatistics(&vb365.RestoreStatistics{Total: 18, Failed: 18, Errors: []string{"denied"}}, nil, []string{vb365sim.SiteFinance})
+	assert.Equal(t, []RestoreFailedItem{{Name: vb365sim.SiteFinance, Reason: "denied"}}, res.FailedItems)
+	assert.Equal(t, "Failed", res.State)
 }

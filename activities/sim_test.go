@@ -17,11 +17,16 @@ import (
 // newSim starts the simulator in process (v8, the default account) with the
 // given switches and returns it with a real client logged in to it.
 func newSim(t *testing.T, beh vb365sim.Behaviour) (*vb365sim.Simulator, *vb365.Client) {
+	return newSimWithPassword(t, beh, "admin")
+}
+
+// newSimWithPassword is newSim with a client that logs in with password.
+func newSimWithPassword(t *testing.T, beh vb365sim.Behaviour, password string) (*vb365sim.Simulator, *vb365.Client) {
 	t.Helper()
 	sim := vb365sim.New(vb365sim.Options{Versions: []string{"v8"}, Behaviour: beh})
 	srv := httptest.NewServer(sim.Handler())
 	t.Cleanup(func() { srv.Close(); sim.Close() })
-	c, err := vb365.New(vb365.Config{BaseURL: srv.URL, Username: "admin", Password: "admin"})
+	c, err := vb365.New(vb365.Config{BaseURL: srv.URL, Username: "admin", Password: password})
 	require.NoError(t, err)
 	return sim, c
 }
@@ -30,12 +35,10 @@ func newSim(t *testing.T, beh vb365sim.Behaviour) (*vb365sim.Simulator, *vb365.C
 // refused with status) and returns the progress the attempt heartbeated.
 func lostCreate(t *testing.T, sim *vb365sim.Simulator, c VB365API, fault vb365sim.Fault) CreateProgress {
 	t.Helper()
-	settle := createSettle
-	createSettle = 0 // the retry looks, not this attempt
-	t.Cleanup(func() { createSettle = settle })
 	fault.Method, fault.Path = "POST", "/v8/Organizations/*/explore"
 	sim.AddFault(fault)
 	env, a := newEnv(t, c)
+	a.createSettle = 0 // the retry looks, not this attempt
 	var details converter.EncodedValues
 	env.SetOnActivityHeartbeatListener(func(_ *activity.Info, d converter.EncodedValues) { details = d })
 	_, err := env.ExecuteActivity(a.CreateRestoreSession, createInput())

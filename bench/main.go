@@ -54,6 +54,7 @@ type config struct {
 	window    time.Duration
 	tokenTTL  time.Duration
 	budget    budgetConfig
+	actions   actionsConfig
 	command   string
 }
 
@@ -61,7 +62,7 @@ func parseConfig(args []string, stderr io.Writer) (*config, error) {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	quick := fs.Bool("quick", false, "a small run of each scenario (< 3 min), for smoke tests; writes to a temp dir unless --out is set")
-	scen := fs.String("scenarios", "history,vb365,throughput,budget", "scenarios to run: history, vb365, throughput, budget (comma-separated)")
+	scen := fs.String("scenarios", "history,vb365,throughput,budget,actions", "scenarios to run: history, vb365, throughput, budget, actions (comma-separated)")
 	out := fs.String("out", "", "report file (default docs/performance.md; with --quick, a temp dir); the chart goes next to it")
 	idles := fs.String("idle", "", "scenario 1: simulated idle times at the 15s poll interval (default 1m,5m,15m,60m; quick 1m,5m)")
 	sizes := fs.String("concurrency", "", "scenario 3: concurrent restores (default 50,200,500; quick 20)")
@@ -72,6 +73,7 @@ func parseConfig(args []string, stderr io.Writer) (*config, error) {
 	ramp := fs.Duration("ramp", 0, "scenario 4: wait after all sessions are open before measuring (default 3m; quick 15s)")
 	bwindow := fs.Duration("budget-window", 0, "scenario 4: measuring window with busy sessions (default 3m; quick 30s)")
 	storm := fs.Duration("storm", 0, "scenario 4: length of the 429 storm (default 30s; quick 15s; negative: none)")
+	actionRestores := fs.Int("action-restores", 0, "actions scenario: restores of the playbook, 5 restore actions each (default 200; quick 10)")
 	tokenTTL := fs.Duration("token-ttl", 30*time.Second, "scenario 2: the simulator's token lifetime (scaled to 60m in the report)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -84,11 +86,11 @@ func parseConfig(args []string, stderr io.Writer) (*config, error) {
 	for _, s := range strings.Split(*scen, ",") {
 		s = strings.TrimSpace(s)
 		switch s {
-		case "history", "vb365", "throughput", "budget":
+		case "history", "vb365", "throughput", "budget", "actions":
 			c.scenarios[s] = true
 		case "":
 		default:
-			return nil, fmt.Errorf("--scenarios: unknown scenario %q (want history, vb365, throughput, budget)", s)
+			return nil, fmt.Errorf("--scenarios: unknown scenario %q (want history, vb365, throughput, budget, actions)", s)
 		}
 	}
 	def := func(quickV, fullV string) string {
@@ -145,6 +147,13 @@ func parseConfig(args []string, stderr io.Writer) (*config, error) {
 	case c.budget.storm < 0:
 		c.budget.storm = 0
 	}
+	c.actions = actionsConfig{restores: *actionRestores, maxConcurrent: 20}
+	if c.actions.restores == 0 {
+		c.actions.restores, _ = strconv.Atoi(def("10", "200"))
+	}
+	if c.actions.restores < 1 || c.actions.restores > 2000 {
+		return nil, fmt.Errorf("--action-restores %d: want 1 to 2000", c.actions.restores)
+	}
 	if c.tokenTTL < 10*time.Second {
 		return nil, errors.New("--token-ttl: at least 10s")
 	}
@@ -193,6 +202,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if cfg.scenarios["throughput"] {
 		if rep.throughput, err = runThroughput(ctx, st, cfg.sizes, logf); err != nil {
 			return fmt.Errorf("scenario 3 (throughput): %w", err)
+		}
+	}
+	if cfg.scenarios["actions"] {
+		if rep.actions, err = runActions(ctx, st, cfg.actions, logf); err != nil {
+			return fmt.Errorf("scenario 6 (actions): %w", err)
 		}
 	}
 	if cfg.scenarios["budget"] {

@@ -29,6 +29,7 @@ type report struct {
 	vb365      *vb365Result
 	throughput []throughputRow
 	budget     *budgetResult
+	actions    *actionsResult
 }
 
 type machine struct {
@@ -120,7 +121,7 @@ func (r *report) render(b *bytes.Buffer) {
 	p("")
 	p("Reproduce: `go run ./bench` from the repository root (about 30 minutes; the 500-restore runs included), " +
 		"or `go run ./bench --quick` (under 4 minutes). `go run ./bench -h` lists the flags (`--scenarios`, `--idle`, " +
-		"`--concurrency`, `--sessions`, `--warmup`, `--window`, `--token-ttl`, `--open`, `--ramp`, `--budget-window`, `--storm`, `--out`). It needs the pinned Temporal CLI " +
+		"`--concurrency`, `--sessions`, `--warmup`, `--window`, `--token-ttl`, `--open`, `--ramp`, `--budget-window`, `--storm`, `--action-restores`, `--out`). It needs the pinned Temporal CLI " +
 		"(built on first use by `internal/temporalcli`) and nothing else: only loopback traffic.")
 	p("")
 	r.renderMachine(p)
@@ -136,6 +137,9 @@ func (r *report) render(b *bytes.Buffer) {
 	}
 	if r.budget != nil {
 		r.renderBudget(p)
+	}
+	if r.actions != nil {
+		r.renderActions(p)
 	}
 	p("%s", tuningNotes)
 	p("%s", methodNotes)
@@ -235,6 +239,7 @@ func (r *report) renderTargets(p func(string, ...any)) {
 	if b := r.budget; b != nil {
 		ts = append(ts, r.budgetTargets()...)
 	}
+	ts = append(ts, r.actionsTargets()...)
 	ts = append(ts, target{"Report and command linked from the README", "docs/performance.md", "this file; see the command above", "met: the README links this file and the command"})
 	p("## Targets")
 	p("")

@@ -13,6 +13,9 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/vb365-restore/vb365-restore/internal/config"
+	"github.com/vb365-restore/vb365-restore/vb365/vb365sim"
 )
 
 func TestDemoInputIsTheSeedExample(t *testing.T) {
@@ -54,16 +57,17 @@ func TestWorkerEnvironment(t *testing.T) {
 		env[k] = append(env[k], v)
 	}
 	want := map[string]string{
-		"TEMPORAL_ADDRESS":    "127.0.0.1:7233",
-		"TEMPORAL_NAMESPACE":  "default",
-		"TEMPORAL_TASK_QUEUE": "vb365-restore",
-		"VB365_URL":           "https://127.0.0.1:4443",
-		"VB365_USERNAME":      "admin",
-		"VB365_PASSWORD":      "admin",
-		"VB365_CA_FILE":       "/state/sim-ca.pem",
-		"LOG_FORMAT":          "console",
-		"METRICS_ADDR":        "127.0.0.1:9090",
-		"PAYLOAD_KEYS_FILE":   "/state/payload-keys.json",
+		"TEMPORAL_ADDRESS":               "127.0.0.1:7233",
+		"TEMPORAL_NAMESPACE":             "default",
+		"TEMPORAL_TASK_QUEUE":            "vb365-restore",
+		"VB365_URL":                      "https://127.0.0.1:4443",
+		"VB365_USERNAME":                 "admin",
+		"VB365_PASSWORD":                 "admin",
+		"VB365_CA_FILE":                  "/state/sim-ca.pem",
+		"LOG_FORMAT":                     "console",
+		"METRICS_ADDR":                   "127.0.0.1:9090",
+		"PAYLOAD_KEYS_FILE":              "/state/payload-keys.json",
+		"VB365_RESTORE_CREDENTIALS_FILE": "/state/restore-credentials.json",
 	}
 	for k, v := range want {
 		require.Equal(t, []string{v}, env[k], k)
@@ -137,4 +141,47 @@ func TestIndentPrefixesLinesWrittenInPieces(t *testing.T) {
 		require.Equal(t, len(piece), n)
 	}
 	require.Equal(t, "  phase: open\n    session s-1 Working\n  a\n  b\n", b.String())
+}
+
+// The dev stack's worker holds the profile the example playbooks name, with
+// the credentials the simulated organization accepts.
+func TestRestoreCredentialsFileHoldsTheExamplesProfile(t *testing.T) {
+	o := options{stateDir: t.TempDir()}
+	require.NoError(t, writeRestoreCredentials(o))
+	fi, err := os.Stat(o.restoreCredentialsFile())
+	require.NoError(t, err)
+	require.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
+	profiles, err := config.LoadRestoreCredentialsFile(o.restoreCredentialsFile())
+	require.NoError(t, err)
+	rc, ok := profiles.Lookup(devCredentialProfile)
+	require.True(t, ok, "profile %s in %v", devCredentialProfile, profiles.Names())
+	require.Equal(t, vb365sim.RestoreUserName, rc.UserName)
+	require.Equal(t, vb365sim.RestorePassword, rc.Password.Reveal())
+}
+
+// The example playbooks name the dev stack's profile, so that the README's
+// walk-through runs against it.
+func TestExamplePlaybooksNameTheDevProfile(t *testing.T) {
+	files, err := filepath.Glob("../examples/playbooks/*.json")
+	require.NoError(t, err)
+	named := 0
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		require.NoError(t, err)
+		var pb struct {
+			Restores []struct {
+				Actions []struct {
+					CredentialProfile string `json:"credentialProfile"`
+				} `json:"actions"`
+			} `json:"restores"`
+		}
+		require.NoError(t, json.Unmarshal(b, &pb), f)
+		for _, r := range pb.Restores {
+			for _, a := range r.Actions {
+				require.Equal(t, devCredentialProfile, a.CredentialProfile, f)
+				named++
+			}
+		}
+	}
+	require.NotZero(t, named)
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/vb365-restore/vb365-restore/internal/payloadcrypt"
 	"github.com/vb365-restore/vb365-restore/internal/temporalcli"
+	"github.com/vb365-restore/vb365-restore/vb365/vb365sim"
 	"github.com/vb365-restore/vb365-restore/workflows"
 )
 
@@ -70,6 +71,9 @@ func run(parent context.Context, opts options, out io.Writer, force <-chan struc
 
 	s := &stack{opts: opts, out: out, cancel: cancel}
 	if s.keys, err = ensureKeys(opts); err != nil {
+		return err
+	}
+	if err = writeRestoreCredentials(opts); err != nil {
 		return err
 	}
 	defer func() {
@@ -258,7 +262,23 @@ func (s *stack) workerEnv() []string {
 		"METRICS_ADDR="+o.metricsAddr(),
 		"WORKER_STOP_TIMEOUT=5s",
 		"PAYLOAD_KEYS_FILE="+o.keysFile(),
+		"VB365_RESTORE_CREDENTIALS_FILE="+o.restoreCredentialsFile(),
 	)
+}
+
+// devCredentialProfile is the credential profile the dev stack's worker
+// has: the simulated organization's restore account, so that the example
+// playbooks' restore actions run against the dev stack.
+const devCredentialProfile = "m365-admin"
+
+func (o options) restoreCredentialsFile() string { return o.path("restore-credentials.json") }
+
+// writeRestoreCredentials writes the worker's credential profiles file,
+// readable by its owner only, as a real one should be.
+func writeRestoreCredentials(o options) error {
+	body := fmt.Sprintf(`{"profiles": {%q: {"userName": %q, "password": %q}}}`+"\n",
+		devCredentialProfile, vb365sim.RestoreUserName, vb365sim.RestorePassword)
+	return os.WriteFile(o.restoreCredentialsFile(), []byte(body), 0o600)
 }
 
 // printWhereToLook tells the developer what runs where.

@@ -22,7 +22,7 @@ import (
 // as new every few seconds while its children's progress signals arrive.
 const playbookEventsPerRun = 40
 
-// TestPlaybookContinuesAsNewWhileChildrenOpen (issue 11, case 10): a
+// TestPlaybookContinuesAsNewWhileChildrenOpen: a
 // playbook whose children stay open continues as new 2+ times (small
 // EventsPerRun, children reporting progress every second); the status of
 // the latest run keeps every row and session; one stop update sent to the

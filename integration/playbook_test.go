@@ -68,7 +68,7 @@ func playbookStatus(t *testing.T, id string) (playbook.Report, error) {
 	return rep, v.Get(&rep)
 }
 
-// Three restores (two workloads of the seed's organization, one of another)
+// Three restores (two workloads of the seed organization, one of another)
 // with maxConcurrent 2: all open, status shows each row live, one stop ends
 // them all, and every session is stopped in VB365.
 func TestPlaybookThreeRestoresOneStop(t *testing.T) {

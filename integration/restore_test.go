@@ -10,9 +10,9 @@ import (
 	"github.com/vb365-restore/vb365-restore/workflows"
 )
 
-// The seed's example, end to end: the request of
-// seed-create-restore-session-v5.txt, on API v5 as in the seed, through the
-// real worker and a real Temporal server, from start through events to stop.
+// Veeam's v5 "Create Restore Session" example, end to end: its request, on
+// API v5 as in the example (and on v8), through the real worker and a real
+// Temporal server, from start through events to stop.
 func TestSeedExampleEndToEnd(t *testing.T) {
 	for _, version := range []string{"v5", "v8"} {
 		t.Run(version, func(t *testing.T) {

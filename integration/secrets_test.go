@@ -2,6 +2,8 @@ package integration
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -18,10 +20,12 @@ import (
 	"github.com/vb365-restore/vb365-restore/workflows"
 )
 
-// Neither the VB365 password nor any access or refresh token appears in the
-// workflow's history, the worker's debug logs, errors or metrics, through
-// logins, refreshes (short token lifetime), a 401, 5xx answers and a wrong
-// password.
+// Neither the VB365 password nor any access or refresh token, nor any
+// secret of a restore credential profile (passwords, the certificate and
+// its password), appears in the workflow's history, the worker's debug
+// logs, errors, reports or metrics, through logins, refreshes (short token
+// lifetime), a 401, 5xx answers, a wrong password, and restore actions with
+// each kind of profile, one Microsoft 365 refuses, a lost answer and a 503.
 func TestSecretsNeverLeak(t *testing.T) {
 	t.Parallel()
 	const password = "Zebra-7781-Pa55w0rd-Quokka"
@@ -34,12 +38,28 @@ func TestSecretsNeverLeak(t *testing.T) {
 	}
 	port := freePort(t)
 	s := newStack(t, vb365sim.Options{Password: password, Username: "admin", TokenTTL: 3 * time.Second, OnToken: onToken},
-		"VB365_PASSWORD="+password, "LOG_LEVEL=debug", fmt.Sprintf("METRICS_ADDR=127.0.0.1:%d", port))
+		append(actionEnv(t, ""), "VB365_PASSWORD="+password, "LOG_LEVEL=debug", fmt.Sprintf("METRICS_ADDR=127.0.0.1:%d", port))...)
 	run := s.start(input())
 	waitForEvents(t, run.GetID(), 2, long)
 	s.sim.AddFault(fault(pathEvents, vb365sim.Fault{Status: 401}))
 	s.sim.AddFault(fault(pathSession, vb365sim.Fault{Status: 503, Message: "Service unavailable"}))
 	rep := s.runAndStop(run, 1)
+
+	// Restore actions with each credential profile: a user and password, a
+	// password Microsoft 365 refuses, an application with its certificate;
+	// a lost answer and a 503 on the restore requests make them log and retry.
+	s.sim.AddFault(vb365sim.Fault{Method: "POST", Path: "/*/RestoreSessions/*/organization/mailboxes/*/restore", DropAfterCommit: true})
+	s.sim.AddFault(vb365sim.Fault{Method: "POST", Path: "/*/RestoreSessions/*/organization/mailboxes/*/restoreTo", Status: 503})
+	app := mailboxTo(vb365sim.MailboxAlex, vb365sim.MailboxRecovery, "DR")
+	app.CredentialProfile = profileApp
+	wrongProfile := mailboxTo(vb365sim.MailboxMegan, "", "")
+	wrongProfile.CredentialProfile = profileWrong
+	actionsRun := s.start(actionInput("vex", mailboxTo(vb365sim.MailboxAdele, "", ""), app, wrongProfile))
+	actionsRep, err := resultOf(t, actionsRun)
+	require.NoError(t, err)
+	require.Equal(t, workflows.ActionSuccess, actionsRep.Actions[0].State)
+	require.NotEqual(t, workflows.ActionFailed, actionsRep.Actions[1].State, "%s", actionsRep.Actions[1].Error)
+	require.Equal(t, workflows.ActionFailed, actionsRep.Actions[2].State)
 
 	// A second worker, with a wrong password that must not leak either.
 	const wrong = "Wrong-Giraffe-4412"
@@ -53,7 +73,8 @@ func TestSecretsNeverLeak(t *testing.T) {
 	require.Contains(t, metrics, "temporal_", "the scrape has the SDK's metrics")
 
 	mu.Lock()
-	secrets := append([]string{password, wrong}, tokens...)
+	secrets := append([]string{password, wrong, vb365sim.RestorePassword, wrongM365Password, vb365sim.RestoreCertificatePassword,
+		appCertificate, base64.StdEncoding.EncodeToString([]byte(appCertificate))}, tokens...)
 	mu.Unlock()
 	require.GreaterOrEqual(t, len(tokens), 6, "logins and refreshes happened")
 
@@ -63,6 +84,9 @@ func TestSecretsNeverLeak(t *testing.T) {
 		"worker logs":          s.worker.Logs(),
 		"failed worker's logs": bad.worker.Logs(),
 		"report":               fmt.Sprintf("%+v", rep),
+		"actions' history":     historyJSON(t, actionsRun.GetID()),
+		"actions' report":      fmt.Sprintf("%+v", actionsRep),
+		"actions' report JSON": string(mustMarshal(t, actionsRep)),
 		"error":                badErr.Error(),
 		"metrics":              metrics,
 	}
@@ -73,6 +97,13 @@ func TestSecretsNeverLeak(t *testing.T) {
 		}
 	}
 	_ = workflows.EndReasonStopRequested
+}
+
+func mustMarshal(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	require.NoError(t, err)
+	return b
 }
 
 func historyJSON(t *testing.T, id string) string {

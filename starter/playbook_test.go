@@ -28,6 +28,7 @@ func TestReadPlaybook(t *testing.T) {
 		{"no restores", `{"name":"x","restores":[]}`, "lists no restore"},
 		{"not JSON", `name: x`, "invalid character"},
 		{"restore the workflow refuses", `{"name":"x","restores":[{"organizationId":"a","type":"vet"}]}`, `restores[0]: organizationId "a": not a UUID`},
+		{"misspelt action option", `{"name":"x","restores":[{"organizationId":"` + seedOrg + `","type":"vex","actions":[{"kind":"mailbox","target":"a@x","to":{"mailbx":"b@x"}}]}]}`, `restores[0]: actions[0].to.mailbx "\"b@x\"": unknown field`},
 		{"internal field", `{"name":"x","restores":[{"organizationId":"a","type":"vet","continuation":{}}]}`, "continuation"},
 	}
 	for _, c := range cases {
@@ -39,6 +40,27 @@ func TestReadPlaybook(t *testing.T) {
 			require.Equal(t, exitUsage, exitCode(err))
 		})
 	}
+}
+
+// Every example playbook decodes strictly and passes the workflow's own
+// validation, actions included: the README walks through them.
+func TestExamplePlaybooksAreValid(t *testing.T) {
+	files, err := filepath.Glob("../examples/playbooks/*.json")
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, len(files), 3)
+	withActions := 0
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			// readPlaybook runs workflows.ValidateInput on each restore, which
+			// checks each action as the activity will.
+			in, err := readPlaybook(f, time.Now())
+			require.NoError(t, err)
+			for _, r := range in.Restores {
+				withActions += len(r.Actions)
+			}
+		})
+	}
+	require.GreaterOrEqual(t, withActions, 6, "the DR drills restore two mailboxes, a site, a team and two to a recovery mailbox")
 }
 
 func TestSlug(t *testing.T) {

@@ -3,6 +3,8 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -11,7 +13,9 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/vb365-restore/vb365-restore/activities"
 	"github.com/vb365-restore/vb365-restore/internal/config"
+	"github.com/vb365-restore/vb365-restore/internal/follow"
 	"github.com/vb365-restore/vb365-restore/vb365"
 	"github.com/vb365-restore/vb365-restore/workflows"
 )
@@ -28,6 +32,11 @@ type restoreFlags struct {
 	pollInterval      string
 	id                string
 	follow            bool
+	actions           []string // --action, each as written
+	actionsFile       string
+	keepSessionOpen   bool
+	stopOnFailure     bool
+	stdin             io.Reader // read by --actions-file -; nil: os.Stdin
 }
 
 // restoreRequest is what restoreFlags say, checked by the workflow's own
@@ -46,7 +55,11 @@ func (a *app) restoreCommand() *cobra.Command {
 			"backup window, opens the VB365 restore session, records its events and stops it at the end.\n\n" +
 			"--at takes RFC 3339 (2020-10-30T10:54:40Z) or 'yyyy-MM-dd HH:mm:ss' / 'yyyy.MM.dd HH:mm:ss' in UTC;\n" +
 			"without it the latest restore point opens. --type takes vex|vesp|veod|vet or\n" +
-			"exchange|sharepoint|onedrive|teams.",
+			"exchange|sharepoint|onedrive|teams.\n\n" +
+			"Restore actions run in order inside the session once it is open (VB365 v6 or later); the\n" +
+			"session is stopped when they end unless --keep-session-open. Give them with --action or as a\n" +
+			"JSON array with --actions-file (the \"actions\" of the workflow's input, read strictly):\n\n" +
+			actionGrammar,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			req, err := f.request(a.now())
@@ -69,7 +82,11 @@ func (a *app) restoreCommand() *cobra.Command {
 	fl.StringVar(&f.pollInterval, "poll-interval", "", fmt.Sprintf("how often the workflow polls an active session (default %gs, %gs to %gm)",
 		workflows.DefaultPollInterval.Seconds(), workflows.MinPollInterval.Seconds(), workflows.MaxPollInterval.Minutes()))
 	fl.StringVar(&f.id, "id", "", "workflow ID (default vb365-restore-<org>-<type>-<unix-seconds>); a restore of that ID still running is not started again")
-	fl.BoolVar(&f.follow, "follow", false, "follow the restore: print its events and phases until it ends; Ctrl-C detaches")
+	fl.BoolVar(&f.follow, "follow", false, "follow the restore: print its events, phases and actions until it ends; Ctrl-C detaches")
+	fl.StringArrayVar(&f.actions, "action", nil, "a restore action KIND:TARGET[,OPTION=VALUE...] (repeatable; see above)")
+	fl.StringVar(&f.actionsFile, "actions-file", "", "a JSON array of restore actions (- reads standard input); not with --action")
+	fl.BoolVar(&f.keepSessionOpen, "keep-session-open", false, "keep the session open after the actions, until stop or --max-duration")
+	fl.BoolVar(&f.stopOnFailure, "stop-on-failure", false, "skip the actions after one that failed")
 	return cmd
 }
 
@@ -88,7 +105,14 @@ func (f restoreFlags) request(now time.Time) (restoreRequest, error) {
 	if strings.EqualFold(strings.TrimSpace(at), "latest") {
 		at = ""
 	}
+	actions, err := f.readActions()
+	if err != nil {
+		return r, err
+	}
 	req, err := workflows.ValidateInput(workflows.RestoreInput{
+		Actions:            actions,
+		KeepSessionOpen:    f.keepSessionOpen,
+		StopOnFailure:      f.stopOnFailure,
 		OrganizationID:     f.org,
 		PointInTime:        at,
 		Type:               f.sessionType,
@@ -99,9 +123,33 @@ func (f restoreFlags) request(now time.Time) (restoreRequest, error) {
 		PollInterval:       f.pollInterval,
 	}, now)
 	if err != nil {
-		return r, flagError(err)
+		return r, f.flagError(err)
 	}
 	return restoreRequest{input: req.Input(), req: req}, nil
+}
+
+// readActions reads --action or --actions-file (not both: their order
+// would be a guess).
+func (f restoreFlags) readActions() ([]activities.RestoreAction, error) {
+	if f.actionsFile != "" && len(f.actions) > 0 {
+		return nil, usageErrorf("--action and --actions-file: give the actions one way")
+	}
+	if f.actionsFile != "" {
+		in := f.stdin
+		if in == nil {
+			in = os.Stdin
+		}
+		return readActionsFile(f.actionsFile, in)
+	}
+	var actions []activities.RestoreAction
+	for _, spec := range f.actions {
+		a, err := parseAction(spec)
+		if err != nil {
+			return nil, err
+		}
+		actions = append(actions, a)
+	}
+	return actions, nil
 }
 
 // flagOfField names the flag that sets each field of RestoreInput.
@@ -112,19 +160,34 @@ var flagOfField = map[string]string{
 	"beforeFirstBackup":  "--before-first-backup",
 	"maxSessionDuration": "--max-duration",
 	"pollInterval":       "--poll-interval",
+	"keepSessionOpen":    "--keep-session-open",
+	"stopOnFailure":      "--stop-on-failure",
 }
 
 // flagError is a validation error of the workflow as a usage error that
-// names the flag; the message starts with the field's JSON name.
-func flagError(err error) error {
+// names the flag; the message starts with the field's JSON name. A field of
+// an action ("actions[2].to.mailbox ...") names --actions-file, or the
+// --action that gave it, as written.
+func (f restoreFlags) flagError(err error) error {
 	msg := err.Error()
 	var ae *temporal.ApplicationError
 	if errors.As(err, &ae) {
 		msg = ae.Message()
 	}
 	field, _, _ := strings.Cut(msg, " ")
+	field = strings.TrimRight(field, ":,")
 	if flag, ok := flagOfField[field]; ok {
 		return usageErrorf("%s: %s", flag, msg)
+	}
+	if rest, ok := strings.CutPrefix(field, "actions"); ok {
+		if f.actionsFile != "" {
+			return usageErrorf("--actions-file %s: %s", f.actionsFile, msg)
+		}
+		var i int
+		if _, err := fmt.Sscanf(rest, "[%d]", &i); err == nil && i >= 0 && i < len(f.actions) {
+			return usageErrorf("--action %q: %s", f.actions[i], msg)
+		}
+		return usageErrorf("--action: %s", msg)
 	}
 	return usageErrorf("%s", msg)
 }
@@ -159,7 +222,11 @@ func (r restoreRequest) summary() string {
 	if r.req.PointInTime != nil {
 		when = r.req.PointInTime.Format(time.RFC3339)
 	}
-	return workflows.Clip(fmt.Sprintf("%s restore of %s at %s", r.req.Type.Workload(), org, when), summaryBound)
+	s := fmt.Sprintf("%s restore of %s at %s", r.req.Type.Workload(), org, when)
+	if n := len(r.input.Actions); n > 0 {
+		s += fmt.Sprintf(", %d restore action(s)", n)
+	}
+	return workflows.Clip(s, summaryBound)
 }
 
 // details is the workflow's static Markdown details in the Web UI.
@@ -187,6 +254,14 @@ func (r restoreRequest) details(by string, now time.Time) string {
 	fmt.Fprintf(&b, "| Maximum session duration | %s |\n", in.MaxSessionDuration)
 	fmt.Fprintf(&b, "| Poll interval | %s |\n", in.PollInterval)
 	fmt.Fprintf(&b, "| Started by | %s, %s, with the vb365-restore starter |\n", by, now.UTC().Format(time.RFC3339))
+	if len(in.Actions) > 0 {
+		fmt.Fprintf(&b, "| Keep the session open after the actions | %s |\n", yesNo(in.KeepSessionOpen))
+		fmt.Fprintf(&b, "| Stop on the first failed action | %s |\n", yesNo(in.StopOnFailure))
+		fmt.Fprintf(&b, "\n#### Restore actions\n\n| # | Action |\n| --- | --- |\n")
+		for i, a := range in.Actions {
+			fmt.Fprintf(&b, "| %d | %s |\n", i+1, strings.ReplaceAll(follow.ActionText(a), "|", "\\|"))
+		}
+	}
 	return b.String()
 }
 

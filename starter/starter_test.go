@@ -439,7 +439,7 @@ func TestStatusOfAPlaybookPrintsItsRows(t *testing.T) {
 	fc := &fakeClient{playbook: &playbook.Report{Name: "drill", Rows: []playbook.Row{
 		{Index: 0, OrganizationID: seedOrg, Type: "vet", State: playbook.RowOpen, SessionName: "Teams restore"},
 		{Index: 1, OrganizationID: seedOrg, Type: "vex", State: playbook.RowFailed, ErrorType: workflows.ErrPointInTimeBeforeFirstBackup},
-	}, Counts: map[string]int{playbook.RowOpen: 1, playbook.RowFailed: 1}}}
+	}, Counts: map[playbook.RowState]int{playbook.RowOpen: 1, playbook.RowFailed: 1}}}
 	a, stdout, _ := testApp(fc)
 	require.Equal(t, exitOK, a.run(context.Background(), []string{"status", "pb-1"}))
 	s := stdout.String()

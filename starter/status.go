@@ -120,7 +120,16 @@ func printStatus(w io.Writer, id, link string, st workflows.Status) {
 		row("End reason", "%s", st.EndReason)
 	}
 	row("Events", "%s", follow.CountsText(st.EventCounts))
+	if c := follow.ActionCountsText(st.ActionCounts); c != "" {
+		row("Actions", "%s", c)
+	}
 	_ = tw.Flush()
+	for _, a := range st.Actions {
+		fmt.Fprintln(w, follow.ActionLine(a))
+		for _, l := range follow.FailedItemLines(a) {
+			fmt.Fprintln(w, "      "+l)
+		}
+	}
 	if len(st.LatestEvents) > 0 {
 		fmt.Fprintln(w, "Latest events:")
 		for _, e := range st.LatestEvents {

@@ -235,7 +235,8 @@ func TestContractV6toV8(t *testing.T) {
 	}
 }
 
-// The seed's example, replayed: the v5 request must be the seed's, byte for byte.
+// Veeam's v5 "Create Restore Session" example, replayed: the client's v5
+// request must be the example's, byte for byte.
 const (
 	seedPath     = "/v5/Organizations/3c424478-0811-4920-8aab-01f0bf2a2822/action"
 	seedBody     = `{"explore":{"datetime":"2020-10-30T10:54:40.2794046Z","type":"vet","showDeleted":false,"showAllVersions":false}}`

@@ -204,6 +204,30 @@ type wireItemDetails struct {
 	Warnings     []string `json:"warnings"`
 	MailboxEmail string   `json:"mailboxEmail"`
 	OneDriveURL  string   `json:"oneDriveUrl"`
+	// The counts of a mailbox's details (RESTBulkMailboxItemRestoreDetails):
+	// created are missing items restored, merged changed items restored.
+	CreatedMailboxItemsCount *int64 `json:"createdMailboxItemsCount"`
+	MergedMailboxItemsCount  *int64 `json:"mergedMailboxItemsCount"`
+	FailedMailboxItemsCount  *int64 `json:"failedMailboxItemsCount"`
+	SkippedMailboxItemsCount *int64 `json:"skippedMailboxItemsCount"`
+}
+
+// counts are the details' own item counts: a mailbox's, when VB365 gives
+// any of them; nil otherwise.
+func (it *wireItemDetails) counts() *ItemCounts {
+	if it.CreatedMailboxItemsCount == nil && it.MergedMailboxItemsCount == nil && it.FailedMailboxItemsCount == nil && it.SkippedMailboxItemsCount == nil {
+		return nil
+	}
+	n := func(p *int64) int64 {
+		if p == nil {
+			return 0
+		}
+		return *p
+	}
+	c := &ItemCounts{Restored: n(it.CreatedMailboxItemsCount) + n(it.MergedMailboxItemsCount), Failed: n(it.FailedMailboxItemsCount),
+		Skipped: n(it.SkippedMailboxItemsCount)}
+	c.Total = c.Restored + c.Failed + c.Skipped
+	return c
 }
 
 var decodeSessionStatistics = decodeStatistics[wireSessionStatistics]
@@ -218,7 +242,8 @@ func (w *wireSessionStatistics) statistics() *RestoreStatistics {
 				name = alt
 			}
 		}
-		st.Items = append(st.Items, RestoredItem{Name: name, Type: it.ItemType, Status: it.Status, Path: it.Path, Error: it.Error, Warnings: it.Warnings})
+		st.Items = append(st.Items, RestoredItem{Name: name, Type: it.ItemType, Status: it.Status, Path: it.Path, Error: it.Error, Warnings: it.Warnings,
+			MailboxEmail: it.MailboxEmail, OneDriveURL: it.OneDriveURL, Counts: it.counts()})
 	}
 	return st
 }

@@ -368,6 +368,21 @@ type RestoredItem struct {
 	Path     string   `json:"path,omitempty"`
 	Error    string   `json:"error,omitempty"`
 	Warnings []string `json:"warnings,omitempty"`
+	// MailboxEmail and OneDriveURL name the mailbox or OneDrive v8's
+	// details are about, beside Name.
+	MailboxEmail string `json:"mailboxEmail,omitempty"`
+	OneDriveURL  string `json:"oneDriveUrl,omitempty"`
+	// Counts are the object's own item counts where VB365 gives them (v8's
+	// details of a mailbox); nil where it does not.
+	Counts *ItemCounts `json:"counts,omitempty"`
+}
+
+// ItemCounts are the item counts of one restored object.
+type ItemCounts struct {
+	Total    int64 `json:"total"`
+	Restored int64 `json:"restored"`
+	Failed   int64 `json:"failed"`
+	Skipped  int64 `json:"skipped"`
 }
 
 // restoreCall is one restore request: where it goes, its body, the secrets

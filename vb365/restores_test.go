@@ -233,5 +233,14 @@ func TestDecodeRestoreStatistics(t *testing.T) {
 	st, err = decodeSessionStatistics([]byte(`{"totalItemsCount":5,"restoredItemsCount":4,"failedItemsCount":1,"skippedItemsCount":0,"errors":["x"],"items":[{"itemRestoreDetailsType":"BulkMailbox","mailboxEmail":"a@x","status":"Failed","error":"x","itemType":"ExchangeMailbox"}]}`))
 	require.NoError(t, err)
 	assert.Equal(t, RestoreStatistics{Total: 5, Restored: 4, Failed: 1, Errors: []string{"x"},
-		Items: []RestoredItem{{Name: "a@x", Type: "ExchangeMailbox", Status: "Failed", Error: "x"}}}, *st)
+		Items: []RestoredItem{{Name: "a@x", Type: "ExchangeMailbox", Status: "Failed", Error: "x", MailboxEmail: "a@x"}}}, *st)
+
+	// A mailbox's details carry its own counts; other details none.
+	st, err = decodeSessionStatistics([]byte(`{"totalItemsCount":9,"restoredItemsCount":8,"failedItemsCount":1,"skippedItemsCount":0,"items":[` +
+		`{"itemRestoreDetailsType":"BulkMailbox","name":"Adele","mailboxEmail":"a@x","status":"Warning","createdMailboxItemsCount":5,"mergedMailboxItemsCount":2,"failedMailboxItemsCount":1,"skippedMailboxItemsCount":0},` +
+		`{"itemRestoreDetailsType":"BulkOneDrive","name":"b","oneDriveUrl":"https://b","status":"Success"}]}`))
+	require.NoError(t, err)
+	assert.Equal(t, []RestoredItem{
+		{Name: "Adele", Status: "Warning", MailboxEmail: "a@x", Counts: &ItemCounts{Total: 8, Restored: 7, Failed: 1}},
+		{Name: "b", Status: "Success", OneDriveURL: "https://b"}}, st.Items)
 }

@@ -248,7 +248,7 @@ func (c *Client) StopRestoreSession(ctx context.Context, id string) error {
 		case gerr != nil:
 			return gerr
 		case !s.Stopped():
-			c.log.Debug("VB365 accepted a stop but the restore session is not stopped yet", zap.String("session", id), zap.String("state", s.State))
+			c.log.Debug("VB365 accepted a stop but the restore session is not stopped yet", zap.String("sessionId", id), zap.String("state", s.State))
 			return &Error{Op: op, Method: r.method, Path: r.path, StatusCode: resp.status,
 				Err: fmt.Errorf("%w (state %q)", ErrStopNotConfirmed, s.State)}
 		}
@@ -264,7 +264,7 @@ func (c *Client) StopRestoreSession(ctx context.Context, id string) error {
 	}
 	s, gerr := c.GetRestoreSession(ctx, id)
 	if gerr == nil && s.Stopped() {
-		c.log.Debug("VB365 refused to stop a restore session that is already stopped", zap.String("session", id), zap.Int("status", e.StatusCode))
+		c.log.Debug("VB365 refused to stop a restore session that is already stopped", zap.String("sessionId", id), zap.Int("status", e.StatusCode))
 		return nil
 	}
 	return err

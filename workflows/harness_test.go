@@ -34,6 +34,8 @@ type harness struct {
 	// creation (set before open).
 	orgErr, createErr error
 	createDelay       time.Duration
+	// actionStarts counts RestoreAction activities started (actionsOf).
+	actionStarts int
 }
 
 var (

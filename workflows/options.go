@@ -1,13 +1,113 @@
 package workflows
 
 import (
+	"slices"
 	"time"
 
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/vb365-restore/vb365-restore/activities"
 )
+
+// Options are a worker's bounds of RestoreSessionWorkflow. The zero value
+// takes the defaults, which production uses; tests lower them to reach a
+// bound in seconds. Every worker of a task queue must use the same options:
+// BatchesPerRun and HistoryBytesPerRun decide when a run continues as new,
+// so a worker replaying with other values would take another path.
+type Options struct {
+	// StopConfirmBound is how long the workflow keeps stopping a session
+	// VB365 does not confirm Stopped before it fails SessionStopUnconfirmed
+	// (default DefaultStopConfirmBound).
+	StopConfirmBound time.Duration
+	// BatchesPerRun continues as new after this many event batches in one
+	// run (default defaultBatchesPerRun), or sooner when the server suggests
+	// it or the history reaches HistoryBytesPerRun.
+	BatchesPerRun int
+	// HistoryBytesPerRun continues as new once a run's history is this large
+	// (default defaultHistoryBytesPerRun).
+	HistoryBytesPerRun int
+	// ProgressInterval is the least time between two SignalSessionProgress
+	// of a child whose state did not change (default ProgressInterval).
+	ProgressInterval time.Duration
+	// PlaybookEventsPerRun is the playbook's bound (EventsPerRun of its
+	// Options, which the worker passes on): it continues as new once a run's
+	// history has this many events. Carried here so that one worker setting
+	// reaches both workflows.
+	PlaybookEventsPerRun int
+}
+
+// Defaults of the bounds on a run, for continue-as-new.
+const (
+	// defaultBatchesPerRun continues as new after this many event batches,
+	// whatever the server suggests (about 6 history events per batch).
+	defaultBatchesPerRun = 500
+	// defaultHistoryBytesPerRun continues as new once a run's history is
+	// this large: well under Temporal's 10 MB warning (50 MB limit), and
+	// before the server's own suggestion, so that a burst of large batches
+	// (up to maxBatchBytes each) never reaches the warning.
+	defaultHistoryBytesPerRun = 4 << 20
+)
+
+// DefaultStopConfirmBound is the default Options.StopConfirmBound: long
+// enough to ride out a VB365 that stops sessions late or ignores a few stops,
+// short enough that an operator hears of a session left open the same hour.
+const DefaultStopConfirmBound = 30 * time.Minute
+
+func (o Options) withDefaults() Options {
+	if o.StopConfirmBound <= 0 {
+		o.StopConfirmBound = DefaultStopConfirmBound
+	}
+	if o.BatchesPerRun <= 0 {
+		o.BatchesPerRun = defaultBatchesPerRun
+	}
+	if o.ProgressInterval <= 0 {
+		o.ProgressInterval = ProgressInterval
+	}
+	if o.HistoryBytesPerRun <= 0 {
+		o.HistoryBytesPerRun = defaultHistoryBytesPerRun
+	}
+	return o
+}
+
+// Register registers RestoreSessionWorkflow and its activities on a worker
+// (or a test environment), under the names the workflow calls them by, and
+// the session claim workflow the activities start (SessionClaimWorkflowName).
+func Register(r worker.Registry, a *activities.Activities) { RegisterWithOptions(r, a, Options{}) }
+
+// RegisterWithOptions is Register with a worker's bounds (Options).
+func RegisterWithOptions(r worker.Registry, a *activities.Activities, o Options) {
+	RegisterWorkflowWithOptions(r, o)
+	r.RegisterWorkflowWithOptions(activities.SessionClaimWorkflow, workflow.RegisterOptions{Name: SessionClaimWorkflowName})
+	for name, fn := range map[string]any{
+		activities.GetOrganizationName:       a.GetOrganization,
+		activities.CheckSearchAttributesName: a.CheckSearchAttributes,
+		activities.CreateRestoreSessionName:  a.CreateRestoreSession,
+		activities.WaitForSessionEventsName:  a.WaitForSessionEvents,
+		activities.FetchSessionEventsName:    a.FetchSessionEvents,
+		activities.StopRestoreSessionName:    a.StopRestoreSession,
+		activities.ReleaseLostSessionName:    a.ReleaseLostSession,
+		activities.RestoreActionName:         a.RestoreAction,
+	} {
+		r.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name})
+	}
+}
+
+// RegisterWorkflowWithOptions registers RestoreSessionWorkflow alone with
+// a worker's bounds: what a replayer, which runs no activity, needs.
+func RegisterWorkflowWithOptions(r worker.WorkflowRegistry, o Options) {
+	o = o.withDefaults()
+	r.RegisterWorkflowWithOptions(func(ctx workflow.Context, in RestoreInput) (RestoreReport, error) {
+		return restoreSessionWorkflow(ctx, in, o)
+	}, workflowRegisterOptions())
+}
+
+// workflowRegisterOptions are shared by the worker and the replay tests.
+func workflowRegisterOptions() workflow.RegisterOptions {
+	return workflow.RegisterOptions{Name: RestoreSessionWorkflowName}
+}
 
 // acts is only used to name activities: calls through a nil *Activities
 // resolve to the registered methods by name.
@@ -143,6 +243,57 @@ func withFetch(ctx workflow.Context, s string) workflow.Context {
 		Summary:                summary(s),
 	})
 }
+
+// actionHeartbeatTimeout is the heartbeat timeout of a restore action. A
+// stop or cancel reaches a running action only through a heartbeat's
+// answer, and the SDK sends at most one heartbeat per 0.8 of this timeout:
+// 20s lets a stop cancel the action within about 16s, and a crashed
+// worker's action is retried elsewhere as soon; a restore runs for minutes
+// or hours, rarely, so its ~225 heartbeats an hour are cheap. The activity
+// heartbeats at least 4 times per timeout (actionPollInterval).
+const actionHeartbeatTimeout = 20 * time.Second
+
+// actionPollInterval bounds how often a running restore is read (and the
+// action heartbeats): at least 4 times per actionHeartbeatTimeout.
+const actionPollInterval = actionHeartbeatTimeout / 4
+
+// withRestoreAction runs one restore action for at most bound (the time
+// left before maxSessionDuration stops the session; the action cannot
+// outlive it) plus a margin for the session's stop to cancel it first:
+//   - v6 and v7 answer the restore request only when the restore is done,
+//     possibly hours later, so one attempt's start-to-close is the whole
+//     bound, and the activity heartbeats while the request runs;
+//   - v8 answers at once and the activity follows the restore by reading
+//     it, heartbeating, within the same bound;
+//   - retries (transient VB365 failures, a crashed worker) fit in the same
+//     bound (schedule-to-close); the activity itself never sends a restore
+//     request twice. Its permanent error types are not retried;
+//   - WaitForCancellation: a stop or cancel waits until the activity has
+//     acknowledged its cancellation, so the report says it was canceled
+//     only once it is, and the session is stopped after.
+func withRestoreAction(ctx workflow.Context, bound time.Duration, s string) workflow.Context {
+	policy := backoff()
+	policy.NonRetryableErrorTypes = append(slices.Clone(policy.NonRetryableErrorTypes), actionErrorTypes...)
+	timeout := max(bound, 0) + actionMargin
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout:    timeout,
+		ScheduleToCloseTimeout: timeout,
+		HeartbeatTimeout:       actionHeartbeatTimeout,
+		WaitForCancellation:    true,
+		RetryPolicy:            policy,
+		Summary:                summary(s),
+	})
+}
+
+// actionMargin is what a restore action's timeouts add to the time left
+// in the session: the session's stop cancels a running action first.
+const actionMargin = 10 * time.Minute
+
+// actionErrorTypes are a restore action's permanent error types: a bad
+// action, a target the session does not hold, a restore whose outcome is
+// unknown (retrying could restore twice).
+var actionErrorTypes = []string{activities.ErrTypeInvalidRequest, activities.ErrTypeRestoreTargetNotFound,
+	activities.ErrTypeRestoreActionOutcomeUnknown}
 
 func withCheckSearchAttributes(ctx workflow.Context) workflow.Context {
 	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{

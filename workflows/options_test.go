@@ -27,6 +27,7 @@ func optionsOf(t *testing.T) map[string]workflow.ActivityOptions {
 			"stop":    workflow.GetActivityOptions(withStop(ctx, "stop")),
 			"release": workflow.GetActivityOptions(withRelease(ctx, "release")),
 			"fetch":   workflow.GetActivityOptions(withFetch(ctx, "fetch")),
+			"action":  workflow.GetActivityOptions(withRestoreAction(ctx, 5*time.Hour, "action")),
 		}, nil
 	}
 	env.RegisterWorkflowWithOptions(wf, workflow.RegisterOptions{Name: "options"})
@@ -49,6 +50,7 @@ func TestActivityOptions(t *testing.T) {
 		"stop":    {10 * time.Minute, 0, time.Minute},
 		"release": {2 * time.Minute, time.Hour, 0},
 		"fetch":   {10 * time.Minute, 30 * time.Minute, time.Minute},
+		"action":  {5*time.Hour + 10*time.Minute, 5*time.Hour + 10*time.Minute, 20 * time.Second},
 	} {
 		got := o[name]
 		require.Equal(t, w.startToClose, got.StartToCloseTimeout, name)
@@ -61,6 +63,13 @@ func TestActivityOptions(t *testing.T) {
 		require.NotEmpty(t, got.RetryPolicy.NonRetryableErrorTypes, name)
 	}
 	require.Equal(t, "read VB365 organization org", o["get"].Summary)
+
+	// A restore action waits for its cancellation, and never retries what
+	// could restore twice or cannot succeed.
+	require.True(t, o["action"].WaitForCancellation)
+	require.Subset(t, o["action"].RetryPolicy.NonRetryableErrorTypes, []string{"InvalidRequest", "RestoreTargetNotFound",
+		"RestoreActionOutcomeUnknown", "VB365AuthenticationFailed", "VB365Error"})
+	require.LessOrEqual(t, 4*actionPollInterval, actionHeartbeatTimeout, "at least 4 heartbeats per heartbeat timeout")
 }
 
 // TestSummaryCutsWithinTheUIsBound: a summary of 200 bytes stays whole; a
@@ -100,7 +109,7 @@ func TestRenderDetailsExactly(t *testing.T) {
 	ended := renderDetails(Status{Phase: PhaseDone, Organization: OrganizationInfo{ID: testOrgID},
 		EffectivePointInTime: &pit, StopDeadline: &deadline, EndReason: EndReasonStopRequested})
 	require.Equal(t, "## VB365 restore: "+string(PhaseDone)+"\n\n"+
-		"**Ended:** "+EndReasonStopRequested+"\n\n"+
+		"**Ended:** "+string(EndReasonStopRequested)+"\n\n"+
 		"- **Organization:** "+testOrgID+" (`"+testOrgID+"`)\n"+
 		"- **Point in time:** 2020-10-30T10:29:05Z\n"+
 		"- **Events:** 0\n", ended)

@@ -1,8 +1,10 @@
 package workflows
 
 import (
+	"errors"
 	"time"
 
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 )
 
@@ -34,6 +36,8 @@ type SessionProgress struct {
 	SessionID    string      `json:"sessionId"`
 	SessionState string      `json:"sessionState"`
 	EventCounts  EventCounts `json:"eventCounts"`
+	// ActionCounts: how the restore's actions stand, when it has some.
+	ActionCounts *ActionCounts `json:"actionCounts,omitempty"`
 }
 
 // sentProgress is what the last progress signal of this run carried.
@@ -58,18 +62,19 @@ func (r *restoreRun) notifyParentProgress(ctx workflow.Context, stateChanged boo
 			return
 		}
 	}
-	_, counts := r.st.Events.withPending()
-	p := SessionProgress{WorkflowID: info.WorkflowExecution.ID, SessionID: r.st.Session.ID,
-		SessionState: r.st.Session.State, EventCounts: counts}
+	_, counts := r.state.Events.withPending()
+	p := SessionProgress{WorkflowID: info.WorkflowExecution.ID, SessionID: r.state.Session.ID,
+		SessionState: r.state.Session.State, EventCounts: counts}
+	_, p.ActionCounts = r.actionRows()
 	workflow.SignalExternalWorkflow(ctx, info.ParentWorkflowExecution.ID, "", SignalSessionProgress, p)
-	r.progress = sentProgress{sent: true, at: workflow.Now(ctx), total: r.st.Events.Counts.Total}
+	r.progress = sentProgress{sent: true, at: workflow.Now(ctx), total: r.state.Events.Counts.Total}
 }
 
 // progressDue is when the counts not yet sent to the parent may be sent
 // (the zero time: at once); false when there are none to send.
 func (r *restoreRun) progressDue(ctx workflow.Context) (time.Time, bool) {
 	if !r.in.NotifyParent || workflow.GetInfo(ctx).ParentWorkflowExecution == nil ||
-		r.st.Events.Counts.Total == r.progress.total {
+		r.state.Events.Counts.Total == r.progress.total {
 		return time.Time{}, false
 	}
 	if !r.progress.sent {
@@ -84,5 +89,60 @@ func (r *restoreRun) progressInterval(ctx workflow.Context) time.Duration {
 	if workflow.GetVersion(ctx, changeProgressWithinPoll, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
 		return r.opts.ProgressInterval
 	}
-	return min(r.opts.ProgressInterval, r.st.PollInterval)
+	return min(r.opts.ProgressInterval, r.state.PollInterval)
+}
+
+// notifyParent signals the parent that the session exists, when asked to.
+// A parent that is gone is logged, not fatal: the restore goes on.
+func (r *restoreRun) notifyParent(ctx workflow.Context) {
+	info := workflow.GetInfo(ctx)
+	if !r.in.NotifyParent || info.ParentWorkflowExecution == nil {
+		return
+	}
+	payload := SessionReady{WorkflowID: info.WorkflowExecution.ID, SessionID: r.state.Session.ID,
+		SessionName: r.state.Session.Name, EffectivePointInTime: r.state.EffectivePointInTime}
+	// An empty run id reaches the parent's current run, even if it continued as new.
+	err := workflow.SignalExternalWorkflow(ctx, info.ParentWorkflowExecution.ID, "", SignalSessionReady, payload).Get(ctx, nil)
+	if err != nil {
+		r.logger.Warn("could not signal the parent workflow", "parentWorkflowId", info.ParentWorkflowExecution.ID, "error", err)
+	}
+}
+
+// notifyParentEnded signals the parent how the restore ended, when asked to
+// (SignalSessionEnded). It waits for delivery, on a context that is not
+// cancelled, so the signal leaves before the workflow closes; a parent that
+// is gone is logged, not fatal.
+func (r *restoreRun) notifyParentEnded(ctx workflow.Context, rep RestoreReport, err error) {
+	info := workflow.GetInfo(ctx)
+	if !r.in.NotifyParent || info.ParentWorkflowExecution == nil ||
+		workflow.GetVersion(ctx, changeNotifyParentEnded, workflow.DefaultVersion, 1) < 1 {
+		return
+	}
+	ended := SessionEnded{WorkflowID: info.WorkflowExecution.ID, OrganizationName: rep.Organization.Name,
+		Session: rep.Session, EventCounts: rep.EventCounts, EndReason: rep.EndReason}
+	_, ended.ActionCounts = r.actionRows() // also when rep is empty (a failure)
+	if !rep.EffectivePointInTime.IsZero() {
+		t := rep.EffectivePointInTime
+		ended.EffectivePointInTime = &t
+	}
+	var appErr *temporal.ApplicationError
+	switch {
+	case err == nil:
+	case isCanceled(err):
+		ended.Canceled, ended.EndReason, ended.Error = true, EndReasonCanceled, err.Error()
+	case errors.As(err, &appErr):
+		ended.ErrorType, ended.Error = appErr.Type(), appErr.Error()
+	default:
+		ended.Error = err.Error()
+	}
+	if ended.Session.ID == "" {
+		ended.Session = r.state.Session
+	}
+	if ended.EventCounts.Total == 0 {
+		ended.EventCounts = r.state.Events.Counts
+	}
+	// An empty run id reaches the parent's current run, even if it continued as new.
+	if err := workflow.SignalExternalWorkflow(ctx, info.ParentWorkflowExecution.ID, "", SignalSessionEnded, ended).Get(ctx, nil); err != nil {
+		r.logger.Warn("could not signal the parent workflow", "parentWorkflowId", info.ParentWorkflowExecution.ID, "error", err)
+	}
 }

@@ -26,7 +26,7 @@ import (
 // of the workflow code they were recorded with. When a release changes the
 // workflow code, bump it here (and in workflows/playbook) and record anew
 // beside the older files, which stay and keep being replayed.
-const release = "release2"
+const release = "release3"
 
 // maxHistoryEvents bounds every recorded history: a path that needs more is
 // recorded with too many polls and makes the corpus hard to read. (A child
@@ -63,45 +63,22 @@ type recording struct {
 	run  func(t *testing.T, r *recorder) []recorded
 }
 
-// TestRecordHistories runs every path of RestoreSessionWorkflow on a dev server
-// and writes the histories testdata lacks as testdata/<release>-<path>.json
-// (testdata/README.md lists them; VB365_RECORD_HISTORY=overwrite rewrites
-// them). It needs VB365_RECORD_HISTORY and the Temporal CLI (TEMPORAL_CLI,
-// default the project's cached build).
+// TestRecordHistories runs every path of RestoreSessionWorkflow on a dev
+// server and writes the histories testdata lacks (testenv.RecordHistories;
+// testdata/README.md lists them).
 func TestRecordHistories(t *testing.T) {
-	if os.Getenv(testenv.EnvRecordHistory) == "" {
-		t.Skip("set VB365_RECORD_HISTORY=1 to record testdata histories on a dev server")
-	}
-	// Cleanups, not defers: the parallel subtests run after this function returns.
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
-	t.Cleanup(cancel)
-	srv, err := testenv.StartTemporal(ctx, "")
-	require.NoError(t, err)
-	t.Cleanup(srv.Stop)
-
+	recs := make([]testenv.Recording, 0, len(restoreRecordings))
 	for _, rec := range restoreRecordings {
-		t.Run(rec.name, func(t *testing.T) {
-			t.Parallel()
-			st, err := testenv.StartStackWith(srv, vb365sim.Options{Scenario: testenv.ShortScenario()}, rec.opts, t.TempDir(), "record-"+rec.name)
-			require.NoError(t, err)
-			defer func() { require.NoError(t, st.Stop()) }()
-			r := &recorder{t: t, ctx: ctx, c: srv.Client, st: st, name: rec.name}
-			for _, out := range rec.run(t, r) {
-				h, err := testenv.History(ctx, srv.Client, out.workflowID, out.runID)
-				require.NoError(t, err)
-				n := len(h.Events)
-				require.LessOrEqual(t, n, maxHistoryEvents, "%s: history too long", out.file)
-				require.Equal(t, out.lastEvent, h.Events[n-1].GetEventType(), "%s: how the run ended", out.file)
-				if out.check != nil {
-					out.check(t, h)
+		recs = append(recs, testenv.Recording{Name: rec.name, Options: rec.opts,
+			Run: func(t *testing.T, s *testenv.RecordStack) []testenv.Recorded {
+				var out []testenv.Recorded
+				for _, o := range rec.run(t, &recorder{t: t, ctx: s.Ctx, c: s.Client, st: s.Stack, name: rec.name}) {
+					out = append(out, testenv.Recorded{File: o.file, WorkflowID: o.workflowID, RunID: o.runID, LastEvent: o.lastEvent, Check: o.check})
 				}
-				path := filepath.Join("testdata", release+"-"+out.file+".json")
-				wrote, err := testenv.WriteHistory(h, path)
-				require.NoError(t, err)
-				t.Logf("%s: %d history events (written: %t; an existing file is kept)", path, n, wrote)
-			}
-		})
+				return out
+			}})
 	}
+	testenv.RecordHistories(t, release, "record-", maxHistoryEvents, recs)
 }
 
 // input is a restore of the seed organization's Teams at its last backup,
@@ -109,6 +86,97 @@ func TestRecordHistories(t *testing.T) {
 func input() workflows.RestoreInput {
 	return workflows.RestoreInput{OrganizationID: vb365sim.SeedOrganizationID, Type: "vet",
 		PointInTime: "2020-10-30T10:29:05Z", PollInterval: "1s"}
+}
+
+// actionsInput is input() as an Exchange restore running actions.
+func actionsInput(actions ...activities.RestoreAction) workflows.RestoreInput {
+	in := input()
+	in.Type, in.Actions = "vex", actions
+	return in
+}
+
+// mailbox restores the mailbox of email to its original location.
+func mailbox(email string) activities.RestoreAction {
+	return activities.RestoreAction{Kind: activities.RestoreKindMailbox, Target: email, CredentialProfile: testenv.RestoreProfile}
+}
+
+// maxEventsPerAction bounds what one restore action costs the history:
+// its activity's events and the workflow task that takes its result.
+const maxEventsPerAction = 12
+
+// eventsPerAction counts, for each RestoreAction activity of h, the
+// history events it caused: its own (scheduled, started, its end, a cancel
+// request) and the workflow task its end started.
+func eventsPerAction(h *historypb.History) []int {
+	byScheduled := map[int64]int{} // scheduled event id to action index
+	var out []int
+	for i, e := range h.Events {
+		if a := e.GetActivityTaskScheduledEventAttributes(); a != nil && a.GetActivityType().GetName() == activities.RestoreActionName {
+			byScheduled[e.GetEventId()] = len(out)
+			out = append(out, 1)
+			continue
+		}
+		var sched int64
+		ends := true
+		switch {
+		case e.GetActivityTaskStartedEventAttributes() != nil:
+			sched, ends = e.GetActivityTaskStartedEventAttributes().GetScheduledEventId(), false
+		case e.GetActivityTaskCancelRequestedEventAttributes() != nil:
+			sched, ends = e.GetActivityTaskCancelRequestedEventAttributes().GetScheduledEventId(), false
+		case e.GetActivityTaskCompletedEventAttributes() != nil:
+			sched = e.GetActivityTaskCompletedEventAttributes().GetScheduledEventId()
+		case e.GetActivityTaskFailedEventAttributes() != nil:
+			sched = e.GetActivityTaskFailedEventAttributes().GetScheduledEventId()
+		case e.GetActivityTaskCanceledEventAttributes() != nil:
+			sched = e.GetActivityTaskCanceledEventAttributes().GetScheduledEventId()
+		case e.GetActivityTaskTimedOutEventAttributes() != nil:
+			sched = e.GetActivityTaskTimedOutEventAttributes().GetScheduledEventId()
+		default:
+			continue
+		}
+		j, ok := byScheduled[sched]
+		if !ok {
+			continue
+		}
+		out[j]++
+		// The workflow task its end started, if the next events are one.
+		if ends && i+3 < len(h.Events) && h.Events[i+1].GetEventType() == enumspb.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED {
+			out[j] += 3
+		}
+	}
+	return out
+}
+
+// TestHistoryEventsPerAction counts what restore actions cost in the
+// recorded histories (as the recorder does when it records them): at most
+// maxEventsPerAction history events each.
+func TestHistoryEventsPerAction(t *testing.T) {
+	for file, actions := range map[string]int{"actions-done": 2, "action-failed-stop-on-failure": 1, "stop-during-action": 1} {
+		t.Run(file, func(t *testing.T) {
+			h, err := client.HistoryFromJSON(mustOpen(t, filepath.Join("testdata", "release3-"+file+".json")), client.HistoryJSONOptions{})
+			require.NoError(t, err)
+			checkActionEvents(t, h, actions)
+		})
+	}
+}
+
+func mustOpen(t *testing.T, path string) *os.File {
+	t.Helper()
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = f.Close() })
+	return f
+}
+
+// checkActionEvents: each action costs at most maxEventsPerAction events.
+func checkActionEvents(t *testing.T, h *historypb.History, want int) {
+	t.Helper()
+	per := eventsPerAction(h)
+	require.Len(t, per, want, "one RestoreAction activity per action")
+	for i, n := range per {
+		require.LessOrEqual(t, n, maxEventsPerAction, "history events of action %d", i)
+	}
+	t.Logf("history events per action: %v", per)
 }
 
 type recorder struct {
@@ -162,10 +230,7 @@ func (r *recorder) stopByUpdate(id string) vb365.RestoreSession {
 }
 
 func (r *recorder) report(run client.WorkflowRun) workflows.RestoreReport {
-	r.t.Helper()
-	var rep workflows.RestoreReport
-	require.NoError(r.t, run.Get(r.ctx, &rep))
-	return rep
+	return testenv.Result[workflows.RestoreReport](r.t, r.ctx, run)
 }
 
 // checkClean: one session, stopped, every event recorded once.
@@ -264,12 +329,10 @@ var restoreRecordings = []recording{
 			r.checkClean(rep)
 			return []recorded{completed("lost-create-response-adopted", run)}
 		}},
-	{name: "continue-as-new", run: func(t *testing.T, r *recorder) []recorded {
+	{name: "continue-as-new", opts: workflows.RecordOptions("continue-as-new"), run: func(t *testing.T, r *recorder) []recorded {
 		// Two batches per run: the first run continues as new after its
 		// second batch, the second records one more and is stopped.
-		in := input()
-		in.ContinueAsNewAfterBatches = 2
-		run := r.start(in)
+		run := r.start(input())
 		first := run.GetRunID() // run.Get moves the run's id along the chain
 		st := r.waitEvents(run.GetID(), 2)
 		current := func() string {
@@ -380,7 +443,7 @@ var restoreRecordings = []recording{
 		r.checkClean(rep)
 		return []recorded{completed("stop-confirmed-after-retries", run)}
 	}},
-	{name: "stop-unconfirmed", opts: workflows.Options{StopConfirmBound: 4 * time.Second}, run: func(t *testing.T, r *recorder) []recorded {
+	{name: "stop-unconfirmed", opts: workflows.RecordOptions("stop-unconfirmed"), run: func(t *testing.T, r *recorder) []recorded {
 		// VB365 never takes the stop: the workflow gives up after the
 		// bound, reads what it can and fails SessionStopUnconfirmed.
 		require.NoError(t, r.st.Sim.SetBehaviour(vb365sim.Behaviour{StopIgnored: new(1_000_000)}))
@@ -485,5 +548,71 @@ var restoreRecordings = []recording{
 		require.GreaterOrEqual(t, signals, 2, "session-ready and progress signals to the parent")
 		return []recorded{{file: "child-notifies-parent", workflowID: childID,
 			lastEvent: enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED}}
+	}},
+	{name: "actions-done", run: func(t *testing.T, r *recorder) []recorded {
+		// Two mailboxes restored to their original location, one after
+		// the other; then the workflow stops the session.
+		run := r.start(actionsInput(mailbox(vb365sim.MailboxAdele), mailbox(vb365sim.MailboxAlex)))
+		rep := r.report(run)
+		require.Equal(t, workflows.EndReasonStopRequested, rep.EndReason)
+		require.Equal(t, "workflow", rep.StopRequestedBy)
+		// v8's statistics are the session's: a scripted restore event of
+		// the session that ends while the first action runs may count as
+		// its warning, so success or warning.
+		require.Equal(t, 2, rep.ActionCounts.Total)
+		require.Equal(t, 2, rep.ActionCounts.Succeeded+rep.ActionCounts.PartlySucceeded, "%+v", rep.ActionCounts)
+		for _, a := range rep.Actions {
+			require.Positive(t, a.Counts.Restored, "%+v", a)
+		}
+		require.Len(t, r.st.Sim.Restores(), 2, "each mailbox restored once")
+		r.checkClean(rep)
+		out := completed("actions-done", run)
+		out.check = func(t *testing.T, h *historypb.History) { checkActionEvents(t, h, 2) }
+		return []recorded{out}
+	}},
+	{name: "action-failed-stop-on-failure", run: func(t *testing.T, r *recorder) []recorded {
+		// The first target is not in the session: it fails, stopOnFailure
+		// skips the second, and the session is stopped.
+		in := actionsInput(mailbox("nobody@abc.onmicrosoft.com"), mailbox(vb365sim.MailboxAdele))
+		in.StopOnFailure = true
+		run := r.start(in)
+		rep := r.report(run)
+		require.Equal(t, []workflows.ActionState{workflows.ActionFailed, workflows.ActionSkipped},
+			[]workflows.ActionState{rep.Actions[0].State, rep.Actions[1].State})
+		require.Equal(t, activities.ErrTypeRestoreTargetNotFound, rep.Actions[0].ErrorType)
+		require.Empty(t, r.st.Sim.Restores(), "nothing restored")
+		r.checkClean(rep)
+		out := completed("action-failed-stop-on-failure", run)
+		out.check = func(t *testing.T, h *historypb.History) { checkActionEvents(t, h, 1) }
+		return []recorded{out}
+	}},
+	{name: "stop-during-action", run: func(t *testing.T, r *recorder) []recorded {
+		// A restore of 120 items at half a second each: the stop update
+		// cancels it (the cancel is recorded before the session's stop).
+		require.NoError(t, r.st.Sim.SetRestoreBehaviour(vb365sim.RestoreBehaviour{ItemDuration: new(vb365sim.Duration(500 * time.Millisecond))}))
+		run := r.start(actionsInput(mailbox(vb365sim.MailboxAdele), mailbox(vb365sim.MailboxAlex)))
+		require.Eventually(t, func() bool { return len(r.st.Sim.Restores()) == 1 }, time.Minute, 100*time.Millisecond, "the restore started")
+		r.stopByUpdate(run.GetID())
+		rep := r.report(run)
+		require.Equal(t, []workflows.ActionState{workflows.ActionCanceled, workflows.ActionSkipped},
+			[]workflows.ActionState{rep.Actions[0].State, rep.Actions[1].State})
+		require.Equal(t, "recorder", rep.StopRequestedBy)
+		require.Len(t, r.st.Sim.Restores(), 1)
+		out := completed("stop-during-action", run)
+		out.check = func(t *testing.T, h *historypb.History) {
+			checkActionEvents(t, h, 1)
+			canceled, stop := -1, -1
+			for i, e := range h.Events {
+				if e.GetEventType() == enumspb.EVENT_TYPE_ACTIVITY_TASK_CANCELED && canceled < 0 {
+					canceled = i
+				}
+				if a := e.GetActivityTaskScheduledEventAttributes(); a != nil && a.GetActivityType().GetName() == activities.StopRestoreSessionName {
+					stop = i
+				}
+			}
+			require.Positive(t, canceled, "the action's cancellation recorded")
+			require.Greater(t, stop, canceled, "the session stopped after the action's cancellation was recorded")
+		}
+		return []recorded{out}
 	}},
 }

@@ -1,33 +1,29 @@
 package workflows
 
 import (
-	"path/filepath"
 	"testing"
-	"time"
 
-	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/vb365-restore/vb365-restore/internal/historytest"
 )
 
-// recordedHistories lists the histories in testdata: every path of every
-// release, recorded on a real server (testdata/README.md says which is
-// which, record_test.go records them). It fails the test when there is none.
-func recordedHistories(t *testing.T) []string {
-	t.Helper()
-	files, err := filepath.Glob(filepath.Join("testdata", "*.json"))
-	require.NoError(t, err)
-	if len(files) == 0 {
-		t.Fatalf("no recorded history in testdata: run VB365_RECORD_HISTORY=1 go test -run TestRecordHistories ./workflows/")
-	}
-	return files
+// replay replays one history file with wf registered as the restore
+// workflow, run with the Options of the worker that recorded the file.
+func replay(wf historytest.Workflow[RestoreInput, Options, RestoreReport], file string) error {
+	r := worker.NewWorkflowReplayer()
+	opts := recordOptions(file).withDefaults()
+	r.RegisterWorkflowWithOptions(func(ctx workflow.Context, in RestoreInput) (RestoreReport, error) { return wf(ctx, in, opts) },
+		workflowRegisterOptions())
+	return r.ReplayWorkflowHistoryFromJSONFile(nil, file)
 }
 
-// replay replays one history file with wf registered as the restore workflow.
-func replay(wf any, file string) error {
-	r := worker.NewWorkflowReplayer()
-	r.RegisterWorkflowWithOptions(wf, workflowRegisterOptions())
-	return r.ReplayWorkflowHistoryFromJSONFile(nil, file)
+// recordOptions are the Options of the worker that records a path's
+// histories (record_test.go), and so of their replays.
+func recordOptions(path string) Options {
+	b := historytest.RecordedRestoreBounds(path)
+	return Options{BatchesPerRun: b.BatchesPerRun, StopConfirmBound: b.StopConfirmBound}
 }
 
 // TestReplay replays every recorded history against the current workflow
@@ -35,43 +31,12 @@ func replay(wf any, file string) error {
 // (non-determinism) fails here. Histories of earlier releases stay in
 // testdata for good.
 func TestReplay(t *testing.T) {
-	for _, f := range recordedHistories(t) {
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			require.NoError(t, replay(RestoreSessionWorkflow, f))
-		})
-	}
-}
-
-// withExtraTimer is the restore workflow with one command added before it
-// starts: the kind of change a deploy must not make unversioned.
-func withExtraTimer(ctx workflow.Context, in RestoreInput) (RestoreReport, error) {
-	if err := workflow.Sleep(ctx, time.Second); err != nil {
-		return RestoreReport{}, err
-	}
-	return RestoreSessionWorkflow(ctx, in)
-}
-
-// withVersionedExtraTimer adds the same command behind workflow.GetVersion:
-// runs recorded before it take the old path.
-func withVersionedExtraTimer(ctx workflow.Context, in RestoreInput) (RestoreReport, error) {
-	if workflow.GetVersion(ctx, "extra-timer", workflow.DefaultVersion, 1) == 1 {
-		if err := workflow.Sleep(ctx, time.Second); err != nil {
-			return RestoreReport{}, err
-		}
-	}
-	return RestoreSessionWorkflow(ctx, in)
+	historytest.RequireReplays(t, historytest.Files(t, "./workflows/"), restoreSessionWorkflow, replay)
 }
 
 // TestReplayCatchesUnversionedCommand proves TestReplay can fail: a command
 // added without GetVersion breaks the replay of every recorded history with
 // a non-determinism error, and the same command behind GetVersion replays.
 func TestReplayCatchesUnversionedCommand(t *testing.T) {
-	for _, f := range recordedHistories(t) {
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			err := replay(withExtraTimer, f)
-			require.Error(t, err, "an added timer must not replay")
-			require.Regexp(t, `TMPRL1100|[Nn]ondeterministic`, err.Error())
-			require.NoError(t, replay(withVersionedExtraTimer, f))
-		})
-	}
+	historytest.RequireReplayCatchesUnversionedCommand(t, historytest.Files(t, "./workflows/"), restoreSessionWorkflow, replay)
 }

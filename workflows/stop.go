@@ -20,19 +20,22 @@ const maxFinalFetches = 20
 // errContinueEnding is fetchFinalEvents asking to continue as new.
 var errContinueEnding = errors.New("continue as new to read the rest of the final events")
 
-// finish stops the session (unless VB365 already did), records the events up
-// to the stop and returns the report. The stop, the final fetch and the
+// finish ends the restore actions (a running one canceled, and awaited
+// until its cancellation is recorded; see endActions), stops the session
+// (unless VB365 already did), records the events up to the stop and
+// returns the report. The stop, the final fetch and the
 // upsert run on a disconnected context: a cancel that arrives while the stop
 // is scheduled or retrying must not abandon it and leave the session open.
 // If the workflow was cancelled (before or meanwhile), it ends as cancelled
 // once the session is stopped. The report cannot be the result of a
 // cancelled workflow, so it travels as the CanceledError's details (in the
 // history's cancel event), the log and the current details.
-func (r *restoreRun) finish(ctx workflow.Context, reason string) (RestoreReport, error) {
+func (r *restoreRun) finish(ctx workflow.Context, reason EndReason) (RestoreReport, error) {
 	dctx, _ := workflow.NewDisconnectedContext(ctx)
 	r.endReason = reason
 	r.phase = PhaseStopping
 	r.publishDetails(ctx)
+	r.endActions(ctx, reason)
 	r.logger.Info("ending restore session", "endReason", reason)
 	if err := r.stopSession(dctx); err != nil {
 		if isStopUnconfirmed(err) {
@@ -58,7 +61,7 @@ func (r *restoreRun) afterStop(ctx workflow.Context, wasCanceled bool) (RestoreR
 	})
 	canceled := wasCanceled || ctx.Err() != nil
 	if errors.Is(finalErr, errContinueEnding) {
-		return RestoreReport{}, r.continueEnding(dctx, canceled)
+		return RestoreReport{}, r.continueAsNew(dctx, &Ending{EndReason: r.endReason, Stop: r.stopReq, Canceled: canceled})
 	}
 	r.upsertSearchAttributes(dctx, false)
 	if canceled {
@@ -70,11 +73,11 @@ func (r *restoreRun) afterStop(ctx workflow.Context, wasCanceled bool) (RestoreR
 		report.FinalEventsError = finalErr.Error()
 	}
 	if canceled {
-		r.logger.Info("restore cancelled; session stopped", "session", report.Session.ID,
+		r.logger.Info("restore cancelled; session stopped",
 			"state", report.Session.State, "eventsRecorded", report.EventCounts.Total)
 		return RestoreReport{}, temporal.NewCanceledError(report)
 	}
-	r.logger.Info("restore session ended", "endReason", r.endReason, "eventsRecorded", r.st.Events.Counts.Total)
+	r.logger.Info("restore session ended", "endReason", r.endReason, "eventsRecorded", r.state.Events.Counts.Total)
 	return report, nil
 }
 
@@ -84,11 +87,13 @@ func (r *restoreRun) cancel(ctx workflow.Context) (RestoreReport, error) {
 }
 
 // failAfterStopping is the exit for a failure while the session is open: the
-// session is stopped first, because an open session holds VB365 resources.
+// actions are ended and the session is stopped first, because an open
+// session holds VB365 resources.
 func (r *restoreRun) failAfterStopping(ctx workflow.Context, cause error) (RestoreReport, error) {
 	r.logger.Error("restore failed; stopping the session", "error", cause)
 	dctx, _ := workflow.NewDisconnectedContext(ctx)
-	r.endReason = "failed"
+	r.endReason = EndReasonFailed
+	r.endActions(ctx, r.endReason)
 	if err := r.stopSession(dctx); err != nil {
 		if isStopUnconfirmed(err) {
 			var appErr *temporal.ApplicationError
@@ -103,14 +108,7 @@ func (r *restoreRun) failAfterStopping(ctx workflow.Context, cause error) (Resto
 
 // sessionEnded: VB365 reports the session Stopped, or no longer knows it.
 func (r *restoreRun) sessionEnded() bool {
-	return r.st.SessionMissing || r.st.Session.Stopped()
-}
-
-// isStopUnconfirmed reports whether err is stopSession's
-// SessionStopUnconfirmed.
-func isStopUnconfirmed(err error) bool {
-	var appErr *temporal.ApplicationError
-	return errors.As(err, &appErr) && appErr.Type() == ErrSessionStopUnconfirmed
+	return r.state.SessionMissing || r.state.Session.Stopped()
 }
 
 // endUnconfirmed ends a restore whose session VB365 never confirmed
@@ -128,21 +126,21 @@ func (r *restoreRun) endUnconfirmed(dctx workflow.Context, stopErr error) (Resto
 	report := r.report()
 	report.StopUnconfirmed = appErr.Message()
 	report.FinalEventsError = fmt.Sprintf("events after order %d may be missing: the session is %q in VB365, which may still add or end events",
-		r.st.Events.LastOrder, r.st.Session.State)
+		r.state.Events.LastOrder, r.state.Session.State)
 	if finalErr != nil {
 		report.FinalEventsError += "; reading the events failed: " + finalErr.Error()
 	}
 	r.logger.Error("restore session not confirmed stopped; it may still be open in VB365",
-		"endReason", r.endReason, "state", r.st.Session.State, "eventsRecorded", r.st.Events.Counts.Total, "error", stopErr)
+		"endReason", r.endReason, "state", r.state.Session.State, "eventsRecorded", r.state.Events.Counts.Total, "error", stopErr)
 	return RestoreReport{}, temporal.NewNonRetryableApplicationError(
 		fmt.Sprintf("%s (%s)", appErr.Message(), report.FinalEventsError), ErrSessionStopUnconfirmed, appErr.Unwrap(), report)
 }
 
 func (r *restoreRun) stopSession(ctx workflow.Context) error {
-	if r.st.SessionMissing || r.st.Session.Stopped() {
+	if r.state.SessionMissing || r.state.Session.Stopped() {
 		return nil
 	}
-	what := fmt.Sprintf("stop restore session %s", r.st.Session.ID)
+	what := fmt.Sprintf("stop restore session %s", r.state.Session.ID)
 	bounded := workflow.GetVersion(ctx, changeStopConfirmBound, workflow.DefaultVersion, 1) >= 1
 	actx := withStop(ctx, what)
 	if bounded {
@@ -150,7 +148,7 @@ func (r *restoreRun) stopSession(ctx workflow.Context) error {
 	}
 	var res activities.StopRestoreSessionResult
 	err := workflow.ExecuteActivity(actx, acts.StopRestoreSession,
-		activities.StopRestoreSessionInput{SessionID: r.st.Session.ID}).Get(ctx, &res)
+		activities.StopRestoreSessionInput{SessionID: r.state.Session.ID}).Get(ctx, &res)
 	if err != nil {
 		if bounded && !isCanceled(err) {
 			// Whatever the last failure (VB365 accepting stops and not
@@ -158,37 +156,27 @@ func (r *restoreRun) stopSession(ctx workflow.Context) error {
 			// known to be stopped.
 			return temporal.NewNonRetryableApplicationError(
 				fmt.Sprintf("restore session %q not confirmed Stopped after stopping it for up to %s: %s",
-					r.st.Session.ID, r.opts.StopConfirmBound, lastFailure(err)), ErrSessionStopUnconfirmed, err)
+					r.state.Session.ID, r.opts.StopConfirmBound, lastFailure(err)), ErrSessionStopUnconfirmed, err)
 		}
-		return activityFailure(fmt.Sprintf("stop restore session %q", r.st.Session.ID), err)
+		return activityFailure(fmt.Sprintf("stop restore session %q", r.state.Session.ID), err)
 	}
 	switch {
 	case res.Missing:
-		r.st.SessionMissing = true
+		r.state.SessionMissing = true
 	case res.Session != nil:
-		r.st.Session = *res.Session
+		r.state.Session = *res.Session
 	}
 	if !r.sessionEnded() {
 		if bounded {
 			return temporal.NewNonRetryableApplicationError(
-				fmt.Sprintf("restore session %q still %q after a stop VB365 accepted", r.st.Session.ID, r.st.Session.State),
+				fmt.Sprintf("restore session %q still %q after a stop VB365 accepted", r.state.Session.ID, r.state.Session.State),
 				ErrSessionStopUnconfirmed, nil)
 		}
 		// VB365 accepted the stop but still reports the old state; record
 		// what it said, the report shows it.
-		r.logger.Warn("restore session not yet reported stopped", "state", r.st.Session.State)
+		r.logger.Warn("restore session not yet reported stopped", "state", r.state.Session.State)
 	}
 	return nil
-}
-
-// lastFailure is the message of an activity's last failure: the cause of
-// its timeout when it timed out.
-func lastFailure(err error) string {
-	var appErr *temporal.ApplicationError
-	if errors.As(err, &appErr) {
-		return appErr.Message()
-	}
-	return err.Error()
 }
 
 // fetchFinalEvents reads the events after the cursor, so the report holds
@@ -198,7 +186,7 @@ func lastFailure(err error) string {
 // mayContinue (nil: never) says the run should continue as new. Histories
 // of earlier releases stopped after maxFinalFetches reads.
 func (r *restoreRun) fetchFinalEvents(ctx workflow.Context, mayContinue func() bool) error {
-	if r.st.SessionMissing {
+	if r.state.SessionMissing {
 		return nil
 	}
 	toTheEnd := workflow.GetVersion(ctx, changeContinueOnHistorySize, workflow.DefaultVersion, 1) >= 1
@@ -207,11 +195,11 @@ func (r *restoreRun) fetchFinalEvents(ctx workflow.Context, mayContinue func() b
 			return errContinueEnding
 		}
 		var res activities.SessionEventsResult
-		err := workflow.ExecuteActivity(withFetch(ctx, fmt.Sprintf("read final events of restore session %s", r.st.Session.ID)),
+		err := workflow.ExecuteActivity(withFetch(ctx, fmt.Sprintf("read final events of restore session %s", r.state.Session.ID)),
 			acts.FetchSessionEvents, activities.FetchSessionEventsInput{SessionCursor: r.cursor()}).Get(ctx, &res)
 		if err != nil {
 			r.logger.Warn("could not read the final events", "error", err)
-			return fmt.Errorf("read final events of restore session %q: %w", r.st.Session.ID, err)
+			return fmt.Errorf("read final events of restore session %q: %w", r.state.Session.ID, err)
 		}
 		r.applyBatch(ctx, &res) // keeps the stopped session when the fetch read none
 		if !res.More || len(res.Events) == 0 {
@@ -219,7 +207,7 @@ func (r *restoreRun) fetchFinalEvents(ctx workflow.Context, mayContinue func() b
 		}
 	}
 	err := fmt.Errorf("events after order %d not read: the final fetch stopped after %d reads of up to 500 events while VB365 still reported more (they remain in VB365)",
-		r.st.Events.LastOrder, maxFinalFetches)
+		r.state.Events.LastOrder, maxFinalFetches)
 	r.logger.Warn("final events not all read", "error", err)
 	return err
 }
@@ -227,16 +215,17 @@ func (r *restoreRun) fetchFinalEvents(ctx workflow.Context, mayContinue func() b
 // report is the audit record of the run so far.
 func (r *restoreRun) report() RestoreReport {
 	rep := RestoreReport{
-		Organization:         r.st.Organization,
-		RequestedPointInTime: r.st.RequestedPointInTime,
-		EffectivePointInTime: r.st.EffectivePointInTime,
-		ClampedToLatest:      r.st.ClampedToLatest,
-		Session:              r.st.Session,
-		EventsDropped:        r.st.Events.Dropped,
+		Organization:         r.state.Organization,
+		RequestedPointInTime: r.state.RequestedPointInTime,
+		EffectivePointInTime: r.state.EffectivePointInTime,
+		ClampedToLatest:      r.state.ClampedToLatest,
+		Session:              r.state.Session,
+		EventsDropped:        r.state.Events.Dropped,
 		EndReason:            r.endReason,
-		SessionAdopted:       r.st.SessionAdopted,
+		SessionAdopted:       r.state.SessionAdopted,
 	}
-	rep.Events, rep.EventCounts = r.st.Events.withPending()
+	rep.Events, rep.EventCounts = r.state.Events.withPending()
+	rep.Actions, rep.ActionCounts = r.actionRows()
 	if rep.Events == nil {
 		rep.Events = []vb365.RestoreSessionEvent{}
 	}

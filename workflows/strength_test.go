@@ -81,7 +81,7 @@ func TestFailedFinalFetchIsReported(t *testing.T) {
 func TestStopValidatorRejectsAfterTheEnd(t *testing.T) {
 	r := &restoreRun{}
 	require.NoError(t, r.validateStop(StopRequest{RequestedBy: "erin"}))
-	r.finished, r.endReason = true, EndReasonStoppedInVB365
+	r.phase, r.endReason = PhaseDone, EndReasonStoppedInVB365
 	err := r.validateStop(StopRequest{RequestedBy: "erin"})
 	require.Error(t, err)
 	require.Contains(t, err.Error(), `restore already done (endReason "stopped-in-vb365")`)

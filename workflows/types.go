@@ -1,11 +1,84 @@
+// Package workflows holds the restore workflow: its names, input, output,
+// error types and the workflow code itself. Everything a caller needs to start
+// it as a child or by name is declared here.
 package workflows
 
 import (
+	"strings"
 	"time"
 
 	"github.com/vb365-restore/vb365-restore/activities"
 	"github.com/vb365-restore/vb365-restore/vb365"
 )
+
+// DefaultTaskQueue is the task queue the worker listens on unless configured otherwise.
+const DefaultTaskQueue = "vb365-restore"
+
+// Workflow type names, registered explicitly so callers in any SDK can start
+// them by name.
+const (
+	RestoreSessionWorkflowName = "RestoreSessionWorkflow"
+	// SessionClaimWorkflowName is a claim of one VB365 restore session by
+	// one restore workflow: workflow id "vb365-session-claim-<session id>"
+	// (SessionClaimWorkflowIDPrefix), started once and never again, input
+	// and result {"sessionId","ownerWorkflowId"}, memo "owner". The worker
+	// starts it; nobody else should.
+	SessionClaimWorkflowName     = activities.SessionClaimWorkflowName
+	SessionClaimWorkflowIDPrefix = activities.SessionClaimWorkflowIDPrefix
+)
+
+// Operator-facing handler names.
+const (
+	// QueryStatus returns a Status.
+	QueryStatus = "status"
+	// UpdateStop and SignalStop stop the session and end the workflow.
+	UpdateStop = "stop"
+	SignalStop = "stop"
+	// SignalSessionReady is sent to the parent when NotifyParent is set.
+	SignalSessionReady = "vb365-restore-session-ready"
+	// SignalSessionEnded is sent to the parent when NotifyParent is set and
+	// the restore ends (completed, failed or canceled), so that a parent
+	// that continued as new since it started the child still learns how it
+	// ended (a child's result reaches only the run that started it).
+	SignalSessionEnded = "vb365-restore-session-ended"
+)
+
+// EndReason says why a restore ended: RestoreReport.EndReason, and
+// Status.EndReason once the session is being stopped.
+type EndReason string
+
+// End reasons.
+const (
+	EndReasonStopRequested  EndReason = "stop-requested"
+	EndReasonStoppedInVB365 EndReason = "stopped-in-vb365"
+	EndReasonMaxDuration    EndReason = "max-duration"
+	EndReasonCanceled       EndReason = "canceled"
+	// EndReasonFailed: a failure while the session was open; the session
+	// was stopped first. Only the status query and the Web UI's details
+	// show it: a failed workflow has no result.
+	EndReasonFailed EndReason = "failed"
+)
+
+// Search attribute names (Keyword). The worker keeps working where they are
+// not registered.
+const (
+	SearchAttrOrganizationID = "VB365OrganizationId"
+	SearchAttrSessionID      = "VB365SessionId"
+	SearchAttrSessionType    = "VB365SessionType"
+	SearchAttrSessionState   = "VB365SessionState"
+)
+
+// SearchAttributeSessionType is the value of VB365SessionType for a session
+// of type t: the lower-case short form the input takes (vex, vesp, veod,
+// vet), whatever casing VB365 answers with, so that
+// VB365SessionType='vex' finds every Exchange restore.
+func SearchAttributeSessionType(t string) string { return strings.ToLower(t) }
+
+// SearchAttributes returns the names of every search attribute the restore
+// workflow sets, all of type Keyword: what a namespace registers for it.
+func SearchAttributes() []string {
+	return []string{SearchAttrOrganizationID, SearchAttrSessionID, SearchAttrSessionType, SearchAttrSessionState}
+}
 
 // RestoreInput is the input of RestoreSessionWorkflow, as JSON:
 //
@@ -51,11 +124,6 @@ type RestoreInput struct {
 	// StopOnFailure skips the actions after one that failed; by default a
 	// failed action does not stop the next ones.
 	StopOnFailure bool `json:"stopOnFailure,omitempty"`
-
-	// ContinueAsNewAfterBatches bounds the event batches one run records
-	// before it continues as new (default 500), on top of the server's
-	// suggestion. Rarely worth setting.
-	ContinueAsNewAfterBatches int `json:"continueAsNewAfterBatches,omitempty"`
 
 	// Continuation is internal: set only by the workflow itself when it
 	// continues as new, to carry its state into the next run. Callers leave
@@ -108,7 +176,7 @@ type RestoreReport struct {
 	Events          []vb365.RestoreSessionEvent `json:"events"`
 	EventsDropped   int                         `json:"eventsDropped,omitempty"`
 	EventCounts     EventCounts                 `json:"eventCounts"`
-	EndReason       string                      `json:"endReason"`
+	EndReason       EndReason                   `json:"endReason"`
 	StopRequestedBy string                      `json:"stopRequestedBy,omitempty"`
 	StopReason      string                      `json:"stopReason,omitempty"`
 	// SessionAdopted is true when a lost creation response was recovered by
@@ -152,9 +220,9 @@ type ActionReport struct {
 	Action activities.RestoreAction `json:"action"`
 	State  ActionState              `json:"state"`
 	*activities.RestoreActionResult
-	// ErrorType and Error say why an action failed or was canceled
-	// (ErrorType: InvalidRequest, RestoreTargetNotFound,
-	// RestoreActionOutcomeUnknown, ...).
+	// ErrorType and Error say why an action failed, was canceled or was
+	// skipped (ErrorType, for a failure: InvalidRequest,
+	// RestoreTargetNotFound, RestoreActionOutcomeUnknown, ...).
 	ErrorType string `json:"errorType,omitempty"`
 	Error     string `json:"error,omitempty"`
 	// ActionCounts: how the restore's actions ended, when it had some.
@@ -184,7 +252,7 @@ type Status struct {
 	EventCounts          EventCounts                 `json:"eventCounts"`
 	LatestEvents         []vb365.RestoreSessionEvent `json:"latestEvents,omitempty"`
 	StopDeadline         *time.Time                  `json:"stopDeadline,omitempty"`
-	EndReason            string                      `json:"endReason,omitempty"`
+	EndReason            EndReason                   `json:"endReason,omitempty"`
 	// Actions and ActionCounts as in the report, as they stand now.
 	Actions      []ActionReport `json:"actions,omitempty"`
 	ActionCounts *ActionCounts  `json:"actionCounts,omitempty"`
@@ -214,7 +282,7 @@ type SessionEnded struct {
 	EffectivePointInTime *time.Time           `json:"effectivePointInTime,omitempty"`
 	Session              vb365.RestoreSession `json:"session"`
 	EventCounts          EventCounts          `json:"eventCounts"`
-	EndReason            string               `json:"endReason,omitempty"`
+	EndReason            EndReason            `json:"endReason,omitempty"`
 	// Canceled: the restore was canceled (it stopped its session first).
 	Canceled bool `json:"canceled,omitempty"`
 	// ErrorType and Error: the restore failed (ErrorType is one of the

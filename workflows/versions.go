@@ -40,4 +40,10 @@ const (
 	// a parent sees completed events within two poll intervals; before, after
 	// at most Options.ProgressInterval.
 	changeProgressWithinPoll = "progress-within-poll-interval"
+	// changeRestoreActions: a restore with actions runs them once its
+	// session is open, one RestoreAction activity each, then stops the
+	// session unless KeepSessionOpen (see actions.go). Decided once, in the
+	// first run of a restore with actions; a restore without actions never
+	// asks.
+	changeRestoreActions = "restore-actions"
 )

@@ -3,7 +3,6 @@ package workflows
 import (
 	"errors"
 	"fmt"
-	"time"
 
 	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
@@ -13,21 +12,30 @@ import (
 	"github.com/vb365-restore/vb365-restore/vb365"
 )
 
-// restoreRun is one run of RestoreSessionWorkflow: the carried state (st)
-// plus what only this run needs.
+// RestoreSessionWorkflow opens a VB365 restore session, records its events
+// until it is stopped (by the stop update or signal, in VB365, or after
+// maxSessionDuration) and returns the audit report. A cancelled workflow
+// stops its session first. It runs with the default Options; a worker
+// registers it with its own through RegisterWithOptions.
+func RestoreSessionWorkflow(ctx workflow.Context, in RestoreInput) (RestoreReport, error) {
+	return restoreSessionWorkflow(ctx, in, Options{}.withDefaults())
+}
+
+// restoreRun is one run of RestoreSessionWorkflow: the state it carries
+// into the next run (state) plus what only this run needs.
 type restoreRun struct {
 	opts   Options
 	in     RestoreInput
-	st     Continuation
-	phase  Phase
+	state  Continuation
 	logger log.Logger
 
+	// phase is where the run stands; PhaseDone once its outcome is known
+	// (outcome is that outcome's error, if any), and the stop update waits
+	// for that. endReason says why the session is being stopped or was.
+	phase     Phase
+	outcome   error
+	endReason EndReason
 	stopReq   *StopRequest
-	endReason string
-	// finished is set when the run's outcome is known; the stop update
-	// waits for it. finalErr is that outcome's error, if any.
-	finished bool
-	finalErr error
 	// stopped is set once the session is stopped for good; the stop update
 	// answers then.
 	stopped bool
@@ -43,15 +51,9 @@ type restoreRun struct {
 	// progress is what the last SignalSessionProgress of this run carried
 	// (see notifyParentProgress); it does not survive continue-as-new.
 	progress sentProgress
-}
-
-// RestoreSessionWorkflow opens a VB365 restore session, records its events
-// until it is stopped (by the stop update or signal, in VB365, or after
-// maxSessionDuration) and returns the audit report. A cancelled workflow
-// stops its session first. It runs with the default Options; a worker
-// registers it with its own through RegisterWithOptions.
-func RestoreSessionWorkflow(ctx workflow.Context, in RestoreInput) (RestoreReport, error) {
-	return restoreSessionWorkflow(ctx, in, Options{}.withDefaults())
+	// actions is what this run knows of its restore actions beyond the
+	// carried rows (state.Actions); see actions.go.
+	actions actionRun
 }
 
 func restoreSessionWorkflow(ctx workflow.Context, in RestoreInput, opts Options) (RestoreReport, error) {
@@ -60,7 +62,7 @@ func restoreSessionWorkflow(ctx workflow.Context, in RestoreInput, opts Options)
 		in:     in,
 		phase:  PhaseValidating,
 		logger: log.With(workflow.GetLogger(ctx), "organizationId", in.OrganizationID),
-		st:     Continuation{Events: newEventLog()},
+		state:  Continuation{Events: newEventLog()},
 	}
 	if in.Continuation != nil {
 		// Only a run this workflow continued as new may adopt a session from
@@ -71,9 +73,9 @@ func restoreSessionWorkflow(ctx workflow.Context, in RestoreInput, opts Options)
 			r.logger.Warn("invalid restore request", "error", err)
 			return RestoreReport{}, err
 		}
-		r.st = *in.Continuation
+		r.state = *in.Continuation
 		r.phase = PhaseOpen
-		if e := r.st.Ending; e != nil {
+		if e := r.state.Ending; e != nil {
 			r.endReason, r.stopReq, r.phase, r.stopped = e.EndReason, e.Stop, PhaseStopping, true
 		}
 	}
@@ -86,8 +88,7 @@ func restoreSessionWorkflow(ctx workflow.Context, in RestoreInput, opts Options)
 
 	var can *workflow.ContinueAsNewError
 	if !errors.As(err, &can) {
-		r.finished, r.finalErr = true, err
-		r.phase = PhaseDone
+		r.phase, r.outcome = PhaseDone, err
 		r.publishDetails(ctx)
 	}
 	// Let a stop update see the outcome before the workflow closes. On
@@ -100,27 +101,32 @@ func restoreSessionWorkflow(ctx workflow.Context, in RestoreInput, opts Options)
 	return report, err
 }
 
+// execute is the restore's story. A first run validates the input, checks
+// the backup window and creates the session once (open); a run continued as
+// new resumes where the previous one stopped. Then the run records the
+// session's events until a stop, VB365, the deadline or a cancel ends it
+// (loop, in loop.go), and stops the session (finish, in stop.go).
 func (r *restoreRun) execute(ctx workflow.Context) (RestoreReport, error) {
 	if r.in.Continuation == nil {
 		if err := r.open(ctx); err != nil {
 			return RestoreReport{}, err
 		}
+		r.logger = log.With(r.logger, "sessionId", r.state.Session.ID)
 		if ctx.Err() != nil {
 			return r.cancel(ctx)
 		}
-	} else if e := r.st.Ending; e != nil {
-		r.logger = log.With(r.logger, "sessionId", r.st.Session.ID)
-		r.logger.Info("continuing to read the final events", "run", r.st.Runs+1, "eventsRecorded", r.st.Events.Counts.Total)
-		r.st.Ending = nil
+		return r.loop(ctx)
+	}
+	r.logger = log.With(r.logger, "sessionId", r.state.Session.ID)
+	if e := r.state.Ending; e != nil {
+		r.logger.Info("continuing to read the final events", "run", r.state.Runs+1, "eventsRecorded", r.state.Events.Counts.Total)
+		r.state.Ending = nil
 		r.initPastRunning(ctx)
 		return r.afterStop(ctx, e.Canceled)
-	} else {
-		r.logger.Info("continuing restore session", "sessionId", r.st.Session.ID, "run", r.st.Runs+1,
-			"eventsRecorded", r.st.Events.Counts.Total)
-		// Counts the previous run held back from the parent go now.
-		r.notifyParentProgress(ctx, false)
 	}
-	r.logger = log.With(r.logger, "sessionId", r.st.Session.ID)
+	r.logger.Info("continuing restore session", "run", r.state.Runs+1, "eventsRecorded", r.state.Events.Counts.Total)
+	// Counts the previous run held back from the parent go now.
+	r.notifyParentProgress(ctx, false)
 	return r.loop(ctx)
 }
 
@@ -145,16 +151,16 @@ func (r *restoreRun) registerHandlers(ctx workflow.Context) error {
 				waitCtx, _ = workflow.NewDisconnectedContext(ctx)
 				answerStopped = true
 			}
-			if err := workflow.Await(waitCtx, func() bool { return r.finished || r.stopped }); err != nil {
+			if err := workflow.Await(waitCtx, func() bool { return r.done() || r.stopped }); err != nil {
 				return vb365.RestoreSession{}, err
 			}
 			if r.stopped {
-				return r.st.Session, nil
+				return r.state.Session, nil
 			}
-			if r.finalErr != nil && !(answerStopped && r.sessionEnded() && isCanceled(r.finalErr)) {
-				return r.st.Session, r.finalErr
+			if r.outcome != nil && !(answerStopped && r.sessionEnded() && isCanceled(r.outcome)) {
+				return r.state.Session, r.outcome
 			}
-			return r.st.Session, nil
+			return r.state.Session, nil
 		},
 		workflow.UpdateHandlerOptions{
 			Validator:   func(_ workflow.Context, req StopRequest) error { return r.validateStop(req) },
@@ -169,11 +175,14 @@ func (r *restoreRun) registerHandlers(ctx workflow.Context) error {
 // validateStop rejects a stop update once the run's outcome is known: there is
 // nothing left to stop, and an accepted update would wait for a run that ended.
 func (r *restoreRun) validateStop(StopRequest) error {
-	if r.finished {
+	if r.done() {
 		return fmt.Errorf("restore already done (endReason %q): nothing to stop", r.endReason)
 	}
 	return nil
 }
+
+// done reports whether the run's outcome is known (PhaseDone).
+func (r *restoreRun) done() bool { return r.phase == PhaseDone }
 
 // requestStop records the first stop request; later ones only wait.
 func (r *restoreRun) requestStop(req StopRequest, via string) {
@@ -191,30 +200,30 @@ func (r *restoreRun) open(ctx workflow.Context) error {
 		r.logger.Warn("invalid restore request", "error", err)
 		return err
 	}
-	r.st.PollInterval = req.PollInterval
-	r.st.RequestedPointInTime = req.PointInTime
-	r.st.Organization.ID = req.OrganizationID
+	r.state.PollInterval = req.PollInterval
+	r.state.RequestedPointInTime = req.PointInTime
+	r.state.Organization.ID = req.OrganizationID
 
 	var org vb365.Organization
 	if err := workflow.ExecuteActivity(withGetOrganization(ctx, req.OrganizationID), acts.GetOrganization, req.OrganizationID).
 		Get(ctx, &org); err != nil {
 		return activityFailure(fmt.Sprintf("read organization %q", req.OrganizationID), err)
 	}
-	r.st.Organization = OrganizationInfo{ID: req.OrganizationID, Name: org.Name,
+	r.state.Organization = OrganizationInfo{ID: req.OrganizationID, Name: org.Name,
 		FirstBackupTime: org.FirstBackupTime, LastBackupTime: org.LastBackupTime}
 	choice, err := resolveWindow(org, req.PointInTime, req.AllowBeforeFirstBackup)
 	if err != nil {
 		r.logger.Warn("point in time outside the backup window", "error", err)
 		return err
 	}
-	r.st.EffectivePointInTime, r.st.ClampedToLatest = choice.Effective, choice.ClampedToLatest
+	r.state.EffectivePointInTime, r.state.ClampedToLatest = choice.Effective, choice.ClampedToLatest
 
 	// A local activity, so the answer is in the history: replays decide the
 	// same way whatever the replaying worker is configured with.
 	if err := workflow.ExecuteLocalActivity(withCheckSearchAttributes(ctx), acts.CheckSearchAttributes).
-		Get(ctx, &r.st.SearchAttributes); err != nil {
+		Get(ctx, &r.state.SearchAttributes); err != nil {
 		r.logger.Warn("could not check search attributes; not using them", "error", err)
-		r.st.SearchAttributes = false
+		r.state.SearchAttributes = false
 	}
 	if ctx.Err() != nil && workflow.GetVersion(ctx, changeNoCreateAfterCancel, workflow.DefaultVersion, 1) >= 1 {
 		// Cancelled before the creation: there is no session to stop, so
@@ -243,8 +252,8 @@ func (r *restoreRun) open(ctx workflow.Context) error {
 		failure := activityFailure(fmt.Sprintf("create %s restore session for organization %q", req.Type, org.Name), err)
 		return withNote(failure, r.releaseLostSession(dctx, createIn, err))
 	}
-	r.st.Session, r.st.SessionAdopted = created.Session, created.Adopted
-	r.st.Deadline = workflow.Now(ctx).Add(req.MaxSessionDuration)
+	r.state.Session, r.state.SessionAdopted = created.Session, created.Adopted
+	r.state.Deadline = workflow.Now(ctx).Add(req.MaxSessionDuration)
 	r.phase = PhaseOpen
 	r.logger.Info("restore session open", "sessionId", created.Session.ID, "sessionName", created.Session.Name,
 		"adopted", created.Adopted, "effectivePointInTime", choice.Effective, "clampedToLatest", choice.ClampedToLatest)
@@ -259,7 +268,7 @@ func (r *restoreRun) open(ctx workflow.Context) error {
 // says so), it stops that session, best effort. It returns what happened,
 // for the workflow's error message; "" when there was nothing to do.
 func (r *restoreRun) releaseLostSession(ctx workflow.Context, in activities.CreateRestoreSessionInput, createErr error) string {
-	if errors.Is(createErr, workflow.ErrCanceled) || temporal.IsCanceledError(createErr) {
+	if isCanceled(createErr) {
 		return ""
 	}
 	prog, ok := createProgressOf(createErr)
@@ -298,137 +307,4 @@ func createProgressOf(err error) (activities.CreateProgress, bool) {
 		return prog, true
 	}
 	return activities.CreateProgress{}, false
-}
-
-// notifyParent signals the parent that the session exists, when asked to.
-// A parent that is gone is logged, not fatal: the restore goes on.
-func (r *restoreRun) notifyParent(ctx workflow.Context) {
-	info := workflow.GetInfo(ctx)
-	if !r.in.NotifyParent || info.ParentWorkflowExecution == nil {
-		return
-	}
-	payload := SessionReady{WorkflowID: info.WorkflowExecution.ID, SessionID: r.st.Session.ID,
-		SessionName: r.st.Session.Name, EffectivePointInTime: r.st.EffectivePointInTime}
-	// An empty run id reaches the parent's current run, even if it continued as new.
-	err := workflow.SignalExternalWorkflow(ctx, info.ParentWorkflowExecution.ID, "", SignalSessionReady, payload).Get(ctx, nil)
-	if err != nil {
-		r.logger.Warn("could not signal the parent workflow", "parentWorkflowId", info.ParentWorkflowExecution.ID, "error", err)
-	}
-}
-
-// notifyParentEnded signals the parent how the restore ended, when asked to
-// (SignalSessionEnded). It waits for delivery, on a context that is not
-// cancelled, so the signal leaves before the workflow closes; a parent that
-// is gone is logged, not fatal.
-func (r *restoreRun) notifyParentEnded(ctx workflow.Context, rep RestoreReport, err error) {
-	info := workflow.GetInfo(ctx)
-	if !r.in.NotifyParent || info.ParentWorkflowExecution == nil ||
-		workflow.GetVersion(ctx, changeNotifyParentEnded, workflow.DefaultVersion, 1) < 1 {
-		return
-	}
-	ended := SessionEnded{WorkflowID: info.WorkflowExecution.ID, OrganizationName: rep.Organization.Name,
-		Session: rep.Session, EventCounts: rep.EventCounts, EndReason: rep.EndReason}
-	if !rep.EffectivePointInTime.IsZero() {
-		t := rep.EffectivePointInTime
-		ended.EffectivePointInTime = &t
-	}
-	var appErr *temporal.ApplicationError
-	switch {
-	case err == nil:
-	case isCanceled(err):
-		ended.Canceled, ended.EndReason, ended.Error = true, EndReasonCanceled, err.Error()
-	case errors.As(err, &appErr):
-		ended.ErrorType, ended.Error = appErr.Type(), appErr.Error()
-	default:
-		ended.Error = err.Error()
-	}
-	if ended.Session.ID == "" {
-		ended.Session = r.st.Session
-	}
-	if ended.EventCounts.Total == 0 {
-		ended.EventCounts = r.st.Events.Counts
-	}
-	// An empty run id reaches the parent's current run, even if it continued as new.
-	if err := workflow.SignalExternalWorkflow(ctx, info.ParentWorkflowExecution.ID, "", SignalSessionEnded, ended).Get(ctx, nil); err != nil {
-		r.logger.Warn("could not signal the parent workflow", "parentWorkflowId", info.ParentWorkflowExecution.ID, "error", err)
-	}
-}
-
-// Typed search attribute keys (Keyword).
-var (
-	saOrganizationID = temporal.NewSearchAttributeKeyKeyword(SearchAttrOrganizationID)
-	saSessionID      = temporal.NewSearchAttributeKeyKeyword(SearchAttrSessionID)
-	saSessionType    = temporal.NewSearchAttributeKeyKeyword(SearchAttrSessionType)
-	saSessionState   = temporal.NewSearchAttributeKeyKeyword(SearchAttrSessionState)
-)
-
-// upsertSearchAttributes sets all four attributes (all) or only the state,
-// and only when CheckSearchAttributes said they are registered: upserting an
-// unregistered attribute would fail the workflow task over and over.
-func (r *restoreRun) upsertSearchAttributes(ctx workflow.Context, all bool) {
-	if !r.st.SearchAttributes {
-		return
-	}
-	updates := []temporal.SearchAttributeUpdate{saSessionState.ValueSet(r.st.Session.State)}
-	if all {
-		typ := r.st.Session.Type
-		if workflow.GetVersion(ctx, changeSessionTypeLowercase, workflow.DefaultVersion, 1) >= 1 {
-			typ = SearchAttributeSessionType(r.st.Session.Type)
-		}
-		updates = append(updates, saOrganizationID.ValueSet(r.st.Organization.ID),
-			saSessionID.ValueSet(r.st.Session.ID), saSessionType.ValueSet(typ))
-	}
-	if err := workflow.UpsertTypedSearchAttributes(ctx, updates...); err != nil {
-		r.logger.Warn("could not upsert search attributes", "error", err)
-	}
-}
-
-// activityFailure turns an activity's failure into the workflow's, a
-// non-retryable ApplicationError of a stable type: one of the named types
-// passes through with its message (which names the field and value); any
-// other failure is a VB365Error (VB365Unavailable when VB365 stayed
-// unreachable until the activity gave up) whose message says what failed.
-// Cancellation passes through.
-func activityFailure(what string, err error) error {
-	var appErr *temporal.ApplicationError
-	if errors.As(err, &appErr) {
-		switch appErr.Type() {
-		case ErrOrganizationNotFound, ErrVB365AuthenticationFailed, ErrRestoreSessionRejected,
-			ErrBackupWindowUnavailable:
-			return temporal.NewNonRetryableApplicationError(appErr.Message(), appErr.Type(), err)
-		}
-	}
-	if errors.Is(err, workflow.ErrCanceled) || temporal.IsCanceledError(err) {
-		return err
-	}
-	typ, msg := activities.ErrTypeVB365, err.Error()
-	if appErr != nil {
-		msg = appErr.Message()
-		if appErr.Type() == activities.ErrTypeTransient {
-			typ = activities.ErrTypeTransient
-		}
-	}
-	return temporal.NewNonRetryableApplicationError(fmt.Sprintf("%s: %s", what, msg), typ, err)
-}
-
-// withNote adds a note to a failure's message, keeping its type.
-func withNote(err error, note string) error {
-	if err == nil || note == "" {
-		return err
-	}
-	var appErr *temporal.ApplicationError
-	if errors.As(err, &appErr) && appErr == err {
-		return temporal.NewNonRetryableApplicationError(appErr.Message()+" ("+note+")", appErr.Type(), appErr.Unwrap())
-	}
-	return fmt.Errorf("%w (%s)", err, note)
-}
-
-// isCanceled reports whether err is a cancellation.
-func isCanceled(err error) bool {
-	return errors.Is(err, workflow.ErrCanceled) || temporal.IsCanceledError(err)
-}
-
-// remaining is the time left until the deadline on the workflow's clock.
-func (r *restoreRun) remaining(ctx workflow.Context) time.Duration {
-	return r.st.Deadline.Sub(workflow.Now(ctx))
 }

@@ -249,12 +249,10 @@ func TestSearchAttributesSkippedWhenNotRegistered(t *testing.T) {
 }
 
 func TestContinueAsNewCarriesState(t *testing.T) {
-	h := newHarness(t).open().
+	h := newHarness(t, Options{BatchesPerRun: 2}).open().
 		batches([]vb365.RestoreSessionEvent{ev(0, "Success"), ev(1, "Failed")}, []vb365.RestoreSessionEvent{ev(2, "Success")}).
 		idle().stopAndFetch()
-	in := baseInput()
-	in.ContinueAsNewAfterBatches = 2
-	h.run(in)
+	h.run(baseInput())
 	err := h.env.GetWorkflowError()
 	var can *workflow.ContinueAsNewError
 	require.True(t, errors.As(err, &can), "got %v", err)
@@ -328,7 +326,7 @@ func parentWorkflow(ctx workflow.Context, in RestoreInput) (SessionReady, error)
 		return ready, err
 	}
 	if rep.EndReason != EndReasonStopRequested {
-		return ready, errors.New("unexpected end reason " + rep.EndReason)
+		return ready, errors.New("unexpected end reason " + string(rep.EndReason))
 	}
 	return ready, nil
 }

@@ -90,7 +90,7 @@ func verifyInside(ctx workflow.Context, child workflow.ChildWorkflowFuture) (Ver
 
 	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: time.Minute})
 	if err := workflow.ExecuteActivity(actx, CheckRestoredItems, res.Ready).Get(ctx, nil); err != nil {
-		workflow.GetLogger(ctx).Warn("Check inside the session failed; stopping it anyway", "Error", err)
+		workflow.GetLogger(ctx).Warn("check inside the session failed; stopping it anyway", "error", err)
 	}
 
 	stop := workflows.StopRequest{Reason: "verification done", RequestedBy: workflow.GetInfo(ctx).WorkflowType.Name}
@@ -106,6 +106,6 @@ func verifyInside(ctx workflow.Context, child workflow.ChildWorkflowFuture) (Ver
 // CheckRestoredItems stands for the parent's own work inside the session
 // (browse, restore, compare). Here it only logs which session it would use.
 func CheckRestoredItems(ctx context.Context, ready workflows.SessionReady) error {
-	activity.GetLogger(ctx).Info("Checking restored items", "SessionID", ready.SessionID, "SessionName", ready.SessionName)
+	activity.GetLogger(ctx).Info("checking restored items", "sessionId", ready.SessionID, "sessionName", ready.SessionName)
 	return nil
 }

@@ -277,17 +277,17 @@ func Load(environ []string) (Worker, error) {
 	return cfg, p.err()
 }
 
-// checkTemporal loads the connection with envconfig and checks it and the
-// product's Temporal settings.
-// renamedTemporalVars are the earlier release's names of settings that the
-// SDK's envconfig now reads under Temporal's standard names. A deployment
-// still setting one would silently lose its TLS setting, so it is refused.
+// renamedTemporalVars are settings of earlier releases whose values the
+// SDK's envconfig reads under Temporal's standard names. A deployment still
+// setting one would silently lose its TLS setting, so it is refused.
 var renamedTemporalVars = map[string]string{
 	"TEMPORAL_TLS_CERT": "TEMPORAL_TLS_CLIENT_CERT_PATH",
 	"TEMPORAL_TLS_KEY":  "TEMPORAL_TLS_CLIENT_KEY_PATH",
 	"TEMPORAL_TLS_CA":   "TEMPORAL_TLS_SERVER_CA_CERT_PATH",
 }
 
+// checkTemporal loads the connection with envconfig and checks it and the
+// product's Temporal settings.
 func checkTemporal(t *Temporal, vars map[string]string, p *problems) {
 	for _, old := range slices.Sorted(maps.Keys(renamedTemporalVars)) {
 		if _, set := vars[old]; set {

@@ -144,10 +144,13 @@ type Printer struct {
 	seen      int   // events printed or reported as not shown
 	phase     workflows.Phase
 	queryErr  string
+	actions   map[int]string // each action's line as last printed
 }
 
 // NewPrinter prints to out.
-func NewPrinter(out io.Writer) *Printer { return &Printer{out: out, lastOrder: -1} }
+func NewPrinter(out io.Writer) *Printer {
+	return &Printer{out: out, lastOrder: -1, actions: map[int]string{}}
+}
 
 // Status prints what is new in st.
 func (p *Printer) Status(st workflows.Status) {
@@ -171,6 +174,17 @@ func (p *Printer) Status(st workflows.Status) {
 		p.phase = st.Phase
 	}
 	p.events(st.LatestEvents, st.EventCounts.Total)
+	p.showActions(st.Actions)
+}
+
+// showActions prints each action's line when it changed since last printed.
+func (p *Printer) showActions(actions []workflows.ActionReport) {
+	for _, a := range actions {
+		if line := ActionLine(a); p.actions[a.Index] != line {
+			p.actions[a.Index] = line
+			fmt.Fprintln(p.out, line)
+		}
+	}
 }
 
 // events prints the events newer than the last printed one. total is how
@@ -212,7 +226,8 @@ func (p *Printer) QueryFailed(err error) {
 // Report prints the result: the events not printed yet and a summary.
 func (p *Printer) Report(r workflows.RestoreReport) {
 	p.events(r.Events, r.EventCounts.Total)
-	s := r.EndReason
+	p.showActions(r.Actions)
+	s := string(r.EndReason)
 	if r.StopRequestedBy != "" {
 		s += " by " + r.StopRequestedBy
 	}
@@ -228,6 +243,14 @@ func (p *Printer) Report(r workflows.RestoreReport) {
 	}
 	fmt.Fprintln(p.out)
 	fmt.Fprintf(p.out, "  events: %s\n", CountsText(r.EventCounts))
+	if c := ActionCountsText(r.ActionCounts); c != "" {
+		fmt.Fprintf(p.out, "  actions: %s\n", c)
+		for _, a := range r.Actions {
+			for _, l := range FailedItemLines(a) {
+				fmt.Fprintf(p.out, "    action %d %s\n", a.Index+1, l)
+			}
+		}
+	}
 }
 
 // CountsText is event counts on one line: "9 (2 Failed, 7 Success)".
@@ -284,6 +307,9 @@ func RowLine(r playbook.Row) string {
 	if r.EventCounts.Total > 0 {
 		fmt.Fprintf(&b, ", %d events", r.EventCounts.Total)
 	}
+	if c := ActionCountsText(r.Actions); c != "" {
+		fmt.Fprintf(&b, ", actions %s", c)
+	}
 	if r.ErrorType != "" {
 		fmt.Fprintf(&b, ", %s: %s", r.ErrorType, OneLine(r.Error))
 	} else if r.Error != "" {
@@ -295,7 +321,7 @@ func RowLine(r playbook.Row) string {
 // PlaybookCounts is a playbook's rows counted by state, on one line.
 func PlaybookCounts(rep playbook.Report) string {
 	var parts []string
-	for _, s := range []string{playbook.RowDone, playbook.RowFailed, playbook.RowCanceled, playbook.RowSkipped, playbook.RowOpen, playbook.RowCreating, playbook.RowPending} {
+	for _, s := range []playbook.RowState{playbook.RowDone, playbook.RowFailed, playbook.RowCanceled, playbook.RowSkipped, playbook.RowOpen, playbook.RowCreating, playbook.RowPending} {
 		if n := rep.Counts[s]; n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", n, s))
 		}

@@ -131,11 +131,11 @@ func encoded(v any) converter.EncodedValue {
 }
 
 func TestPlaybookPrintsEachRowWhenItChanges(t *testing.T) {
-	row := func(state string, events int) playbook.Row {
+	row := func(state playbook.RowState, events int) playbook.Row {
 		return playbook.Row{Index: 0, OrganizationID: "org", Type: "vet", State: state, EventCounts: workflows.EventCounts{Total: events}}
 	}
 	rep := func(r playbook.Row) playbook.Report {
-		return playbook.Report{Rows: []playbook.Row{r}, Counts: map[string]int{r.State: 1}}
+		return playbook.Report{Rows: []playbook.Row{r}, Counts: map[playbook.RowState]int{r.State: 1}}
 	}
 	final := rep(row(playbook.RowDone, 3))
 	c := &fakeClient{answers: []any{rep(row(playbook.RowCreating, 0)), rep(row(playbook.RowOpen, 1)),

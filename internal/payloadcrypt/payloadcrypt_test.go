@@ -22,8 +22,8 @@ import (
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
-	"go.temporal.io/sdk/workflow"
 
+	"github.com/vb365-restore/vb365-restore/internal/historytest"
 	"github.com/vb365-restore/vb365-restore/workflows"
 )
 
@@ -168,11 +168,14 @@ func recordedHistories(t *testing.T) []string {
 	return files
 }
 
-func replayer(t *testing.T, keys *Keys) worker.WorkflowReplayer {
+// replayer replays file with keys, on a worker with the bounds the file was
+// recorded with.
+func replayer(t *testing.T, keys *Keys, file string) worker.WorkflowReplayer {
 	dc, fc := Converters(keys)
 	r, err := worker.NewWorkflowReplayerWithOptions(worker.WorkflowReplayerOptions{DataConverter: dc, FailureConverter: fc})
 	require.NoError(t, err)
-	r.RegisterWorkflowWithOptions(workflows.RestoreSessionWorkflow, workflow.RegisterOptions{Name: workflows.RestoreSessionWorkflowName})
+	b := historytest.RecordedRestoreBounds(file)
+	workflows.RegisterWorkflowWithOptions(r, workflows.Options{BatchesPerRun: b.BatchesPerRun, StopConfirmBound: b.StopConfirmBound})
 	return r
 }
 
@@ -181,7 +184,7 @@ func replayer(t *testing.T, keys *Keys) worker.WorkflowReplayer {
 func TestRecordedPlainHistoriesReplayWithEncryption(t *testing.T) {
 	for _, f := range recordedHistories(t) {
 		t.Run(filepath.Base(f), func(t *testing.T) {
-			require.NoError(t, replayer(t, keysOf(t, "k1", true, "k1")).ReplayWorkflowHistoryFromJSONFile(nil, f))
+			require.NoError(t, replayer(t, keysOf(t, "k1", true, "k1"), f).ReplayWorkflowHistoryFromJSONFile(nil, f))
 		})
 	}
 }
@@ -213,14 +216,14 @@ func TestRecordedHistoriesReplayEncrypted(t *testing.T) {
 				},
 			}))
 			require.Positive(t, encrypted)
-			require.NoError(t, replayer(t, keys).ReplayWorkflowHistory(nil, h))
+			require.NoError(t, replayer(t, keys, f).ReplayWorkflowHistory(nil, h))
 			if strings.Contains(filepath.Base(f), "invalid-request") {
 				// A run that fails on its input fails the same way when the
 				// input cannot be decoded: its commands match whatever the key.
 				return
 			}
 			quiet := log.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
-			require.Error(t, replayer(t, keysOf(t, "other", false, "other")).ReplayWorkflowHistory(quiet, h))
+			require.Error(t, replayer(t, keysOf(t, "other", false, "other"), f).ReplayWorkflowHistory(quiet, h))
 		})
 	}
 }

@@ -36,7 +36,14 @@ const modulePath = "github.com/temporalio/cli/cmd/temporal"
 const EnvPath = "TEMPORAL_CLI"
 
 // progressEvery is how often a running build reports the elapsed time.
-var progressEvery = 15 * time.Second
+const progressEvery = 15 * time.Second
+
+// progress is where Ensure tells what is going on while it builds or waits,
+// every so often.
+type progress struct {
+	w     io.Writer
+	every time.Duration
+}
 
 // Path returns where the Temporal CLI binary is (or will be once Ensure has
 // built it): $TEMPORAL_CLI if set, else
@@ -65,10 +72,14 @@ var inProcess sync.Mutex
 // version, about five minutes on two cores, under a file lock so that
 // concurrent callers wait for one build instead of starting their own.
 // Progress (nil: none) receives what is going on while it builds or waits.
-func Ensure(ctx context.Context, progress io.Writer) (string, error) {
-	if progress == nil {
-		progress = io.Discard
+func Ensure(ctx context.Context, w io.Writer) (string, error) {
+	if w == nil {
+		w = io.Discard
 	}
+	return ensure(ctx, progress{w: w, every: progressEvery})
+}
+
+func ensure(ctx context.Context, p progress) (string, error) {
 	path := Path()
 	if isExecutable(path) {
 		return path, nil
@@ -89,8 +100,8 @@ func Ensure(ctx context.Context, progress io.Writer) (string, error) {
 		return "", fmt.Errorf("temporal CLI build lock: %w", err)
 	}
 	if !ok {
-		fmt.Fprintf(progress, "Another process is building the Temporal CLI %s; waiting for it (lock %s)\n", Version, lock.Path())
-		stop := ticker(progress, "  still waiting for the other build", nil)
+		fmt.Fprintf(p.w, "Another process is building the Temporal CLI %s; waiting for it (lock %s)\n", Version, lock.Path())
+		stop := p.ticker("  still waiting for the other build", nil)
 		ok, err = lock.TryLockContext(ctx, 500*time.Millisecond)
 		stop()
 		if err != nil || !ok {
@@ -102,7 +113,7 @@ func Ensure(ctx context.Context, progress io.Writer) (string, error) {
 	if isExecutable(path) { // built by the process we waited for
 		return path, nil
 	}
-	if err := build(ctx, path, progress); err != nil {
+	if err := build(ctx, path, p); err != nil {
 		return "", err
 	}
 	return path, nil
@@ -111,7 +122,7 @@ func Ensure(ctx context.Context, progress io.Writer) (string, error) {
 // build runs `go install` into a staging folder next to path, checks the
 // binary and moves it into place, so an interrupted build never leaves a
 // half-written binary behind.
-func build(ctx context.Context, path string, progress io.Writer) error {
+func build(ctx context.Context, path string, p progress) error {
 	goBin, err := goTool()
 	if err != nil {
 		return err
@@ -127,8 +138,8 @@ func build(ctx context.Context, path string, progress io.Writer) error {
 	}
 	defer os.RemoveAll(workDir)
 
-	fmt.Fprintf(progress, "Building the Temporal CLI %s from source (once per machine; about five minutes on two cores).\n", Version)
-	fmt.Fprintf(progress, "  go install %s@%s -> %s\n", modulePath, Version, path)
+	fmt.Fprintf(p.w, "Building the Temporal CLI %s from source (once per machine; about five minutes on two cores).\n", Version)
+	fmt.Fprintf(p.w, "  go install %s@%s -> %s\n", modulePath, Version, path)
 	start := time.Now()
 
 	var built atomic.Int64
@@ -139,7 +150,7 @@ func build(ctx context.Context, path string, progress io.Writer) error {
 			built.Add(1)
 			return
 		}
-		fmt.Fprintf(progress, "  %s\n", line)
+		fmt.Fprintf(p.w, "  %s\n", line)
 	}}
 	cmd := exec.CommandContext(ctx, goBin, "install", "-v", modulePath+"@"+Version)
 	cmd.Dir = workDir // outside any module: the project's go.mod plays no part
@@ -148,7 +159,7 @@ func build(ctx context.Context, path string, progress io.Writer) error {
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.WaitDelay = 5 * time.Second
 
-	stop := ticker(progress, "  still building", func() string {
+	stop := p.ticker("  still building", func() string {
 		return fmt.Sprintf("%d packages compiled", built.Load())
 	})
 	err = cmd.Run()
@@ -166,7 +177,7 @@ func build(ctx context.Context, path string, progress io.Writer) error {
 	if err := os.Rename(stagedBin, path); err != nil {
 		return fmt.Errorf("installing the Temporal CLI: %w", err)
 	}
-	fmt.Fprintf(progress, "Built the Temporal CLI in %s: %s\n", time.Since(start).Round(time.Second), version)
+	fmt.Fprintf(p.w, "Built the Temporal CLI in %s: %s\n", time.Since(start).Round(time.Second), version)
 	return nil
 }
 
@@ -217,15 +228,15 @@ next:
 }
 
 // ticker prints prefix with the elapsed time (and extra(), if given) every
-// progressEvery until the returned stop is called.
-func ticker(w io.Writer, prefix string, extra func() string) (stop func()) {
+// p.every until the returned stop is called.
+func (p progress) ticker(prefix string, extra func() string) (stop func()) {
 	start := time.Now()
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		t := time.NewTicker(progressEvery)
+		t := time.NewTicker(p.every)
 		defer t.Stop()
 		for {
 			select {
@@ -236,7 +247,7 @@ func ticker(w io.Writer, prefix string, extra func() string) (stop func()) {
 				if extra != nil {
 					msg += ", " + extra()
 				}
-				fmt.Fprintln(w, msg+")")
+				fmt.Fprintln(p.w, msg+")")
 			}
 		}
 	}()

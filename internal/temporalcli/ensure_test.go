@@ -72,20 +72,17 @@ func TestEnsureRejectsMissingOverride(t *testing.T) {
 func TestEnsureBuildsOnceWithProgress(t *testing.T) {
 	p := isolatedCache(t)
 	calls := fakeGo(t)
-	old := progressEvery
-	progressEvery = 50 * time.Millisecond
-	t.Cleanup(func() { progressEvery = old })
 
 	var mu sync.Mutex
-	var progress bytes.Buffer
-	w := writerFunc(func(b []byte) (int, error) { mu.Lock(); defer mu.Unlock(); return progress.Write(b) })
+	var printed bytes.Buffer
+	w := writerFunc(func(b []byte) (int, error) { mu.Lock(); defer mu.Unlock(); return printed.Write(b) })
 
 	var wg sync.WaitGroup
 	for range 4 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			got, err := Ensure(context.Background(), w)
+			got, err := ensure(context.Background(), progress{w: w, every: 50 * time.Millisecond})
 			require.NoError(t, err)
 			require.Equal(t, p, got)
 		}()
@@ -103,7 +100,7 @@ func TestEnsureBuildsOnceWithProgress(t *testing.T) {
 	require.Equal(t, "off", fields[2])
 	require.Equal(t, "install -v github.com/temporalio/cli/cmd/temporal@"+Version, fields[3])
 
-	out := progress.String()
+	out := printed.String()
 	require.Contains(t, out, "once per machine")
 	require.Contains(t, out, "five minutes")
 	require.Contains(t, out, "go: downloading")

@@ -50,7 +50,7 @@ func recordedSession(t *testing.T, pointInTime time.Time, clamped bool) (*vb365s
 	}
 	requested, effective := pointInTime, pointInTime
 	if clamped {
-		effective = time.Date(2020, 10, 30, 10, 29, 5, 0, time.UTC) // the seed's last backup
+		effective = time.Date(2020, 10, 30, 10, 29, 5, 0, time.UTC) // the seed organization's last backup
 	}
 	return sim, workflows.RestoreReport{
 		Organization:         workflows.OrganizationInfo{ID: vb365sim.SeedOrganizationID, Name: "abc.onmicrosoft.com"},

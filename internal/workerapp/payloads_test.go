@@ -19,6 +19,7 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/vb365-restore/vb365-restore/internal/config"
+	"github.com/vb365-restore/vb365-restore/workflows"
 )
 
 // runOnce runs the worker up to its first connection attempt and returns the
@@ -27,7 +28,7 @@ func runOnce(t *testing.T, environ ...string) (client.Options, *observer.Observe
 	t.Helper()
 	var seen client.Options
 	ctx, cancel := context.WithCancel(context.Background())
-	stubConnect(t, func(_ context.Context, opts client.Options) (client.Client, error) {
+	d := stubDialer(func(_ context.Context, opts client.Options) (client.Client, error) {
 		seen = opts
 		cancel()
 		return nil, errors.New("no Temporal here")
@@ -35,7 +36,7 @@ func runOnce(t *testing.T, environ ...string) (client.Options, *observer.Observe
 	cfg, err := config.Load(append([]string{"VB365_URL=https://127.0.0.1:1", "VB365_USERNAME=u", "VB365_PASSWORD=p", "METRICS_ADDR="}, environ...))
 	require.NoError(t, err)
 	core, logs := observer.New(zapcore.DebugLevel)
-	require.NoError(t, Run(ctx, cfg, zap.New(core)))
+	require.NoError(t, run(ctx, cfg, zap.New(core), workflows.Options{}, d))
 	return seen, logs
 }
 

@@ -24,16 +24,22 @@ import (
 	"github.com/vb365-restore/vb365-restore/workflows/playbook"
 )
 
-// Intervals of the background checks; variables so tests can shorten them.
-var (
+// Intervals of the background checks.
+const (
 	healthCheckInterval = 10 * time.Second
 	healthCheckTimeout  = 5 * time.Second
 	httpShutdownTimeout = 5 * time.Second
-	connectBackoff      = time.Second // first pause between connection attempts
 )
 
-// connect is temporalclient.Connect; tests replace it.
-var connect = temporalclient.Connect
+// dialer connects to Temporal with connect, pausing backoff after the first
+// failed attempt, doubling up to 15 s. The worker's is temporalDialer; a
+// test of this package runs the worker with its own.
+type dialer struct {
+	connect func(context.Context, client.Options) (client.Client, error)
+	backoff time.Duration
+}
+
+func temporalDialer() dialer { return dialer{connect: temporalclient.Connect, backoff: time.Second} }
 
 // Run runs the worker until ctx is cancelled (SIGINT/SIGTERM), then stops it
 // gracefully within cfg.WorkerStopTimeout and returns nil. It returns an error
@@ -45,6 +51,10 @@ func Run(ctx context.Context, cfg config.Worker, logger *zap.Logger) error {
 // RunWithOptions is Run with the restore workflow's bounds (tests lower
 // them to reach a bound in seconds; the zero value takes the defaults).
 func RunWithOptions(ctx context.Context, cfg config.Worker, logger *zap.Logger, wfOpts workflows.Options) error {
+	return run(ctx, cfg, logger, wfOpts, temporalDialer())
+}
+
+func run(ctx context.Context, cfg config.Worker, logger *zap.Logger, wfOpts workflows.Options, d dialer) error {
 	logger.Info("starting vb365-restore worker", zap.Object("config", cfg))
 	logPayloadEncryption(cfg.Temporal, logger)
 	// vb365.New warns when VB365_INSECURE_SKIP_VERIFY turns verification off.
@@ -105,7 +115,7 @@ func RunWithOptions(ctx context.Context, cfg config.Worker, logger *zap.Logger, 
 	if m != nil {
 		metricsHandler = m.handler
 	}
-	c, err := dial(ctx, cfg, logger, metricsHandler)
+	c, err := d.dial(ctx, cfg, logger, metricsHandler)
 	if err != nil {
 		if ctx.Err() != nil {
 			logger.Info("stopped before connecting to Temporal")
@@ -184,7 +194,7 @@ func RunWithOptions(ctx context.Context, cfg config.Worker, logger *zap.Logger, 
 
 // dial connects to Temporal, retrying with backoff for cfg.ConnectTimeout (0:
 // until ctx ends) so the worker can start before the server does.
-func dial(ctx context.Context, cfg config.Worker, logger *zap.Logger, metricsHandler client.MetricsHandler) (client.Client, error) {
+func (d dialer) dial(ctx context.Context, cfg config.Worker, logger *zap.Logger, metricsHandler client.MetricsHandler) (client.Client, error) {
 	sdkLogger := logging.NewTemporal(logger.Named("temporal"))
 	opts := temporalclient.Options(cfg.Temporal, sdkLogger, metricsHandler)
 	dctx := ctx
@@ -193,10 +203,10 @@ func dial(ctx context.Context, cfg config.Worker, logger *zap.Logger, metricsHan
 		dctx, cancel = context.WithTimeout(ctx, cfg.ConnectTimeout)
 		defer cancel()
 	}
-	backoff := connectBackoff
+	backoff := d.backoff
 	for attempt := 1; ; attempt++ {
 		actx, cancel := context.WithTimeout(dctx, 10*time.Second)
-		c, err := connect(actx, opts)
+		c, err := d.connect(actx, opts)
 		cancel()
 		if err == nil {
 			if attempt > 1 {

@@ -133,18 +133,15 @@ func (w testWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// stubConnect replaces the Temporal connection for one test.
-func stubConnect(t *testing.T, fn func(ctx context.Context, opts client.Options) (client.Client, error)) {
-	t.Helper()
-	prevConnect, prevBackoff := connect, connectBackoff
-	connect, connectBackoff = fn, time.Millisecond
-	t.Cleanup(func() { connect, connectBackoff = prevConnect, prevBackoff })
+// stubDialer connects with fn, retrying after a millisecond.
+func stubDialer(fn func(ctx context.Context, opts client.Options) (client.Client, error)) dialer {
+	return dialer{connect: fn, backoff: time.Millisecond}
 }
 
 // TestInsecureSkipVerifyWarnsOnce: the VB365 client warns about
 // VB365_INSECURE_SKIP_VERIFY; the worker does not repeat it.
 func TestInsecureSkipVerifyWarnsOnce(t *testing.T) {
-	stubConnect(t, func(context.Context, client.Options) (client.Client, error) {
+	d := stubDialer(func(context.Context, client.Options) (client.Client, error) {
 		return nil, errors.New("no Temporal here")
 	})
 	cfg, err := config.Load([]string{
@@ -158,7 +155,7 @@ func TestInsecureSkipVerifyWarnsOnce(t *testing.T) {
 	core, logs := observer.New(zapcore.DebugLevel)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel() // stop at the first connection attempt
-	require.NoError(t, Run(ctx, cfg, zap.New(core)))
+	require.NoError(t, run(ctx, cfg, zap.New(core), workflows.Options{}, d))
 
 	var warnings []string
 	for _, e := range logs.FilterLevelExact(zapcore.WarnLevel).All() {
@@ -173,7 +170,7 @@ func TestInsecureSkipVerifyWarnsOnce(t *testing.T) {
 // (and TLS settings) built before the first one.
 func TestDialBuildsOptionsOnce(t *testing.T) {
 	var seen []client.Options
-	stubConnect(t, func(_ context.Context, opts client.Options) (client.Client, error) {
+	d := stubDialer(func(_ context.Context, opts client.Options) (client.Client, error) {
 		seen = append(seen, opts)
 		if len(seen) < 3 {
 			return nil, errors.New("not up yet")
@@ -182,7 +179,7 @@ func TestDialBuildsOptionsOnce(t *testing.T) {
 	})
 	tcfg, err := config.LoadTemporal([]string{"TEMPORAL_ADDRESS=temporal.example.com:7233", "TEMPORAL_NAMESPACE=dr", "TEMPORAL_API_KEY=k"})
 	require.NoError(t, err)
-	_, err = dial(context.Background(), config.Worker{Temporal: tcfg}, zap.NewNop(), nil)
+	_, err = d.dial(context.Background(), config.Worker{Temporal: tcfg}, zap.NewNop(), nil)
 	require.NoError(t, err)
 	require.Len(t, seen, 3)
 	require.NotNil(t, seen[0].ConnectionOptions.TLS, "an API key turns TLS on")

@@ -97,13 +97,7 @@ func (s *Simulator) serveControl(w http.ResponseWriter, r *http.Request) {
 		writeResponse(w, jsonResponse(http.StatusOK, s.Settings()))
 	case is("PUT", "behaviour"):
 		var in BehaviourSettings
-		b, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-		if err == nil {
-			dec := json.NewDecoder(bytes.NewReader(b))
-			dec.DisallowUnknownFields()
-			err = dec.Decode(&in)
-		}
-		if err != nil {
+		if err := decodeStrict(r, &in); err != nil {
 			fail(http.StatusBadRequest, "The request body is not valid: "+err.Error())
 			return
 		}
@@ -165,4 +159,16 @@ func (s *Simulator) controlSessions(r *http.Request) []wireSession {
 		out = append(out, w)
 	}
 	return out
+}
+
+// decodeStrict reads a control request's JSON body (up to 1 MiB) into v,
+// refusing fields v does not have: a misspelt setting must not be ignored.
+func decodeStrict(r *http.Request, v any) error {
+	b, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	return dec.Decode(v)
 }

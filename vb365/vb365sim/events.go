@@ -205,12 +205,10 @@ func (s *Simulator) AppendEvent(sessionID string, in EventInput) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sess, ok := s.sessions[strings.ToLower(strings.TrimSpace(sessionID))]
-	if !ok {
-		return ErrSessionNotFound
+	sess, now, err := s.sessionNow(sessionID)
+	if err != nil {
+		return err
 	}
-	now := s.now()
-	s.advance(sess, now)
 	dur := in.Duration
 	if in.DurationMs > 0 && dur == 0 {
 		dur = time.Duration(in.DurationMs) * time.Millisecond
@@ -241,12 +239,10 @@ func (s *Simulator) SetEventStatus(sessionID string, order int, status string) e
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sess, ok := s.sessions[strings.ToLower(strings.TrimSpace(sessionID))]
-	if !ok {
-		return ErrSessionNotFound
+	sess, now, err := s.sessionNow(sessionID)
+	if err != nil {
+		return err
 	}
-	now := s.now()
-	s.advance(sess, now)
 	if order < 0 || order >= len(sess.events) {
 		return fmt.Errorf("%w: order %d (the session has orders 0 to %d)", ErrEventNotFound, order, len(sess.events)-1)
 	}

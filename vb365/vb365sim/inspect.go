@@ -1,7 +1,6 @@
 package vb365sim
 
 import (
-	"strings"
 	"time"
 )
 
@@ -20,12 +19,10 @@ type EventView struct {
 func (s *Simulator) Events(sessionID string) ([]EventView, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sess, ok := s.sessions[strings.ToLower(strings.TrimSpace(sessionID))]
-	if !ok {
-		return nil, ErrSessionNotFound
+	sess, now, err := s.sessionNow(sessionID)
+	if err != nil {
+		return nil, err
 	}
-	now := s.now()
-	s.advance(sess, now)
 	out := make([]EventView, 0, len(sess.events))
 	for _, e := range sess.events {
 		status, _, _ := e.view(sess, now)

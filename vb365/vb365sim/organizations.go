@@ -98,18 +98,36 @@ func (s *Simulator) handleOrganizationList(c *call) response {
 	return jsonResponse(http.StatusOK, page(c, "/Organizations", all, offset, limit))
 }
 
-// lookupOrganization resolves the organizationId path parameter.
-func (s *Simulator) lookupOrganization(c *call) (*organization, response, bool) {
-	raw := c.params["organizationId"]
+// pathUUID reads the path parameter param as a UUID, in its canonical form;
+// anything else is VB365's 400 naming what the id is of.
+func pathUUID(c *call, param, what string) (string, response, bool) {
+	raw := c.params[param]
 	id, err := uuid.Parse(raw)
 	if err != nil {
-		return nil, errorResponse(c.vn, http.StatusBadRequest, "ParameterValidationFailure", "The value '"+raw+"' is not a valid organization ID."), false
+		return "", errorResponse(c.vn, http.StatusBadRequest, "ParameterValidationFailure", "The value '"+raw+"' is not a valid "+what+" ID."), false
 	}
-	o, ok := s.orgByID[id.String()]
+	return id.String(), response{}, true
+}
+
+// lookupByUUID resolves the path parameter param, a UUID, to the entry of
+// byID it names: VB365's 400 for a malformed id, 404 for an unknown one,
+// both naming what ("Organization", "Restore session").
+func lookupByUUID[T any](c *call, param, what string, byID map[string]T) (T, response, bool) {
+	var zero T
+	id, resp, ok := pathUUID(c, param, strings.ToLower(what))
 	if !ok {
-		return nil, errorResponse(c.vn, http.StatusNotFound, "ResourceNotFound", "Organization with ID "+id.String()+" was not found."), false
+		return zero, resp, false
 	}
-	return o, response{}, true
+	x, ok := byID[id]
+	if !ok {
+		return zero, errorResponse(c.vn, http.StatusNotFound, "ResourceNotFound", what+" with ID "+id+" was not found."), false
+	}
+	return x, response{}, true
+}
+
+// lookupOrganization resolves the organizationId path parameter.
+func (s *Simulator) lookupOrganization(c *call) (*organization, response, bool) {
+	return lookupByUUID(c, "organizationId", "Organization", s.orgByID)
 }
 
 func (s *Simulator) handleOrganizationGet(c *call) response {

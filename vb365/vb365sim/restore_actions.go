@@ -208,7 +208,7 @@ func (s *Simulator) checkCredentials(c *call, sess *session, b *restoreBody) (re
 			return response{}, true
 		}
 	}
-	s.log.Info("restore refused: bad Microsoft 365 credentials", zap.String("session", sess.id))
+	s.log.Info("restore refused: bad Microsoft 365 credentials", zap.String("sessionId", sess.id))
 	return errorResponse(c.vn, http.StatusBadRequest, "ResourceAccessDenied",
 		"Failed to connect to Microsoft 365 organization "+sess.org.name+": the credentials were refused (AADSTS50126: Error validating credentials due to invalid username or password)."), false
 }
@@ -320,7 +320,7 @@ func (s *Simulator) begin(c *call, sess *session, kind string, items []*restoreI
 	}
 	sess.etag++
 	s.restores.ops = append(s.restores.ops, op)
-	s.log.Info("restore started", zap.String("session", sess.id), zap.String("kind", kind), zap.Int("items", len(items)), zap.String("version", c.ver))
+	s.log.Info("restore started", zap.String("sessionId", sess.id), zap.String("kind", kind), zap.Int("items", len(items)), zap.String("version", c.ver))
 	return op
 }
 
@@ -363,7 +363,12 @@ func (s *Simulator) mailboxItem(sess *session, m *simMailbox, target string) *re
 	return &restoreItem{name: m.email, target: target, itemType: "ExchangeMailbox", detailsType: "Item", mailbox: m, total: m.items}
 }
 
+// goneMailbox is why a restore of m fails when m is gone from Microsoft
+// 365; "" when it is not.
 func goneMailbox(m *simMailbox) string {
+	if !m.gone {
+		return ""
+	}
 	return "Mailbox " + m.email + " was not found in Microsoft 365: it may have been deleted since the backup. Restore it to another mailbox."
 }
 
@@ -373,11 +378,7 @@ func (s *Simulator) handleMailboxRestore(c *call) response {
 		return resp
 	}
 	it := s.mailboxItem(sess, m, "the original location")
-	reason := ""
-	if m.gone {
-		reason = goneMailbox(m)
-	}
-	return s.restoreOne(c, sess, "mailbox", it, reason, func() any { return foldersStatistics(it) })
+	return s.restoreOne(c, sess, "mailbox", it, goneMailbox(m), func() any { return foldersStatistics(it) })
 }
 
 func (s *Simulator) handleMailboxRestoreTo(c *call) response {
@@ -414,22 +415,13 @@ func (s *Simulator) handleMailboxesRestore(c *call) response {
 	}
 	var items []*restoreItem
 	for _, want := range b.Mailboxes {
-		var m *simMailbox
-		for _, x := range d.mailboxes {
-			if strings.EqualFold(x.id, want.ID) {
-				m = x
-			}
-		}
-		if m == nil {
+		m, ok := byID(d.mailboxes, want.ID, func(m *simMailbox) string { return m.id })
+		if !ok {
 			return notFound(c, "Mailbox", want.ID)
 		}
 		it := s.mailboxItem(sess, m, "the original location")
 		it.detailsType = "BulkMailbox"
-		reason := ""
-		if m.gone {
-			reason = goneMailbox(m)
-		}
-		s.decide(it, reason)
+		s.decide(it, goneMailbox(m))
 		items = append(items, it)
 	}
 	op := s.begin(c, sess, "mailboxes", items)
@@ -509,7 +501,12 @@ func bulkStatistics(items []*restoreItem) wireBulkStatistics {
 
 // OneDrives.
 
+// goneOneDrive is why a restore to o fails when o is gone from Microsoft
+// 365; "" when it is not.
 func goneOneDrive(o *simOneDrive) string {
+	if !o.gone {
+		return ""
+	}
 	return "OneDrive " + o.url + " was not found in Microsoft 365: its owner " + o.owner + " may have been deleted since the backup."
 }
 
@@ -519,11 +516,7 @@ func (s *Simulator) handleOneDriveRestore(c *call) response {
 		return resp
 	}
 	it := &restoreItem{name: o.url, target: "the original location", itemType: "OneDriveItem", detailsType: "Item", oneDrive: o, total: o.items}
-	reason := ""
-	if o.gone {
-		reason = goneOneDrive(o)
-	}
-	return s.restoreOne(c, sess, "oneDrive", it, reason, func() any { return itemStatistics(it) })
+	return s.restoreOne(c, sess, "oneDrive", it, goneOneDrive(o), func() any { return itemStatistics(it) })
 }
 
 func (s *Simulator) handleOneDriveCopyTo(c *call) response {
@@ -533,12 +526,7 @@ func (s *Simulator) handleOneDriveCopyTo(c *call) response {
 	}
 	target := o
 	if b.OneDrive != nil && b.OneDrive.ID != "" {
-		target = nil
-		for _, x := range d.oneDrives {
-			if strings.EqualFold(x.id, b.OneDrive.ID) {
-				target = x
-			}
-		}
+		target, _ = byID(d.oneDrives, b.OneDrive.ID, func(o *simOneDrive) string { return o.id })
 	}
 	where := "OneDrive " + o.url
 	if target != nil {
@@ -548,11 +536,10 @@ func (s *Simulator) handleOneDriveCopyTo(c *call) response {
 		where += " (folder " + f + ")"
 	}
 	it := &restoreItem{name: o.url, target: where, itemType: "OneDriveItem", detailsType: "Item", oneDrive: o, total: o.items}
-	reason := ""
-	switch {
-	case target == nil:
+	var reason string
+	if target == nil {
 		reason = "Target OneDrive " + b.OneDrive.ID + " was not found in Microsoft 365."
-	case target.gone:
+	} else {
 		reason = goneOneDrive(target)
 	}
 	return s.restoreOne(c, sess, "oneDriveCopyTo", it, reason, func() any { return itemStatistics(it) })
@@ -761,8 +748,14 @@ func (it *restoreItem) addStatistics(st *wireStatistics, e *event, status string
 		st.FailedItemsCount += it.total
 		msg := "The restore of " + it.name + " was canceled: the restore session was stopped."
 		st.Errors = append(st.Errors, msg)
-		st.Items = append(st.Items, wireItemDetails{ItemRestoreDetailsType: it.detailsType, Name: it.name, Title: it.name,
-			ItemType: it.itemType, Status: "Failed", Error: msg})
+		d := wireItemDetails{ItemRestoreDetailsType: it.detailsType, Name: it.name, Title: it.name,
+			ItemType: it.itemType, Status: "Failed", Error: msg}
+		if m := it.mailbox; m != nil {
+			zero, failed := int64(0), it.total
+			d.MailboxEmail, d.MailboxIsArchive = m.email, &m.archive
+			d.CreatedMailboxItemsCount, d.MergedMailboxItemsCount, d.FailedMailboxItemsCount, d.SkippedMailboxItemsCount = &zero, &zero, &failed, &zero
+		}
+		st.Items = append(st.Items, d)
 		return
 	}
 	st.RestoredItemsCount += it.restored

@@ -6,8 +6,6 @@ import (
 	"regexp"
 	"strings"
 	"time"
-
-	"github.com/google/uuid"
 )
 
 // Browsing a restore session: its organization's mailboxes, OneDrives,
@@ -18,21 +16,21 @@ import (
 // restoreRoutes are the browse and restore operations, registered beside
 // the core routes.
 var restoreRoutes = []*route{
-	{method: "GET", tmpl: "/RestoreSessions/{restoreSessionId}/organization/mailboxes", minV: 6, maxV: 8, auth: true, handle: (*Simulator).handleMailboxList},
-	{method: "GET", tmpl: "/RestoreSessions/{restoreSessionId}/organization/mailboxes/{mailboxId}", minV: 6, maxV: 8, auth: true, handle: (*Simulator).handleMailboxGet},
+	{method: "GET", tmpl: "/RestoreSessions/{restoreSessionId}/organization/mailboxes", minV: 6, maxV: 8, auth: true, handle: browseList("Vex", "/organization/mailboxes", func(d *orgData) []*simMailbox { return d.mailboxes }, nil, (*Simulator).mailboxWire)},
+	{method: "GET", tmpl: "/RestoreSessions/{restoreSessionId}/organization/mailboxes/{mailboxId}", minV: 6, maxV: 8, auth: true, handle: browseGet("Vex", (*Simulator).findMailbox, (*Simulator).mailboxWire)},
 	{method: "POST", tmpl: "/RestoreSessions/{restoreSessionId}/organization/mailboxes/restore", minV: 6, maxV: 8, auth: true, handle: (*Simulator).handleMailboxesRestore},
 	{method: "POST", tmpl: "/RestoreSessions/{restoreSessionId}/organization/mailboxes/{mailboxId}/restore", minV: 6, maxV: 8, auth: true, handle: (*Simulator).handleMailboxRestore},
 	{method: "POST", tmpl: "/RestoreSessions/{restoreSessionId}/organization/mailboxes/{mailboxId}/restoreTo", minV: 6, maxV: 8, auth: true, handle: (*Simulator).handleMailboxRestoreTo},
-	{method: "GET", tmpl: "/RestoreSessions/{restoreSessionId}/Organization/OneDrives", minV: 6, maxV: 8, auth: true, handle: (*Simulator).handleOneDriveList},
-	{method: "GET", tmpl: "/RestoreSessions/{restoreSessionId}/Organization/OneDrives/{oneDriveId}", minV: 6, maxV: 8, auth: true, handle: (*Simulator).handleOneDriveGet},
+	{method: "GET", tmpl: "/RestoreSessions/{restoreSessionId}/Organization/OneDrives", minV: 6, maxV: 8, auth: true, handle: browseList("Veod", "/Organization/OneDrives", func(d *orgData) []*simOneDrive { return d.oneDrives }, nil, (*Simulator).oneDriveWire)},
+	{method: "GET", tmpl: "/RestoreSessions/{restoreSessionId}/Organization/OneDrives/{oneDriveId}", minV: 6, maxV: 8, auth: true, handle: browseGet("Veod", (*Simulator).findOneDrive, (*Simulator).oneDriveWire)},
 	{method: "POST", tmpl: "/RestoreSessions/{restoreSessionId}/Organization/OneDrives/{oneDriveId}/restore", minV: 6, maxV: 8, auth: true, handle: (*Simulator).handleOneDriveRestore},
 	{method: "POST", tmpl: "/RestoreSessions/{restoreSessionId}/Organization/OneDrives/{oneDriveId}/copyTo", minV: 6, maxV: 8, auth: true, handle: (*Simulator).handleOneDriveCopyTo},
-	{method: "GET", tmpl: "/RestoreSessions/{restoreSessionId}/Organization/Sites", minV: 6, maxV: 8, auth: true, handle: (*Simulator).handleSiteList},
-	{method: "GET", tmpl: "/RestoreSessions/{restoreSessionId}/Organization/Sites/{siteId}", minV: 6, maxV: 8, auth: true, handle: (*Simulator).handleSiteGet},
+	{method: "GET", tmpl: "/RestoreSessions/{restoreSessionId}/Organization/Sites", minV: 6, maxV: 8, auth: true, handle: browseList("Vesp", "/Organization/Sites", func(d *orgData) []*simSite { return d.sites }, sitesUnder, (*Simulator).siteWire)},
+	{method: "GET", tmpl: "/RestoreSessions/{restoreSessionId}/Organization/Sites/{siteId}", minV: 6, maxV: 8, auth: true, handle: browseGet("Vesp", (*Simulator).findSite, (*Simulator).siteWire)},
 	{method: "POST", tmpl: "/RestoreSessions/{restoreSessionId}/Organization/Sites/{siteId}/restore", minV: 6, maxV: 8, auth: true, handle: (*Simulator).handleSiteRestore},
 	{method: "POST", tmpl: "/RestoreSessions/{restoreSessionId}/Organization/Sites/{siteId}/restoreTo", minV: 6, maxV: 8, auth: true, handle: (*Simulator).handleSiteRestoreTo},
-	{method: "GET", tmpl: "/RestoreSessions/{restoreSessionId}/organization/teams", minV: 6, maxV: 8, auth: true, handle: (*Simulator).handleTeamList},
-	{method: "GET", tmpl: "/RestoreSessions/{restoreSessionId}/organization/teams/{teamId}", minV: 6, maxV: 8, auth: true, handle: (*Simulator).handleTeamGet},
+	{method: "GET", tmpl: "/RestoreSessions/{restoreSessionId}/organization/teams", minV: 6, maxV: 8, auth: true, handle: browseList("Vet", "/organization/teams", func(d *orgData) []*simTeam { return d.teams }, teamsNamed, (*Simulator).teamWire)},
+	{method: "GET", tmpl: "/RestoreSessions/{restoreSessionId}/organization/teams/{teamId}", minV: 6, maxV: 8, auth: true, handle: browseGet("Vet", (*Simulator).findTeam, (*Simulator).teamWire)},
 	{method: "POST", tmpl: "/RestoreSessions/{restoreSessionId}/organization/teams/{teamId}/restore", minV: 6, maxV: 8, auth: true, handle: (*Simulator).handleTeamRestore},
 	{method: "GET", tmpl: "/RestoreSessions/{restoreSessionId}/organization/teams/{teamId}/channels", minV: 6, maxV: 8, auth: true, handle: (*Simulator).handleChannelList},
 	{method: "GET", tmpl: "/RestoreSessions/{restoreSessionId}/organization/teams/{teamId}/channels/{channelId}", minV: 6, maxV: 8, auth: true, handle: (*Simulator).handleChannelGet},
@@ -137,18 +135,6 @@ func (s *Simulator) mailboxWire(c *call, sess *session, m *simMailbox) wireMailb
 		Links: wireLinks{{"self", c.link("/RestoreSessions/" + sess.id + "/organization/mailboxes/" + m.id)}}}
 }
 
-func (s *Simulator) handleMailboxList(c *call) response {
-	sess, d, offset, limit, resp, ok := s.browsePage(c, "Vex")
-	if !ok {
-		return resp
-	}
-	all := make([]wireMailboxItem, 0, len(d.mailboxes))
-	for _, m := range d.mailboxes {
-		all = append(all, s.mailboxWire(c, sess, m))
-	}
-	return jsonResponse(http.StatusOK, page(c, "/RestoreSessions/"+sess.id+"/organization/mailboxes", all, offset, limit))
-}
-
 // browsePage opens the browse session of the component typ and reads the
 // paging parameters: the start of every list handler of a session.
 func (s *Simulator) browsePage(c *call, typ string) (*session, *orgData, int, int, response, bool) {
@@ -178,26 +164,88 @@ func browseFind[T any](s *Simulator, c *call, typ string, find func(*Simulator, 
 	return sess, x, response{}, true
 }
 
-func (s *Simulator) findMailbox(c *call, d *orgData) (*simMailbox, response, bool) {
-	raw := c.params["mailboxId"]
-	id, err := uuid.Parse(raw)
-	if err != nil {
-		return nil, errorResponse(c.vn, http.StatusBadRequest, "ParameterValidationFailure", "The value '"+raw+"' is not a valid mailbox ID."), false
-	}
-	for _, m := range d.mailboxes {
-		if m.id == id.String() {
-			return m, response{}, true
+// findByID finds the object of a kind (Mailbox, Team, ...) that the path
+// parameter param names among all: with uuidID the parameter must be a UUID
+// (400 ParameterValidationFailure otherwise); none is a 404.
+func findByID[T any](c *call, param, kind string, uuidID bool, all []T, idOf func(T) string) (T, response, bool) {
+	var zero T
+	id := c.params[param]
+	if uuidID {
+		u, resp, ok := pathUUID(c, param, strings.ToLower(kind))
+		if !ok {
+			return zero, resp, false
 		}
+		id = u
 	}
-	return nil, notFound(c, "Mailbox", id.String()), false
+	if x, ok := byID(all, id, idOf); ok {
+		return x, response{}, true
+	}
+	return zero, notFound(c, kind, id), false
 }
 
-func (s *Simulator) handleMailboxGet(c *call) response {
-	sess, m, resp, ok := browseFind(s, c, "Vex", (*Simulator).findMailbox)
-	if !ok {
-		return resp
+// byID is the object of all whose id is id, ignoring case.
+func byID[T any](all []T, id string, idOf func(T) string) (T, bool) {
+	for _, x := range all {
+		if strings.EqualFold(idOf(x), id) {
+			return x, true
+		}
 	}
-	return jsonResponse(http.StatusOK, s.mailboxWire(c, sess, m))
+	var zero T
+	return zero, false
+}
+
+// browseList answers the GET of a collection of a session of type typ
+// (path, under the session): the objects of its organization (all) that
+// keep (nil: every one) lets through, as wire writes them, one page.
+func browseList[T, W any](typ, path string, all func(*orgData) []T, keep func(*call) func(T) bool,
+	wire func(*Simulator, *call, *session, T) W) func(*Simulator, *call) response {
+	return func(s *Simulator, c *call) response {
+		sess, d, offset, limit, resp, ok := s.browsePage(c, typ)
+		if !ok {
+			return resp
+		}
+		var kept func(T) bool
+		if keep != nil {
+			kept = keep(c)
+		}
+		items := []W{}
+		for _, x := range all(d) {
+			if kept == nil || kept(x) {
+				items = append(items, wire(s, c, sess, x))
+			}
+		}
+		return jsonResponse(http.StatusOK, page(c, "/RestoreSessions/"+sess.id+path, items, offset, limit))
+	}
+}
+
+// sitesUnder keeps the top-level sites, or with parentId the direct
+// subsites of that site.
+func sitesUnder(c *call) func(*simSite) bool {
+	parent := lowerQuery(c.r)["parentid"]
+	return func(st *simSite) bool { return strings.EqualFold(st.parent, parent) }
+}
+
+// teamsNamed keeps the teams whose name the request's name filter matches.
+func teamsNamed(c *call) func(*simTeam) bool {
+	match := nameFilter(c)
+	return func(t *simTeam) bool { return match(t.name) }
+}
+
+// browseGet answers the GET of one object of a session of type typ: the
+// object find names, as wire writes it.
+func browseGet[T, W any](typ string, find func(*Simulator, *call, *orgData) (T, response, bool),
+	wire func(*Simulator, *call, *session, T) W) func(*Simulator, *call) response {
+	return func(s *Simulator, c *call) response {
+		sess, x, resp, ok := browseFind(s, c, typ, find)
+		if !ok {
+			return resp
+		}
+		return jsonResponse(http.StatusOK, wire(s, c, sess, x))
+	}
+}
+
+func (s *Simulator) findMailbox(c *call, d *orgData) (*simMailbox, response, bool) {
+	return findByID(c, "mailboxId", "Mailbox", true, d.mailboxes, func(m *simMailbox) string { return m.id })
 }
 
 func (s *Simulator) oneDriveWire(c *call, sess *session, o *simOneDrive) wireURLItem {
@@ -205,34 +253,8 @@ func (s *Simulator) oneDriveWire(c *call, sess *session, o *simOneDrive) wireURL
 		Links: wireLinks{{"self", c.link("/RestoreSessions/" + sess.id + "/Organization/OneDrives/" + o.id)}}}
 }
 
-func (s *Simulator) handleOneDriveList(c *call) response {
-	sess, d, offset, limit, resp, ok := s.browsePage(c, "Veod")
-	if !ok {
-		return resp
-	}
-	all := make([]wireURLItem, 0, len(d.oneDrives))
-	for _, o := range d.oneDrives {
-		all = append(all, s.oneDriveWire(c, sess, o))
-	}
-	return jsonResponse(http.StatusOK, page(c, "/RestoreSessions/"+sess.id+"/Organization/OneDrives", all, offset, limit))
-}
-
 func (s *Simulator) findOneDrive(c *call, d *orgData) (*simOneDrive, response, bool) {
-	id := c.params["oneDriveId"]
-	for _, o := range d.oneDrives {
-		if strings.EqualFold(o.id, id) {
-			return o, response{}, true
-		}
-	}
-	return nil, notFound(c, "OneDrive", id), false
-}
-
-func (s *Simulator) handleOneDriveGet(c *call) response {
-	sess, o, resp, ok := browseFind(s, c, "Veod", (*Simulator).findOneDrive)
-	if !ok {
-		return resp
-	}
-	return jsonResponse(http.StatusOK, s.oneDriveWire(c, sess, o))
+	return findByID(c, "oneDriveId", "OneDrive", false, d.oneDrives, func(o *simOneDrive) string { return o.id })
 }
 
 func (s *Simulator) siteWire(c *call, sess *session, st *simSite) wireURLItem {
@@ -240,40 +262,8 @@ func (s *Simulator) siteWire(c *call, sess *session, st *simSite) wireURLItem {
 		Links: wireLinks{{"self", c.link("/RestoreSessions/" + sess.id + "/Organization/Sites/" + st.id)}}}
 }
 
-// handleSiteList lists the top-level sites, or with parentId the direct
-// subsites of that site.
-func (s *Simulator) handleSiteList(c *call) response {
-	sess, d, offset, limit, resp, ok := s.browsePage(c, "Vesp")
-	if !ok {
-		return resp
-	}
-	parent := lowerQuery(c.r)["parentid"]
-	all := []wireURLItem{}
-	for _, st := range d.sites {
-		if strings.EqualFold(st.parent, parent) {
-			all = append(all, s.siteWire(c, sess, st))
-		}
-	}
-	p := page(c, "/RestoreSessions/"+sess.id+"/Organization/Sites", all, offset, limit)
-	return jsonResponse(http.StatusOK, p)
-}
-
 func (s *Simulator) findSite(c *call, d *orgData) (*simSite, response, bool) {
-	id := c.params["siteId"]
-	for _, st := range d.sites {
-		if strings.EqualFold(st.id, id) {
-			return st, response{}, true
-		}
-	}
-	return nil, notFound(c, "Site", id), false
-}
-
-func (s *Simulator) handleSiteGet(c *call) response {
-	sess, st, resp, ok := browseFind(s, c, "Vesp", (*Simulator).findSite)
-	if !ok {
-		return resp
-	}
-	return jsonResponse(http.StatusOK, s.siteWire(c, sess, st))
+	return findByID(c, "siteId", "Site", false, d.sites, func(st *simSite) string { return st.id })
 }
 
 func (s *Simulator) teamWire(c *call, sess *session, t *simTeam) wireTeamItem {
@@ -281,41 +271,8 @@ func (s *Simulator) teamWire(c *call, sess *session, t *simTeam) wireTeamItem {
 		Links: wireLinks{{"self", c.link("/RestoreSessions/" + sess.id + "/organization/teams/" + t.id)}}}
 }
 
-func (s *Simulator) handleTeamList(c *call) response {
-	sess, d, offset, limit, resp, ok := s.browsePage(c, "Vet")
-	if !ok {
-		return resp
-	}
-	match := nameFilter(c)
-	all := []wireTeamItem{}
-	for _, t := range d.teams {
-		if match(t.name) {
-			all = append(all, s.teamWire(c, sess, t))
-		}
-	}
-	return jsonResponse(http.StatusOK, page(c, "/RestoreSessions/"+sess.id+"/organization/teams", all, offset, limit))
-}
-
 func (s *Simulator) findTeam(c *call, d *orgData) (*simTeam, response, bool) {
-	raw := c.params["teamId"]
-	id, err := uuid.Parse(raw)
-	if err != nil {
-		return nil, errorResponse(c.vn, http.StatusBadRequest, "ParameterValidationFailure", "The value '"+raw+"' is not a valid team ID."), false
-	}
-	for _, t := range d.teams {
-		if t.id == id.String() {
-			return t, response{}, true
-		}
-	}
-	return nil, notFound(c, "Team", id.String()), false
-}
-
-func (s *Simulator) handleTeamGet(c *call) response {
-	sess, t, resp, ok := browseFind(s, c, "Vet", (*Simulator).findTeam)
-	if !ok {
-		return resp
-	}
-	return jsonResponse(http.StatusOK, s.teamWire(c, sess, t))
+	return findByID(c, "teamId", "Team", true, d.teams, func(t *simTeam) string { return t.id })
 }
 
 func (s *Simulator) channelWire(c *call, sess *session, t *simTeam, ch *simChannel) wireChannelItem {

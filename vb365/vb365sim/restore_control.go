@@ -1,9 +1,6 @@
 package vb365sim
 
 import (
-	"bytes"
-	"encoding/json"
-	"io"
 	"net/http"
 )
 
@@ -35,12 +32,7 @@ func (s *Simulator) serveRestoreControl(w http.ResponseWriter, r *http.Request, 
 		writeResponse(w, jsonResponse(http.StatusOK, s.RestoreSettings()))
 	case r.Method == http.MethodPut && segs[0] == "restore-behaviour":
 		var in RestoreBehaviour
-		b, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-		if err == nil {
-			dec := json.NewDecoder(bytes.NewReader(b))
-			dec.DisallowUnknownFields()
-			err = dec.Decode(&in)
-		}
+		err := decodeStrict(r, &in)
 		if err == nil {
 			err = s.SetRestoreBehaviour(in)
 		}

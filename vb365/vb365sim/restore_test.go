@@ -281,3 +281,41 @@ func TestRestoresShowCurrentStatus(t *testing.T) {
 	require.NoError(t, r.sim.StopSession(vex))
 	assert.Equal(t, "Cancelled", r.sim.Restores()[0].Items[0].Status, "stopped 2s into a 5s restore")
 }
+
+// v8's Statistics hold every restore of the session, and per object one
+// details entry naming it: a mailbox's (single or bulk, ended or cancelled
+// by a stop) carries its e-mail address and its own counts, whatever else
+// restores beside it. The exchanges validate against S8.
+func TestRestoreStatisticsDetailsPerMailbox(t *testing.T) {
+	r := newRestoreSim(t, "v8", openapispec.Require(t, "v8"))
+	vex := r.session("Vex")
+	r.clock.Advance(time.Minute) // the session's scripted events end
+	mb := func(email string) string {
+		return r.first("/RestoreSessions/"+vex+"/organization/mailboxes?limit=100", "email", email)
+	}
+	adele, alex, megan := mb(vb365sim.MailboxAdele), mb(vb365sim.MailboxAlex), mb(vb365sim.MailboxMegan)
+	require.Equal(t, 200, r.do("POST", "/RestoreSessions/"+vex+"/organization/mailboxes/"+adele+"/restore", `{`+goodCreds+`}`, false).status)
+	require.Equal(t, 200, r.do("POST", "/RestoreSessions/"+vex+"/organization/mailboxes/restore",
+		`{"mailboxes":[{"id":"`+alex+`"}],`+goodCreds+`}`, false).status)
+	r.clock.Advance(time.Minute)
+	require.Equal(t, 200, r.do("POST", "/RestoreSessions/"+vex+"/organization/mailboxes/"+megan+"/restore", `{`+goodCreds+`}`, false).status)
+	r.clock.Advance(time.Second)
+	require.NoError(t, r.sim.StopSession(vex)) // Megan's is cancelled
+
+	st := r.do("GET", "/RestoreSessions/"+vex+"/Statistics", "", false).json(t)
+	assert.EqualValues(t, 4+120+85+64, st["totalItemsCount"], "the session's: the scripted events' and the three restores'")
+	byEmail := map[string]map[string]any{}
+	for _, it := range st["items"].([]any) {
+		d := it.(map[string]any)
+		byEmail[d["mailboxEmail"].(string)] = d
+	}
+	require.Len(t, byEmail, 3)
+	for email, want := range map[string][4]int64{vb365sim.MailboxAdele: {90, 30, 0, 0}, vb365sim.MailboxAlex: {64, 21, 0, 0}, vb365sim.MailboxMegan: {0, 0, 64, 0}} {
+		d := byEmail[email]
+		assert.Equal(t, email, d["name"])
+		assert.EqualValues(t, want, [4]int64{int64(d["createdMailboxItemsCount"].(float64)), int64(d["mergedMailboxItemsCount"].(float64)),
+			int64(d["failedMailboxItemsCount"].(float64)), int64(d["skippedMailboxItemsCount"].(float64))}, email)
+	}
+	assert.Equal(t, "BulkMailbox", byEmail[vb365sim.MailboxAlex]["itemRestoreDetailsType"])
+	assert.Equal(t, "Failed", byEmail[vb365sim.MailboxMegan]["status"])
+}

@@ -13,7 +13,7 @@ import (
 	"github.com/vb365-restore/vb365-restore/vb365/vb365sim"
 )
 
-// The seed document's example, replayed verbatim against v5.
+// Veeam's v5 "Create Restore Session" example, replayed verbatim against v5.
 func TestSeedExampleV5(t *testing.T) {
 	sim := newSim(t, vb365sim.Options{Now: newFakeClock(start).Now})
 	h := sim.Handler()
@@ -52,7 +52,7 @@ func TestSeedExampleV5(t *testing.T) {
 	}, m["_links"])
 	assert.True(t, strings.Index(string(r.body), `"self"`) < strings.Index(string(r.body), `"restoreSessionEvents"`), "links in the seed's order")
 
-	// The seed's links lead somewhere.
+	// The example's links lead somewhere.
 	for _, p := range []string{"/v5/RestoreSessions/" + id, "/v5/RestoreSessions/" + id + "/events"} {
 		assert.Equal(t, 200, do(t, h, "GET", p, tok, "").status, p)
 	}
@@ -64,7 +64,8 @@ func TestSeedExampleV5(t *testing.T) {
 	assert.Equal(t, 400, do(t, h, "POST", "/v5/RestoreSessions/"+id+"/action", tok, `{"start":null}`).status)
 }
 
-// Which restore point a point in time opens: the seed states the two ends.
+// Which restore point a point in time opens: Veeam's v5 example states the
+// two ends.
 func TestExploreRestorePoints(t *testing.T) {
 	sim := newSim(t, vb365sim.Options{Now: newFakeClock(start).Now})
 	h := sim.Handler()

@@ -98,7 +98,7 @@ func (s *Simulator) newSession(c *call, o *organization, typ string, at, now tim
 	s.sessions[sess.id] = sess
 	s.order = append(s.order, sess)
 	s.stats.created++
-	s.log.Info("restore session created", zap.String("id", sess.id), zap.String("name", sess.name),
+	s.log.Info("restore session created", zap.String("sessionId", sess.id), zap.String("name", sess.name),
 		zap.String("organization", o.name), zap.String("version", c.ver), zap.String("user", c.user))
 	return sess
 }
@@ -126,7 +126,7 @@ func (s *Simulator) stop(sess *session, t time.Time, why string) {
 		}
 	}
 	sess.markerEvent(t, "Restore session stopped")
-	s.log.Info("restore session stopped", zap.String("id", sess.id), zap.String("by", why), zap.String("result", sess.result))
+	s.log.Info("restore session stopped", zap.String("sessionId", sess.id), zap.String("by", why), zap.String("result", sess.result))
 }
 
 // advance applies the earliest due stop (by itself, a delayed stop, or the
@@ -187,14 +187,9 @@ func (s *Simulator) sessionWire(c *call, sess *session, now time.Time) wireSessi
 
 // lookupSession resolves the restoreSessionId path parameter.
 func (s *Simulator) lookupSession(c *call) (*session, response, bool) {
-	raw := c.params["restoreSessionId"]
-	id, err := uuid.Parse(raw)
-	if err != nil {
-		return nil, errorResponse(c.vn, http.StatusBadRequest, "ParameterValidationFailure", "The value '"+raw+"' is not a valid restore session ID."), false
-	}
-	sess, ok := s.sessions[id.String()]
+	sess, resp, ok := lookupByUUID(c, "restoreSessionId", "Restore session", s.sessions)
 	if !ok {
-		return nil, errorResponse(c.vn, http.StatusNotFound, "ResourceNotFound", "Restore session with ID "+id.String()+" was not found."), false
+		return nil, resp, false
 	}
 	// A request that names a session keeps it from being abandoned.
 	now := s.now()
@@ -340,7 +335,7 @@ func (s *Simulator) apiStop(sess *session, user string) {
 		return
 	}
 	if s.takeIgnoredStop(sess.org) {
-		s.log.Info("restore session stop ignored", zap.String("id", sess.id), zap.String("user", user))
+		s.log.Info("restore session stop ignored", zap.String("sessionId", sess.id), zap.String("user", user))
 		return
 	}
 	if d := s.stopDelayFor(sess.org); d > 0 {
@@ -352,17 +347,27 @@ func (s *Simulator) apiStop(sess *session, user string) {
 	s.stop(sess, now, user+" (API)")
 }
 
+// sessionNow finds the session id names (any case, blanks around ignored)
+// and brings it to now, which it returns too; the caller holds s.mu.
+func (s *Simulator) sessionNow(id string) (*session, time.Time, error) {
+	sess, ok := s.sessions[strings.ToLower(strings.TrimSpace(id))]
+	if !ok {
+		return nil, time.Time{}, ErrSessionNotFound
+	}
+	now := s.now()
+	s.advance(sess, now)
+	return sess, now, nil
+}
+
 // StopSession stops a session as an operator would in the VB365 console.
 // Stopping a stopped session is not an error.
 func (s *Simulator) StopSession(id string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sess, ok := s.sessions[strings.ToLower(strings.TrimSpace(id))]
-	if !ok {
-		return ErrSessionNotFound
+	sess, now, err := s.sessionNow(id)
+	if err != nil {
+		return err
 	}
-	now := s.now()
-	s.advance(sess, now)
 	s.stop(sess, now, "console")
 	return nil
 }

@@ -17,7 +17,7 @@ func markdown(rep Report, now time.Time) string {
 	if rep.StopRequested {
 		b.WriteString("**Stop requested**: open sessions are being stopped.\n\n")
 	}
-	states := []string{RowPending, RowCreating, RowOpen, RowDone, RowFailed, RowCanceled, RowSkipped}
+	states := []RowState{RowPending, RowCreating, RowOpen, RowDone, RowFailed, RowCanceled, RowSkipped}
 	var counts []string
 	for _, s := range states {
 		if n := rep.Counts[s]; n > 0 {
@@ -25,7 +25,10 @@ func markdown(rep Report, now time.Time) string {
 		}
 	}
 	fmt.Fprintf(&b, "%s (as of %s)\n\n", strings.Join(counts, " · "), now.UTC().Format(time.RFC3339))
-	b.WriteString("| # | organization | type | point in time | session | state | events | error |\n|---|---|---|---|---|---|---|---|\n")
+	if c := rep.ActionCounts; c != nil {
+		fmt.Fprintf(&b, "**Actions:** %d (%s)\n\n", c.Total, workflows.ActionCountsText(*c))
+	}
+	b.WriteString("| # | organization | type | point in time | session | state | events | actions | error |\n|---|---|---|---|---|---|---|---|---|\n")
 	for _, r := range rep.Rows {
 		org := r.OrganizationName
 		if org == "" {
@@ -39,7 +42,7 @@ func markdown(rep Report, now time.Time) string {
 		if r.SessionID != "" {
 			session = fmt.Sprintf("%s `%s`", r.SessionName, r.SessionID)
 		}
-		state := r.State
+		state := string(r.State)
 		if r.SessionState != "" {
 			state += " / " + r.SessionState
 		}
@@ -47,7 +50,12 @@ func markdown(rep Report, now time.Time) string {
 		if r.ErrorType != "" {
 			errText = r.ErrorType
 		}
-		fmt.Fprintf(&b, "| %d | %s | %s | %s | %s | %s | %d | %s |\n", r.Index+1, cell(org), cell(r.Type), pit, cell(session), state, r.EventCounts.Total, cell(errText))
+		actions := ""
+		if r.Actions != nil {
+			actions = workflows.ActionCountsText(*r.Actions)
+		}
+		fmt.Fprintf(&b, "| %d | %s | %s | %s | %s | %s | %d | %s | %s |\n", r.Index+1, cell(org), cell(r.Type), pit, cell(session), state,
+			r.EventCounts.Total, actions, cell(errText))
 	}
 	return b.String()
 }

@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/vb365-restore/vb365-restore/activities"
 	"github.com/vb365-restore/vb365-restore/vb365"
 	"github.com/vb365-restore/vb365-restore/workflows"
 )
@@ -40,7 +41,8 @@ func fakeRestore(ctx workflow.Context, in workflows.RestoreInput) (workflows.Res
 	if err := workflow.SignalExternalWorkflow(ctx, info.ParentWorkflowExecution.ID, "", workflows.SignalSessionReady, ready).Get(ctx, nil); err != nil {
 		return workflows.RestoreReport{}, err
 	}
-	progress := workflows.SessionProgress{WorkflowID: info.WorkflowExecution.ID, SessionID: sessionID, SessionState: "Working", EventCounts: workflows.EventCounts{Total: 3}}
+	progress := workflows.SessionProgress{WorkflowID: info.WorkflowExecution.ID, SessionID: sessionID, SessionState: "Working",
+		EventCounts: workflows.EventCounts{Total: 3}, ActionCounts: fakeActionCounts(in)}
 	_ = workflow.SignalExternalWorkflow(ctx, info.ParentWorkflowExecution.ID, "", workflows.SignalSessionProgress, progress).Get(ctx, nil)
 
 	var req workflows.StopRequest
@@ -55,12 +57,14 @@ func fakeRestore(ctx workflow.Context, in workflows.RestoreInput) (workflows.Res
 		Session:              vb365.RestoreSession{ID: sessionID, Name: "Teams restore", State: vb365.SessionStateStopped},
 		EventCounts:          workflows.EventCounts{Total: 3},
 		EndReason:            workflows.EndReasonStopRequested,
+		ActionCounts:         fakeActionCounts(in),
 	}
 	// Like the real restore, tell the parent how it ended (it may have
 	// continued as new since it started this child).
 	dctx, _ := workflow.NewDisconnectedContext(ctx)
 	end := workflows.SessionEnded{WorkflowID: info.WorkflowExecution.ID, OrganizationName: rep.Organization.Name,
-		EffectivePointInTime: &at, Session: rep.Session, EventCounts: rep.EventCounts, EndReason: rep.EndReason, Canceled: canceled}
+		EffectivePointInTime: &at, Session: rep.Session, EventCounts: rep.EventCounts, EndReason: rep.EndReason, Canceled: canceled,
+		ActionCounts: rep.ActionCounts}
 	_ = workflow.SignalExternalWorkflow(dctx, info.ParentWorkflowExecution.ID, "", workflows.SignalSessionEnded, end).Get(dctx, nil)
 	if canceled {
 		// Stopping the session takes a while, as a real stop may; the playbook
@@ -73,6 +77,23 @@ func fakeRestore(ctx workflow.Context, in workflows.RestoreInput) (workflows.Res
 		return rep, temporal.NewCanceledError(rep)
 	}
 	return rep, nil
+}
+
+// fakeActionCounts is how fakeRestore's actions end: those whose target is
+// "fail" failed, the others succeeded; nil without actions.
+func fakeActionCounts(in workflows.RestoreInput) *workflows.ActionCounts {
+	if len(in.Actions) == 0 {
+		return nil
+	}
+	c := workflows.ActionCounts{Total: len(in.Actions)}
+	for _, a := range in.Actions {
+		if a.Target == "fail" {
+			c.Failed++
+		} else {
+			c.Succeeded++
+		}
+	}
+	return &c
 }
 
 // childStopTakes is how long fakeRestore takes to stop its session when cancelled.
@@ -238,4 +259,52 @@ func TestMarkdownCellsStayValidUTF8(t *testing.T) {
 	require.True(t, utf8.ValidString(got))
 	require.Equal(t, 120, utf8.RuneCountInString(got))
 	require.Equal(t, `a\|b c`, cell("a|b\nc"))
+}
+
+// Each row counts its restore's actions (from the child's progress while it
+// runs, from its end after), and the playbook sums them in its report and
+// its Web UI details.
+func TestPlaybookRowsCountActions(t *testing.T) {
+	env := newEnv(t)
+	yes := true
+	team := func(target string) activities.RestoreAction {
+		return activities.RestoreAction{Kind: "team", Target: target, RestoreMembers: &yes}
+	}
+	in := drill(
+		workflows.RestoreInput{OrganizationID: org, Type: "vet", Actions: []activities.RestoreAction{team("Finance"), team("fail")}},
+		workflows.RestoreInput{OrganizationID: org, Type: "vet", Actions: []activities.RestoreAction{team("Sales")}},
+		workflows.RestoreInput{OrganizationID: org, Type: "vex"},
+	)
+	var mid Report
+	env.RegisterDelayedCallback(func() {
+		res, err := env.QueryWorkflow(workflows.QueryStatus)
+		require.NoError(t, err)
+		require.NoError(t, res.Get(&mid))
+		env.SignalWorkflow(workflows.SignalStop, workflows.StopRequest{Reason: "drill over"})
+	}, time.Minute)
+	env.ExecuteWorkflow(RestorePlaybookWorkflow, in)
+	require.NoError(t, env.GetWorkflowError())
+	var rep Report
+	require.NoError(t, env.GetWorkflowResult(&rep))
+	require.Equal(t, &workflows.ActionCounts{Total: 2, Succeeded: 1, Failed: 1}, mid.Rows[0].Actions, "from the progress signal")
+	require.Equal(t, &workflows.ActionCounts{Total: 2, Succeeded: 1, Failed: 1}, rep.Rows[0].Actions)
+	require.Equal(t, &workflows.ActionCounts{Total: 1, Succeeded: 1}, rep.Rows[1].Actions)
+	require.Nil(t, rep.Rows[2].Actions)
+	require.Equal(t, &workflows.ActionCounts{Total: 3, Succeeded: 2, Failed: 1}, rep.ActionCounts)
+	md := markdown(rep, env.Now())
+	require.Contains(t, md, "**Actions:** 3 (2 succeeded, 1 failed)")
+	require.Contains(t, md, "| 1 succeeded, 1 failed |")
+
+	// A child of an earlier run ends its row by signal alone.
+	r := &run{rows: []Row{{WorkflowID: "w1", State: RowOpen}}, byID: map[string]int{"w1": 0}}
+	r.onEnded(workflows.SessionEnded{WorkflowID: "w1", ActionCounts: &workflows.ActionCounts{Total: 1, Failed: 1}})
+	require.Equal(t, &workflows.ActionCounts{Total: 1, Failed: 1}, r.rows[0].Actions)
+
+	// A restore that ends by its result (its signal lost) counts the same.
+	var row Row
+	(&run{}).applyResult(&row, workflows.RestoreReport{ActionCounts: &workflows.ActionCounts{Total: 1, Canceled: 1}}, nil)
+	require.Equal(t, &workflows.ActionCounts{Total: 1, Canceled: 1}, row.Actions)
+	row = Row{}
+	(&run{}).applyResult(&row, workflows.RestoreReport{}, temporal.NewCanceledError(workflows.RestoreReport{ActionCounts: &workflows.ActionCounts{Total: 2, Skipped: 2}}))
+	require.Equal(t, &workflows.ActionCounts{Total: 2, Skipped: 2}, row.Actions, "a cancelled restore's report is its error's details")
 }

@@ -2,7 +2,6 @@ package playbook_test
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -12,6 +11,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/vb365-restore/vb365-restore/activities"
 	"github.com/vb365-restore/vb365-restore/internal/testenv"
 	"github.com/vb365-restore/vb365-restore/vb365/vb365sim"
 	"github.com/vb365-restore/vb365-restore/workflows"
@@ -20,7 +20,7 @@ import (
 
 // release is the prefix of the histories this recorder writes (see the one
 // of workflows/record_test.go): bump both together.
-const release = "release2"
+const release = "release3"
 
 // maxHistoryEvents bounds every recorded playbook history.
 const maxHistoryEvents = 80
@@ -37,46 +37,21 @@ type recording struct {
 	wfOpts   workflows.Options
 }
 
-// TestRecordHistories runs every path of RestorePlaybookWorkflow on a dev server
-// and writes the histories testdata lacks as testdata/<release>-<path>.json
-// (testdata/README.md lists them; VB365_RECORD_HISTORY=overwrite rewrites
-// them). It needs VB365_RECORD_HISTORY and the Temporal CLI (TEMPORAL_CLI,
-// default the project's cached build).
+// TestRecordHistories runs every path of RestorePlaybookWorkflow on a dev
+// server and writes the histories testdata lacks (testenv.RecordHistories;
+// testdata/README.md lists them).
 func TestRecordHistories(t *testing.T) {
-	if os.Getenv(testenv.EnvRecordHistory) == "" {
-		t.Skip("set VB365_RECORD_HISTORY=1 to record testdata histories on a dev server")
-	}
-	// Cleanups, not defers: the parallel subtests run after this function returns.
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
-	t.Cleanup(cancel)
-	srv, err := testenv.StartTemporal(ctx, "")
-	require.NoError(t, err)
-	t.Cleanup(srv.Stop)
-
+	recs := make([]testenv.Recording, 0, len(playbookRecordings))
 	for _, rec := range playbookRecordings {
-		t.Run(rec.name, func(t *testing.T) {
-			t.Parallel()
-			sc := rec.scenario
-			if sc == nil {
-				sc = testenv.ShortScenario()
-			}
-			st, err := testenv.StartStackWith(srv, vb365sim.Options{Scenario: sc}, rec.wfOpts, t.TempDir(), "record-playbook-"+rec.name)
-			require.NoError(t, err)
-			defer func() { require.NoError(t, st.Stop()) }()
-			r := &recorder{t: t, ctx: ctx, c: srv.Client, st: st, name: rec.name}
-			path := filepath.Join("testdata", release+"-"+rec.name+".json")
-			r.id = playbook.HistoryWorkflowID(path)
-			run, last := rec.run(t, r)
-			h, err := testenv.History(ctx, srv.Client, run.GetID(), run.GetRunID())
-			require.NoError(t, err)
-			n := len(h.Events)
-			require.LessOrEqual(t, n, maxHistoryEvents, "history too long")
-			require.Equal(t, last, h.Events[n-1].GetEventType(), "how the playbook ended")
-			wrote, err := testenv.WriteHistory(h, path)
-			require.NoError(t, err)
-			t.Logf("%s: %d history events (written: %t; an existing file is kept)", path, n, wrote)
-		})
+		recs = append(recs, testenv.Recording{Name: rec.name, Scenario: rec.scenario, Options: rec.wfOpts,
+			Run: func(t *testing.T, s *testenv.RecordStack) []testenv.Recorded {
+				r := &recorder{t: t, ctx: s.Ctx, c: s.Client, st: s.Stack, name: rec.name}
+				r.id = playbook.HistoryWorkflowID(filepath.Join("testdata", release+"-"+rec.name+".json"))
+				run, last := rec.run(t, r)
+				return []testenv.Recorded{{File: rec.name, WorkflowID: run.GetID(), RunID: run.GetRunID(), LastEvent: last}}
+			}})
 	}
+	testenv.RecordHistories(t, release, "record-playbook-", maxHistoryEvents, recs)
 }
 
 type recorder struct {
@@ -137,10 +112,7 @@ func allOpen(rep playbook.Report) bool {
 }
 
 func (r *recorder) result(run client.WorkflowRun) playbook.Report {
-	r.t.Helper()
-	var rep playbook.Report
-	require.NoError(r.t, run.Get(r.ctx, &rep))
-	return rep
+	return testenv.Result[playbook.Report](r.t, r.ctx, run)
 }
 
 // noneOpen: no session left Working in VB365.
@@ -320,5 +292,29 @@ var playbookRecordings = []recording{
 		require.ErrorAs(t, run.Get(r.ctx, nil), &appErr)
 		require.Equal(t, workflows.ErrInvalidRequest, appErr.Type())
 		return run, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED
+	}},
+	{name: "restores-with-actions", run: func(t *testing.T, r *recorder) (client.WorkflowRun, enumspb.EventType) {
+		// Two restores with actions: each runs its own, stops its session,
+		// and the playbook completes with the rows' action counts.
+		yes := true
+		mail := restore("vex")
+		mail.Actions = []activities.RestoreAction{{Kind: activities.RestoreKindMailbox, Target: vb365sim.MailboxAdele, CredentialProfile: testenv.RestoreProfile}}
+		team := restore("vet")
+		team.Actions = []activities.RestoreAction{{Kind: activities.RestoreKindTeam, Target: vb365sim.TeamFinance, RestoreMembers: &yes,
+			CredentialProfile: testenv.RestoreProfile}, {Kind: activities.RestoreKindTeam, Target: "No such team", RestoreMembers: &yes,
+			CredentialProfile: testenv.RestoreProfile}}
+		run := r.start(playbook.Input{Name: r.name, Restores: []workflows.RestoreInput{mail, team}})
+		rep := r.result(run)
+		require.False(t, rep.StopRequested)
+		for _, row := range rep.Rows {
+			require.Equal(t, playbook.RowDone, row.State, "row %d", row.Index)
+			require.Equal(t, workflows.EndReasonStopRequested, row.EndReason)
+		}
+		require.Equal(t, &workflows.ActionCounts{Total: 1, Succeeded: 1}, rep.Rows[0].Actions)
+		require.Equal(t, &workflows.ActionCounts{Total: 2, Succeeded: 1, Failed: 1}, rep.Rows[1].Actions)
+		require.Equal(t, &workflows.ActionCounts{Total: 3, Succeeded: 2, Failed: 1}, rep.ActionCounts)
+		require.Len(t, r.st.Sim.Restores(), 2)
+		r.noneOpen()
+		return run, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED
 	}},
 }

@@ -45,15 +45,19 @@ type Continuation struct {
 	Runs int   `json:"runs"`
 }
 
-// Row states, from the playbook's point of view.
+// RowState is where a restore of the playbook stands, from the playbook's
+// point of view.
+type RowState string
+
+// Row states.
 const (
-	RowPending  = "pending"  // not started yet (waiting for a creation slot)
-	RowCreating = "creating" // child running, session not known yet
-	RowOpen     = "open"     // session exists
-	RowDone     = "done"     // child completed
-	RowFailed   = "failed"   // child failed (ErrorType says why)
-	RowCanceled = "canceled" // child canceled
-	RowSkipped  = "skipped"  // never started: the playbook was stopped or canceled first
+	RowPending  RowState = "pending"  // not started yet (waiting for a creation slot)
+	RowCreating RowState = "creating" // child running, session not known yet
+	RowOpen     RowState = "open"     // session exists
+	RowDone     RowState = "done"     // child completed
+	RowFailed   RowState = "failed"   // child failed (ErrorType says why)
+	RowCanceled RowState = "canceled" // child canceled
+	RowSkipped  RowState = "skipped"  // never started: the playbook was stopped or canceled first
 )
 
 // Row is one restore of the playbook.
@@ -63,13 +67,13 @@ type Row struct {
 	OrganizationID       string                `json:"organizationId"`
 	OrganizationName     string                `json:"organizationName,omitempty"`
 	Type                 string                `json:"type"`
-	State                string                `json:"state"`
+	State                RowState              `json:"state"`
 	EffectivePointInTime *time.Time            `json:"effectivePointInTime,omitempty"`
 	SessionID            string                `json:"sessionId,omitempty"`
 	SessionName          string                `json:"sessionName,omitempty"`
 	SessionState         string                `json:"sessionState,omitempty"`
 	EventCounts          workflows.EventCounts `json:"eventCounts"`
-	EndReason            string                `json:"endReason,omitempty"`
+	EndReason            workflows.EndReason   `json:"endReason,omitempty"`
 	ErrorType            string                `json:"errorType,omitempty"`
 	Error                string                `json:"error,omitempty"`
 	// Actions counts the restore's actions by how they ended (absent when
@@ -83,7 +87,10 @@ type Report struct {
 	StopRequested bool   `json:"stopRequested,omitempty"`
 	Rows          []Row  `json:"rows"`
 	// Counts by row state.
-	Counts map[string]int `json:"counts"`
+	Counts map[RowState]int `json:"counts"`
 	// Runs is how many times the playbook continued as new so far.
 	Runs int `json:"runs,omitempty"`
+	// ActionCounts sums the rows' restore actions (absent when no restore
+	// has any).
+	ActionCounts *workflows.ActionCounts `json:"actionCounts,omitempty"`
 }

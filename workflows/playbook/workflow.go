@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
@@ -78,7 +79,7 @@ type run struct {
 	next          int // index of the next restore to start
 	stopRequested bool
 	stopRequest   workflows.StopRequest
-	logger        interface{ Info(string, ...any) }
+	logger        log.Logger
 
 	opts Options
 	// gone: rows ended by childGone, which a late SignalSessionEnded
@@ -233,7 +234,7 @@ func (r *run) prepareContinueAsNew(ctx workflow.Context, ready, progress, stop, 
 func (r *run) continueAsNew(ctx workflow.Context) error {
 	next := r.in
 	next.Continuation = &Continuation{Rows: r.rows, Next: r.next, Runs: r.runs + 1}
-	r.logger.Info("Playbook continuing as new", "Run", r.runs+1, "HistoryLength", workflow.GetInfo(ctx).GetCurrentHistoryLength())
+	r.logger.Info("playbook continuing as new", "run", r.runs+1, "historyLength", workflow.GetInfo(ctx).GetCurrentHistoryLength())
 	return workflow.NewContinueAsNewError(ctx, WorkflowName, next)
 }
 
@@ -297,7 +298,7 @@ func (r *run) refuseInvalid(ctx workflow.Context, i int) bool {
 		return false
 	}
 	r.applyResult(&r.rows[i], workflows.RestoreReport{}, restoreInputError(i, err))
-	r.logger.Info("Restore entry refused", "Index", i, "Error", err)
+	r.logger.Warn("restore entry refused", "index", i, "error", err)
 	return true
 }
 
@@ -352,6 +353,9 @@ func (r *run) onEnded(e workflows.SessionEnded) {
 	}
 	row.EventCounts = e.EventCounts
 	row.EndReason = e.EndReason
+	if e.ActionCounts != nil {
+		row.Actions = e.ActionCounts
+	}
 	switch {
 	case e.Canceled:
 		row.State, row.EndReason, row.Error = RowCanceled, workflows.EndReasonCanceled, workflows.Clip(e.Error, maxRowError)
@@ -365,7 +369,7 @@ func (r *run) onEnded(e workflows.SessionEnded) {
 func (r *run) onReady(s workflows.SessionReady) {
 	i, ok := r.byID[s.WorkflowID]
 	if !ok {
-		r.logger.Info("Session-ready signal from an unknown workflow; ignored", "WorkflowID", s.WorkflowID)
+		r.logger.Info("session-ready signal from an unknown workflow; ignored", "workflowId", s.WorkflowID)
 		return
 	}
 	row := &r.rows[i]
@@ -392,6 +396,9 @@ func (r *run) onProgress(p workflows.SessionProgress) {
 	}
 	row.SessionState = p.SessionState
 	row.EventCounts = p.EventCounts
+	if p.ActionCounts != nil {
+		row.Actions = p.ActionCounts
+	}
 }
 
 func (r *run) onChildDone(ctx workflow.Context, i int, f workflow.Future) {
@@ -419,14 +426,23 @@ func (r *run) applyResult(row *Row, rep workflows.RestoreReport, err error) {
 		row.SessionID, row.SessionName, row.SessionState = rep.Session.ID, rep.Session.Name, rep.Session.State
 		row.EventCounts = rep.EventCounts
 		row.EndReason = rep.EndReason
+		row.Actions = rep.ActionCounts
 	case errors.As(err, &canceledErr):
 		row.State = RowCanceled
 		row.EndReason = workflows.EndReasonCanceled
 		row.Error = workflows.Clip(err.Error(), maxRowError)
+		// A cancelled restore's report travels as its error's details.
+		if canceledErr.HasDetails() && canceledErr.Details(&rep) == nil && rep.ActionCounts != nil {
+			row.Actions = rep.ActionCounts
+		}
 	case errors.As(err, &appErr):
 		row.State = RowFailed
 		row.ErrorType = appErr.Type()
 		row.Error = workflows.Clip(appErr.Error(), maxRowError)
+		// SessionStopUnconfirmed carries the report as its details.
+		if appErr.HasDetails() && appErr.Details(&rep) == nil && rep.ActionCounts != nil {
+			row.Actions = rep.ActionCounts
+		}
 	default:
 		row.State = RowFailed
 		row.Error = workflows.Clip(err.Error(), maxRowError)
@@ -455,7 +471,7 @@ func (r *run) requestStop(ctx workflow.Context, req workflows.StopRequest) {
 			id := r.rows[i].WorkflowID
 			workflow.Go(ctx, func(ctx workflow.Context) {
 				if err := workflow.SignalExternalWorkflow(ctx, id, "", workflows.SignalStop, req).Get(ctx, nil); err != nil {
-					r.logger.Info("Could not signal stop to a restore (it may have ended)", "WorkflowID", id, "Error", err)
+					r.logger.Info("could not signal stop to a restore (it may have ended)", "workflowId", id, "error", err)
 					r.childGone(id, err)
 				}
 			})
@@ -465,7 +481,7 @@ func (r *run) requestStop(ctx workflow.Context, req workflows.StopRequest) {
 		// each signal from its own coroutine.
 		workflow.Go(ctx, func(ctx workflow.Context) {
 			if err := f.SignalChildWorkflow(ctx, workflows.SignalStop, req).Get(ctx, nil); err != nil {
-				r.logger.Info("Could not signal stop to a restore (it may have ended)", "WorkflowID", r.rows[i].WorkflowID, "Error", err)
+				r.logger.Info("could not signal stop to a restore (it may have ended)", "workflowId", r.rows[i].WorkflowID, "error", err)
 			}
 		})
 	}
@@ -523,7 +539,7 @@ func (r *run) drainAll(dctx workflow.Context, endedCh workflow.ReceiveChannel) e
 		id := r.rows[i].WorkflowID
 		workflow.Go(dctx, func(ctx workflow.Context) {
 			if err := workflow.RequestCancelExternalWorkflow(ctx, id, "").Get(ctx, nil); err != nil {
-				r.logger.Info("Could not cancel a restore (it may have ended)", "WorkflowID", id, "Error", err)
+				r.logger.Info("could not cancel a restore (it may have ended)", "workflowId", id, "error", err)
 				r.childGone(id, err)
 			}
 		})
@@ -545,7 +561,7 @@ func restoreInputError(i int, err error) error {
 	return temporal.NewNonRetryableApplicationError(fmt.Sprintf("restores[%d].%s", i, appErr.Message()), appErr.Type(), nil)
 }
 
-func ended(state string) bool {
+func ended(state RowState) bool {
 	switch state {
 	case RowDone, RowFailed, RowCanceled, RowSkipped:
 		return true
@@ -563,9 +579,15 @@ func (r *run) allEnded() bool {
 }
 
 func (r *run) report() Report {
-	rep := Report{Name: r.in.Name, StopRequested: r.stopRequested, Rows: append([]Row(nil), r.rows...), Counts: map[string]int{}, Runs: r.runs}
+	rep := Report{Name: r.in.Name, StopRequested: r.stopRequested, Rows: append([]Row(nil), r.rows...), Counts: map[RowState]int{}, Runs: r.runs}
 	for _, row := range r.rows {
 		rep.Counts[row.State]++
+		if row.Actions != nil {
+			if rep.ActionCounts == nil {
+				rep.ActionCounts = &workflows.ActionCounts{}
+			}
+			rep.ActionCounts.Add(*row.Actions)
+		}
 	}
 	return rep
 }
