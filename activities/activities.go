@@ -83,11 +83,15 @@ type Activities struct {
 	claims Claims
 	// waits are the wait activities running here, so a stop ends them.
 	waits waiters
+	// now and sleep are the clock of WaitForSessionEvents: time.Now and
+	// sleep, replaced by tests with a clock they move themselves.
+	now   func() time.Time
+	sleep func(context.Context, time.Duration) error
 }
 
 // New returns the activities over cfg.Client.
 func New(cfg Config) *Activities {
-	a := &Activities{cfg: cfg, claims: cfg.Claims}
+	a := &Activities{cfg: cfg, claims: cfg.Claims, now: time.Now, sleep: sleep}
 	if a.claims == nil {
 		a.claims = newMemoryClaims()
 	}
