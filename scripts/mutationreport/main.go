@@ -165,6 +165,11 @@ func readLines(file string) ([]string, error) {
 	return strings.Split(string(raw), "\n"), nil
 }
 
+// knownGap starts the reason of a mutant in the equivalent file that is not
+// equivalent but that the unit tests cannot reach (the reason says what
+// covers it instead); the report shows it as such, not as equivalent.
+const knownGap = "gap:"
+
 // equivalentKey names a mutant by what it changes, not where: lines move when code
 // is edited, the line's text and the mutation type do not.
 func equivalentKey(file, typ, source string) string {
@@ -303,9 +308,12 @@ func render(mutants []mutant, runs []run, why map[string]string, before map[stri
 		}
 		any = true
 		reason, ok := why[equivalentKey(m.file, m.typ, m.source)]
-		if !ok {
+		switch {
+		case !ok:
 			reason = "**not explained: a gap in the tests**"
-		} else {
+		case strings.HasPrefix(reason, knownGap):
+			reason = "**not equivalent, not killed by a unit test**:" + strings.TrimPrefix(reason, knownGap)
+		default:
 			reason = "equivalent: " + reason
 		}
 		fmt.Fprintf(&b, "- `%s:%d:%d` %s in `%s`: %s\n", m.file, m.line, m.column, m.typ, m.source, reason)
