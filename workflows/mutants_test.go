@@ -142,3 +142,13 @@ func TestFirstProblemCountsTheOthers(t *testing.T) {
 	two := firstProblem([]inputProblem{{field: "type", value: "x", msg: "unknown"}, {field: "b", msg: "m"}})
 	require.Contains(t, two.Error(), "(and 1 more problems in the input)")
 }
+
+// TestNotBackedUpSaysWhy: the error of an organization without a backup
+// says which of the two facts VB365 gave is missing.
+func TestNotBackedUpSaysWhy(t *testing.T) {
+	at := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	_, err := resolveWindow(vb365.Organization{ID: "o", IsBackedUp: true}, nil, false)
+	require.ErrorContains(t, err, "isBackedup=true, lastBackuptime missing=true")
+	_, err = resolveWindow(vb365.Organization{ID: "o", LastBackupTime: &at}, nil, false)
+	require.ErrorContains(t, err, "isBackedup=false, lastBackuptime missing=false")
+}
