@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/vb365-restore/vb365-restore/activities"
 	"github.com/vb365-restore/vb365-restore/vb365"
@@ -151,4 +153,17 @@ func TestNotBackedUpSaysWhy(t *testing.T) {
 	require.ErrorContains(t, err, "isBackedup=true, lastBackuptime missing=true")
 	_, err = resolveWindow(vb365.Organization{ID: "o", LastBackupTime: &at}, nil, false)
 	require.ErrorContains(t, err, "isBackedup=false, lastBackuptime missing=false")
+}
+
+// TestCreateProgressOfTimeoutWithoutPost: the heartbeat of a create that
+// timed out before its first POST says nothing was sent: no progress to
+// carry into the retry; one that posted is carried.
+func TestCreateProgressOfTimeoutWithoutPost(t *testing.T) {
+	none := temporal.NewTimeoutError(enumspb.TIMEOUT_TYPE_HEARTBEAT, nil, activities.CreateProgress{Posts: 0})
+	_, ok := createProgressOf(none)
+	require.False(t, ok)
+	posted := temporal.NewTimeoutError(enumspb.TIMEOUT_TYPE_HEARTBEAT, nil, activities.CreateProgress{Posts: 1})
+	prog, ok := createProgressOf(posted)
+	require.True(t, ok)
+	require.Equal(t, 1, prog.Posts)
 }
