@@ -5,9 +5,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/vb365-restore/vb365-restore/activities"
 	"github.com/vb365-restore/vb365-restore/vb365"
@@ -166,4 +168,28 @@ func TestCreateProgressOfTimeoutWithoutPost(t *testing.T) {
 	prog, ok := createProgressOf(posted)
 	require.True(t, ok)
 	require.Equal(t, 1, prog.Posts)
+}
+
+// TestContinueAsNewAtExactlyHistorySize: a history of exactly
+// Options.HistoryBytesPerRun has reached the bound.
+func TestContinueAsNewAtExactlyHistorySize(t *testing.T) {
+	h := newHarness(t, Options{HistoryBytesPerRun: 1 << 20}).open().batches([]vb365.RestoreSessionEvent{ev(0, "Success")}).idle().stopAndFetch()
+	h.env.SetCurrentHistorySize(1 << 20)
+	h.run(baseInput())
+	var can *workflow.ContinueAsNewError
+	require.ErrorAs(t, h.env.GetWorkflowError(), &can)
+}
+
+// TestFailureAfterAStopThatWorkedSaysNothingOfTheStop: a restore that fails
+// while its session is open stops the session; when that stop works, the
+// error is the failure alone.
+func TestFailureAfterAStopThatWorkedSaysNothingOfTheStop(t *testing.T) {
+	h := newHarness(t).open().stopAndFetch()
+	h.env.OnActivity(acts.WaitForSessionEvents, mock.Anything, mock.Anything).Return(nil,
+		temporal.NewNonRetryableApplicationError("forbidden", activities.ErrTypeVB365, nil))
+	h.run(baseInput())
+	err := h.env.GetWorkflowError()
+	require.ErrorContains(t, err, "forbidden")
+	require.NotContains(t, err.Error(), "stopping the session failed")
+	require.Equal(t, 1, h.stops)
 }
