@@ -193,3 +193,30 @@ func TestFailureAfterAStopThatWorkedSaysNothingOfTheStop(t *testing.T) {
 	require.NotContains(t, err.Error(), "stopping the session failed")
 	require.Equal(t, 1, h.stops)
 }
+
+// failedParent returns the SignalSessionEnded of a child that fails.
+func failedParent(ctx workflow.Context, in RestoreInput) (SessionEnded, error) {
+	child := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{WorkflowID: "child-restore"}),
+		RestoreSessionWorkflowName, in)
+	var ended SessionEnded
+	workflow.GetSignalChannel(ctx, SignalSessionEnded).Receive(ctx, &ended)
+	_ = child.Get(ctx, nil)
+	return ended, nil
+}
+
+// TestNotifyParentEndedByFailure: a child that fails with its session open
+// tells its parent which session it had (the failed run has no report).
+func TestNotifyParentEndedByFailure(t *testing.T) {
+	h := newHarness(t).open().stopAndFetch()
+	h.env.OnActivity(acts.WaitForSessionEvents, mock.Anything, mock.Anything).Return(nil,
+		temporal.NewNonRetryableApplicationError("forbidden", activities.ErrTypeVB365, nil))
+	h.env.RegisterWorkflow(failedParent)
+	in := baseInput()
+	in.NotifyParent = true
+	h.env.ExecuteWorkflow(failedParent, in)
+	require.NoError(t, h.env.GetWorkflowError())
+	var ended SessionEnded
+	require.NoError(t, h.env.GetWorkflowResult(&ended))
+	require.Contains(t, ended.Error, "forbidden")
+	require.Equal(t, h.session.ID, ended.Session.ID)
+}
