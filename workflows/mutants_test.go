@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -219,4 +220,30 @@ func TestNotifyParentEndedByFailure(t *testing.T) {
 	require.NoError(t, h.env.GetWorkflowResult(&ended))
 	require.Contains(t, ended.Error, "forbidden")
 	require.Equal(t, h.session.ID, ended.Session.ID)
+}
+
+// TestFinalFetchesBoundedBeforeContinueOnHistorySize: a run from before
+// changeContinueOnHistorySize reads the final events at most maxFinalFetches
+// times, however many more VB365 says there are.
+func TestFinalFetchesBoundedBeforeContinueOnHistorySize(t *testing.T) {
+	h := newHarness(t).open().idle()
+	h.env.OnGetVersion(changeContinueOnHistorySize, workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
+	h.env.OnActivity(acts.StopRestoreSession, mock.Anything, mock.Anything).Return(
+		func(context.Context, activities.StopRestoreSessionInput) (*activities.StopRestoreSessionResult, error) {
+			s := h.session
+			s.State = vb365.SessionStateStopped
+			return &activities.StopRestoreSessionResult{Session: &s}, nil
+		})
+	fetches := 0
+	h.env.OnActivity(acts.FetchSessionEvents, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.FetchSessionEventsInput) (*activities.SessionEventsResult, error) {
+			fetches++
+			s := h.session
+			s.State = vb365.SessionStateStopped
+			return &activities.SessionEventsResult{Events: []vb365.RestoreSessionEvent{ev(in.AfterOrder+1, "Success")},
+				Session: &s, More: true}, nil
+		})
+	h.after(time.Minute, func() { h.env.SignalWorkflow(SignalStop, StopRequest{}) })
+	h.run(baseInput())
+	require.Equal(t, maxFinalFetches, fetches)
 }
