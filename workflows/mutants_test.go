@@ -247,3 +247,28 @@ func TestFinalFetchesBoundedBeforeContinueOnHistorySize(t *testing.T) {
 	h.run(baseInput())
 	require.Equal(t, maxFinalFetches, fetches)
 }
+
+// TestPastRunningOnlyFromItsVersion: a run from before
+// changeRecordPastRunning, with nothing pending, asks the activities for the
+// events up to a running one only (PastRunning false); a later run asks for
+// those after it too.
+func TestPastRunningOnlyFromItsVersion(t *testing.T) {
+	for _, tc := range []struct {
+		version workflow.Version
+		want    bool
+	}{{workflow.DefaultVersion, false}, {1, true}} {
+		h := newHarness(t).open().stopAndFetch()
+		h.env.OnGetVersion(changeRecordPastRunning, workflow.DefaultVersion, 1).Return(tc.version)
+		var cursors []activities.SessionCursor
+		h.env.OnActivity(acts.WaitForSessionEvents, mock.Anything, mock.Anything).Return(
+			func(_ context.Context, in activities.WaitForSessionEventsInput) (*activities.SessionEventsResult, error) {
+				cursors = append(cursors, in.SessionCursor)
+				s := h.session
+				s.State = vb365.SessionStateStopped
+				return &activities.SessionEventsResult{Session: &s}, nil
+			})
+		h.run(baseInput())
+		require.NotEmpty(t, cursors)
+		require.Equal(t, tc.want, cursors[0].PastRunning, "version %d", tc.version)
+	}
+}
