@@ -73,6 +73,7 @@ func main() {
 	version := flag.String("gremlins", "", "gremlins version")
 	out := flag.String("out", "docs/test-strength.md", "report to write")
 	baseline := flag.String("baseline", "", "file of earlier figures: package<TAB>efficacy<TAB>mutant coverage<TAB>when, for a before/after table")
+	notes := flag.String("notes", "", "Markdown file whose text is added under \"Notes on this run\" (absent: none)")
 	flag.Parse()
 
 	mutants, runs, err := load(*dir)
@@ -88,6 +89,15 @@ func main() {
 		fail(err)
 	}
 	report := render(mutants, runs, why, before, *command, *workers, *version)
+	if *notes != "" {
+		text, err := os.ReadFile(*notes)
+		if err != nil && !os.IsNotExist(err) {
+			fail(err)
+		}
+		if len(text) > 0 {
+			report += "\n## Notes on this run\n\n" + string(text)
+		}
+	}
 	if err := os.WriteFile(*out, []byte(report), 0o644); err != nil {
 		fail(err)
 	}
