@@ -2,6 +2,7 @@ package activities
 
 import (
 	"context"
+	"errors"
 	"sort"
 	"sync"
 	"time"
@@ -18,6 +19,10 @@ type testClock struct {
 	due   []scheduled
 	slept []time.Duration
 }
+
+// maxTestSleeps ends a wait that would loop for ever on a clock that no
+// longer moves (a pause of 0), so that such a mutant fails at once.
+const maxTestSleeps = 10000
 
 type scheduled struct {
 	at time.Duration // since the clock's start
@@ -67,6 +72,10 @@ func (c *testClock) Sleep(ctx context.Context, d time.Duration) error {
 	}
 	c.mu.Lock()
 	c.slept = append(c.slept, d)
+	if len(c.slept) > maxTestSleeps {
+		c.mu.Unlock()
+		return errors.New("testClock: the wait slept more than maxTestSleeps times (a pause of 0 loops for ever)")
+	}
 	until := c.t.Add(d)
 	for len(c.due) > 0 && !c.start.Add(c.due[0].at).After(until) {
 		next := c.due[0]

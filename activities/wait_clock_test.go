@@ -46,3 +46,41 @@ func TestWaitTransientStreakStartsOver(t *testing.T) {
 	require.Equal(t, 270*time.Second, clock.Elapsed())
 	require.Equal(t, 8, res.Polls)
 }
+
+// TestWaitDefaultPollInterval: a wait without a poll interval polls every
+// 15 s (then backs off as usual).
+func TestWaitDefaultPollInterval(t *testing.T) {
+	fe, id := openSession(t)
+	in := waitInput(id, 1, 0)
+	in.PollInterval, in.MaxWait = 0, 20*time.Second
+	clock := newTestClock()
+	_, err := runWaitOn(t, fe, in, clock)
+	require.NoError(t, err)
+	require.Equal(t, []time.Duration{15 * time.Second, 5 * time.Second}, clock.Sleeps())
+}
+
+// TestPollAtBusyBoundIsNotBackground: a poll exactly busyFor poll intervals
+// into the wait is still the busy session's (failed polls keep the pause at
+// one interval: polls at 0, 100 and 200 ms).
+func TestPollAtBusyBoundIsNotBackground(t *testing.T) {
+	fe, id := openSession(t)
+	fe.AppendEvent(id, "Success", "view")
+	fe.FailPolls(2)
+	cc := &countingClient{VB365API: fe}
+	in := waitInput(id, 1, 0)
+	in.PollInterval = 100 * time.Millisecond
+	_, err := runWaitOn(t, cc, in, newTestClock())
+	require.NoError(t, err)
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	require.Equal(t, []bool{false, false, false}, cc.background)
+}
+
+// TestHeartbeatEvery: a fifth of the heartbeat timeout between 1 and 10 s;
+// 5 s without one.
+func TestHeartbeatEvery(t *testing.T) {
+	require.Equal(t, 5*time.Second, heartbeatEvery(0))
+	require.Equal(t, 6*time.Second, heartbeatEvery(30*time.Second))
+	require.Equal(t, time.Second, heartbeatEvery(2*time.Second))
+	require.Equal(t, 10*time.Second, heartbeatEvery(time.Hour))
+}
