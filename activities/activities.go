@@ -108,6 +108,10 @@ type tuning struct {
 	// lookup; listPageSize is the page size asked for (VB365 allows up to
 	// 10,000).
 	maxListPages, listPageSize int
+	// now and sleep are the clock of WaitForSessionEvents: time.Now and
+	// sleep, replaced by tests with a clock they move themselves.
+	now   func() time.Time
+	sleep func(context.Context, time.Duration) error
 }
 
 // New returns the activities over cfg.Client.
@@ -120,6 +124,8 @@ func New(cfg Config) *Activities {
 		createSettlePoll:   time.Second,
 		maxListPages:       50,
 		listPageSize:       1000,
+		now:                time.Now,
+		sleep:              sleep,
 	}}
 	if a.claims == nil {
 		a.claims = newMemoryClaims()

@@ -166,7 +166,7 @@ func (a *Activities) WaitForSessionEvents(ctx context.Context, in WaitForSession
 	if poll <= 0 {
 		poll = 15 * time.Second
 	}
-	deadline := time.Now().Add(in.MaxWait)
+	deadline := a.now().Add(in.MaxWait)
 
 	var mu sync.Mutex
 	prog := waitProgress{}
@@ -182,7 +182,7 @@ func (a *Activities) WaitForSessionEvents(ctx context.Context, in WaitForSession
 		res, err := pollOnce(pollCtx(), c, in.SessionCursor, in.PageSize)
 		mu.Lock()
 		prog.Polls++
-		prog.LastPoll = time.Now().UTC()
+		prog.LastPoll = a.now().UTC()
 		if err != nil {
 			prog.LastError = err.Error()
 		} else {
@@ -197,11 +197,11 @@ func (a *Activities) WaitForSessionEvents(ctx context.Context, in WaitForSession
 			return nil, ctx.Err()
 		case err != nil && vb365.IsTransient(err):
 			if streakStart.IsZero() {
-				streakStart = time.Now()
+				streakStart = a.now()
 			}
-			if time.Since(streakStart) > transientBudget {
+			if failing := a.now().Sub(streakStart); failing > transientBudget {
 				return nil, mapError(fmt.Sprintf("poll restore session %q (VB365 failing for %s)",
-					in.SessionID, time.Since(streakStart).Round(time.Second)), err)
+					in.SessionID, failing.Round(time.Second)), err)
 			}
 			log.Warn("VB365 poll failed; retrying", "sessionId", in.SessionID, "error", err)
 			if d, ok := vb365.RetryAfter(err); ok && d > wait {
@@ -219,7 +219,7 @@ func (a *Activities) WaitForSessionEvents(ctx context.Context, in WaitForSession
 				return res, nil
 			}
 		}
-		remaining := time.Until(deadline)
+		remaining := deadline.Sub(a.now())
 		if remaining <= 0 {
 			if res == nil {
 				// The last poll failed: report it rather than a stale "no news".
@@ -230,7 +230,7 @@ func (a *Activities) WaitForSessionEvents(ctx context.Context, in WaitForSession
 		if ceiling := a.idleCeiling(poll); err == nil && interval < ceiling {
 			interval = min(2*interval, ceiling)
 		}
-		if err := sleep(ctx, min(wait, remaining)); err != nil {
+		if err := a.sleep(ctx, min(wait, remaining)); err != nil {
 			return nil, err
 		}
 	}

@@ -29,9 +29,17 @@ func waitInput(id string, count int, after int32) WaitForSessionEventsInput {
 		KnownState: vb365.SessionStateWorking, PollInterval: 10 * time.Millisecond, MaxWait: 2 * time.Second}
 }
 
+// runWait runs one wait on a testClock of its own.
 func runWait(t *testing.T, c VB365API, in WaitForSessionEventsInput) (*SessionEventsResult, error) {
 	t.Helper()
+	return runWaitOn(t, c, in, newTestClock())
+}
+
+// runWaitOn runs one wait on clock.
+func runWaitOn(t *testing.T, c VB365API, in WaitForSessionEventsInput, clock *testClock) (*SessionEventsResult, error) {
+	t.Helper()
 	env, a := newEnv(t, c)
+	clock.install(a)
 	v, err := env.ExecuteActivity(a.WaitForSessionEvents, in)
 	if err != nil {
 		return nil, err
@@ -54,10 +62,15 @@ func TestWaitReturnsNewEventsInOrderOnce(t *testing.T) {
 		require.Equal(t, int32(i), e.Order)
 	}
 
-	// From the cursor after them, only what comes later.
-	go func() { time.Sleep(50 * time.Millisecond); fe.AppendEvent(id, "Warning", "restore") }()
-	res, err = runWait(t, fe, waitInput(id, 4, 3))
+	// From the cursor after them, only what comes later: an event added
+	// 50 ms into the wait is seen by the poll at 70 ms (polls at 0, 10, 30
+	// and 70 ms: the pause doubles while nothing happens).
+	clock := newTestClock()
+	clock.At(50*time.Millisecond, func() { fe.AppendEvent(id, "Warning", "restore") })
+	res, err = runWaitOn(t, fe, waitInput(id, 4, 3), clock)
 	require.NoError(t, err)
+	require.Equal(t, 70*time.Millisecond, clock.Elapsed())
+	require.Equal(t, 4, res.Polls)
 	require.Len(t, res.Events, 1)
 	require.Equal(t, int32(4), res.Events[0].Order)
 	require.Equal(t, "Warning", res.Events[0].Status)
@@ -65,27 +78,35 @@ func TestWaitReturnsNewEventsInOrderOnce(t *testing.T) {
 
 func TestWaitReturnsWhenStopped(t *testing.T) {
 	fe, id := openSession(t)
-	go func() { time.Sleep(50 * time.Millisecond); fe.StopInVB365(id) }()
-	res, err := runWait(t, fe, waitInput(id, 1, 0))
+	clock := newTestClock()
+	clock.At(50*time.Millisecond, func() { fe.StopInVB365(id) })
+	res, err := runWaitOn(t, fe, waitInput(id, 1, 0), clock)
 	require.NoError(t, err)
+	require.Equal(t, 70*time.Millisecond, clock.Elapsed(), "the first poll after the stop returns")
 	require.Len(t, res.Events, 1)
 	require.Equal(t, "Restore session stopped", res.Events[0].Message)
 	require.Equal(t, vb365.SessionStateStopped, res.Session.State)
 }
 
+// TestWaitReturnsAtMaxWait: a wait without news polls at the poll interval,
+// doubles the pause after each poll without news, cuts the last pause short
+// at MaxWait, polls once more then and returns "no news" exactly at MaxWait.
 func TestWaitReturnsAtMaxWait(t *testing.T) {
 	fe, id := openSession(t)
 	in := waitInput(id, 1, 0) // after the start event
 	in.MaxWait = 150 * time.Millisecond
 	counter := &pollCounter{Client: fe.Client}
-	res, err := runWait(t, counter, in)
+	clock := newTestClock()
+	res, err := runWaitOn(t, counter, in, clock)
 	require.NoError(t, err)
-	// The "no news" result: nothing new, the session as it was, after
-	// polling more than once (it waited instead of returning at once).
+	// The "no news" result: nothing new, the session as it was.
 	require.Empty(t, res.Events)
 	require.False(t, res.Missing)
 	require.Equal(t, vb365.SessionStateWorking, res.Session.State)
-	require.Greater(t, res.Polls, 1)
+	ms := time.Millisecond
+	require.Equal(t, []time.Duration{10 * ms, 20 * ms, 40 * ms, 80 * ms}, clock.Sleeps(), "polls at 0, 10, 30, 70 and 150 ms")
+	require.Equal(t, in.MaxWait, clock.Elapsed())
+	require.Equal(t, 5, res.Polls)
 	require.Equal(t, int(counter.polls.Load()), res.Polls, "every poll counted")
 }
 
@@ -100,14 +121,19 @@ func (p *pollCounter) GetRestoreSession(ctx context.Context, id string) (*vb365.
 	return p.Client.GetRestoreSession(ctx, id)
 }
 
+// TestWaitRidesOutTransientErrors: a poll that fails transiently is
+// repeated after the poll interval, not a growing pause (the session is not
+// known to be idle), until one succeeds.
 func TestWaitRidesOutTransientErrors(t *testing.T) {
 	fe, id := openSession(t)
 	fe.AppendEvent(id, "Success", "view")
 	fe.FailPolls(2)
-	res, err := runWait(t, fe, waitInput(id, 1, 0))
+	clock := newTestClock()
+	res, err := runWaitOn(t, fe, waitInput(id, 1, 0), clock)
 	require.NoError(t, err)
 	require.Len(t, res.Events, 1)
-	require.GreaterOrEqual(t, res.Polls, 3)
+	require.Equal(t, 3, res.Polls)
+	require.Equal(t, []time.Duration{10 * time.Millisecond, 10 * time.Millisecond}, clock.Sleeps())
 }
 
 func TestWaitMissingSession(t *testing.T) {

@@ -95,9 +95,9 @@ func (a *Activities) watchSession(ctx context.Context, sessionID string, poll ti
 	open := a.cfg.Metrics.SessionWatched()
 	ctx, cancel := context.WithCancelCause(vb365.OnBudgetWait(ctx, onBudget))
 	remove := a.waits.add(sessionID, cancel)
-	start := time.Now()
+	start := a.now()
 	pollCtx = func() context.Context {
-		if time.Since(start) > busyFor*poll {
+		if a.now().Sub(start) > busyFor*poll {
 			return vb365.Background(ctx)
 		}
 		return ctx

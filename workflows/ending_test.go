@@ -174,6 +174,7 @@ func TestContinueAsNewWhileReadingFinalEvents(t *testing.T) {
 	require.Equal(t, EndReasonStopRequested, c.Ending.EndReason)
 	require.Equal(t, "erin", c.Ending.Stop.RequestedBy)
 	require.Equal(t, 1, c.Events.Counts.Total, "one read before continuing")
+	require.Equal(t, 1, c.Runs, "the continuation counts the run it ends")
 
 	h2 := newHarness(t)
 	h2.env.OnActivity(acts.FetchSessionEvents, mock.Anything, mock.Anything).Return(fetch)

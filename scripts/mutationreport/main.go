@@ -73,6 +73,7 @@ func main() {
 	version := flag.String("gremlins", "", "gremlins version")
 	out := flag.String("out", "docs/test-strength.md", "report to write")
 	baseline := flag.String("baseline", "", "file of earlier figures: package<TAB>efficacy<TAB>mutant coverage<TAB>when, for a before/after table")
+	notes := flag.String("notes", "", "Markdown file whose text is added under \"Notes on this run\" (absent: none)")
 	flag.Parse()
 
 	mutants, runs, err := load(*dir)
@@ -88,6 +89,15 @@ func main() {
 		fail(err)
 	}
 	report := render(mutants, runs, why, before, *command, *workers, *version)
+	if *notes != "" {
+		text, err := os.ReadFile(*notes)
+		if err != nil && !os.IsNotExist(err) {
+			fail(err)
+		}
+		if len(text) > 0 {
+			report += "\n## Notes on this run\n\n" + string(text)
+		}
+	}
 	if err := os.WriteFile(*out, []byte(report), 0o644); err != nil {
 		fail(err)
 	}
@@ -164,6 +174,11 @@ func readLines(file string) ([]string, error) {
 	}
 	return strings.Split(string(raw), "\n"), nil
 }
+
+// knownGap starts the reason of a mutant in the equivalent file that is not
+// equivalent but that the unit tests cannot reach (the reason says what
+// covers it instead); the report shows it as such, not as equivalent.
+const knownGap = "gap:"
 
 // equivalentKey names a mutant by what it changes, not where: lines move when code
 // is edited, the line's text and the mutation type do not.
@@ -303,9 +318,12 @@ func render(mutants []mutant, runs []run, why map[string]string, before map[stri
 		}
 		any = true
 		reason, ok := why[equivalentKey(m.file, m.typ, m.source)]
-		if !ok {
+		switch {
+		case !ok:
 			reason = "**not explained: a gap in the tests**"
-		} else {
+		case strings.HasPrefix(reason, knownGap):
+			reason = "**not equivalent, not killed by a unit test**:" + strings.TrimPrefix(reason, knownGap)
+		default:
 			reason = "equivalent: " + reason
 		}
 		fmt.Fprintf(&b, "- `%s:%d:%d` %s in `%s`: %s\n", m.file, m.line, m.column, m.typ, m.source, reason)
