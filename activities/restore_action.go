@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"go.temporal.io/sdk/activity"
@@ -194,6 +195,9 @@ type restoreProgress struct {
 	Phase     string                   `json:"phase"`
 	RestoreID string                   `json:"restoreId,omitempty"`
 	Baseline  *vb365.RestoreStatistics `json:"baseline,omitempty"`
+	// Waiting is why a VB365 request of the attempt is waiting for the
+	// worker's request budget, if it is.
+	Waiting string `json:"waiting,omitempty"`
 }
 
 func invalid(format string, args ...any) error {
@@ -309,51 +313,88 @@ func (a *Activities) RestoreAction(ctx context.Context, in RestoreActionInput) (
 		in.PollInterval = 5 * time.Second
 	}
 
-	// What the previous attempt left: only a clean "not sent" lets this
-	// attempt send; anything else (or nothing, after a crash) may mean
-	// the request went out.
+	// What the previous attempt left. A restore counts as possibly sent
+	// only once an attempt has recorded reaching its request ("sending",
+	// "following", or a phase this code does not know): then this attempt
+	// never sends, it looks for that restore. An attempt that ended before
+	// (resolving its target, waiting for the VB365 budget, "not sent")
+	// leaves this one free to send; but the SDK batches heartbeats, so the
+	// "sending" of an attempt killed right after its request may never have
+	// reached Temporal: after any earlier attempt but a clean "not sent",
+	// this one first looks for a restore of its objects, and sends only
+	// when there is none.
 	var prev restoreProgress
-	maySent := false
-	if activity.HasHeartbeatDetails(ctx) && activity.GetHeartbeatDetails(ctx, &prev) == nil {
-		maySent = prev.Phase != phaseNotSent
-	} else if activity.GetInfo(ctx).Attempt > 1 {
-		maySent = true
-	}
+	hasPrev := activity.HasHeartbeatDetails(ctx) && activity.GetHeartbeatDetails(ctx, &prev) == nil
+	maySent := hasPrev && prev.Phase != phaseResolving && prev.Phase != phaseNotSent
+	probe := !maySent && prev.Phase != phaseNotSent && (hasPrev || activity.GetInfo(ctx).Attempt > 1)
 	phase := phaseResolving
 	if maySent {
 		phase = phaseSending // still unknown until the restore is found
 	}
-	a.heartbeat(ctx, restoreProgress{Phase: phase, Baseline: prev.Baseline})
+	// Resolving browses the session page by page, each request maybe
+	// queued behind the worker's VB365 budget: the activity heartbeats all
+	// along (with the budget's reason while it waits), so a slow resolve is
+	// never a heartbeat timeout. It heartbeats every PollInterval, as
+	// while it follows a restore (the workflow keeps that a fraction of
+	// the heartbeat timeout).
+	var mu sync.Mutex
+	cur := restoreProgress{Phase: phase, Baseline: prev.Baseline}
+	a.heartbeat(ctx, cur)
+	stopBeating := a.startHeartbeats(ctx, in.PollInterval, func() any {
+		mu.Lock()
+		defer mu.Unlock()
+		return cur
+	})
+	stopBeating = sync.OnceFunc(stopBeating)
+	rctx := vb365.OnBudgetWait(ctx, func(w vb365.BudgetWait) { mu.Lock(); cur.Waiting = w.Reason; mu.Unlock() })
 
 	res := &RestoreActionResult{Kind: act.Kind, Target: act.Target, Start: time.Now().UTC()}
 	if act.Kind == RestoreKindMailboxes {
 		res.Target = strings.Join(act.Targets, ", ")
 	}
 	notSent := func(baseline *vb365.RestoreStatistics, err error) error {
+		stopBeating()
 		if !maySent {
 			a.heartbeat(ctx, restoreProgress{Phase: phaseNotSent, Baseline: baseline})
 		}
 		return err
 	}
-	v, err := api.Version(ctx)
+	v, err := api.Version(rctx)
 	if err != nil {
 		return nil, notSent(prev.Baseline, mapError("restore action: VB365 version", err))
 	}
-	post, names, err := resolveAction(ctx, api, in, creds, res)
+	post, names, err := resolveAction(rctx, api, in, creds, res)
 	if err != nil {
 		return nil, notSent(prev.Baseline, err)
+	}
+	if maySent {
+		stopBeating()
+		return a.adopt(ctx, api, in, names, res, prev.Baseline, v, "a previous attempt may have sent the restore request")
+	}
+	if probe {
+		found, err := a.lookForRestore(rctx, api, in, names)
+		if err != nil {
+			return nil, notSent(prev.Baseline, err)
+		}
+		if found {
+			stopBeating()
+			return a.adopt(ctx, api, in, names, res, prev.Baseline, v, "a previous attempt may have sent the restore request")
+		}
 	}
 
 	// v8's statistics are the session's: the action's are its objects'
 	// details that were not there before it (fromSessionStatistics).
 	baseline := prev.Baseline
-	if v == vb365.V8 && baseline == nil && !maySent {
-		if baseline, err = api.GetRestoreStatistics(ctx, in.SessionID); err != nil {
+	if v == vb365.V8 && baseline == nil {
+		if baseline, err = api.GetRestoreStatistics(rctx, in.SessionID); err != nil {
 			return nil, notSent(nil, mapError("restore action: read the session's statistics", err))
 		}
 	}
-	if maySent {
-		return a.adopt(ctx, api, in, names, res, baseline, v, "a previous attempt may have sent the restore request")
+	stopBeating()
+	if err := ctx.Err(); err != nil {
+		// This attempt is over (canceled, or timed out in Temporal while a
+		// later one may already run): it must not send.
+		return nil, notSent(baseline, err)
 	}
 
 	sending := restoreProgress{Phase: phaseSending, Baseline: baseline}
@@ -538,6 +579,29 @@ func restoreEvents(ctx context.Context, api RestoreAPI, in RestoreActionInput, n
 		}
 	}
 	return out, nil
+}
+
+// lookForRestore says whether the session holds a restore of names after
+// the events seen before the action: the trace of a request an earlier
+// attempt may have sent without recording it. It looks adoptLooks times,
+// PollInterval apart, since VB365 may write the events a moment after it
+// accepted the request.
+func (a *Activities) lookForRestore(ctx context.Context, api RestoreAPI, in RestoreActionInput, names []string) (bool, error) {
+	for look := range adoptLooks {
+		if look > 0 {
+			if err := sleepCtx(ctx, in.PollInterval); err != nil {
+				return false, err
+			}
+		}
+		evs, err := restoreEvents(ctx, api, in, names)
+		if err != nil {
+			return false, mapError("restore action: look for a restore an earlier attempt may have started", err)
+		}
+		if len(evs) > 0 {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // adoptLooks is how many times, PollInterval apart, a possibly-started
