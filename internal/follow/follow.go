@@ -139,12 +139,12 @@ func query[T any](ctx context.Context, c client.Client, workflowID, runID string
 // more arrive between two polls than it holds, Printer says how many it could
 // not show.
 type Printer struct {
-	out       io.Writer
-	printed   map[int32]bool // the orders of the events printed
-	seen      int            // events printed or reported as not shown
-	phase     workflows.Phase
-	queryErr  string
-	actions   map[int]string // each action's line as last printed
+	out      io.Writer
+	printed  map[int32]bool // the orders of the events printed
+	seen     int            // events printed or reported as not shown
+	phase    workflows.Phase
+	queryErr string
+	actions  map[int]string // each action's line as last printed
 }
 
 // NewPrinter prints to out.
