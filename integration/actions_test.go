@@ -3,7 +3,6 @@ package integration
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -43,15 +42,19 @@ const (
 // version and a credential profiles file.
 func actionEnv(t *testing.T, version string) []string {
 	t.Helper()
-	file := filepath.Join(t.TempDir(), "restore-credentials.json")
-	cert := filepath.Join(t.TempDir(), "app.pfx")
+	dir := t.TempDir()
+	cert := filepath.Join(dir, "app.pfx")
 	require.NoError(t, os.WriteFile(cert, []byte(appCertificate), 0o600))
-	body := fmt.Sprintf(`{"profiles": {%q: {"userName": %q, "password": %q}, %q: {"userName": %q, "password": %q},
-		%q: {"applicationId": %q, "certificateFile": %q, "certificatePassword": %q, "impersonationAccountName": %q}}}`,
-		profileGood, vb365sim.RestoreUserName, vb365sim.RestorePassword, profileWrong, vb365sim.RestoreUserName, wrongM365Password,
-		profileApp, vb365sim.RestoreApplicationID, cert, vb365sim.RestoreCertificatePassword, vb365sim.RestoreUserName)
-	require.NoError(t, os.WriteFile(file, []byte(body), 0o600))
-	env := []string{"VB365_RESTORE_CREDENTIALS_FILE=" + file}
+	wrong := testenv.SimRestoreAccount()
+	wrong.Password = wrongM365Password
+	creds, err := testenv.WriteRestoreCredentials(dir, map[string]testenv.CredentialProfile{
+		profileGood:  testenv.SimRestoreAccount(),
+		profileWrong: wrong,
+		profileApp: {ApplicationID: vb365sim.RestoreApplicationID, CertificateFile: cert,
+			CertificatePassword: vb365sim.RestoreCertificatePassword, ImpersonationAccountName: vb365sim.RestoreUserName},
+	})
+	require.NoError(t, err)
+	env := []string{creds}
 	if version != "" {
 		env = append(env, "VB365_API_VERSION="+version)
 	}
