@@ -124,6 +124,13 @@ type RestoreActionResult struct {
 	// Adopted: the action followed a restore that a request whose answer
 	// was lost had started, rather than sending another.
 	Adopted bool `json:"adopted,omitempty"`
+	// CountsUnknown: VB365 gave no item counts for this restore, so Counts
+	// are zeros that mean "not known", not "nothing restored". It happens
+	// when a v6/v7 restore was adopted: v6 and v7 give a restore's counts
+	// only in the answer to its request (they have no session statistics),
+	// and the session's events that found the restore say how each object
+	// ended, not how many items. State and FailedItems still hold.
+	CountsUnknown bool `json:"countsUnknown,omitempty"`
 }
 
 // RestoreCounts are a restore's item counts.
@@ -822,16 +829,19 @@ func (res *RestoreActionResult) fromStatistics(st, baseline *vb365.RestoreStatis
 }
 
 // fromEvents judges a restore by its events alone (a v6/v7 restore whose
-// answer was lost): the counts are not known, the state is.
+// answer was lost): the state is known, the item counts are not
+// (CountsUnknown); the failed items are the objects that failed.
 func (res *RestoreActionResult) fromEvents(evs []vb365.RestoreSessionEvent) {
-	ok, failed := 0, 0
+	res.Counts = RestoreCounts{}
+	res.CountsUnknown = true
+	ok, warned, failed := 0, 0, 0
 	for _, e := range evs {
 		switch e.Status {
 		case "Success":
 			ok++
 		case "Warning":
 			ok++
-			res.Counts.Warnings++
+			warned++
 		default:
 			failed++
 			if len(res.FailedItems) < maxFailedItems {
@@ -842,7 +852,7 @@ func (res *RestoreActionResult) fromEvents(evs []vb365.RestoreSessionEvent) {
 	switch {
 	case failed > 0 && ok == 0:
 		res.State = "Failed"
-	case failed > 0 || res.Counts.Warnings > 0:
+	case failed > 0 || warned > 0:
 		res.State = "Warning"
 	default:
 		res.State = "Success"

@@ -105,6 +105,7 @@ func TestRestoreActionKinds(t *testing.T) {
 				assert.NotEmpty(t, res.Resolved)
 				assert.Equal(t, rig.session, res.RestoreID)
 				assert.False(t, res.Adopted)
+				assert.False(t, res.CountsUnknown)
 				require.Len(t, rig.sim.Restores(), 1, "restored once")
 			})
 		}
@@ -163,6 +164,10 @@ func TestRestoreActionLostResponse(t *testing.T) {
 			require.Len(t, rig.sim.Restores(), 1, "restored once")
 			if v == "v8" {
 				assert.Equal(t, int64(120), res.Counts.Restored, "v8's statistics give the counts")
+				assert.False(t, res.CountsUnknown)
+			} else {
+				assert.True(t, res.CountsUnknown, "v7 gives the counts only in the lost answer")
+				assert.Equal(t, RestoreCounts{}, res.Counts)
 			}
 		})
 	}

@@ -156,9 +156,13 @@ func checkActions(t *testing.T, s *stack, rep workflows.RestoreReport) []vb365si
 	for i, a := range reached {
 		if a.Adopted && inSession[i].APIVersion != "v8" {
 			// v6 and v7 give a restore's counts only in the answer that was
-			// lost; the events that found the restore carry none.
+			// lost; the events that found the restore carry none: the
+			// report says so rather than showing zeros.
+			require.True(t, a.CountsUnknown, "action %d (%s): adopted on %s", a.Index, a.Kind, inSession[i].APIVersion)
+			require.Equal(t, activities.RestoreCounts{}, a.Counts)
 			continue
 		}
+		require.False(t, a.CountsUnknown, "action %d (%s): VB365 gave its counts", a.Index, a.Kind)
 		var want activities.RestoreCounts
 		for _, it := range inSession[i].Items {
 			want.Total += it.Total
@@ -393,6 +397,7 @@ func TestActionsWorkerKilledDuringLongV7Restore(t *testing.T) {
 	restores := sim.Restores()
 	require.Len(t, restores, 1, "restored once")
 	require.True(t, a.Adopted, "the second worker followed the restore the first one started")
+	require.True(t, a.CountsUnknown, "v7 gives the counts only in the answer the killed worker never read")
 	require.Equal(t, "Success", restores[0].Items[0].Status, "the action ended when VB365's restore did")
 	require.Empty(t, testenv.WorkingSessions(sim))
 	require.NoError(t, testenv.CheckRecorded(sim, rep))
