@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"go.temporal.io/sdk/activity"
@@ -123,6 +124,13 @@ type RestoreActionResult struct {
 	// Adopted: the action followed a restore that a request whose answer
 	// was lost had started, rather than sending another.
 	Adopted bool `json:"adopted,omitempty"`
+	// CountsUnknown: VB365 gave no item counts for this restore, so Counts
+	// are zeros that mean "not known", not "nothing restored". It happens
+	// when a v6/v7 restore was adopted: v6 and v7 give a restore's counts
+	// only in the answer to its request (they have no session statistics),
+	// and the session's events that found the restore say how each object
+	// ended, not how many items. State and FailedItems still hold.
+	CountsUnknown bool `json:"countsUnknown,omitempty"`
 }
 
 // RestoreCounts are a restore's item counts.
@@ -194,6 +202,9 @@ type restoreProgress struct {
 	Phase     string                   `json:"phase"`
 	RestoreID string                   `json:"restoreId,omitempty"`
 	Baseline  *vb365.RestoreStatistics `json:"baseline,omitempty"`
+	// Waiting is why a VB365 request of the attempt is waiting for the
+	// worker's request budget, if it is.
+	Waiting string `json:"waiting,omitempty"`
 }
 
 func invalid(format string, args ...any) error {
@@ -309,51 +320,88 @@ func (a *Activities) RestoreAction(ctx context.Context, in RestoreActionInput) (
 		in.PollInterval = 5 * time.Second
 	}
 
-	// What the previous attempt left: only a clean "not sent" lets this
-	// attempt send; anything else (or nothing, after a crash) may mean
-	// the request went out.
+	// What the previous attempt left. A restore counts as possibly sent
+	// only once an attempt has recorded reaching its request ("sending",
+	// "following", or a phase this code does not know): then this attempt
+	// never sends, it looks for that restore. An attempt that ended before
+	// (resolving its target, waiting for the VB365 budget, "not sent")
+	// leaves this one free to send; but the SDK batches heartbeats, so the
+	// "sending" of an attempt killed right after its request may never have
+	// reached Temporal: after any earlier attempt but a clean "not sent",
+	// this one first looks for a restore of its objects, and sends only
+	// when there is none.
 	var prev restoreProgress
-	maySent := false
-	if activity.HasHeartbeatDetails(ctx) && activity.GetHeartbeatDetails(ctx, &prev) == nil {
-		maySent = prev.Phase != phaseNotSent
-	} else if activity.GetInfo(ctx).Attempt > 1 {
-		maySent = true
-	}
+	hasPrev := activity.HasHeartbeatDetails(ctx) && activity.GetHeartbeatDetails(ctx, &prev) == nil
+	maySent := hasPrev && prev.Phase != phaseResolving && prev.Phase != phaseNotSent
+	probe := !maySent && prev.Phase != phaseNotSent && (hasPrev || activity.GetInfo(ctx).Attempt > 1)
 	phase := phaseResolving
 	if maySent {
 		phase = phaseSending // still unknown until the restore is found
 	}
-	a.heartbeat(ctx, restoreProgress{Phase: phase, Baseline: prev.Baseline})
+	// Resolving browses the session page by page, each request maybe
+	// queued behind the worker's VB365 budget: the activity heartbeats all
+	// along (with the budget's reason while it waits), so a slow resolve is
+	// never a heartbeat timeout. It heartbeats every PollInterval, as
+	// while it follows a restore (the workflow keeps that a fraction of
+	// the heartbeat timeout).
+	var mu sync.Mutex
+	cur := restoreProgress{Phase: phase, Baseline: prev.Baseline}
+	a.heartbeat(ctx, cur)
+	stopBeating := a.startHeartbeats(ctx, in.PollInterval, func() any {
+		mu.Lock()
+		defer mu.Unlock()
+		return cur
+	})
+	stopBeating = sync.OnceFunc(stopBeating)
+	rctx := vb365.OnBudgetWait(ctx, func(w vb365.BudgetWait) { mu.Lock(); cur.Waiting = w.Reason; mu.Unlock() })
 
 	res := &RestoreActionResult{Kind: act.Kind, Target: act.Target, Start: time.Now().UTC()}
 	if act.Kind == RestoreKindMailboxes {
 		res.Target = strings.Join(act.Targets, ", ")
 	}
 	notSent := func(baseline *vb365.RestoreStatistics, err error) error {
+		stopBeating()
 		if !maySent {
 			a.heartbeat(ctx, restoreProgress{Phase: phaseNotSent, Baseline: baseline})
 		}
 		return err
 	}
-	v, err := api.Version(ctx)
+	v, err := api.Version(rctx)
 	if err != nil {
 		return nil, notSent(prev.Baseline, mapError("restore action: VB365 version", err))
 	}
-	post, names, err := resolveAction(ctx, api, in, creds, res)
+	post, names, err := resolveAction(rctx, api, in, creds, res)
 	if err != nil {
 		return nil, notSent(prev.Baseline, err)
+	}
+	if maySent {
+		stopBeating()
+		return a.adopt(ctx, api, in, names, res, prev.Baseline, v, "a previous attempt may have sent the restore request")
+	}
+	if probe {
+		found, err := a.lookForRestore(rctx, api, in, names)
+		if err != nil {
+			return nil, notSent(prev.Baseline, err)
+		}
+		if found {
+			stopBeating()
+			return a.adopt(ctx, api, in, names, res, prev.Baseline, v, "a previous attempt may have sent the restore request")
+		}
 	}
 
 	// v8's statistics are the session's: the action's are its objects'
 	// details that were not there before it (fromSessionStatistics).
 	baseline := prev.Baseline
-	if v == vb365.V8 && baseline == nil && !maySent {
-		if baseline, err = api.GetRestoreStatistics(ctx, in.SessionID); err != nil {
+	if v == vb365.V8 && baseline == nil {
+		if baseline, err = api.GetRestoreStatistics(rctx, in.SessionID); err != nil {
 			return nil, notSent(nil, mapError("restore action: read the session's statistics", err))
 		}
 	}
-	if maySent {
-		return a.adopt(ctx, api, in, names, res, baseline, v, "a previous attempt may have sent the restore request")
+	stopBeating()
+	if err := ctx.Err(); err != nil {
+		// This attempt is over (canceled, or timed out in Temporal while a
+		// later one may already run): it must not send.
+		return nil, notSent(baseline, err)
 	}
 
 	sending := restoreProgress{Phase: phaseSending, Baseline: baseline}
@@ -538,6 +586,29 @@ func restoreEvents(ctx context.Context, api RestoreAPI, in RestoreActionInput, n
 		}
 	}
 	return out, nil
+}
+
+// lookForRestore says whether the session holds a restore of names after
+// the events seen before the action: the trace of a request an earlier
+// attempt may have sent without recording it. It looks adoptLooks times,
+// PollInterval apart, since VB365 may write the events a moment after it
+// accepted the request.
+func (a *Activities) lookForRestore(ctx context.Context, api RestoreAPI, in RestoreActionInput, names []string) (bool, error) {
+	for look := range adoptLooks {
+		if look > 0 {
+			if err := sleepCtx(ctx, in.PollInterval); err != nil {
+				return false, err
+			}
+		}
+		evs, err := restoreEvents(ctx, api, in, names)
+		if err != nil {
+			return false, mapError("restore action: look for a restore an earlier attempt may have started", err)
+		}
+		if len(evs) > 0 {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // adoptLooks is how many times, PollInterval apart, a possibly-started
@@ -758,16 +829,19 @@ func (res *RestoreActionResult) fromStatistics(st, baseline *vb365.RestoreStatis
 }
 
 // fromEvents judges a restore by its events alone (a v6/v7 restore whose
-// answer was lost): the counts are not known, the state is.
+// answer was lost): the state is known, the item counts are not
+// (CountsUnknown); the failed items are the objects that failed.
 func (res *RestoreActionResult) fromEvents(evs []vb365.RestoreSessionEvent) {
-	ok, failed := 0, 0
+	res.Counts = RestoreCounts{}
+	res.CountsUnknown = true
+	ok, warned, failed := 0, 0, 0
 	for _, e := range evs {
 		switch e.Status {
 		case "Success":
 			ok++
 		case "Warning":
 			ok++
-			res.Counts.Warnings++
+			warned++
 		default:
 			failed++
 			if len(res.FailedItems) < maxFailedItems {
@@ -778,7 +852,7 @@ func (res *RestoreActionResult) fromEvents(evs []vb365.RestoreSessionEvent) {
 	switch {
 	case failed > 0 && ok == 0:
 		res.State = "Failed"
-	case failed > 0 || res.Counts.Warnings > 0:
+	case failed > 0 || warned > 0:
 		res.State = "Warning"
 	default:
 		res.State = "Success"

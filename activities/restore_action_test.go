@@ -105,6 +105,7 @@ func TestRestoreActionKinds(t *testing.T) {
 				assert.NotEmpty(t, res.Resolved)
 				assert.Equal(t, rig.session, res.RestoreID)
 				assert.False(t, res.Adopted)
+				assert.False(t, res.CountsUnknown)
 				require.Len(t, rig.sim.Restores(), 1, "restored once")
 			})
 		}
@@ -163,6 +164,10 @@ func TestRestoreActionLostResponse(t *testing.T) {
 			require.Len(t, rig.sim.Restores(), 1, "restored once")
 			if v == "v8" {
 				assert.Equal(t, int64(120), res.Counts.Restored, "v8's statistics give the counts")
+				assert.False(t, res.CountsUnknown)
+			} else {
+				assert.True(t, res.CountsUnknown, "v7 gives the counts only in the lost answer")
+				assert.Equal(t, RestoreCounts{}, res.Counts)
 			}
 		})
 	}
@@ -315,4 +320,57 @@ func TestRestoreActionFromSessionStatistics(t *testing.T) {
 	res.fromSessionStatistics(&vb365.RestoreStatistics{Total: 18, Failed: 18, Errors: []string{"denied"}}, nil, []string{vb365sim.SiteFinance})
 	assert.Equal(t, []RestoreFailedItem{{Name: vb365sim.SiteFinance, Reason: "denied"}}, res.FailedItems)
 	assert.Equal(t, "Failed", res.State)
+}
+
+// An attempt after one that ended while resolving its target (a heartbeat
+// timeout while browsing the session, or queued behind the VB365 budget)
+// never reached the restore request: it sends it, once; and if a restore
+// of its objects is there after all (the earlier attempt's "sending"
+// heartbeat lost in the SDK's batching), it follows that one instead.
+func TestRestoreActionRetryAfterResolving(t *testing.T) {
+	act := RestoreAction{Kind: "mailbox", Target: vb365sim.MailboxAdele, CredentialProfile: "m365-admin"}
+	for _, v := range []string{"v7", "v8"} {
+		t.Run(v, func(t *testing.T) {
+			rig := newRestoreRig(t, v, vb365.SessionTypeExchange)
+			rig.env.SetHeartbeatDetails(restoreProgress{Phase: phaseResolving})
+			res, err := rig.run(t, act)
+			require.NoError(t, err)
+			assert.False(t, res.Adopted)
+			assert.Equal(t, "Success", res.State)
+			assert.Equal(t, int64(120), res.Counts.Restored)
+			assert.Len(t, rig.sim.Restores(), 1, "restored once")
+
+			rig = newRestoreRig(t, v, vb365.SessionTypeExchange)
+			_, err = rig.run(t, act) // sent, its "sending" never recorded
+			require.NoError(t, err)
+			rig.env.SetHeartbeatDetails(restoreProgress{Phase: phaseResolving})
+			res, err = rig.run(t, act)
+			require.NoError(t, err)
+			assert.True(t, res.Adopted)
+			assert.Len(t, rig.sim.Restores(), 1, "not sent again")
+		})
+	}
+}
+
+// While it resolves its target (each browse request slow here), the
+// activity heartbeats, recording that it is resolving.
+func TestRestoreActionHeartbeatsWhileResolving(t *testing.T) {
+	rig := newRestoreRig(t, "v8", vb365.SessionTypeExchange)
+	rig.sim.AddFault(vb365sim.Fault{Method: "GET", Path: "/v8/RestoreSessions/*/organization/mailboxes", DelayMs: 300, Count: 5})
+	var mu sync.Mutex
+	resolving := 0
+	rig.a.heartbeat = func(ctx context.Context, details ...any) {
+		if p, ok := details[0].(restoreProgress); ok && p.Phase == phaseResolving {
+			mu.Lock()
+			resolving++
+			mu.Unlock()
+		}
+		activity.RecordHeartbeat(ctx, details...)
+	}
+	res, err := rig.run(t, RestoreAction{Kind: "mailbox", Target: vb365sim.MailboxAdele, CredentialProfile: "m365-admin"})
+	require.NoError(t, err)
+	assert.Equal(t, "Success", res.State)
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Greater(t, resolving, 10, "heartbeats during a resolve of 300ms or more, 10ms apart")
 }

@@ -3,7 +3,6 @@ package integration
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -43,15 +42,19 @@ const (
 // version and a credential profiles file.
 func actionEnv(t *testing.T, version string) []string {
 	t.Helper()
-	file := filepath.Join(t.TempDir(), "restore-credentials.json")
-	cert := filepath.Join(t.TempDir(), "app.pfx")
+	dir := t.TempDir()
+	cert := filepath.Join(dir, "app.pfx")
 	require.NoError(t, os.WriteFile(cert, []byte(appCertificate), 0o600))
-	body := fmt.Sprintf(`{"profiles": {%q: {"userName": %q, "password": %q}, %q: {"userName": %q, "password": %q},
-		%q: {"applicationId": %q, "certificateFile": %q, "certificatePassword": %q, "impersonationAccountName": %q}}}`,
-		profileGood, vb365sim.RestoreUserName, vb365sim.RestorePassword, profileWrong, vb365sim.RestoreUserName, wrongM365Password,
-		profileApp, vb365sim.RestoreApplicationID, cert, vb365sim.RestoreCertificatePassword, vb365sim.RestoreUserName)
-	require.NoError(t, os.WriteFile(file, []byte(body), 0o600))
-	env := []string{"VB365_RESTORE_CREDENTIALS_FILE=" + file}
+	wrong := testenv.SimRestoreAccount()
+	wrong.Password = wrongM365Password
+	creds, err := testenv.WriteRestoreCredentials(dir, map[string]testenv.CredentialProfile{
+		profileGood:  testenv.SimRestoreAccount(),
+		profileWrong: wrong,
+		profileApp: {ApplicationID: vb365sim.RestoreApplicationID, CertificateFile: cert,
+			CertificatePassword: vb365sim.RestoreCertificatePassword, ImpersonationAccountName: vb365sim.RestoreUserName},
+	})
+	require.NoError(t, err)
+	env := []string{creds}
 	if version != "" {
 		env = append(env, "VB365_API_VERSION="+version)
 	}
@@ -153,9 +156,13 @@ func checkActions(t *testing.T, s *stack, rep workflows.RestoreReport) []vb365si
 	for i, a := range reached {
 		if a.Adopted && inSession[i].APIVersion != "v8" {
 			// v6 and v7 give a restore's counts only in the answer that was
-			// lost; the events that found the restore carry none.
+			// lost; the events that found the restore carry none: the
+			// report says so rather than showing zeros.
+			require.True(t, a.CountsUnknown, "action %d (%s): adopted on %s", a.Index, a.Kind, inSession[i].APIVersion)
+			require.Equal(t, activities.RestoreCounts{}, a.Counts)
 			continue
 		}
+		require.False(t, a.CountsUnknown, "action %d (%s): VB365 gave its counts", a.Index, a.Kind)
 		var want activities.RestoreCounts
 		for _, it := range inSession[i].Items {
 			want.Total += it.Total
@@ -390,6 +397,7 @@ func TestActionsWorkerKilledDuringLongV7Restore(t *testing.T) {
 	restores := sim.Restores()
 	require.Len(t, restores, 1, "restored once")
 	require.True(t, a.Adopted, "the second worker followed the restore the first one started")
+	require.True(t, a.CountsUnknown, "v7 gives the counts only in the answer the killed worker never read")
 	require.Equal(t, "Success", restores[0].Items[0].Status, "the action ended when VB365's restore did")
 	require.Empty(t, testenv.WorkingSessions(sim))
 	require.NoError(t, testenv.CheckRecorded(sim, rep))

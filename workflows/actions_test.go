@@ -330,3 +330,12 @@ func TestNotifyParentEndedCountsActions(t *testing.T) {
 	require.Equal(t, 1, ended.ActionCounts.Total)
 	require.Equal(t, 1, ended.ActionCounts.Canceled+ended.ActionCounts.Skipped, "%+v", ended.ActionCounts)
 }
+
+// An adopted v6/v7 action's counts are unknown, not zeros, in the details.
+func TestRenderDetailsActionCountsUnknown(t *testing.T) {
+	rows := []ActionReport{{Index: 0, Action: activities.RestoreAction{Kind: "mailbox", Target: adele}, State: ActionSuccess,
+		RestoreActionResult: &activities.RestoreActionResult{RestoreID: "s1", Adopted: true, CountsUnknown: true}}}
+	c := CountActions(rows)
+	got := renderDetails(Status{Phase: PhaseOpen, Actions: rows, ActionCounts: &c})
+	require.Contains(t, got, "| 0 | mailbox | "+adele+" | success | unknown | unknown | unknown | s1 |  |\n")
+}

@@ -122,6 +122,9 @@ func renderActions(b *strings.Builder, rows []ActionReport, c *ActionCounts) {
 		if res := a.RestoreActionResult; res != nil && (res.Counts != activities.RestoreCounts{} || res.RestoreID != "") {
 			restored = fmt.Sprintf("%d/%d", res.Counts.Restored, res.Counts.Total)
 			failed, warnings, id = fmt.Sprint(res.Counts.Failed), fmt.Sprint(res.Counts.Warnings), res.RestoreID
+			if res.CountsUnknown {
+				restored, failed, warnings = "unknown", "unknown", "unknown"
+			}
 		}
 		errText := a.Error
 		if a.ErrorType != "" {

@@ -63,7 +63,9 @@ func ActionLine(r workflows.ActionReport) string {
 			fmt.Fprintf(&b, " (resolved %s)", res.Resolved)
 		}
 		c := res.Counts
-		if c.Total > 0 || c.Restored > 0 || c.Failed > 0 || c.Skipped > 0 {
+		if res.CountsUnknown {
+			b.WriteString(", counts unknown (VB365 gave them only in the restore's lost answer)")
+		} else if c.Total > 0 || c.Restored > 0 || c.Failed > 0 || c.Skipped > 0 {
 			fmt.Fprintf(&b, ", %d of %d restored, %d failed, %d skipped", c.Restored, c.Total, c.Failed, c.Skipped)
 			if c.Warnings > 0 {
 				fmt.Fprintf(&b, ", %d warnings", c.Warnings)

@@ -61,3 +61,14 @@ func TestActionText(t *testing.T) {
 		assert.Equal(t, want, ActionText(a))
 	}
 }
+
+// An adopted v6/v7 action's counts are not known: the line says so rather
+// than showing zeros.
+func TestActionLineCountsUnknown(t *testing.T) {
+	line := ActionLine(workflows.ActionReport{Index: 0, Action: activities.RestoreAction{Kind: "mailbox", Target: "a@x"},
+		State: workflows.ActionSuccess, RestoreActionResult: &activities.RestoreActionResult{Target: "a@x", Resolved: "a@x",
+			RestoreID: "s-1", Adopted: true, CountsUnknown: true}})
+	assert.Equal(t, "  action 1 mailbox a@x to the original location: success, counts unknown (VB365 gave them only in the restore's lost answer), "+
+		"followed the restore a lost answer had started", line)
+	assert.NotContains(t, line, "restored,")
+}

@@ -139,17 +139,17 @@ func query[T any](ctx context.Context, c client.Client, workflowID, runID string
 // more arrive between two polls than it holds, Printer says how many it could
 // not show.
 type Printer struct {
-	out       io.Writer
-	lastOrder int32 // highest event order printed; -1 before any
-	seen      int   // events printed or reported as not shown
-	phase     workflows.Phase
-	queryErr  string
-	actions   map[int]string // each action's line as last printed
+	out      io.Writer
+	printed  map[int32]bool // the orders of the events printed
+	seen     int            // events printed or reported as not shown
+	phase    workflows.Phase
+	queryErr string
+	actions  map[int]string // each action's line as last printed
 }
 
 // NewPrinter prints to out.
 func NewPrinter(out io.Writer) *Printer {
-	return &Printer{out: out, lastOrder: -1, actions: map[int]string{}}
+	return &Printer{out: out, printed: map[int32]bool{}, actions: map[int]string{}}
 }
 
 // Status prints what is new in st.
@@ -173,7 +173,7 @@ func (p *Printer) Status(st workflows.Status) {
 		fmt.Fprintln(p.out, line)
 		p.phase = st.Phase
 	}
-	p.events(st.LatestEvents, st.EventCounts.Total)
+	p.events(st.LatestEvents, st.EventCounts)
 	p.showActions(st.Actions)
 }
 
@@ -187,28 +187,36 @@ func (p *Printer) showActions(actions []workflows.ActionReport) {
 	}
 }
 
-// events prints the events newer than the last printed one. total is how
-// many events the workflow has recorded so far: when it exceeds what was
-// printed plus what is new, the difference scrolled out of the latest events
-// between two polls and is reported as not shown.
-func (p *Printer) events(evs []vb365.RestoreSessionEvent, total int) {
+// events prints the events not printed yet, by order: those newer than
+// the last printed one, and one that ended late (after later ones) when it
+// appears in its place. counts are the workflow's: what it has recorded so
+// far, plus its running events, which a status query counts (as Running)
+// but does not list. When the recorded events exceed what was printed plus
+// what is new, the difference scrolled out of the latest events between
+// two polls and is reported as not shown.
+func (p *Printer) events(evs []vb365.RestoreSessionEvent, counts workflows.EventCounts) {
 	fresh := make([]vb365.RestoreSessionEvent, 0, len(evs))
+	listedRunning := 0
 	for _, e := range evs {
-		if e.Order > p.lastOrder {
+		if e.Status == "Running" {
+			listedRunning++
+		}
+		if !p.printed[e.Order] {
 			fresh = append(fresh, e)
 		}
 	}
 	sort.Slice(fresh, func(i, j int) bool { return fresh[i].Order < fresh[j].Order })
-	if missing := total - p.seen - len(fresh); missing > 0 && len(fresh) > 0 {
+	unlisted := max(counts.ByStatus["Running"]-listedRunning, 0)
+	if missing := counts.Total - unlisted - p.seen - len(fresh); missing > 0 && len(fresh) > 0 {
 		fmt.Fprintf(p.out, "  … %d event(s) not shown (they arrived faster than this display polls; all are in the workflow history and the final report)\n", missing)
 		p.seen += missing
 	}
 	for _, e := range fresh {
-		if e.Order <= p.lastOrder {
+		if p.printed[e.Order] {
 			continue // a duplicate order
 		}
 		fmt.Fprintln(p.out, FormatEvent(e))
-		p.lastOrder = e.Order
+		p.printed[e.Order] = true
 		p.seen++
 	}
 }
@@ -225,7 +233,7 @@ func (p *Printer) QueryFailed(err error) {
 
 // Report prints the result: the events not printed yet and a summary.
 func (p *Printer) Report(r workflows.RestoreReport) {
-	p.events(r.Events, r.EventCounts.Total)
+	p.events(r.Events, r.EventCounts)
 	p.showActions(r.Actions)
 	s := string(r.EndReason)
 	if r.StopRequestedBy != "" {

@@ -160,3 +160,36 @@ func TestRestoreEndsWithTheContext(t *testing.T) {
 	require.ErrorIs(t, err, context.Canceled)
 	require.GreaterOrEqual(t, seen, 3)
 }
+
+// A status query counts the workflow's running events (as Running) but
+// does not list them: they are not events that scrolled out. An event that
+// ends after later ones is printed when it appears in its place.
+func TestPrinterRunningEventsAreNotGaps(t *testing.T) {
+	var out bytes.Buffer
+	f := NewPrinter(&out)
+	ev := func(order int32, status, msg string) vb365.RestoreSessionEvent {
+		return vb365.RestoreSessionEvent{Order: order, Status: status, Message: msg, Type: "Restore",
+			StartTime: time.Date(2020, 10, 30, 11, 0, int(order), 0, time.UTC)}
+	}
+	// #2 runs: counted, not listed.
+	f.Status(workflows.Status{Phase: workflows.PhaseOpen,
+		EventCounts:  workflows.EventCounts{Total: 3, ByStatus: map[string]int{"Success": 2, "Running": 1}},
+		LatestEvents: []vb365.RestoreSessionEvent{ev(0, "Success", "first"), ev(1, "Success", "second")}})
+	// #3 ends while #2 still runs.
+	f.Status(workflows.Status{Phase: workflows.PhaseOpen,
+		EventCounts:  workflows.EventCounts{Total: 4, ByStatus: map[string]int{"Success": 3, "Running": 1}},
+		LatestEvents: []vb365.RestoreSessionEvent{ev(0, "Success", "first"), ev(1, "Success", "second"), ev(3, "Success", "fourth")}})
+	// #2 ends, then #4.
+	f.Status(workflows.Status{Phase: workflows.PhaseOpen,
+		EventCounts:  workflows.EventCounts{Total: 4, ByStatus: map[string]int{"Success": 4}},
+		LatestEvents: []vb365.RestoreSessionEvent{ev(0, "Success", "first"), ev(1, "Success", "second"), ev(2, "Success", "third"), ev(3, "Success", "fourth")}})
+	f.Status(workflows.Status{Phase: workflows.PhaseOpen,
+		EventCounts: workflows.EventCounts{Total: 5, ByStatus: map[string]int{"Success": 5}},
+		LatestEvents: []vb365.RestoreSessionEvent{ev(0, "Success", "first"), ev(1, "Success", "second"), ev(2, "Success", "third"),
+			ev(3, "Success", "fourth"), ev(4, "Success", "fifth")}})
+	s := out.String()
+	assert.NotContains(t, s, "not shown", "nothing scrolled out:\n%s", s)
+	for _, msg := range []string{"first", "second", "third", "fourth", "fifth"} {
+		assert.Equal(t, 1, strings.Count(s, ": "+msg+"\n"), "%q printed once in:\n%s", msg, s)
+	}
+}
