@@ -9,26 +9,12 @@ import (
 	"time"
 )
 
-// process is a child running in its own process group, so that stopping it
-// also stops anything it started.
-type process struct {
-	cmd  *exec.Cmd
-	done chan struct{}
-	err  error // set before done is closed
-}
-
+// startProcess runs cmd in its own process group, so that stopping it also
+// stops anything it started.
 func startProcess(cmd *exec.Cmd) (*process, error) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	dieWithParent(cmd.SysProcAttr)
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	p := &process{cmd: cmd, done: make(chan struct{})}
-	go func() {
-		p.err = cmd.Wait()
-		close(p.done)
-	}()
-	return p, nil
+	return start(cmd)
 }
 
 // stop sends SIGTERM to the group, waits up to grace, then SIGKILLs the
