@@ -130,6 +130,19 @@ func (s *Simulator) lookupOrganization(c *call) (*organization, response, bool) 
 	return lookupByUUID(c, "organizationId", "Organization", s.orgByID)
 }
 
+// lookupOrganizationWithBody reads an organization's POST: the organization
+// of the path first, then the body decoded into v.
+func (s *Simulator) lookupOrganizationWithBody(c *call, v any) (*organization, response, bool) {
+	o, resp, ok := s.lookupOrganization(c)
+	if !ok {
+		return nil, resp, false
+	}
+	if resp, ok := c.decodeJSON(v); !ok {
+		return nil, resp, false
+	}
+	return o, response{}, true
+}
+
 func (s *Simulator) handleOrganizationGet(c *call) response {
 	o, resp, ok := s.lookupOrganization(c)
 	if !ok {
@@ -145,12 +158,9 @@ func (s *Simulator) handleOrganizationGet(c *call) response {
 // handleOrganizationAction is v5's POST /Organizations/{id}/action with
 // {"explore":{...}}.
 func (s *Simulator) handleOrganizationAction(c *call) response {
-	o, resp, ok := s.lookupOrganization(c)
-	if !ok {
-		return resp
-	}
 	var body v5OrganizationAction
-	if resp, ok := c.decodeJSON(&body); !ok {
+	o, resp, ok := s.lookupOrganizationWithBody(c, &body)
+	if !ok {
 		return resp
 	}
 	if body.Explore == nil {
@@ -161,12 +171,9 @@ func (s *Simulator) handleOrganizationAction(c *call) response {
 
 // handleExplore is v6+'s POST /Organizations/{id}/explore.
 func (s *Simulator) handleExplore(c *call) response {
-	o, resp, ok := s.lookupOrganization(c)
-	if !ok {
-		return resp
-	}
 	var body exploreOptions
-	if resp, ok := c.decodeJSON(&body); !ok {
+	o, resp, ok := s.lookupOrganizationWithBody(c, &body)
+	if !ok {
 		return resp
 	}
 	status := http.StatusOK
