@@ -96,25 +96,12 @@ func FailedItemLines(r workflows.ActionReport) []string {
 	return lines
 }
 
-// ActionCountsText is how a restore's actions stand, on one line:
-// "4: 2 succeeded, 1 partly, 1 failed". Empty without actions.
+// ActionCountsText is how a restore's actions stand, on one line: the total,
+// then workflows.ActionCountsText ("4: 2 succeeded, 1 partly succeeded, 1
+// failed"). Empty without actions.
 func ActionCountsText(c *workflows.ActionCounts) string {
 	if c == nil || c.Total == 0 {
 		return ""
 	}
-	var parts []string
-	for _, p := range []struct {
-		n    int
-		what string
-	}{{c.Succeeded, "succeeded"}, {c.PartlySucceeded, "partly succeeded"}, {c.Failed, "failed"}, {c.Skipped, "skipped"},
-		{c.Canceled, "canceled"}, {c.Running, "running"}, {c.Pending, "pending"}} {
-		if p.n > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", p.n, p.what))
-		}
-	}
-	s := fmt.Sprintf("%d", c.Total)
-	if len(parts) > 0 {
-		s += ": " + strings.Join(parts, ", ")
-	}
-	return s
+	return fmt.Sprintf("%d: %s", c.Total, workflows.ActionCountsText(*c))
 }
