@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/vb365-restore/vb365-restore/internal/temporalcli"
 )
 
 // port is one port the stack listens on and the flag that moves it.
@@ -42,23 +44,7 @@ func checkPorts(ip string, ports []port) error {
 // portHolder names the process listening on a TCP port ("temporal (pid
 // 123)"), best effort and Linux only; "" when it cannot tell.
 func portHolder(num int) string {
-	inodes := map[string]bool{}
-	for _, f := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			continue
-		}
-		for _, line := range strings.Split(string(b), "\n")[1:] {
-			fs := strings.Fields(line)
-			if len(fs) < 10 || fs[3] != "0A" { // 0A: LISTEN
-				continue
-			}
-			_, hexPort, _ := strings.Cut(fs[1], ":")
-			if p, err := strconv.ParseInt(hexPort, 16, 32); err == nil && int(p) == num {
-				inodes["socket:["+fs[9]+"]"] = true
-			}
-		}
-	}
+	inodes, _ := temporalcli.ListenSockets(num)
 	if len(inodes) == 0 {
 		return ""
 	}

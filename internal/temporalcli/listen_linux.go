@@ -10,7 +10,24 @@ import (
 // listensOn reports whether process pid has a TCP socket listening on port;
 // known is false when /proc cannot tell.
 func listensOn(pid, port int) (owns, known bool) {
-	inodes := map[string]bool{}
+	inodes, known := ListenSockets(port)
+	fds, err := filepath.Glob("/proc/" + strconv.Itoa(pid) + "/fd/*")
+	if err != nil || !known || len(fds) == 0 {
+		return false, false
+	}
+	for _, fd := range fds {
+		if target, err := os.Readlink(fd); err == nil && inodes[target] {
+			return true, true
+		}
+	}
+	return false, true
+}
+
+// ListenSockets names the sockets listening on TCP port (IPv4 and IPv6) as
+// the links under /proc/PID/fd show them, "socket:[INODE]"; known is false
+// when /proc/net cannot be read.
+func ListenSockets(port int) (sockets map[string]bool, known bool) {
+	sockets = map[string]bool{}
 	for _, f := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
 		b, err := os.ReadFile(f)
 		if err != nil {
@@ -24,18 +41,9 @@ func listensOn(pid, port int) (owns, known bool) {
 			}
 			_, hexPort, _ := strings.Cut(fs[1], ":")
 			if p, err := strconv.ParseInt(hexPort, 16, 32); err == nil && int(p) == port {
-				inodes["socket:["+fs[9]+"]"] = true
+				sockets["socket:["+fs[9]+"]"] = true
 			}
 		}
 	}
-	fds, err := filepath.Glob("/proc/" + strconv.Itoa(pid) + "/fd/*")
-	if err != nil || !known || len(fds) == 0 {
-		return false, false
-	}
-	for _, fd := range fds {
-		if target, err := os.Readlink(fd); err == nil && inodes[target] {
-			return true, true
-		}
-	}
-	return false, true
+	return sockets, known
 }
