@@ -162,8 +162,13 @@ func appendBurst(sim *vb365sim.Simulator, sessionID string) error {
 	return nil
 }
 
-// idleWithBurst waits idle/2, appends a burst, waits idle/2.
-func idleWithBurst(ctx context.Context, sim *vb365sim.Simulator, sessionID string, idle time.Duration) error {
+// idleWithBurst waits for org's session, then idle/2, appends a burst to the
+// session, waits idle/2.
+func idleWithBurst(ctx context.Context, sim *vb365sim.Simulator, org string, idle time.Duration) error {
+	sessionID, err := waitSession(ctx, sim, org)
+	if err != nil {
+		return err
+	}
 	if err := sleepCtx(ctx, 2*time.Second+idle/2); err != nil { // 2 s: the scripted burst is recorded
 		return err
 	}
@@ -180,11 +185,7 @@ func productHistoryRun(ctx context.Context, st *stack, sim *simServer, tq, org s
 	if err != nil {
 		return historyPoint{}, err
 	}
-	sid, err := waitSession(ctx, sim.sim, org)
-	if err != nil {
-		return historyPoint{}, err
-	}
-	if err := idleWithBurst(ctx, sim.sim, sid, idle); err != nil {
+	if err := idleWithBurst(ctx, sim.sim, org, idle); err != nil {
 		return historyPoint{}, err
 	}
 	h, err := st.c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: id, UpdateName: workflows.UpdateStop,
@@ -219,11 +220,7 @@ func naiveHistoryRun(ctx context.Context, st *stack, sim *simServer, tq, org str
 	if err != nil {
 		return historyPoint{}, err
 	}
-	sid, err := waitSession(ctx, sim.sim, org)
-	if err != nil {
-		return historyPoint{}, err
-	}
-	if err := idleWithBurst(ctx, sim.sim, sid, idle); err != nil {
+	if err := idleWithBurst(ctx, sim.sim, org, idle); err != nil {
 		return historyPoint{}, err
 	}
 	if err := st.c.SignalWorkflow(ctx, id, "", naiveStopSignal, nil); err != nil {
