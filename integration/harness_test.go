@@ -24,14 +24,22 @@ type stack struct {
 	worker    *testenv.Worker
 	taskQueue string
 	env       []string
+	wfOpts    workflows.Options // the restore workflow's bounds, for every worker start
 }
 
 func newStack(t *testing.T, simOpts vb365sim.Options, extraEnv ...string) *stack {
 	t.Helper()
+	return newStackWith(t, simOpts, workflows.Options{}, extraEnv...)
+}
+
+// newStackWith is newStack with the restore workflow's bounds lowered
+// (worker options, not input fields) so that a bound is reached in seconds.
+func newStackWith(t *testing.T, simOpts vb365sim.Options, wfOpts workflows.Options, extraEnv ...string) *stack {
+	t.Helper()
 	sim, err := testenv.StartSim(simOpts, t.TempDir())
 	require.NoError(t, err)
 	t.Cleanup(sim.Close)
-	s := &stack{t: t, sim: sim, taskQueue: "it-" + strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-"))}
+	s := &stack{t: t, sim: sim, taskQueue: "it-" + strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-")), wfOpts: wfOpts}
 	s.env = testenv.WorkerEnv(devServer, sim, append([]string{"TEMPORAL_TASK_QUEUE=" + s.taskQueue}, extraEnv...)...)
 	s.startWorker()
 	return s
@@ -39,7 +47,7 @@ func newStack(t *testing.T, simOpts vb365sim.Options, extraEnv ...string) *stack
 
 func (s *stack) startWorker() {
 	s.t.Helper()
-	w, err := testenv.StartWorker(s.env)
+	w, err := testenv.StartWorkerWith(s.env, s.wfOpts)
 	require.NoError(s.t, err)
 	s.worker = w
 	s.t.Cleanup(func() {

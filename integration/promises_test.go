@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -30,26 +29,6 @@ import (
 // The README's promises under VB365 behaviours that break them when the
 // workflow is careless: stops that do not take, sessions the server stops
 // when idle, a stop update racing a cancel.
-
-// newStackWith is newStack with the restore workflow's bounds lowered
-// (worker options, not input fields) so that a bound is reached in seconds.
-func newStackWith(t *testing.T, simOpts vb365sim.Options, wfOpts workflows.Options, extraEnv ...string) *stack {
-	t.Helper()
-	sim, err := testenv.StartSim(simOpts, t.TempDir())
-	require.NoError(t, err)
-	t.Cleanup(sim.Close)
-	s := &stack{t: t, sim: sim, taskQueue: "it-" + strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-"))}
-	s.env = testenv.WorkerEnv(devServer, sim, append([]string{"TEMPORAL_TASK_QUEUE=" + s.taskQueue}, extraEnv...)...)
-	w, err := testenv.StartWorkerWith(s.env, wfOpts)
-	require.NoError(t, err)
-	s.worker = w
-	t.Cleanup(func() {
-		if err := w.Stop(); err != nil {
-			t.Errorf("worker stop: %v", err)
-		}
-	})
-	return s
-}
 
 // Case 4: VB365 ignores two stops, then takes 20 s to stop the session. The
 // workflow keeps stopping it (with backoff) until it reads Stopped, records
