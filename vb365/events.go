@@ -67,20 +67,9 @@ func (c *Client) ListRestoreSessionEvents(ctx context.Context, sessionID string,
 		return nil, err
 	}
 	r := &request{op: op, method: http.MethodGet, path: "/" + string(v) + "/RestoreSessions/" + seg + "/Events", query: pagingQuery(url.Values{}, opts)}
-	resp, err := c.call(ctx, r)
+	p, err := getPage(ctx, c, r, opts, func(w *wireRestoreSessionEvent) RestoreSessionEvent { return w.event(c.loc) })
 	if err != nil {
 		return nil, err
-	}
-	wp, hasNext, err := decodeList[wireRestoreSessionEvent](resp.body, opts.Limit)
-	if err != nil {
-		return nil, decodeError(r, resp, err)
-	}
-	p := &Page[RestoreSessionEvent]{Offset: wp.Offset, Limit: wp.Limit, SetID: wp.SetID, HasNext: hasNext, Results: make([]RestoreSessionEvent, 0, len(wp.Results))}
-	if p.Offset == 0 {
-		p.Offset = opts.Offset
-	}
-	for i := range wp.Results {
-		p.Results = append(p.Results, wp.Results[i].event(c.loc))
 	}
 	sort.SliceStable(p.Results, func(i, j int) bool { return p.Results[i].Order < p.Results[j].Order })
 	return p, nil

@@ -165,22 +165,7 @@ func listIn[W, T any](ctx context.Context, c *Client, op, sessionID, sub string,
 		return nil, err
 	}
 	r := &request{op: op, method: http.MethodGet, path: "/" + string(v) + "/RestoreSessions/" + seg + "/" + sub, query: pagingQuery(q, opts)}
-	resp, err := c.call(ctx, r)
-	if err != nil {
-		return nil, err
-	}
-	wp, hasNext, err := decodeList[W](resp.body, opts.Limit)
-	if err != nil {
-		return nil, decodeError(r, resp, err)
-	}
-	p := &Page[T]{Offset: wp.Offset, Limit: wp.Limit, SetID: wp.SetID, HasNext: hasNext, Results: make([]T, 0, len(wp.Results))}
-	if p.Offset == 0 {
-		p.Offset = opts.Offset
-	}
-	for i := range wp.Results {
-		p.Results = append(p.Results, conv(&wp.Results[i]))
-	}
-	return p, nil
+	return getPage(ctx, c, r, opts, conv)
 }
 
 // ListMailboxes reads one page of the session's mailboxes.

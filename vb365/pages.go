@@ -2,6 +2,7 @@ package vb365
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"net/url"
@@ -20,6 +21,28 @@ type wirePage[W any] struct {
 	SetID   string              `json:"setId"`
 	Results []W                 `json:"results"`
 	Links   map[string]wireLink `json:"_links"`
+}
+
+// getPage sends r and reads the answer as one page of a collection
+// (decodeList), each result converted by conv; a page that names no offset
+// is at the offset asked for.
+func getPage[W, T any](ctx context.Context, c *Client, r *request, opts ListOptions, conv func(*W) T) (*Page[T], error) {
+	resp, err := c.call(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	wp, hasNext, err := decodeList[W](resp.body, opts.Limit)
+	if err != nil {
+		return nil, decodeError(r, resp, err)
+	}
+	p := &Page[T]{Offset: wp.Offset, Limit: wp.Limit, SetID: wp.SetID, HasNext: hasNext, Results: make([]T, 0, len(wp.Results))}
+	if p.Offset == 0 {
+		p.Offset = opts.Offset
+	}
+	for i := range wp.Results {
+		p.Results = append(p.Results, conv(&wp.Results[i]))
+	}
+	return p, nil
 }
 
 // decodeList reads a collection that is either a bare JSON array (v5 to v7

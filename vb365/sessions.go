@@ -185,22 +185,7 @@ func (c *Client) ListRestoreSessions(ctx context.Context, opts ListRestoreSessio
 		q.Set("orderAsc", strconv.FormatBool(opts.OrderAsc))
 	}
 	r := &request{op: op, method: http.MethodGet, path: "/" + string(v) + "/RestoreSessions", query: q}
-	resp, err := c.call(ctx, r)
-	if err != nil {
-		return nil, err
-	}
-	wp, hasNext, err := decodeList[wireRestoreSession](resp.body, opts.Limit)
-	if err != nil {
-		return nil, decodeError(r, resp, err)
-	}
-	p := &Page[RestoreSession]{Offset: wp.Offset, Limit: wp.Limit, SetID: wp.SetID, HasNext: hasNext, Results: make([]RestoreSession, 0, len(wp.Results))}
-	if p.Offset == 0 {
-		p.Offset = opts.Offset
-	}
-	for i := range wp.Results {
-		p.Results = append(p.Results, wp.Results[i].session(c.loc))
-	}
-	return p, nil
+	return getPage(ctx, c, r, opts.ListOptions, func(w *wireRestoreSession) RestoreSession { return w.session(c.loc) })
 }
 
 func checkListOptions(op string, o ListOptions) error {
