@@ -186,17 +186,53 @@ func equivalentKey(file, typ, source string) string {
 	return file + "\t" + typ + "\t" + source
 }
 
+// loadEquivalent reads the mutants known to be equivalent, with why, keyed by equivalentKey.
 func loadEquivalent(name string) (map[string]string, error) {
 	why := map[string]string{}
+	err := eachRecord(name, func(n int, line string) error {
+		parts := strings.SplitN(line, "\t", 4)
+		if len(parts) != 4 {
+			return fmt.Errorf("%s:%d: want file<TAB>type<TAB>source<TAB>why", name, n)
+		}
+		why[equivalentKey(parts[0], parts[1], strings.TrimSpace(parts[2]))] = parts[3]
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return why, nil
+}
+
+// loadBaseline reads earlier figures per package (comments and blank lines skipped).
+func loadBaseline(name string) (map[string][]string, error) {
+	out := map[string][]string{}
+	err := eachRecord(name, func(n int, line string) error {
+		parts := strings.Split(line, "\t")
+		if len(parts) != 4 {
+			return fmt.Errorf("%s:%d: want package<TAB>efficacy<TAB>mutant coverage<TAB>when", name, n)
+		}
+		out[parts[0]] = parts[1:]
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// eachRecord calls each with every line of file name that is neither blank
+// nor a comment (#), and its line number from 1. An empty name or a missing
+// file has no records: both files are optional.
+func eachRecord(name string, each func(n int, line string) error) error {
 	if name == "" {
-		return why, nil
+		return nil
 	}
 	f, err := os.Open(name)
 	if os.IsNotExist(err) {
-		return why, nil
+		return nil
 	}
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer f.Close()
 	s := bufio.NewScanner(f)
@@ -207,39 +243,11 @@ func loadEquivalent(name string) (map[string]string, error) {
 		if strings.TrimSpace(line) == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
-		parts := strings.SplitN(line, "\t", 4)
-		if len(parts) != 4 {
-			return nil, fmt.Errorf("%s:%d: want file<TAB>type<TAB>source<TAB>why", name, n)
+		if err := each(n, line); err != nil {
+			return err
 		}
-		why[equivalentKey(parts[0], parts[1], strings.TrimSpace(parts[2]))] = parts[3]
 	}
-	return why, s.Err()
-}
-
-// loadBaseline reads earlier figures per package (comments and blank lines skipped).
-func loadBaseline(name string) (map[string][]string, error) {
-	out := map[string][]string{}
-	if name == "" {
-		return out, nil
-	}
-	raw, err := os.ReadFile(name)
-	if os.IsNotExist(err) {
-		return out, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	for i, line := range strings.Split(string(raw), "\n") {
-		if strings.TrimSpace(line) == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		parts := strings.Split(line, "\t")
-		if len(parts) != 4 {
-			return nil, fmt.Errorf("%s:%d: want package<TAB>efficacy<TAB>mutant coverage<TAB>when", name, i+1)
-		}
-		out[parts[0]] = parts[1:]
-	}
-	return out, nil
+	return s.Err()
 }
 
 func render(mutants []mutant, runs []run, why map[string]string, before map[string][]string, command, workers, version string) string {
