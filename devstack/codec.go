@@ -39,18 +39,9 @@ func (s *stack) startCodecServer(ctx context.Context) error {
 	o := s.opts
 	step(s.out, "codec server on %s", o.codecURL())
 	start := time.Now()
-	c, err := startChild("codecserver", o.path("logs", "codecserver.log"), o.root, s.codecEnv(), o.path("bin", "codecserver"))
-	if err != nil {
-		return err
-	}
-	s.children = append(s.children, c)
-	if err := s.waitFor(ctx, c, 30*time.Second, func(ctx context.Context) error {
+	return s.startReady(ctx, start, "codecserver", s.codecEnv(), 30*time.Second, func(ctx context.Context) error {
 		return httpOK(ctx, o.codecURL()+"/healthz")
-	}); err != nil {
-		return err
-	}
-	done(s.out, start)
-	return nil
+	})
 }
 
 func (s *stack) codecEnv() []string {

@@ -9,6 +9,24 @@ import (
 	"time"
 )
 
+// startReady starts the stack's program bin/name (its output to
+// logs/name.log), keeps it for shutdown, waits up to timeout until ready
+// passes and then prints how long it took since start.
+func (s *stack) startReady(ctx context.Context, start time.Time, name string, env []string, timeout time.Duration,
+	ready func(context.Context) error, args ...string) error {
+	o := s.opts
+	c, err := startChild(name, o.path("logs", name+".log"), o.root, env, o.path("bin", name), args...)
+	if err != nil {
+		return err
+	}
+	s.children = append(s.children, c)
+	if err := s.waitFor(ctx, c, timeout, ready); err != nil {
+		return err
+	}
+	done(s.out, start)
+	return nil
+}
+
 // waitFor polls check until it passes, c or anything started before it
 // exits, ctx ends or timeout passes.
 func (s *stack) waitFor(parent context.Context, c *child, timeout time.Duration, check func(context.Context) error) error {

@@ -203,16 +203,7 @@ func (s *stack) startSimulator(ctx context.Context) error {
 	_ = os.Remove(ca) // a fresh one comes with the fresh certificate
 	step(s.out, "VB365 simulator on %s", o.simURL())
 	start := time.Now()
-	c, err := startChild("simulator", o.path("logs", "simulator.log"), o.root, cleanEnv(),
-		o.path("bin", "simulator"),
-		"--addr", listenIP+":"+strconv.Itoa(o.simPort),
-		"--ca-out", ca,
-		"--username", simUser, "--password", simPass)
-	if err != nil {
-		return err
-	}
-	s.children = append(s.children, c)
-	if err := s.waitFor(ctx, c, 30*time.Second, func(ctx context.Context) error {
+	return s.startReady(ctx, start, "simulator", cleanEnv(), 30*time.Second, func(ctx context.Context) error {
 		if err := dialTCP(ctx, listenIP, o.simPort); err != nil {
 			return err
 		}
@@ -220,30 +211,20 @@ func (s *stack) startSimulator(ctx context.Context) error {
 			return fmt.Errorf("CA file %s not written yet", ca)
 		}
 		return nil
-	}); err != nil {
-		return err
-	}
-	done(s.out, start)
-	return nil
+	},
+		"--addr", listenIP+":"+strconv.Itoa(o.simPort),
+		"--ca-out", ca,
+		"--username", simUser, "--password", simPass)
 }
 
 func (s *stack) startWorker(ctx context.Context) error {
 	o := s.opts
 	step(s.out, "worker on task queue %s (metrics http://%s/metrics)", workflows.DefaultTaskQueue, o.metricsAddr())
 	start := time.Now()
-	c, err := startChild("worker", o.path("logs", "worker.log"), o.root, s.workerEnv(), o.path("bin", "worker"))
-	if err != nil {
-		return err
-	}
-	s.children = append(s.children, c)
 	readyz := "http://" + o.metricsAddr() + "/readyz"
-	if err := s.waitFor(ctx, c, 60*time.Second, func(ctx context.Context) error {
+	return s.startReady(ctx, start, "worker", s.workerEnv(), 60*time.Second, func(ctx context.Context) error {
 		return httpOK(ctx, readyz)
-	}); err != nil {
-		return err
-	}
-	done(s.out, start)
-	return nil
+	})
 }
 
 // workerEnv configures the worker for the local Temporal and simulator.
