@@ -313,29 +313,25 @@ func (s *Simulator) openSessionLimitReached(o *organization, now time.Time) bool
 	return open >= limit
 }
 
-// clone copies b and the values it points to.
+// clone copies b and the values it points to, so that a change to the copy
+// never reaches b.
 func (b Behaviour) clone() Behaviour {
 	c := b
-	if b.ClockSkew != nil {
-		c.ClockSkew = new(*b.ClockSkew)
-	}
-	if b.TimeZone != nil {
-		c.TimeZone = new(*b.TimeZone)
-	}
-	if b.StopDelay != nil {
-		c.StopDelay = new(*b.StopDelay)
-	}
-	if b.StopIgnored != nil {
-		c.StopIgnored = new(*b.StopIgnored)
-	}
-	if b.IdleTimeout != nil {
-		c.IdleTimeout = new(*b.IdleTimeout)
-	}
-	if b.MaxOpenSessions != nil {
-		c.MaxOpenSessions = new(*b.MaxOpenSessions)
-	}
-	if b.ProxyOffline != nil {
-		c.ProxyOffline = new(*b.ProxyOffline)
-	}
+	c.ClockSkew = cloned(b.ClockSkew)
+	c.TimeZone = cloned(b.TimeZone)
+	c.StopDelay = cloned(b.StopDelay)
+	c.StopIgnored = cloned(b.StopIgnored)
+	c.IdleTimeout = cloned(b.IdleTimeout)
+	c.MaxOpenSessions = cloned(b.MaxOpenSessions)
+	c.ProxyOffline = cloned(b.ProxyOffline)
 	return c
+}
+
+// cloned is a pointer to a copy of *p, or nil for nil: an unset field stays
+// unset.
+func cloned[T any](p *T) *T {
+	if p == nil {
+		return nil
+	}
+	return new(*p)
 }
