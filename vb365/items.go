@@ -184,10 +184,7 @@ func (c *Client) ListOneDrives(ctx context.Context, sessionID string, opts ListO
 
 // ListSites reads one page of the session's sites (or of a site's subsites).
 func (c *Client) ListSites(ctx context.Context, sessionID string, opts ListSitesOptions) (*Page[Site], error) {
-	q := url.Values{}
-	if opts.ParentID != "" {
-		q.Set("parentId", opts.ParentID)
-	}
+	q := filterQuery("parentId", opts.ParentID)
 	return listIn(ctx, c, "list sites", sessionID, "Organization/Sites", opts.ListOptions, q, func(w *wireSite) Site {
 		return Site{ID: w.ID, Name: w.Name, URL: w.URL}
 	})
@@ -195,10 +192,7 @@ func (c *Client) ListSites(ctx context.Context, sessionID string, opts ListSites
 
 // ListTeams reads one page of the session's teams.
 func (c *Client) ListTeams(ctx context.Context, sessionID string, opts ListTeamsOptions) (*Page[Team], error) {
-	q := url.Values{}
-	if opts.DisplayName != "" {
-		q.Set("displayName", opts.DisplayName)
-	}
+	q := filterQuery("displayName", opts.DisplayName)
 	return listIn(ctx, c, "list teams", sessionID, "organization/teams", opts.ListOptions, q, func(w *wireTeam) Team {
 		return Team{ID: w.ID, DisplayName: w.DisplayName, Description: w.Description, GroupEmail: w.GroupEmail,
 			Alias: w.Alias, Privacy: w.Privacy, IsArchived: w.IsArchived}
@@ -212,10 +206,7 @@ func (c *Client) ListChannels(ctx context.Context, sessionID, teamID string, opt
 	if err != nil {
 		return nil, err
 	}
-	q := url.Values{}
-	if opts.DisplayName != "" {
-		q.Set("displayName", opts.DisplayName)
-	}
+	q := filterQuery("displayName", opts.DisplayName)
 	return listIn(ctx, c, op, sessionID, "organization/teams/"+tseg+"/channels", opts.ListOptions, q, func(w *wireChannel) Channel {
 		return Channel{ID: w.ID, DisplayName: w.DisplayName, TeamID: w.TeamID, Type: w.Type}
 	})

@@ -74,6 +74,16 @@ func decodeList[W any](body []byte, askedLimit int) (wirePage[W], bool, error) {
 	return wirePage[W]{}, false, errors.New("body is neither a JSON array nor a page object")
 }
 
+// filterQuery is the query of one optional filter: key=value, or none when
+// value is empty (the server then does not filter).
+func filterQuery(key, value string) url.Values {
+	q := url.Values{}
+	if value != "" {
+		q.Set(key, value)
+	}
+	return q
+}
+
 // pagingQuery adds offset and limit to q when set; zero means the server's
 // default.
 func pagingQuery(q url.Values, o ListOptions) url.Values {
