@@ -88,3 +88,102 @@ func TestPendingNowReadsTheSpanOfThePendingOffsets(t *testing.T) {
 		})
 	}
 }
+
+func fetch(t *testing.T, c VB365API, in FetchSessionEventsInput) *SessionEventsResult {
+	t.Helper()
+	env, a := newEnv(t, c)
+	v, err := env.ExecuteActivity(a.FetchSessionEvents, in)
+	require.NoError(t, err)
+	var res SessionEventsResult
+	require.NoError(t, v.Get(&res))
+	return &res
+}
+
+func ordersOf(events []vb365.RestoreSessionEvent) []int32 {
+	out := []int32{}
+	for _, e := range events {
+		out = append(out, e.Order)
+	}
+	return out
+}
+
+// TestFetchReadsUpToMaxEventsInPagesOf100: a fetch reads pages of 100 after
+// the cursor, the last one only as large as MaxEvents leaves, moving the
+// cursor by what each page held, and says More when it stopped at MaxEvents.
+func TestFetchReadsUpToMaxEventsInPagesOf100(t *testing.T) {
+	c := newListLog(250, allSuccess)
+	res := fetch(t, c, FetchSessionEventsInput{SessionCursor: SessionCursor{SessionID: "s", AfterOrder: -1}, MaxEvents: 150})
+	require.Len(t, res.Events, 150)
+	require.Equal(t, int32(149), res.Events[149].Order)
+	require.True(t, res.More)
+	require.Equal(t, []vb365.ListOptions{{Offset: 0, Limit: 100}, {Offset: 100, Limit: 50}}, c.reads)
+}
+
+// TestFetchPastRunningCountsRunningEventsInTheCursor: with PastRunning a page
+// half of whose events are Running moves the cursor past all of them (the
+// next page is read at the offset after the page), and a page whose only
+// event is Running moves the cursor to that event's order.
+func TestFetchPastRunningCountsRunningEventsInTheCursor(t *testing.T) {
+	c := newListLog(150, func(i int) string {
+		if i < 100 && i%2 == 1 {
+			return "Running"
+		}
+		return "Success"
+	})
+	res := fetch(t, c, FetchSessionEventsInput{SessionCursor: SessionCursor{SessionID: "s", AfterOrder: -1, PastRunning: true}})
+	require.Len(t, res.Events, 100)
+	require.Len(t, res.Running, 50)
+	require.False(t, res.More)
+	require.Equal(t, []vb365.ListOptions{{Offset: 0, Limit: 100}, {Offset: 100, Limit: 100}}, c.reads)
+
+	c = newListLog(3, func(i int) string {
+		if i == 0 {
+			return "Running"
+		}
+		return "Success"
+	})
+	res = fetch(t, c, FetchSessionEventsInput{SessionCursor: SessionCursor{SessionID: "s", AfterOrder: -1, PastRunning: true}, MaxEvents: 1})
+	require.Equal(t, []int32{1}, ordersOf(res.Events))
+	require.Len(t, res.Running, 1)
+	require.Equal(t, int32(0), res.Running[0].Event.Order)
+	require.True(t, res.More)
+}
+
+// TestFetchReturnsEndedPendingEvents: the pending events that ended since
+// the workflow saw them come back in Ended, read once.
+func TestFetchReturnsEndedPendingEvents(t *testing.T) {
+	c := newListLog(5, allSuccess)
+	res := fetch(t, c, FetchSessionEventsInput{SessionCursor: SessionCursor{SessionID: "s", RecordedCount: 5, AfterOrder: 4,
+		PastRunning: true, Pending: []PendingRef{{Order: 2, Offset: 2}}}})
+	require.Empty(t, res.Events)
+	require.Equal(t, []int32{2}, ordersOf(res.Ended))
+}
+
+// TestFetchOfExactlyMaxEventsSaysMore: a fetch that returns MaxEvents events
+// says More even when the list read had no more (a list with gaps in its
+// numbering, read whole).
+func TestFetchOfExactlyMaxEventsSaysMore(t *testing.T) {
+	c := &listLog{state: vb365.SessionStateWorking, events: []vb365.RestoreSessionEvent{{Order: 0}, {Order: 2}, {Order: 4}}}
+	res := fetch(t, c, FetchSessionEventsInput{SessionCursor: SessionCursor{SessionID: "s", AfterOrder: -1}, MaxEvents: 3})
+	require.Equal(t, []int32{0, 2, 4}, ordersOf(res.Events))
+	require.True(t, res.More)
+}
+
+// TestEventsAfterMoreAtAFullPage: a page read at the cursor that is full
+// (as many events as asked) may be followed by more; a whole list read
+// (numbering with gaps) that holds exactly as many as asked has no more.
+func TestEventsAfterMoreAtAFullPage(t *testing.T) {
+	c := newListLog(3, allSuccess)
+	events, more, positioned, err := eventsAfter(context.Background(), c, SessionCursor{SessionID: "s", AfterOrder: -1}, 3)
+	require.NoError(t, err)
+	require.Len(t, events, 3)
+	require.True(t, more)
+	require.True(t, positioned)
+
+	c = &listLog{state: vb365.SessionStateWorking, events: []vb365.RestoreSessionEvent{{Order: 0}, {Order: 2}, {Order: 4}}}
+	events, more, positioned, err = eventsAfter(context.Background(), c, SessionCursor{SessionID: "s", AfterOrder: -1}, 3)
+	require.NoError(t, err)
+	require.Len(t, events, 3)
+	require.False(t, more)
+	require.False(t, positioned)
+}
