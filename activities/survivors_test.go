@@ -2,8 +2,10 @@ package activities
 
 import (
 	"context"
+	"encoding/json"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -186,4 +188,73 @@ func TestEventsAfterMoreAtAFullPage(t *testing.T) {
 	require.Len(t, events, 3)
 	require.False(t, more)
 	require.False(t, positioned)
+}
+
+// TestNewsOfAResult: a wait has news when a Running event after the cursor
+// appears (one at the cursor is not new), or when the session's state differs
+// from the one the workflow knows (not when it knows none).
+func TestNewsOfAResult(t *testing.T) {
+	working := &vb365.RestoreSession{State: vb365.SessionStateWorking}
+	running := func(order int32) []RunningEvent { return []RunningEvent{{Event: vb365.RestoreSessionEvent{Order: order}}} }
+	require.False(t, (&SessionEventsResult{Session: working, Running: running(3)}).news(vb365.SessionStateWorking, 3))
+	require.True(t, (&SessionEventsResult{Session: working, Running: running(4)}).news(vb365.SessionStateWorking, 3))
+	require.False(t, (&SessionEventsResult{Session: working}).news(vb365.SessionStateWorking, 3))
+	require.True(t, (&SessionEventsResult{Session: working}).news("Queued", 3))
+	require.False(t, (&SessionEventsResult{Session: working}).news("", 3))
+}
+
+// TestBoundBytesAtTheLimit: events whose JSON sizes add up to exactly
+// maxBytes all stay; a first event larger than maxBytes goes alone, uncut.
+func TestBoundBytesAtTheLimit(t *testing.T) {
+	events := []vb365.RestoreSessionEvent{{Order: 0, Title: "a"}, {Order: 1, Title: "b"}}
+	size := 0
+	for _, e := range events {
+		b, err := json.Marshal(e)
+		require.NoError(t, err)
+		size += len(b)
+	}
+	kept, cut := boundBytes(events, size)
+	require.Len(t, kept, 2)
+	require.False(t, cut)
+	kept, cut = boundBytes(events, size-1)
+	require.Len(t, kept, 1)
+	require.True(t, cut)
+	kept, cut = boundBytes(events[:1], 1)
+	require.Len(t, kept, 1)
+	require.False(t, cut)
+}
+
+// retryAfterOnce fails the first session read with a transient error that
+// carries a Retry-After.
+type retryAfterOnce struct {
+	*listLog
+	after  time.Duration
+	failed bool
+}
+
+func (r *retryAfterOnce) GetRestoreSession(ctx context.Context, id string) (*vb365.RestoreSession, error) {
+	r.mu.Lock()
+	first := !r.failed
+	r.failed = true
+	r.mu.Unlock()
+	if first {
+		return nil, &vb365.Error{Op: "get restore session", StatusCode: 503, RetryAfter: r.after}
+	}
+	return r.listLog.GetRestoreSession(ctx, id)
+}
+
+// TestWaitHonoursALongerRetryAfter: after a transient failure the wait pauses
+// for VB365's Retry-After when it is longer than the poll interval, and for
+// the poll interval when it is shorter.
+func TestWaitHonoursALongerRetryAfter(t *testing.T) {
+	for _, tc := range []struct{ after, want time.Duration }{{30 * time.Second, 30 * time.Second}, {5 * time.Second, 10 * time.Second}} {
+		c := &retryAfterOnce{listLog: newListLog(1, allSuccess), after: tc.after}
+		in := WaitForSessionEventsInput{SessionCursor: SessionCursor{SessionID: "s", AfterOrder: -1},
+			KnownState: vb365.SessionStateWorking, PollInterval: 10 * time.Second, MaxWait: time.Hour}
+		clock := newTestClock()
+		res, err := runWaitOn(t, c, in, clock)
+		require.NoError(t, err)
+		require.Len(t, res.Events, 1)
+		require.Equal(t, []time.Duration{tc.want}, clock.Sleeps())
+	}
 }
