@@ -195,7 +195,9 @@ func TestEventsAfterMoreAtAFullPage(t *testing.T) {
 // from the one the workflow knows (not when it knows none).
 func TestNewsOfAResult(t *testing.T) {
 	working := &vb365.RestoreSession{State: vb365.SessionStateWorking}
-	running := func(order int32) []RunningEvent { return []RunningEvent{{Event: vb365.RestoreSessionEvent{Order: order}}} }
+	running := func(order int32) []RunningEvent {
+		return []RunningEvent{{Event: vb365.RestoreSessionEvent{Order: order}}}
+	}
 	require.False(t, (&SessionEventsResult{Session: working, Running: running(3)}).news(vb365.SessionStateWorking, 3))
 	require.True(t, (&SessionEventsResult{Session: working, Running: running(4)}).news(vb365.SessionStateWorking, 3))
 	require.False(t, (&SessionEventsResult{Session: working}).news(vb365.SessionStateWorking, 3))
