@@ -3,6 +3,7 @@ package activities
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -259,4 +260,52 @@ func TestWaitHonoursALongerRetryAfter(t *testing.T) {
 		require.Len(t, res.Events, 1)
 		require.Equal(t, []time.Duration{tc.want}, clock.Sleeps())
 	}
+}
+
+// TestFromStatisticsLessTheBaseline: each count of a restore is the
+// statistics' less the baseline's; the failed items are the items with an
+// error, then the errors, each list up to maxFailedItems.
+func TestFromStatisticsLessTheBaseline(t *testing.T) {
+	var res RestoreActionResult
+	res.fromStatistics(&vb365.RestoreStatistics{Total: 10, Restored: 7, Failed: 2, Skipped: 3,
+		Items: []vb365.RestoredItem{{Name: "old", Error: "x"}, {Name: "fine"}, {Name: "bad", Error: "denied"}}},
+		&vb365.RestoreStatistics{Total: 4, Restored: 3, Failed: 1, Skipped: 1, Items: []vb365.RestoredItem{{Name: "old", Error: "x"}}})
+	require.Equal(t, RestoreCounts{Total: 6, Restored: 4, Failed: 1, Skipped: 2}, res.Counts)
+	require.Equal(t, []RestoreFailedItem{{Name: "bad", Reason: "denied"}}, res.FailedItems)
+
+	var items []vb365.RestoredItem
+	var errs []string
+	for i := range maxFailedItems + 2 {
+		items = append(items, vb365.RestoredItem{Name: fmt.Sprint("m", i), Error: "denied"})
+		errs = append(errs, fmt.Sprint("error ", i))
+	}
+	res = RestoreActionResult{}
+	res.fromStatistics(&vb365.RestoreStatistics{Total: 12, Failed: 12, Items: items}, nil)
+	require.Len(t, res.FailedItems, maxFailedItems)
+	res = RestoreActionResult{Target: "t"}
+	res.fromStatistics(&vb365.RestoreStatistics{Total: 1, Failed: 1, Errors: errs}, nil)
+	require.Len(t, res.FailedItems, maxFailedItems)
+	require.Equal(t, RestoreFailedItem{Name: "t", Reason: "error 0"}, res.FailedItems[0])
+}
+
+// TestFromEventsCountsWarningsAsRestored: a restore judged by its events
+// whose objects succeeded, warned and failed is a Warning (a warned object
+// came back), and its failed items are at most maxFailedItems.
+func TestFromEventsCountsWarningsAsRestored(t *testing.T) {
+	var res RestoreActionResult
+	res.fromEvents([]vb365.RestoreSessionEvent{{Status: "Success"}, {Status: "Warning"}, {Status: "Failed", ItemName: "m"}})
+	require.Equal(t, "Warning", res.State)
+	for _, evs := range [][]vb365.RestoreSessionEvent{{{Status: "Success"}, {Status: "Failed"}}, {{Status: "Warning"}, {Status: "Failed"}}} {
+		res = RestoreActionResult{}
+		res.fromEvents(evs)
+		require.Equal(t, "Warning", res.State)
+	}
+	var failed []vb365.RestoreSessionEvent
+	for range maxFailedItems + 2 {
+		failed = append(failed, vb365.RestoreSessionEvent{Status: "Failed"})
+	}
+	res = RestoreActionResult{}
+	res.fromEvents(failed)
+	require.Equal(t, "Failed", res.State)
+	require.Len(t, res.FailedItems, maxFailedItems)
 }
