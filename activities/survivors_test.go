@@ -309,3 +309,37 @@ func TestFromEventsCountsWarningsAsRestored(t *testing.T) {
 	require.Equal(t, "Failed", res.State)
 	require.Len(t, res.FailedItems, maxFailedItems)
 }
+
+// restoreLog is a listLog seen through RestoreAPI.
+type restoreLog struct {
+	RestoreAPI
+	l *listLog
+}
+
+func (r restoreLog) ListRestoreSessionEvents(ctx context.Context, id string, opts vb365.ListOptions) (*vb365.Page[vb365.RestoreSessionEvent], error) {
+	return r.l.ListRestoreSessionEvents(ctx, id, opts)
+}
+
+// TestRestoreEventsReadsEveryPage: the restore events are looked for past
+// the first page of the list.
+func TestRestoreEventsReadsEveryPage(t *testing.T) {
+	l := newListLog(600, allSuccess)
+	l.events[550].Type, l.events[550].ItemName = "Restore", "m"
+	evs, err := restoreEvents(context.Background(), restoreLog{l: l}, RestoreActionInput{SessionID: "s"}, []string{"m"})
+	require.NoError(t, err)
+	require.Equal(t, []int32{550}, ordersOf(evs))
+}
+
+// TestLookForRestoreFirstLooksAtOnce: the first look for a restore an
+// earlier attempt may have started comes without a pause (a pause, even a
+// cancelled one, would fail it here: the context is already done).
+func TestLookForRestoreFirstLooksAtOnce(t *testing.T) {
+	l := newListLog(1, allSuccess)
+	l.events[0].Type, l.events[0].ItemName = "Restore", "m"
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	in := RestoreActionInput{SessionID: "s", PollInterval: time.Hour}
+	found, err := New(Config{}).lookForRestore(ctx, restoreLog{l: l}, in, []string{"m"})
+	require.NoError(t, err)
+	require.True(t, found)
+}
