@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vb365-restore/vb365-restore/vb365"
+	"github.com/vb365-restore/vb365-restore/vb365/vb365sim"
 )
 
 // listLog is a session whose events are listed by order, numbered from 0
@@ -342,4 +343,20 @@ func TestLookForRestoreFirstLooksAtOnce(t *testing.T) {
 	found, err := New(Config{}).lookForRestore(ctx, restoreLog{l: l}, in, []string{"m"})
 	require.NoError(t, err)
 	require.True(t, found)
+}
+
+// TestRestoreActionMailboxesWithoutPollInterval: a restore of several
+// mailboxes names them all as its target, and an input without a poll
+// interval takes the default one (a zero interval would stop the heartbeat
+// ticker from starting at all).
+func TestRestoreActionMailboxesWithoutPollInterval(t *testing.T) {
+	rig := newRestoreRig(t, "v7", vb365.SessionTypeExchange)
+	in := rig.input(RestoreAction{Kind: RestoreKindMailboxes, Targets: []string{vb365sim.MailboxAlex, vb365sim.MailboxMegan}, CredentialProfile: "m365-admin"})
+	in.PollInterval = 0
+	v, err := rig.env.ExecuteActivity(rig.a.RestoreAction, in)
+	require.NoError(t, err)
+	var res RestoreActionResult
+	require.NoError(t, v.Get(&res))
+	require.Equal(t, "Success", res.State)
+	require.Equal(t, vb365sim.MailboxAlex+", "+vb365sim.MailboxMegan, res.Target)
 }
