@@ -360,3 +360,13 @@ func TestRestoreActionMailboxesWithoutPollInterval(t *testing.T) {
 	require.Equal(t, "Success", res.State)
 	require.Equal(t, vb365sim.MailboxAlex+", "+vb365sim.MailboxMegan, res.Target)
 }
+
+// TestRunningEventOffsetUnknownOffAWholeListRead: a Running event found by
+// reading the whole list (its numbering has gaps) has no known offset (-1).
+func TestRunningEventOffsetUnknownOffAWholeListRead(t *testing.T) {
+	c := &listLog{state: vb365.SessionStateWorking, events: []vb365.RestoreSessionEvent{{Order: 0, Status: "Success"}, {Order: 2, Status: "Running"}}}
+	res, err := pollOnce(context.Background(), c, SessionCursor{SessionID: "s", AfterOrder: -1, PastRunning: true}, 10)
+	require.NoError(t, err)
+	require.Equal(t, []int32{0}, ordersOf(res.Events))
+	require.Equal(t, []RunningEvent{{Event: c.events[1], Offset: -1}}, res.Running)
+}
