@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"sync"
 	"syscall"
 	"time"
@@ -98,14 +99,24 @@ var builds = struct {
 }{paths: map[string]string{}}
 
 // Build builds a main package of this module (for example "./worker") once
-// per test process into dir and returns the binary's path.
+// per test process and returns the path of the binary in dir. A later call
+// links the binary built first into its own dir: the first caller's dir is
+// often a test's temporary folder, removed when that test ends while
+// another test still runs the binary.
 func Build(moduleRoot, dir, pkg string) (string, error) {
 	builds.Lock()
 	defer builds.Unlock()
 	if p, ok := builds.paths[pkg]; ok {
-		if _, err := os.Stat(p); err == nil {
-			return p, nil // dir may have been a test's temporary folder, since removed
+		dst := filepath.Join(dir, filepath.Base(p))
+		if dst == p {
+			if _, err := os.Stat(p); err == nil {
+				return p, nil
+			}
+		} else if err := os.Link(p, dst); err == nil {
+			return dst, nil
 		}
+		// The first binary is gone (or dir is on another file system):
+		// build again.
 	}
 	bins, err := gomodule.Build(context.Background(), moduleRoot, dir, pkg)
 	if err != nil {
