@@ -258,3 +258,8 @@ exit 0
 	require.Equal(t, 3, strings.Count(log, "search-attribute list"), "listed until the namespace is visible")
 	require.Equal(t, len(workflows.SearchAttributes())-1, strings.Count(log, "search-attribute create"))
 }
+
+func TestComposeWorkerMemoryLimit(t *testing.T) {
+	w := service(t, loadCompose(t), "worker")
+	checkMemoryLimit(t, "docker-compose.yml worker", environment(w)["MEMORY_LIMIT"], int64(w.MemLimit))
+}

@@ -400,3 +400,31 @@ func toEnviron(env map[string]string) []string {
 	sort.Strings(out)
 	return out
 }
+
+// TestMemoryLimitFitsTheContainer: the worker's soft memory limit is
+// either auto (a fraction of the container's limit, which must then be
+// set) or a size below the container's limit.
+func TestMemoryLimitFitsTheContainer(t *testing.T) {
+	m := loadManifests(t)
+	lim, ok := workerContainer(t, m).Resources.Limits[corev1.ResourceMemory]
+	require.True(t, ok, "the worker container has a memory limit")
+	checkMemoryLimit(t, "deploy/configmap.yaml", m.configMap.Data["MEMORY_LIMIT"], lim.Value())
+}
+
+// checkMemoryLimit checks MEMORY_LIMIT setting against a container limit of
+// container bytes.
+func checkMemoryLimit(t *testing.T, where, setting string, container int64) {
+	t.Helper()
+	require.NotEmpty(t, setting, "%s sets MEMORY_LIMIT", where)
+	cfg, err := config.Load([]string{"VB365_URL=https://vb365.example.com", "VB365_USERNAME=u", "VB365_PASSWORD=p", "MEMORY_LIMIT=" + setting})
+	require.NoError(t, err, where)
+	mode, n := cfg.MemoryLimitSetting()
+	switch mode {
+	case config.MemoryLimitAuto:
+		require.Positive(t, container, "%s: MEMORY_LIMIT=auto needs a container memory limit", where)
+	case config.MemoryLimitBytes:
+		require.Less(t, n, container, "%s: MEMORY_LIMIT %s must be below the container's limit", where, setting)
+	default:
+		t.Fatalf("%s: MEMORY_LIMIT %s: want auto or a size below the container's limit", where, setting)
+	}
+}

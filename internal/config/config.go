@@ -103,11 +103,15 @@ type Worker struct {
 	LogFormat string `env:"LOG_FORMAT" envDefault:"json" desc:"json or console"`
 
 	MetricsAddr string `env:"METRICS_ADDR" envDefault:":9090" desc:"listen address of /metrics, /healthz and /readyz; empty turns it off"`
+	// MetricsPprof is off by default: the profiles show the worker's
+	// internals (stacks, allocation sites) to whoever reaches METRICS_ADDR.
+	MetricsPprof bool `env:"METRICS_PPROF" envDefault:"false" desc:"true also serves Go's runtime profiles (/debug/pprof/: heap, goroutines, CPU) on METRICS_ADDR, for diagnosing memory and CPU"`
 
 	WorkerStopTimeout          time.Duration `env:"WORKER_STOP_TIMEOUT" envDefault:"20s" desc:"on SIGTERM, how long running activities get to finish; keep it below the pod's termination grace period"`
 	ConnectTimeout             time.Duration `env:"TEMPORAL_CONNECT_TIMEOUT" envDefault:"2m" desc:"how long the worker retries its first connection to Temporal before giving up (0: forever)"`
 	MaxConcurrentActivities    int           `env:"MAX_CONCURRENT_ACTIVITIES" envDefault:"0" desc:"activity slots of this worker (each open restore session holds one while polling); 0 keeps the SDK default (1000)"`
 	MaxConcurrentWorkflowTasks int           `env:"MAX_CONCURRENT_WORKFLOW_TASKS" envDefault:"0" desc:"workflow task slots of this worker; 0 keeps the SDK default (1000)"`
+	Memory
 }
 
 // Version returns the parsed VB365_API_VERSION.
@@ -253,6 +257,7 @@ func Load(environ []string) (Worker, error) {
 		p.add("VB365_TIMEOUT", "VB365_TIMEOUT %q: want a positive duration such as 30s", vars["VB365_TIMEOUT"])
 	}
 	checkBudget(cfg.VB365Budget, vars, &p)
+	checkMemory(&cfg.Memory, vars, &p)
 	checkLog(&cfg.LogLevel, &cfg.LogFormat, &p)
 	if v, ok := vars["METRICS_ADDR"]; ok && strings.TrimSpace(v) == "" {
 		cfg.MetricsAddr = "" // set and empty: off (env would apply the default)

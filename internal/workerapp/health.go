@@ -3,6 +3,7 @@ package workerapp
 import (
 	"fmt"
 	"net/http"
+	"net/http/pprof"
 	"sync"
 	"time"
 )
@@ -96,11 +97,21 @@ func probe(check func() (string, error)) http.HandlerFunc {
 	}
 }
 
-// handler serves /metrics (when metrics is not nil), /healthz and /readyz.
-func (h *health) handler(metrics http.Handler) http.Handler {
+// handler serves /metrics (when metrics is not nil), /healthz and /readyz,
+// and with profiles Go's runtime profiles under /debug/pprof/ (METRICS_PPROF:
+// off by default, since they show the worker's internals and a CPU profile
+// costs CPU while it runs).
+func (h *health) handler(metrics http.Handler, profiles bool) http.Handler {
 	mux := http.NewServeMux()
 	if metrics != nil {
 		mux.Handle("GET /metrics", metrics)
+	}
+	if profiles {
+		mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+		mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
+		mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
 	}
 	mux.Handle("GET /healthz", probe(h.live))
 	mux.Handle("GET /readyz", probe(h.ready))

@@ -23,7 +23,7 @@ func get(t *testing.T, h http.Handler, path string) (int, string) {
 
 func TestProbes(t *testing.T) {
 	h := &health{}
-	srv := h.handler(nil)
+	srv := h.handler(nil, false)
 
 	code, body := get(t, srv, "/healthz")
 	assert.Equal(t, http.StatusOK, code, "live while the process runs")
@@ -59,10 +59,10 @@ func TestProbes(t *testing.T) {
 	h2.setStarted()
 	h2.setCheck(time.Now(), nil)
 	h2.setFatal(errors.New("namespace not found"))
-	code, body = get(t, h2.handler(nil), "/healthz")
+	code, body = get(t, h2.handler(nil, false), "/healthz")
 	assert.Equal(t, http.StatusServiceUnavailable, code)
 	assert.Contains(t, body, "namespace not found")
-	code, _ = get(t, h2.handler(nil), "/readyz")
+	code, _ = get(t, h2.handler(nil, false), "/readyz")
 	assert.Equal(t, http.StatusServiceUnavailable, code)
 
 	code, _ = get(t, srv, "/metrics")
@@ -76,7 +76,7 @@ func TestMetricsEndpoint(t *testing.T) {
 	m := newMetrics(zap.NewNop())
 	defer m.closer.Close()
 	m.handler.WithTags(map[string]string{"task_queue": "vb365-restore"}).Counter("temporal_test_counter").Inc(3)
-	srv := httptest.NewServer((&health{}).handler(m.http))
+	srv := httptest.NewServer((&health{}).handler(m.http, false))
 	defer srv.Close()
 
 	var body string
@@ -92,4 +92,16 @@ func TestMetricsEndpoint(t *testing.T) {
 	}, 5*time.Second, 100*time.Millisecond, "the SDK counter reaches /metrics (tally reports every second)")
 	assert.Contains(t, body, "go_goroutines")
 	assert.Contains(t, body, "process_")
+}
+
+// TestProfilesOnlyWhenAsked: /debug/pprof/ is served with METRICS_PPROF only.
+func TestProfilesOnlyWhenAsked(t *testing.T) {
+	code, _ := get(t, (&health{}).handler(nil, false), "/debug/pprof/goroutine?debug=1")
+	assert.Equal(t, http.StatusNotFound, code)
+
+	code, body := get(t, (&health{}).handler(nil, true), "/debug/pprof/goroutine?debug=1")
+	assert.Equal(t, http.StatusOK, code)
+	assert.Contains(t, body, "goroutine profile:")
+	code, _ = get(t, (&health{}).handler(nil, true), "/debug/pprof/heap")
+	assert.Equal(t, http.StatusOK, code)
 }

@@ -57,6 +57,7 @@ func RunWithOptions(ctx context.Context, cfg config.Worker, logger *zap.Logger, 
 func run(ctx context.Context, cfg config.Worker, logger *zap.Logger, wfOpts workflows.Options, d dialer) error {
 	logger.Info("starting vb365-restore worker", zap.Object("config", cfg))
 	logPayloadEncryption(cfg.Temporal, logger)
+	defer applyMemoryLimit(cfg.Memory, logger)()
 	// vb365.New warns when VB365_INSECURE_SKIP_VERIFY turns verification off.
 
 	h := &health{}
@@ -72,7 +73,7 @@ func run(ctx context.Context, cfg config.Worker, logger *zap.Logger, wfOpts work
 		if err != nil {
 			return fmt.Errorf("METRICS_ADDR %s: %w", cfg.MetricsAddr, err)
 		}
-		srv = &http.Server{Handler: h.handler(m.http), ReadHeaderTimeout: 10 * time.Second}
+		srv = &http.Server{Handler: h.handler(m.http, cfg.MetricsPprof), ReadHeaderTimeout: 10 * time.Second}
 		go func() {
 			defer close(srvDone)
 			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -127,6 +128,10 @@ func run(ctx context.Context, cfg config.Worker, logger *zap.Logger, wfOpts work
 
 	saRegistered := checkSearchAttributes(ctx, c, cfg.Namespace, logger)
 
+	// The cache is the process's, shared by its workers; the size takes
+	// effect when the first worker starts (see config.Memory for why it is
+	// not the SDK's default).
+	worker.SetStickyWorkflowCacheSize(cfg.WorkflowCacheSize)
 	fatal := make(chan error, 1)
 	w := worker.New(c, cfg.TaskQueue, worker.Options{
 		WorkerStopTimeout:                      cfg.WorkerStopTimeout,
@@ -197,6 +202,9 @@ func run(ctx context.Context, cfg config.Worker, logger *zap.Logger, wfOpts work
 func (d dialer) dial(ctx context.Context, cfg config.Worker, logger *zap.Logger, metricsHandler client.MetricsHandler) (client.Client, error) {
 	sdkLogger := logging.NewTemporal(logger.Named("temporal"))
 	opts := temporalclient.Options(cfg.Temporal, sdkLogger, metricsHandler)
+	if cfg.GRPCCompression == "none" { // see config.Memory
+		opts.ConnectionOptions.GrpcCompression = &client.GrpcCompressionNone{}
+	}
 	dctx := ctx
 	if cfg.ConnectTimeout > 0 {
 		var cancel context.CancelFunc

@@ -188,3 +188,29 @@ func TestDialBuildsOptionsOnce(t *testing.T) {
 		assert.Equal(t, "temporal.example.com:7233", opts.HostPort)
 	}
 }
+
+// TestGRPCCompression: the worker's client sends its requests to Temporal
+// uncompressed by default (TEMPORAL_GRPC_COMPRESSION), gzip-compressed
+// when asked (the SDK's default, left as it is).
+func TestGRPCCompression(t *testing.T) {
+	for value, want := range map[string]client.GrpcCompression{
+		"":     &client.GrpcCompressionNone{},
+		"none": &client.GrpcCompressionNone{},
+		"gzip": nil,
+	} {
+		var got client.Options
+		d := stubDialer(func(_ context.Context, opts client.Options) (client.Client, error) {
+			got = opts
+			return nil, nil
+		})
+		env := []string{"VB365_URL=https://vb365.example.com", "VB365_USERNAME=u", "VB365_PASSWORD=p"}
+		if value != "" {
+			env = append(env, "TEMPORAL_GRPC_COMPRESSION="+value)
+		}
+		cfg, err := config.Load(env)
+		require.NoError(t, err)
+		_, err = d.dial(context.Background(), cfg, zap.NewNop(), nil)
+		require.NoError(t, err)
+		assert.Equal(t, want, got.ConnectionOptions.GrpcCompression, "TEMPORAL_GRPC_COMPRESSION=%q", value)
+	}
+}
