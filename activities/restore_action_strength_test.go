@@ -1,0 +1,125 @@
+package activities
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/vb365-restore/vb365-restore/vb365"
+	"github.com/vb365-restore/vb365-restore/vb365/vb365sim"
+)
+
+// TestCheckActionToOfAOneDriveAndASite: a OneDrive goes to a OneDrive (and
+// a folder), never to a mailbox or a site; a site goes to another site only,
+// named, with nothing else set. A valid location passes, each invalid one
+// fails naming action.to.
+func TestCheckActionToOfAOneDriveAndASite(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		typ   vb365.SessionType
+		kind  string
+		to    RestoreLocation
+		valid bool
+	}{
+		{"onedrive to a onedrive and folder", vb365.SessionTypeOneDrive, RestoreKindOneDrive, RestoreLocation{OneDrive: "b@x", Folder: "f"}, true},
+		{"onedrive to a folder of its own", vb365.SessionTypeOneDrive, RestoreKindOneDrive, RestoreLocation{Folder: "f"}, true},
+		{"onedrive to a mailbox", vb365.SessionTypeOneDrive, RestoreKindOneDrive, RestoreLocation{OneDrive: "b@x", Mailbox: "m@x"}, false},
+		{"onedrive to a site", vb365.SessionTypeOneDrive, RestoreKindOneDrive, RestoreLocation{OneDrive: "b@x", SiteURL: "https://s"}, false},
+		{"site to a site", vb365.SessionTypeSharePoint, RestoreKindSite, RestoreLocation{SiteURL: "https://s"}, true},
+		{"site to no site", vb365.SessionTypeSharePoint, RestoreKindSite, RestoreLocation{}, false},
+		{"site to a site and a mailbox", vb365.SessionTypeSharePoint, RestoreKindSite, RestoreLocation{SiteURL: "https://s", Mailbox: "m@x"}, false},
+		{"site to a site and a onedrive", vb365.SessionTypeSharePoint, RestoreKindSite, RestoreLocation{SiteURL: "https://s", OneDrive: "b@x"}, false},
+		{"site to a site and a folder", vb365.SessionTypeSharePoint, RestoreKindSite, RestoreLocation{SiteURL: "https://s", Folder: "f"}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			to := tc.to
+			err := CheckAction(&RestoreAction{Kind: tc.kind, Target: "a", To: &to}, tc.typ, "action")
+			if tc.valid {
+				require.NoError(t, err)
+				return
+			}
+			var ae *temporal.ApplicationError
+			require.ErrorAs(t, err, &ae)
+			require.Equal(t, ErrTypeInvalidRequest, ae.Type())
+			require.True(t, ae.NonRetryable())
+			require.Contains(t, err.Error(), "action.to:")
+		})
+	}
+}
+
+// TestRestoreActionCopiesAOneDriveToTheOneNamed: a OneDrive copied to
+// another one goes to the OneDrive of the address named in to.oneDrive;
+// with a folder only, to a folder of its own OneDrive (no second lookup).
+func TestRestoreActionCopiesAOneDriveToTheOneNamed(t *testing.T) {
+	oneDriveURL := func(email string) string {
+		return "https://abc-my.sharepoint.com/personal/" + strings.NewReplacer("@", "_", ".", "_").Replace(email)
+	}
+	for _, tc := range []struct {
+		name string
+		to   RestoreLocation
+		want string
+	}{
+		{"another onedrive", RestoreLocation{OneDrive: vb365sim.MailboxMegan, Folder: "From Alex"}, "OneDrive " + oneDriveURL(vb365sim.MailboxMegan) + " (folder From Alex)"},
+		{"a folder of its own", RestoreLocation{Folder: "Restored"}, "OneDrive " + oneDriveURL(vb365sim.MailboxAlex) + " (folder Restored)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rig := newRestoreRig(t, "v8", vb365.SessionTypeOneDrive)
+			to := tc.to
+			res, err := rig.run(t, RestoreAction{Kind: RestoreKindOneDrive, Target: vb365sim.MailboxAlex, To: &to, CredentialProfile: "m365-admin"})
+			require.NoError(t, err)
+			require.Equal(t, "Success", res.State)
+			restores := rig.sim.Restores()
+			require.Len(t, restores, 1)
+			require.Equal(t, "oneDriveCopyTo", restores[0].Kind)
+			require.Len(t, restores[0].Items, 1)
+			require.Equal(t, tc.want, restores[0].Items[0].Target)
+		})
+	}
+}
+
+// TestRestoreActionTeamResolved: a team restore resolves the team by its
+// display name and names it with its id.
+func TestRestoreActionTeamResolved(t *testing.T) {
+	rig := newRestoreRig(t, "v8", vb365.SessionTypeTeams)
+	res, err := rig.run(t, RestoreAction{Kind: RestoreKindTeam, Target: vb365sim.TeamFinance, RestoreMissingItems: new(true), CredentialProfile: "m365-admin"})
+	require.NoError(t, err)
+	require.Equal(t, "Success", res.State)
+	require.Regexp(t, `^Finance \(team [^ ()]+\)$`, res.Resolved)
+	require.Len(t, rig.sim.Restores(), 1)
+	require.Equal(t, "team", rig.sim.Restores()[0].Kind)
+}
+
+// TestRestoreActionTargetNotInTheSession: a target the session does not
+// hold fails at once, RestoreTargetNotFound, naming it (each kind, and the
+// OneDrive a copy goes to); nothing is restored.
+func TestRestoreActionTargetNotInTheSession(t *testing.T) {
+	const nobody = "nobody@abc.onmicrosoft.com"
+	for _, tc := range []struct {
+		name string
+		typ  vb365.SessionType
+		act  RestoreAction
+		what string
+	}{
+		{"mailboxes", vb365.SessionTypeExchange, RestoreAction{Kind: RestoreKindMailboxes, Targets: []string{vb365sim.MailboxAlex, nobody}}, "mailbox " + nobody},
+		{"onedrive", vb365.SessionTypeOneDrive, RestoreAction{Kind: RestoreKindOneDrive, Target: nobody}, "the OneDrive of " + nobody},
+		{"onedrive copied to", vb365.SessionTypeOneDrive, RestoreAction{Kind: RestoreKindOneDrive, Target: vb365sim.MailboxAlex, To: &RestoreLocation{OneDrive: nobody}},
+			"the target OneDrive of " + nobody},
+		{"site", vb365.SessionTypeSharePoint, RestoreAction{Kind: RestoreKindSite, Target: "https://abc.sharepoint.com/sites/Nowhere"}, "site https://abc.sharepoint.com/sites/Nowhere"},
+		{"team", vb365.SessionTypeTeams, RestoreAction{Kind: RestoreKindTeam, Target: "No such team", RestoreMembers: new(true)}, "team No such team"},
+		{"channel", vb365.SessionTypeTeams, RestoreAction{Kind: RestoreKindChannel, Target: vb365sim.TeamFinance, Channel: "Nowhere", RestoreMissingItems: new(true)},
+			"channel Nowhere of team " + vb365sim.TeamFinance},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rig := newRestoreRig(t, "v8", tc.typ)
+			_, err := rig.run(t, tc.act)
+			var ae *temporal.ApplicationError
+			require.ErrorAs(t, err, &ae)
+			require.Equal(t, ErrTypeRestoreTargetNotFound, ae.Type())
+			require.True(t, ae.NonRetryable())
+			require.Contains(t, err.Error(), tc.what+" is not in restore session "+rig.session)
+			require.Empty(t, rig.sim.Restores())
+		})
+	}
+}
