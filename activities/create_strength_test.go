@@ -2,10 +2,13 @@ package activities
 
 import (
 	"context"
+	"errors"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/client"
 
 	"github.com/vb365-restore/vb365-restore/activities/fakevb365"
 	"github.com/vb365-restore/vb365-restore/vb365"
@@ -118,4 +121,53 @@ func TestStopOfASessionGoneAfterTheStop(t *testing.T) {
 	require.NoError(t, v.Get(&res))
 	require.True(t, res.Missing)
 	require.Nil(t, res.Session)
+}
+
+// unreachableServer is a worker's client whose heartbeats never reach the
+// server.
+type unreachableServer struct{ client.Client }
+
+func (unreachableServer) RecordActivityHeartbeatWithOptions(context.Context, client.RecordActivityHeartbeatOptions) error {
+	return errors.New("temporal unreachable")
+}
+
+// listAfterAHeartbeat answers the snapshot's list once the attempt has
+// heartbeated, as a list that waited for the VB365 budget.
+type listAfterAHeartbeat struct {
+	*fakevb365.Client
+	beat <-chan struct{}
+}
+
+func (l listAfterAHeartbeat) ListRestoreSessions(ctx context.Context, o vb365.ListRestoreSessionsOptions) (*vb365.Page[vb365.RestoreSession], error) {
+	select {
+	case <-l.beat:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	return l.Client.ListRestoreSessions(ctx, o)
+}
+
+// TestCreateSendsNoPostItCouldNotRecord: an attempt that must send its
+// progress straight to the server before its POST (it has heartbeated, so
+// the SDK may hold the pre-POST heartbeat back) and cannot, fails retryably
+// without POSTing, and its error carries no progress: no POST was sent, so
+// there is nothing for the workflow to release.
+func TestCreateSendsNoPostItCouldNotRecord(t *testing.T) {
+	f := newFake()
+	beat := make(chan struct{})
+	env, a := newEnv(t, listAfterAHeartbeat{Client: f, beat: beat})
+	a.postHeartbeatEvery = time.Millisecond
+	a.activityClient = func(context.Context) client.Client { return unreachableServer{} }
+	heartbeat, once := a.heartbeat, sync.Once{}
+	a.heartbeat = func(ctx context.Context, details ...any) {
+		once.Do(func() { close(beat) })
+		heartbeat(ctx, details...)
+	}
+	_, err := env.ExecuteActivity(a.CreateRestoreSession, createInput())
+	ae := appErr(t, err)
+	require.Equal(t, ErrTypeTransient, ae.Type())
+	require.False(t, ae.NonRetryable())
+	require.Contains(t, err.Error(), "record the progress of this attempt before its POST: temporal unreachable")
+	require.False(t, ae.HasDetails(), "no POST to release")
+	require.Equal(t, 0, f.Posts())
 }
