@@ -1,11 +1,16 @@
 package activities
 
 import (
+	"context"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
 
 	"github.com/vb365-restore/vb365-restore/vb365"
 	"github.com/vb365-restore/vb365-restore/vb365/vb365sim"
@@ -122,4 +127,62 @@ func TestRestoreActionTargetNotInTheSession(t *testing.T) {
 			require.Empty(t, rig.sim.Restores())
 		})
 	}
+}
+
+// eventReads counts the reads of a session's event list.
+type eventReads struct {
+	*vb365.Client
+	mu    sync.Mutex
+	reads int
+}
+
+func (e *eventReads) ListRestoreSessionEvents(ctx context.Context, id string, opts vb365.ListOptions) (*vb365.Page[vb365.RestoreSessionEvent], error) {
+	e.mu.Lock()
+	e.reads++
+	e.mu.Unlock()
+	return e.Client.ListRestoreSessionEvents(ctx, id, opts)
+}
+
+// TestRestoreActionFirstAttemptSendsAtOnce: a first attempt, with nothing
+// recorded before it, sends its request without looking for a restore an
+// earlier attempt may have started (that look reads the events adoptLooks
+// times, PollInterval apart): on v7, whose answer comes when the restore is
+// done, it reads no event at all.
+func TestRestoreActionFirstAttemptSendsAtOnce(t *testing.T) {
+	rig := newRestoreRig(t, "v7", vb365.SessionTypeExchange)
+	c := &eventReads{Client: rig.a.cfg.Client.(*vb365.Client)}
+	var suite testsuite.WorkflowTestSuite
+	env := suite.NewTestActivityEnvironment()
+	a := New(Config{Client: c, RestoreCredentials: simProfiles})
+	env.RegisterActivity(a)
+	v, err := env.ExecuteActivity(a.RestoreAction, rig.input(RestoreAction{Kind: RestoreKindMailbox, Target: vb365sim.MailboxAdele, CredentialProfile: "m365-admin"}))
+	require.NoError(t, err)
+	var res RestoreActionResult
+	require.NoError(t, v.Get(&res))
+	require.Equal(t, "Success", res.State)
+	require.Equal(t, 0, c.reads)
+}
+
+// TestAdoptFirstLooksAtOnce: the first look for the restore a lost request
+// may have started comes without a pause (a pause, even a cancelled one,
+// would fail it here: the context is already done).
+func TestAdoptFirstLooksAtOnce(t *testing.T) {
+	l := newListLog(1, allSuccess)
+	l.events[0].Type, l.events[0].ItemName = "Restore", "m"
+	a := New(Config{})
+	a.heartbeat = func(context.Context, ...any) {}
+	in := RestoreActionInput{SessionID: "s", PollInterval: time.Hour, Action: RestoreAction{Kind: RestoreKindMailbox}}
+	var suite testsuite.WorkflowTestSuite
+	env := suite.NewTestActivityEnvironment()
+	env.RegisterActivityWithOptions(func(ctx context.Context) (*RestoreActionResult, error) {
+		done, cancel := context.WithCancel(ctx)
+		cancel()
+		return a.adopt(done, restoreLog{l: l}, in, []string{"m"}, &RestoreActionResult{}, nil, vb365.V7, "lost")
+	}, activity.RegisterOptions{Name: "adopt"})
+	v, err := env.ExecuteActivity("adopt")
+	require.NoError(t, err)
+	var res RestoreActionResult
+	require.NoError(t, v.Get(&res))
+	require.True(t, res.Adopted)
+	require.Equal(t, "Success", res.State)
 }
