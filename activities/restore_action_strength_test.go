@@ -186,3 +186,68 @@ func TestAdoptFirstLooksAtOnce(t *testing.T) {
 	require.True(t, res.Adopted)
 	require.Equal(t, "Success", res.State)
 }
+
+// TestFromStatisticsWithTheBaselinesWarnings: warnings the baseline already
+// held are not the restore's: a restore that adds none is a Success.
+func TestFromStatisticsWithTheBaselinesWarnings(t *testing.T) {
+	st := &vb365.RestoreStatistics{Total: 5, Restored: 5, Warnings: []string{"throttled"}}
+	baseline := &vb365.RestoreStatistics{Total: 2, Restored: 2, Warnings: []string{"throttled"}}
+	var res RestoreActionResult
+	res.fromStatistics(st, baseline)
+	require.Equal(t, RestoreCounts{Total: 3, Restored: 3}, res.Counts)
+	require.Equal(t, "Success", res.State)
+}
+
+// TestFromSessionStatisticsAnObjectWithAnError: an object of the action
+// whose details carry an error, although its counts show nothing failed,
+// makes the restore a Warning.
+func TestFromSessionStatisticsAnObjectWithAnError(t *testing.T) {
+	adele := vb365.RestoredItem{Name: "Adele Vance", MailboxEmail: vb365sim.MailboxAdele, Error: "folder Archive skipped",
+		Counts: &vb365.ItemCounts{Total: 120, Restored: 120}}
+	res := &RestoreActionResult{Target: vb365sim.MailboxAdele}
+	res.fromSessionStatistics(&vb365.RestoreStatistics{Total: 120, Restored: 120, Items: []vb365.RestoredItem{adele}}, nil, []string{vb365sim.MailboxAdele})
+	require.Equal(t, RestoreCounts{Total: 120, Restored: 120}, res.Counts)
+	require.Equal(t, "Warning", res.State)
+	require.Equal(t, []RestoreFailedItem{{Name: "Adele Vance", Reason: "folder Archive skipped"}}, res.FailedItems)
+}
+
+// TestFromEventsAWarningAlone: a restore whose objects succeeded or warned,
+// none failed, is a Warning.
+func TestFromEventsAWarningAlone(t *testing.T) {
+	var res RestoreActionResult
+	res.fromEvents([]vb365.RestoreSessionEvent{{Status: "Success"}, {Status: "Warning"}})
+	require.Equal(t, "Warning", res.State)
+	require.True(t, res.CountsUnknown)
+	require.Empty(t, res.FailedItems)
+}
+
+// writtenLate is a session whose restore event is listed from the second
+// read of its events on, as VB365 writes a restore's events a moment after
+// it accepted the request.
+type writtenLate struct {
+	RestoreAPI
+	mu    sync.Mutex
+	reads int
+}
+
+func (w *writtenLate) ListRestoreSessionEvents(_ context.Context, _ string, opts vb365.ListOptions) (*vb365.Page[vb365.RestoreSessionEvent], error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.reads++
+	if w.reads == 1 {
+		return &vb365.Page[vb365.RestoreSessionEvent]{Offset: opts.Offset, Limit: opts.Limit}, nil
+	}
+	return &vb365.Page[vb365.RestoreSessionEvent]{Offset: opts.Offset, Limit: opts.Limit,
+		Results: []vb365.RestoreSessionEvent{{Order: 0, Type: "Restore", ItemName: "m", Status: "Success"}}}, nil
+}
+
+// TestLookForRestoreLooksAgain: a restore whose events are not there at the
+// first look is found at a later one.
+func TestLookForRestoreLooksAgain(t *testing.T) {
+	w := &writtenLate{}
+	in := RestoreActionInput{SessionID: "s", PollInterval: time.Nanosecond}
+	found, err := New(Config{}).lookForRestore(context.Background(), w, in, []string{"m"})
+	require.NoError(t, err)
+	require.True(t, found)
+	require.Equal(t, 2, w.reads)
+}
