@@ -161,6 +161,8 @@ type longPollKey struct{}
 
 // longPoll marks a request that VB365 may hold for a while: the budget
 // admits it by the rate alone, without an in-flight slot.
-func longPoll(ctx context.Context) context.Context { return context.WithValue(ctx, longPollKey{}, true) }
+func longPoll(ctx context.Context) context.Context {
+	return context.WithValue(ctx, longPollKey{}, true)
+}
 
 func isLongPoll(ctx context.Context) bool { return ctx.Value(longPollKey{}) == true }
