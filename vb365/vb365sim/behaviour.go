@@ -141,10 +141,14 @@ func (s *Simulator) mergeBehaviour(b Behaviour) {
 		s.beh.proxyOffline = *b.ProxyOffline
 	}
 	if b.ChangeFeedOff != nil {
-		if s.beh.changeFeedOff && !*b.ChangeFeedOff {
+		if s.beh.changeFeedOff != *b.ChangeFeedOff {
 			old := s.changes.notify
-			s.changes = newChangeLog()
-			close(old) // long polls of the old log answer now
+			if *b.ChangeFeedOff {
+				s.changes.notify = make(chan struct{})
+			} else {
+				s.changes = newChangeLog()
+			}
+			close(old) // waiting long polls answer now (404, or an outdated token)
 		}
 		s.beh.changeFeedOff = *b.ChangeFeedOff
 	}
