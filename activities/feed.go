@@ -49,6 +49,13 @@ const (
 	feedBackoffMax = time.Minute
 )
 
+// feedCoalesce is the pause after a page that brought changes (and was not
+// full) before the next read: a long poll answers at the first change, so
+// without it a busy server would cost one feed request per change; with it
+// the feed costs at most one request per feedCoalesce, for a wake at most
+// that much later.
+const feedCoalesce = time.Second
+
 // wakeReason says why the feed ended a wait's pause. A change outranks a
 // recovery.
 type wakeReason int
@@ -120,9 +127,10 @@ type feedReader struct {
 	api changeFeedAPI
 	m   *vb365.Metrics
 	log *zap.Logger
-	// backoffMin and backoffMax bound the pause after a failure; sleep
-	// waits it (a test shortens them).
-	backoffMin, backoffMax time.Duration
+	// backoffMin and backoffMax bound the pause after a failure, coalesce
+	// is the one after a page with changes; sleep waits them (a test
+	// shortens them).
+	backoffMin, backoffMax, coalesce time.Duration
 	sleep                  func(context.Context, time.Duration) error
 	// seen, when set, is called after each page's changes were handled
 	// (tests wait for it instead of for time).
@@ -141,7 +149,7 @@ func newFeedReader(api changeFeedAPI, m *vb365.Metrics, log *zap.Logger) *feedRe
 		log = zap.NewNop()
 	}
 	return &feedReader{api: api, m: m, log: log, backoffMin: feedBackoffMin, backoffMax: feedBackoffMax,
-		sleep: timerSleep, watches: map[string]map[*feedWatch]struct{}{}}
+		coalesce: feedCoalesce, sleep: timerSleep, watches: map[string]map[*feedWatch]struct{}{}}
 }
 
 // watch registers a wait on sessionID, starting the reader with the first
@@ -269,6 +277,9 @@ func (f *feedReader) run(ctx context.Context, done chan struct{}) {
 		token = page.NextToken
 		f.dispatch(ctx, page.Changes, recovered)
 		f.handled(ctx, page.Changes, true)
+		if n := len(page.Changes); n > 0 && n < feedPageSize && f.sleep(ctx, f.coalesce) != nil {
+			return
+		}
 	}
 }
 

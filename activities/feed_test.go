@@ -136,7 +136,7 @@ func feedActivities(t *testing.T, c VB365API) (*Activities, *feedLog) {
 	require.NotNil(t, a.feed, "the real client reads the feed")
 	log := newFeedLog()
 	a.feed.seen = log.hook
-	a.feed.backoffMin, a.feed.backoffMax = time.Millisecond, 5*time.Millisecond
+	a.feed.backoffMin, a.feed.backoffMax, a.feed.coalesce = time.Millisecond, 5*time.Millisecond, time.Millisecond
 	return a, log
 }
 
@@ -343,4 +343,79 @@ func TestFeedDownCutsSafetyPause(t *testing.T) {
 	sleeps := clock.Sleeps()
 	require.Equal(t, []time.Duration{DefaultSafetyPollInterval, 2 * time.Minute}, sleeps[6:8])
 	require.Len(t, c.reads(), len(sleeps), "one poll per pause and the first: the cut pause goes on without a poll")
+}
+
+// scriptedFeed answers ListChanges from a script, then blocks until the
+// reader stops; it records every From and every pause of the reader.
+type scriptedFeed struct {
+	mu      sync.Mutex
+	script  []func() (*vb365.ChangesPage, error)
+	froms   []string
+	waits   []time.Duration
+	sleeps  []time.Duration
+	drained chan struct{}
+}
+
+func (s *scriptedFeed) ListChanges(ctx context.Context, o vb365.ChangesOptions) (*vb365.ChangesPage, error) {
+	s.mu.Lock()
+	s.froms = append(s.froms, o.From)
+	s.waits = append(s.waits, o.Wait)
+	if len(s.script) == 0 {
+		s.mu.Unlock()
+		close(s.drained)
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
+	next := s.script[0]
+	s.script = s.script[1:]
+	s.mu.Unlock()
+	return next()
+}
+
+func (s *scriptedFeed) MaxChangesWait() time.Duration { return 15 * time.Second }
+
+func (s *scriptedFeed) sleep(ctx context.Context, d time.Duration) error {
+	s.mu.Lock()
+	s.sleeps = append(s.sleeps, d)
+	s.mu.Unlock()
+	return ctx.Err()
+}
+
+// TestFeedReaderTokensAndBackoff: the reader starts from latest without a
+// wait, long-polls from each page's token, keeps its token over a
+// transient failure and goes back to latest when VB365 refuses it (even
+// with a transient status) or the feed is gone (404), backs
+// off after failures and pauses briefly after a page with changes.
+func TestFeedReaderTokensAndBackoff(t *testing.T) {
+	page := func(next string, ids ...string) func() (*vb365.ChangesPage, error) {
+		return func() (*vb365.ChangesPage, error) {
+			p := &vb365.ChangesPage{NextToken: next}
+			for _, id := range ids {
+				p.Changes = append(p.Changes, vb365.Change{Type: vb365.ChangeRestoreSessionUpdate, ID: id, ETag: 2})
+			}
+			return p, nil
+		}
+	}
+	fail := func(status int, code string) func() (*vb365.ChangesPage, error) {
+		return func() (*vb365.ChangesPage, error) { return nil, &vb365.Error{StatusCode: status, ErrorCode: code} }
+	}
+	s := &scriptedFeed{drained: make(chan struct{}), script: []func() (*vb365.ChangesPage, error){
+		page("t1"), fail(503, ""), fail(503, ""), page("t2", "x"), fail(500, vb365.ErrorCodeOutdatedChangeToken), page("t3"),
+		fail(404, "ResourceNotFound"), page("t4"),
+	}}
+	f := newFeedReader(s, nil, nil)
+	f.backoffMin, f.backoffMax, f.coalesce, f.sleep = 10*time.Millisecond, time.Hour, 7*time.Millisecond, s.sleep
+	_, unwatch := f.watch("s")
+	select {
+	case <-s.drained:
+	case <-time.After(feedGuard):
+		t.Fatal("the reader did not read through the script")
+	}
+	unwatch()
+	require.Equal(t, []string{"latest", "t1", "t1", "t1", "t2", "latest", "t3", "latest", "t4"}, s.froms)
+	w := 15 * time.Second
+	require.Equal(t, []time.Duration{0, w, w, w, w, 0, w, 0, w}, s.waits)
+	ms := time.Millisecond
+	require.Equal(t, []time.Duration{10 * ms, 20 * ms, 7 * ms, 10 * ms, 10 * ms}, s.sleeps)
+	require.False(t, f.running())
 }
