@@ -131,7 +131,7 @@ type feedReader struct {
 	// is the one after a page with changes; sleep waits them (a test
 	// shortens them).
 	backoffMin, backoffMax, coalesce time.Duration
-	sleep                  func(context.Context, time.Duration) error
+	sleep                            func(context.Context, time.Duration) error
 	// seen, when set, is called after each page's changes were handled
 	// (tests wait for it instead of for time).
 	seen func(page []vb365.Change, up bool)
