@@ -56,6 +56,12 @@ const (
 // that much later.
 const feedCoalesce = time.Second
 
+// feedLinger is how long the reader goes on after the last wait ended: a
+// workflow starts its next wait as soon as it has recorded the last one's
+// events, and a reader started afresh costs a read from "latest" and a
+// poll of every watched session.
+const feedLinger = time.Minute
+
 // wakeReason says why the feed ended a wait's pause. A change outranks a
 // recovery.
 type wakeReason int
@@ -131,7 +137,10 @@ type feedReader struct {
 	// is the one after a page with changes; sleep waits them (a test
 	// shortens them).
 	backoffMin, backoffMax, coalesce time.Duration
-	sleep                            func(context.Context, time.Duration) error
+	// linger is how long the reader outlives the last wait (0: it stops
+	// with it).
+	linger time.Duration
+	sleep  func(context.Context, time.Duration) error
 	// seen, when set, is called after each page's changes were handled
 	// (tests wait for it instead of for time).
 	seen func(page []vb365.Change, up bool)
@@ -142,6 +151,9 @@ type feedReader struct {
 	up      bool
 	stop    context.CancelFunc // of the running reader; nil when none
 	done    chan struct{}      // closed when the running reader has returned
+	starts  int                // readers started (tests)
+	// lingering stops the reader once linger has passed without a wait.
+	lingering *time.Timer
 }
 
 func newFeedReader(api changeFeedAPI, m *vb365.Metrics, log *zap.Logger) *feedReader {
@@ -149,12 +161,13 @@ func newFeedReader(api changeFeedAPI, m *vb365.Metrics, log *zap.Logger) *feedRe
 		log = zap.NewNop()
 	}
 	return &feedReader{api: api, m: m, log: log, backoffMin: feedBackoffMin, backoffMax: feedBackoffMax,
-		coalesce: feedCoalesce, sleep: timerSleep, watches: map[string]map[*feedWatch]struct{}{}}
+		coalesce: feedCoalesce, linger: feedLinger, sleep: timerSleep, watches: map[string]map[*feedWatch]struct{}{}}
 }
 
 // watch registers a wait on sessionID, starting the reader with the first
-// one; unwatch stops the reader with the last one and returns once it has
-// stopped. A nil reader (no feed) returns a nil watch. Register before the
+// one; unwatch of the last one stops the reader linger later (when no wait
+// came meanwhile), or at once, returning once it has stopped, without
+// linger. A nil reader (no feed) returns a nil watch. Register before the
 // wait's first poll: a change after it is then seen either by that poll or
 // by the feed.
 func (f *feedReader) watch(sessionID string) (w *feedWatch, unwatch func()) {
@@ -169,9 +182,14 @@ func (f *feedReader) watch(sessionID string) (w *feedWatch, unwatch func()) {
 	}
 	f.watches[sessionID][w] = struct{}{}
 	f.n++
-	if f.n == 1 {
+	if f.lingering != nil {
+		f.lingering.Stop() // if it fired already, expire finds a wait and leaves the reader be
+		f.lingering = nil
+	}
+	if f.stop == nil {
 		ctx, cancel := context.WithCancel(context.Background())
 		f.stop, f.done = cancel, make(chan struct{})
+		f.starts++
 		go f.run(ctx, f.done)
 	}
 	f.mu.Unlock()
@@ -186,13 +204,35 @@ func (f *feedReader) unwatch(sessionID string, w *feedWatch) {
 		delete(f.watches, sessionID)
 	}
 	f.n--
-	var stop context.CancelFunc
-	var done chan struct{}
-	if f.n == 0 {
-		stop, done = f.stop, f.done
-		f.stop, f.done = nil, nil
-		f.setUpLocked(false)
+	if f.n > 0 {
+		f.mu.Unlock()
+		return
 	}
+	if f.linger > 0 {
+		f.lingering = time.AfterFunc(f.linger, f.expire)
+		f.mu.Unlock()
+		return
+	}
+	f.stopLocked()
+}
+
+// expire stops the reader when no wait has come since the last one ended.
+func (f *feedReader) expire() {
+	f.mu.Lock()
+	if f.n > 0 {
+		f.mu.Unlock()
+		return
+	}
+	f.lingering = nil
+	f.stopLocked()
+}
+
+// stopLocked stops the running reader, if any: called with f.mu held, it
+// releases it and returns once the reader has returned.
+func (f *feedReader) stopLocked() {
+	stop, done := f.stop, f.done
+	f.stop, f.done = nil, nil
+	f.setUpLocked(false)
 	f.mu.Unlock()
 	if stop != nil {
 		stop()

@@ -137,6 +137,7 @@ func feedActivities(t *testing.T, c VB365API) (*Activities, *feedLog) {
 	log := newFeedLog()
 	a.feed.seen = log.hook
 	a.feed.backoffMin, a.feed.backoffMax, a.feed.coalesce = time.Millisecond, 5*time.Millisecond, time.Millisecond
+	a.feed.linger = 0
 	return a, log
 }
 
@@ -404,7 +405,7 @@ func TestFeedReaderTokensAndBackoff(t *testing.T) {
 		fail(404, "ResourceNotFound"), page("t4"),
 	}}
 	f := newFeedReader(s, nil, nil)
-	f.backoffMin, f.backoffMax, f.coalesce, f.sleep = 10*time.Millisecond, time.Hour, 7*time.Millisecond, s.sleep
+	f.backoffMin, f.backoffMax, f.coalesce, f.sleep, f.linger = 10*time.Millisecond, time.Hour, 7*time.Millisecond, s.sleep, 0
 	_, unwatch := f.watch("s")
 	select {
 	case <-s.drained:
@@ -418,4 +419,29 @@ func TestFeedReaderTokensAndBackoff(t *testing.T) {
 	ms := time.Millisecond
 	require.Equal(t, []time.Duration{10 * ms, 20 * ms, 7 * ms, 10 * ms, 10 * ms}, s.sleeps)
 	require.False(t, f.running())
+}
+
+// TestFeedLingersForTheNextWait: the reader outlives the last wait by
+// linger, so the workflow's next wait finds it running (no second start,
+// no read from latest, no poll of every session); once linger passes
+// without a wait it stops.
+func TestFeedLingersForTheNextWait(t *testing.T) {
+	_, c, id, _ := feedSim(t, vb365sim.Behaviour{})
+	a, _ := feedActivities(t, c)
+	a.feed.linger = time.Hour // expire is called by the test
+	for range 2 {
+		_, err := runFeedWait(t, a, newTestClock(), idleInput(id, time.Minute))
+		require.NoError(t, err)
+		require.True(t, a.feed.running(), "still running after the wait")
+	}
+	a.feed.mu.Lock()
+	starts := a.feed.starts
+	a.feed.mu.Unlock()
+	require.Equal(t, 1, starts, "the second wait found the reader running")
+	_, unwatch := a.feed.watch(id)
+	a.feed.expire() // a linger that fired as a wait came: the wait keeps the reader
+	require.True(t, a.feed.running())
+	unwatch()
+	a.feed.expire()
+	require.False(t, a.feed.running(), "stopped once linger passed without a wait")
 }
