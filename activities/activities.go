@@ -12,6 +12,7 @@ import (
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
+	"go.uber.org/zap"
 
 	"github.com/vb365-restore/vb365-restore/vb365"
 )
@@ -65,8 +66,16 @@ type Config struct {
 	// Metrics, when set, counts open sessions and recorded events.
 	Metrics *vb365.Metrics
 	// IdleRequestsPerMinute caps what an idle session costs VB365 in the
-	// steady state (0: DefaultIdleRequestsPerMinute).
+	// steady state (0: DefaultIdleRequestsPerMinute) when VB365's change
+	// feed is not available.
 	IdleRequestsPerMinute float64
+	// SafetyPollInterval is the idle ceiling while VB365's change feed (v8)
+	// works and wakes the sessions that change (0:
+	// DefaultSafetyPollInterval); never below the one of
+	// IdleRequestsPerMinute.
+	SafetyPollInterval time.Duration
+	// Logger receives the change feed's failures and recoveries (nil: none).
+	Logger *zap.Logger
 }
 
 // Activities are the restore workflow's activities. Register them with
@@ -77,6 +86,9 @@ type Activities struct {
 	claims Claims
 	// waits are the wait activities running here, so a stop ends them.
 	waits waiters
+	// feed reads VB365's change feed for the waits; nil when the client
+	// cannot (then they poll as without it).
+	feed *feedReader
 	tuning
 }
 
@@ -129,6 +141,9 @@ func New(cfg Config) *Activities {
 	}}
 	if a.claims == nil {
 		a.claims = newMemoryClaims()
+	}
+	if api, ok := cfg.Client.(changeFeedAPI); ok {
+		a.feed = newFeedReader(api, cfg.Metrics, cfg.Logger)
 	}
 	return a
 }

@@ -173,8 +173,12 @@ func (a *Activities) WaitForSessionEvents(ctx context.Context, in WaitForSession
 	snapshot := func() waitProgress { mu.Lock(); defer mu.Unlock(); return prog }
 	stopHB := a.startHeartbeats(ctx, heartbeatEvery(activity.GetInfo(ctx).HeartbeatTimeout), func() any { return snapshot() })
 	defer stopHB()
-	ctx, pollCtx, endWatch := a.watchSession(ctx, in.SessionID, poll, func(w vb365.BudgetWait) { mu.Lock(); prog.Waiting = w.Reason; mu.Unlock() })
+	ctx, pollCtx, busy, endWatch := a.watchSession(ctx, in.SessionID, poll, func(w vb365.BudgetWait) { mu.Lock(); prog.Waiting = w.Reason; mu.Unlock() })
 	defer func() { res, err = endWatch(res, err) }()
+	// Registered before the first poll: a change after it is seen either
+	// by that poll or by the feed.
+	feedWatch, unwatch := a.feed.watch(in.SessionID)
+	defer unwatch()
 
 	interval := poll
 	var streakStart time.Time
@@ -227,11 +231,17 @@ func (a *Activities) WaitForSessionEvents(ctx context.Context, in WaitForSession
 			}
 			return res, nil
 		}
-		if ceiling := a.idleCeiling(poll); err == nil && interval < ceiling {
+		if ceiling := a.safetyCeiling(poll); err == nil && interval < ceiling {
 			interval = min(2*interval, ceiling)
 		}
-		if err := a.sleep(ctx, min(wait, remaining)); err != nil {
+		woke, err := a.pauseWait(ctx, feedWatch, poll, min(wait, remaining))
+		if err != nil {
 			return nil, err
+		}
+		if woke == wakeChange {
+			// VB365 says the session changed: it is busy again.
+			interval = poll
+			busy()
 		}
 	}
 }

@@ -30,6 +30,41 @@ func (a *Activities) idleCeiling(poll time.Duration) time.Duration {
 	return max(4*poll, time.Duration(requestsPerPoll*float64(time.Minute)/perMin))
 }
 
+// safetyCeiling is the longest pause of an idle session while VB365's
+// change feed works: the feed wakes a session that changes at once, so an
+// idle one is polled only as a safety net, every SafetyPollInterval (never
+// more often than idleCeiling). pauseWait cuts a pause to idleCeiling
+// whenever the feed does not work (or there is none).
+func (a *Activities) safetyCeiling(poll time.Duration) time.Duration {
+	c := a.idleCeiling(poll)
+	safety := a.cfg.SafetyPollInterval
+	if safety <= 0 {
+		safety = DefaultSafetyPollInterval
+	}
+	return max(c, safety)
+}
+
+// pauseWait pauses a wait for d after a poll, or less: the change feed ends
+// the pause when the session changes (wakeChange) or after a gap in the
+// feed (wakeRecovery), and when the feed fails during the pause, the pause
+// is cut to the idle ceiling without the feed (counted from its start).
+func (a *Activities) pauseWait(ctx context.Context, w *feedWatch, poll, d time.Duration) (wakeReason, error) {
+	start := a.now()
+	for {
+		left := d
+		if !a.feed.healthy() {
+			left = min(d, a.idleCeiling(poll))
+		}
+		if left -= a.now().Sub(start); left <= 0 {
+			return noWake, nil
+		}
+		r, err := w.pause(ctx, left, a.sleep)
+		if err != nil || r != wakeFeedDown {
+			return r, err
+		}
+	}
+}
+
 // errSessionStopping ends a wait whose session a stop on this worker is
 // ending: the workflow abandoned the wait before it asked for the stop.
 var errSessionStopping = errors.New("the restore session is being stopped")
@@ -89,20 +124,22 @@ const busyFor = 2
 // events it returns count as recorded, and waits for the VB365 request
 // budget are reported to onBudget (for the heartbeat details). pollCtx is
 // the context of each poll (background once the wait has been idle for
-// busyFor poll intervals). Call end with the wait's result.
+// busyFor poll intervals; busy makes them a busy session's again, as when
+// the change feed reports a change). Call end with the wait's result.
 func (a *Activities) watchSession(ctx context.Context, sessionID string, poll time.Duration, onBudget func(vb365.BudgetWait)) (
-	_ context.Context, pollCtx func() context.Context, end func(*SessionEventsResult, error) (*SessionEventsResult, error)) {
+	_ context.Context, pollCtx func() context.Context, busy func(), end func(*SessionEventsResult, error) (*SessionEventsResult, error)) {
 	open := a.cfg.Metrics.SessionWatched()
 	ctx, cancel := context.WithCancelCause(vb365.OnBudgetWait(ctx, onBudget))
 	remove := a.waits.add(sessionID, cancel)
 	start := a.now()
+	busy = func() { start = a.now() }
 	pollCtx = func() context.Context {
 		if a.now().Sub(start) > busyFor*poll {
 			return vb365.Background(ctx)
 		}
 		return ctx
 	}
-	return ctx, pollCtx, func(res *SessionEventsResult, err error) (*SessionEventsResult, error) {
+	return ctx, pollCtx, busy, func(res *SessionEventsResult, err error) (*SessionEventsResult, error) {
 		remove()
 		stopped := errors.Is(context.Cause(ctx), errSessionStopping)
 		cancel(nil)

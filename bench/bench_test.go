@@ -67,6 +67,7 @@ func TestQuickReport(t *testing.T) {
 		"](" + rateChartFile + ")",
 		"| 429 storm (Retry-After 5s for 15s) |",
 		"| Busy sessions: first event (wakes an idle session) |",
+		"| Idle sessions becoming busy in the window: first event → recorded |",
 		"not measured in --quick",
 		"## Tuning",
 		"## How the figures scale",

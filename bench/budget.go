@@ -28,9 +28,11 @@ import (
 //     the request rate against the budget, and for a few busy sessions (an
 //     event appended every busyEvery once the last one was recorded, from
 //     the start of the ramp on) the time from an event's appearance to its
-//     recording by the workflow. The first event of each busy session, the
-//     one that wakes an idle session, is measured apart: its latency is the
-//     idle ceiling's, not a busy session's;
+//     recording by the workflow. The first event of each busy session is
+//     measured apart. In the window, idle sessions become busy too: one
+//     event each, spread over the window, to a session idle since it opened
+//     (the sessions are v8: VB365's change feed should wake its wait at
+//     once, where an idle wait without it would notice at its next poll);
 //  3. a 429 storm: VB365 answers every request with 429 and Retry-After for
 //     stormFor; count the requests that reach it and the failed activities;
 //  4. stop all N and check every session is stopped (no orphan) and every
@@ -45,6 +47,7 @@ const (
 	budgetRate         = 20.0
 	busySessions       = 10
 	busyEvery          = 10 * time.Second
+	wokenSessions      = 20
 	stormRetryAfter    = 5 * time.Second
 	budgetStopParallel = 20
 )
@@ -79,6 +82,12 @@ type budgetResult struct {
 	FirstLatencies []time.Duration
 	FirstMax       time.Duration
 	FirstUnseen    int
+	// WokenLatencies are those of the one event appended in the window to
+	// each of a few sessions idle until then; WokenUnseen counts those not
+	// recorded by the window's end.
+	WokenLatencies     []time.Duration
+	WokenP50, WokenP95 time.Duration
+	WokenUnseen        int
 	// Storm figures.
 	Storm, StormRetryAfter time.Duration
 	StormRequests          int
@@ -250,9 +259,29 @@ func runBudget(ctx context.Context, st *stack, bc budgetConfig, logf func(string
 	}
 	phase("measuring window")
 	before := totalRequests(sim.sim.Stats().Requests)
+	woken := min(wokenSessions, bc.open-min(busySessions, bc.open))
+	for k := range woken {
+		i := min(busySessions, bc.open) + k
+		bwg.Add(1)
+		go func() {
+			defer bwg.Done()
+			if sleepCtx(bctx, bc.window*time.Duration(k)/time.Duration(2*woken)) != nil {
+				return
+			}
+			e := wakeSession(bctx, st, sim.sim, ids[i], sessionOf[orgs[i]])
+			lmu.Lock()
+			defer lmu.Unlock()
+			if e.seen {
+				res.WokenLatencies = append(res.WokenLatencies, e.latency)
+			} else {
+				res.WokenUnseen++
+			}
+		}()
+	}
 	<-bctx.Done()
 	inWindow := totalRequests(sim.sim.Stats().Requests) - before
 	bwg.Wait()
+	res.WokenP50, res.WokenP95 = percentile(res.WokenLatencies, 50), percentile(res.WokenLatencies, 95)
 	res.BusySeen = len(res.BusyLatencies)
 	res.BusyP50, res.BusyP95 = percentile(res.BusyLatencies, 50), percentile(res.BusyLatencies, 95)
 	res.WindowRate = float64(inWindow) / bc.window.Seconds()
@@ -263,7 +292,7 @@ func runBudget(ctx context.Context, st *stack, bc budgetConfig, logf func(string
 		phase(fmt.Sprintf("429 storm, Retry-After %s", stormRetryAfter))
 		failed0, pauses0 := scrapeSum(metricsURL, "temporal_activity_execution_failed_total"), scrapeSum(metricsURL, "vb365_throttle_pauses_total")
 		before := totalRequests(sim.sim.Stats().Requests)
-		for _, p := range []string{"/v8/token", "/v8/RestoreSessions", "/v8/RestoreSessions/*", "/v8/RestoreSessions/*/Events",
+		for _, p := range []string{"/v8/token", "/v8/Events", "/v8/RestoreSessions", "/v8/RestoreSessions/*", "/v8/RestoreSessions/*/Events",
 			"/v8/RestoreSessions/*/Stop", "/v8/Organizations/*", "/v8/Organizations/*/explore", "/v8/ServiceInstance"} {
 			sim.sim.AddFault(vb365sim.Fault{Path: p, Count: -1, Status: http.StatusTooManyRequests,
 				RetryAfterSeconds: int(stormRetryAfter.Seconds()), Message: "Too many requests (bench storm)."})
@@ -420,6 +449,32 @@ func busySession(ctx context.Context, st *stack, sim *vb365sim.Simulator, workfl
 		}
 	}
 	return evs
+}
+
+// wakeSession appends one event to an idle session and waits until the
+// workflow's status counts it (or ctx ends).
+func wakeSession(ctx context.Context, st *stack, sim *vb365sim.Simulator, workflowID, sessionID string) busyEvent {
+	base, err := recordedEvents(ctx, st, workflowID)
+	for err != nil && ctx.Err() == nil {
+		if sleepCtx(ctx, time.Second) != nil {
+			return busyEvent{}
+		}
+		base, err = recordedEvents(ctx, st, workflowID)
+	}
+	at := time.Now()
+	if err := sim.AppendEvent(sessionID, vb365sim.EventInput{Type: "View", Status: "Success",
+		Message: "Viewed the mailbox", ItemName: "Inbox", ItemType: "Folder"}); err != nil {
+		return busyEvent{at: at}
+	}
+	for ctx.Err() == nil {
+		if n, err := recordedEvents(ctx, st, workflowID); err == nil && n > base {
+			return busyEvent{at: at, seen: true, latency: time.Since(at)}
+		}
+		if sleepCtx(ctx, 250*time.Millisecond) != nil {
+			break
+		}
+	}
+	return busyEvent{at: at}
 }
 
 func recordedEvents(ctx context.Context, st *stack, workflowID string) (int, error) {

@@ -17,7 +17,10 @@ import (
 // client of one worker sends to each VB365 server (by host:port) together:
 //
 //   - at most MaxInFlight requests at once, a request counting from the
-//     moment it is sent until its response body is closed;
+//     moment it is sent until its response body is closed; a long poll of
+//     the change feed (ListChanges with a wait) takes no slot, since VB365
+//     holds it idle for most of its life and it would otherwise keep a slot
+//     from every other caller for good;
 //   - at most MaxRate requests per second (evenly spaced: the limiter's burst
 //     is 1, so no one-second window sees more than MaxRate+1);
 //   - token requests (/vN/token) go ahead of every other waiting request:
@@ -193,7 +196,8 @@ func (t *budgetTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	case IsBackground(waitCtx):
 		prio = prioBackground
 	}
-	probe, err := h.admit(waitCtx, prio)
+	slot := !isLongPoll(waitCtx)
+	probe, err := h.admit(waitCtx, prio, slot)
 	if err != nil {
 		return nil, err
 	}
@@ -204,12 +208,20 @@ func (t *budgetTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		req = req.WithContext(sendCtx)
 	}
 	m := t.b.opts.Metrics
-	m.requestStarted()
+	if slot {
+		m.requestStarted()
+	}
 	start := time.Now()
 	resp, err := t.next.RoundTrip(req)
 	h.observe(resp, err, probe, t.b.opts.MaxPause)
 	m.requestDone(req.Method, route, resp, err, time.Since(start))
-	done := func() { m.requestEnded(); h.releaseSlot(); cancel() }
+	done := func() {
+		if slot {
+			m.requestEnded()
+			h.releaseSlot()
+		}
+		cancel()
+	}
 	if err != nil {
 		done()
 		return nil, err
@@ -257,8 +269,9 @@ type hostBudget struct {
 // the slot first so that token requests can overtake the queue, and the rate
 // last so that the requests released by the end of a pause are still spaced.
 // probe says the request is the one sent first after a pause; its outcome
-// must be passed to observe.
-func (h *hostBudget) admit(ctx context.Context, prio int) (probe bool, err error) {
+// must be passed to observe. Without slot (a long poll) only the pause and
+// the rate hold the request.
+func (h *hostBudget) admit(ctx context.Context, prio int, slot bool) (probe bool, err error) {
 	start := time.Now()
 	waited := false
 	defer func() {
@@ -267,12 +280,19 @@ func (h *hostBudget) admit(ctx context.Context, prio int) (probe bool, err error
 		}
 		h.m.budgetWaited(prioNames[prio], time.Since(start))
 	}()
-	if err := h.acquireSlot(ctx, prio, &waited); err != nil {
-		return false, err
+	if slot {
+		if err := h.acquireSlot(ctx, prio, &waited); err != nil {
+			return false, err
+		}
+	}
+	release := func() {
+		if slot {
+			h.releaseSlot()
+		}
 	}
 	for {
 		if probe, err = h.awaitPause(ctx, &waited); err != nil {
-			h.releaseSlot()
+			release()
 			return false, err
 		}
 		if h.lim.Tokens() < 1 {
@@ -281,7 +301,7 @@ func (h *hostBudget) admit(ctx context.Context, prio int) (probe bool, err error
 		}
 		if err = h.lim.Wait(ctx); err != nil {
 			h.endProbe(probe)
-			h.releaseSlot()
+			release()
 			return false, waitError(ctx, err)
 		}
 		// A pause that began while this request waited for the rate

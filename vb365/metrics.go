@@ -24,6 +24,9 @@ type Metrics struct {
 	openSessions  prometheus.Gauge
 	events        prometheus.Counter
 	limits        *prometheus.GaugeVec
+	feedUp        prometheus.Gauge
+	feedChanges   prometheus.Counter
+	feedWakes     *prometheus.CounterVec
 }
 
 // MetricNames are the names NewMetrics registers (the Grafana dashboard's
@@ -40,6 +43,9 @@ var MetricNames = []string{
 	"vb365_open_sessions",
 	"vb365_session_events_recorded_total",
 	"vb365_budget_limit",
+	"vb365_change_feed_up",
+	"vb365_change_feed_changes_total",
+	"vb365_change_feed_wakes_total",
 }
 
 // NewMetrics registers the VB365 metrics on reg.
@@ -91,9 +97,21 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "vb365_budget_limit",
 			Help: "The worker's VB365 request budget per server: limit=\"in_flight\" (requests at once) and limit=\"rate\" (requests per second).",
 		}, []string{"limit"}),
+		feedUp: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "vb365_change_feed_up",
+			Help: "1 while the worker reads VB365's change feed (v8 /Events) and idle sessions are polled only as a safety net; 0 while it is off or failing (idle sessions then fall back to VB365_IDLE_REQUESTS_PER_MINUTE).",
+		}),
+		feedChanges: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "vb365_change_feed_changes_total",
+			Help: "Changes read from VB365's change feed, of every type and session.",
+		}),
+		feedWakes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "vb365_change_feed_wakes_total",
+			Help: "Session waits woken early by the change feed, by reason: change (a change of the watched session) or recovery (the feed came back after a gap: every watched session is polled once).",
+		}, []string{"reason"}),
 	}
 	reg.MustRegister(m.requests, m.duration, m.inFlight, m.budgetWait, m.budgetQueue, m.pauses,
-		m.pauseSeconds, m.tokenRenewals, m.openSessions, m.events, m.limits)
+		m.pauseSeconds, m.tokenRenewals, m.openSessions, m.events, m.limits, m.feedUp, m.feedChanges, m.feedWakes)
 	return m
 }
 
@@ -171,5 +189,32 @@ func (m *Metrics) SessionWatched() (done func()) {
 func (m *Metrics) EventsRecorded(n int) {
 	if m != nil && n > 0 {
 		m.events.Add(float64(n))
+	}
+}
+
+// FeedUp says whether the worker is reading VB365's change feed.
+func (m *Metrics) FeedUp(up bool) {
+	if m == nil {
+		return
+	}
+	v := 0.0
+	if up {
+		v = 1
+	}
+	m.feedUp.Set(v)
+}
+
+// FeedChanges counts changes read from the change feed.
+func (m *Metrics) FeedChanges(n int) {
+	if m != nil && n > 0 {
+		m.feedChanges.Add(float64(n))
+	}
+}
+
+// FeedWakes counts waits the change feed woke, by reason ("change" or
+// "recovery").
+func (m *Metrics) FeedWakes(reason string, n int) {
+	if m != nil && n > 0 {
+		m.feedWakes.WithLabelValues(reason).Add(float64(n))
 	}
 }

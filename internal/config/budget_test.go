@@ -2,6 +2,7 @@ package config
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -13,12 +14,15 @@ func TestBudgetDefaults(t *testing.T) {
 	assert.Equal(t, 8, cfg.VB365MaxInFlight)
 	assert.Equal(t, 20.0, cfg.VB365MaxRate)
 	assert.Equal(t, 1.0, cfg.VB365IdleRequestsPerMin)
+	assert.Equal(t, 10*time.Minute, cfg.VB365SafetyPollInterval)
 
-	cfg, err = Load(environ(with(minimal(), "VB365_MAX_IN_FLIGHT", "2", "VB365_MAX_RATE", "0.5", "VB365_IDLE_REQUESTS_PER_MINUTE", "0.25")))
+	cfg, err = Load(environ(with(minimal(), "VB365_MAX_IN_FLIGHT", "2", "VB365_MAX_RATE", "0.5", "VB365_IDLE_REQUESTS_PER_MINUTE", "0.25",
+		"VB365_SAFETY_POLL_INTERVAL", "30m")))
 	require.NoError(t, err)
 	assert.Equal(t, 2, cfg.VB365MaxInFlight)
 	assert.Equal(t, 0.5, cfg.VB365MaxRate)
 	assert.Equal(t, 0.25, cfg.VB365IdleRequestsPerMin)
+	assert.Equal(t, 30*time.Minute, cfg.VB365SafetyPollInterval)
 }
 
 // TestBudgetBadValuesNameTheVariable: each bad value is reported once, by
@@ -34,6 +38,9 @@ func TestBudgetBadValuesNameTheVariable(t *testing.T) {
 		{"VB365_MAX_RATE", "NaN"},
 		{"VB365_IDLE_REQUESTS_PER_MINUTE", "0"},
 		{"VB365_IDLE_REQUESTS_PER_MINUTE", "one"},
+		{"VB365_SAFETY_POLL_INTERVAL", "0s"},
+		{"VB365_SAFETY_POLL_INTERVAL", "-1m"},
+		{"VB365_SAFETY_POLL_INTERVAL", "10"},
 	} {
 		_, err := Load(environ(with(minimal(), tt.name, tt.value)))
 		var cerr *Error

@@ -156,6 +156,8 @@ func run(ctx context.Context, cfg config.Worker, logger *zap.Logger, wfOpts work
 		ServerTimeZone:        cfg.ServerTimeZone(),
 		Metrics:               vbMetrics,
 		IdleRequestsPerMinute: cfg.VB365IdleRequestsPerMin,
+		SafetyPollInterval:    cfg.VB365SafetyPollInterval,
+		Logger:                logger.Named("changefeed"),
 	}
 	if cfg.RestoreCredentials != nil { // a nil pointer would make a non-nil interface
 		actsCfg.RestoreCredentials = cfg.RestoreCredentials

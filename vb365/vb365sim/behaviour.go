@@ -48,6 +48,11 @@ type Behaviour struct {
 	// leave out the backup window even with extendedView=true, and explore
 	// fails with errorCode ProxyOffline.
 	ProxyOffline *bool `json:"proxyOffline,omitempty"`
+	// ChangeFeedOff turns the v8 change feed (GET /v8/Events) off: it
+	// answers 404 as a server without it would. Turning it back on starts
+	// a new log, so that tokens from before are refused (the changes in
+	// between are lost to readers). Server-wide.
+	ChangeFeedOff *bool `json:"changeFeedOff,omitempty"`
 }
 
 // BehaviourSettings is every switch as it stands: the server-wide values,
@@ -68,6 +73,7 @@ type behaviour struct {
 	idleTimeout     time.Duration
 	maxOpenSessions int
 	proxyOffline    bool
+	changeFeedOff   bool
 }
 
 // ValidateBehaviour checks server-wide switches as SetBehaviour does, for
@@ -96,8 +102,8 @@ func (b Behaviour) validate(forOrg bool) error {
 	if b.MaxOpenSessions != nil && *b.MaxOpenSessions < 0 {
 		return fmt.Errorf("behaviour: maxOpenSessions %d is negative", *b.MaxOpenSessions)
 	}
-	if forOrg && (b.ClockSkew != nil || b.TimeZone != nil) {
-		return fmt.Errorf("behaviour: clockSkew and timeZone are server-wide, not per organization")
+	if forOrg && (b.ClockSkew != nil || b.TimeZone != nil || b.ChangeFeedOff != nil) {
+		return fmt.Errorf("behaviour: clockSkew, timeZone and changeFeedOff are server-wide, not per organization")
 	}
 	if b.TimeZone != nil && *b.TimeZone != "" {
 		if _, err := time.LoadLocation(*b.TimeZone); err != nil {
@@ -133,6 +139,18 @@ func (s *Simulator) mergeBehaviour(b Behaviour) {
 	}
 	if b.ProxyOffline != nil {
 		s.beh.proxyOffline = *b.ProxyOffline
+	}
+	if b.ChangeFeedOff != nil {
+		if s.beh.changeFeedOff != *b.ChangeFeedOff {
+			old := s.changes.notify
+			if *b.ChangeFeedOff {
+				s.changes.notify = make(chan struct{})
+			} else {
+				s.changes = newChangeLog()
+			}
+			close(old) // waiting long polls answer now (404, or an outdated token)
+		}
+		s.beh.changeFeedOff = *b.ChangeFeedOff
 	}
 }
 
@@ -241,6 +259,7 @@ func (s *Simulator) Settings() BehaviourSettings {
 		IdleTimeout:     new(Duration(s.beh.idleTimeout)),
 		MaxOpenSessions: new(s.beh.maxOpenSessions),
 		ProxyOffline:    new(s.beh.proxyOffline),
+		ChangeFeedOff:   new(s.beh.changeFeedOff),
 	}}
 	for _, o := range s.orgs {
 		if o.beh != (Behaviour{}) {
@@ -324,6 +343,7 @@ func (b Behaviour) clone() Behaviour {
 	c.IdleTimeout = cloned(b.IdleTimeout)
 	c.MaxOpenSessions = cloned(b.MaxOpenSessions)
 	c.ProxyOffline = cloned(b.ProxyOffline)
+	c.ChangeFeedOff = cloned(b.ChangeFeedOff)
 	return c
 }
 

@@ -13,6 +13,7 @@ func TestBehaviourCloneCopiesEveryField(t *testing.T) {
 	b := Behaviour{
 		ClockSkew: new(Duration(time.Minute)), TimeZone: new("Europe/Paris"), StopDelay: new(Duration(time.Second)),
 		StopIgnored: new(2), IdleTimeout: new(Duration(time.Hour)), MaxOpenSessions: new(3), ProxyOffline: new(true),
+		ChangeFeedOff: new(true),
 	}
 	c := b.clone()
 	if !reflect.DeepEqual(b, c) {

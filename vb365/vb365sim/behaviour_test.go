@@ -238,7 +238,7 @@ func TestBehaviourControlEndpoints(t *testing.T) {
 	require.Equal(t, 200, r.status, string(r.body))
 	m := do(t, h, "GET", "/_sim/behaviour", "", "").json(t)
 	assert.Equal(t, map[string]any{"clockSkew": "-3m0s", "timeZone": "Europe/Berlin", "stopDelay": "20s", "stopIgnored": 1.0,
-		"idleTimeout": "30m0s", "maxOpenSessions": 10.0, "proxyOffline": false}, m)
+		"idleTimeout": "30m0s", "maxOpenSessions": 10.0, "proxyOffline": false, "changeFeedOff": false}, m)
 	for _, bad := range []string{`{"stopIgnored":-1}`, `{"timeZone":"Nowhere/Else"}`, `{"stopDelay":"soon"}`, `{"bogus":1}`, `{"idleTimeout":"-1s"}`} {
 		assert.Equal(t, 400, do(t, h, "PUT", "/_sim/behaviour", "", bad).status, bad)
 	}

@@ -199,6 +199,27 @@ func TestContractAgainstOpenAPI(t *testing.T) {
 						assert.EqualValues(t, 1, m["failedItemsCount"])
 						assert.Len(t, m["errors"], 1)
 					}})
+				var changeToken string
+				steps = append(steps,
+					step{name: "changes from latest", method: "GET", path: lit("/v8/Events?from=latest&limit=5"), auth: true, want: 200,
+						check: func(t *testing.T, r reply) {
+							m := r.json(t)
+							assert.Empty(t, m["results"], "latest starts at the end of the feed")
+							changeToken = m["nextChangeToken"].(string)
+						}},
+					step{name: "changes after an event", method: "GET", path: func() string { return "/v8/Events?from=" + url.QueryEscape(changeToken) + "&timeoutSeconds=1" },
+						auth: true, want: 200, before: func() { require.NoError(t, sim.AppendEvent(sessionID, vb365sim.EventInput{Message: "late"})) },
+						check: func(t *testing.T, r reply) {
+							res := r.json(t)["results"].([]any)
+							require.Len(t, res, 1)
+							c := res[0].(map[string]any)
+							assert.Equal(t, "RestoreSessionUpdate", c["eventType"])
+							assert.Equal(t, sessionID, c["id"])
+							assert.NotZero(t, c["eTag"])
+						}},
+					step{name: "changes from an unknown token", method: "GET", path: lit("/v8/Events?from=nope"), auth: true, want: 400,
+						check: func(t *testing.T, r reply) { assert.Equal(t, "OutdatedChangeToken", r.json(t)["errorCode"]) }},
+				)
 			}
 			steps = append(steps,
 				step{name: "proxy offline", method: "POST", path: lit("/" + ver + "/Organizations/" + vb365sim.SeedOrganizationID + "/explore"),

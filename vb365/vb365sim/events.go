@@ -226,6 +226,7 @@ func (s *Simulator) AppendEvent(sessionID string, in EventInput) error {
 		e.typ, e.status, e.title, e.message = typ, status, in.Title, msg
 		e.itemName, e.itemType, e.size, e.source, e.target = in.ItemName, in.ItemType, in.ItemSizeBytes, in.Source, in.Target
 	}
+	s.noteChange(sess, now)
 	return nil
 }
 
@@ -251,6 +252,7 @@ func (s *Simulator) SetEventStatus(sessionID string, order int, status string) e
 		return fmt.Errorf("%w: order %d is %s", ErrEventNotRunning, order, cur)
 	}
 	e.status, e.duration = st, now.Sub(e.start)
+	s.noteChange(sess, now)
 	return nil
 }
 

@@ -318,7 +318,7 @@ func (s *Simulator) begin(c *call, sess *session, kind string, items []*restoreI
 			sess.lastTouch = end
 		}
 	}
-	sess.etag++
+	s.noteChange(sess, now)
 	s.restores.ops = append(s.restores.ops, op)
 	s.log.Info("restore started", zap.String("sessionId", sess.id), zap.String("kind", kind), zap.Int("items", len(items)), zap.String("version", c.ver))
 	return op

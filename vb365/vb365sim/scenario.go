@@ -60,7 +60,8 @@ import (
 // case-insensitive.
 type Scenario struct {
 	// Behaviour: the server-wide real-world switches (clockSkew, timeZone,
-	// stopDelay, stopIgnored, idleTimeout, maxOpenSessions, proxyOffline).
+	// stopDelay, stopIgnored, idleTimeout, maxOpenSessions, proxyOffline,
+	// changeFeedOff).
 	Behaviour
 	// Users are more accounts beside the one of the command line or Options.
 	Users             []ScenarioUser         `json:"users,omitempty"`
@@ -78,8 +79,9 @@ type ScenarioUser struct {
 
 // ScenarioOrganization is one organization of a Scenario.
 type ScenarioOrganization struct {
-	// Behaviour: the organization's own switches (all but clockSkew and
-	// timeZone), which win over the server-wide ones for its sessions.
+	// Behaviour: the organization's own switches (all but clockSkew,
+	// timeZone and changeFeedOff), which win over the server-wide ones for
+	// its sessions.
 	Behaviour
 	ID                string          `json:"id"`
 	Name              string          `json:"name"`

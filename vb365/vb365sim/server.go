@@ -1,6 +1,7 @@
 package vb365sim
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -39,6 +40,7 @@ var routes = func() []*route {
 		{method: "GET", tmpl: "/RestoreSessions/{restoreSessionId}/Statistics", minV: 8, maxV: 8, auth: true, handle: (*Simulator).handleStatistics},
 		{method: "GET", tmpl: "/RestoreSessions/{restoreSessionId}/Events", minV: 5, maxV: 8, auth: true, handle: (*Simulator).handleEventList},
 		{method: "GET", tmpl: "/RestoreSessions/{restoreSessionId}/Events/{eventId}", minV: 5, maxV: 8, auth: true, handle: (*Simulator).handleEventGet},
+		{method: "GET", tmpl: "/Events", minV: 8, maxV: 8, auth: true, handle: (*Simulator).handleChanges},
 	}
 	rs = append(rs, restoreRoutes...)
 	for _, r := range rs {
@@ -69,6 +71,10 @@ type response struct {
 	// then answers what then returns.
 	wait time.Duration
 	then func() response
+	// block, when set, is a response that waits for something (a long
+	// poll of the change feed): serveHTTP calls it without the lock, with
+	// the request's context, and answers what it returns.
+	block func(ctx context.Context) response
 }
 
 func splitPath(p string) []string {
@@ -178,6 +184,9 @@ func (s *Simulator) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		resp = errorResponse(vn, errStatus, "ResourceNotFound", msg)
 	} else {
 		resp = s.dispatch(rt, r, ver, vn, params)
+	}
+	if resp.block != nil {
+		resp = resp.block(r.Context())
 	}
 	if resp.then != nil {
 		if !s.sleep(r, resp.wait) {

@@ -35,6 +35,7 @@ type session struct {
 	nextScript  int
 	events      []*event
 	eventByID   map[string]*event
+	logged      logged // what the change log last recorded of it
 }
 
 // SessionView is a restore session as the simulator sees it.
@@ -71,7 +72,6 @@ func (s *Simulator) newSession(c *call, o *organization, typ string, at, now tim
 		lastTouch:   now,
 		account:     c.user,
 		result:      "Success",
-		etag:        1,
 		script:      o.script,
 		eventByID:   map[string]*event{},
 	}
@@ -97,6 +97,7 @@ func (s *Simulator) newSession(c *call, o *organization, typ string, at, now tim
 	}
 	s.sessions[sess.id] = sess
 	s.order = append(s.order, sess)
+	s.logCreated(sess, now)
 	s.stats.created++
 	s.log.Info("restore session created", zap.String("sessionId", sess.id), zap.String("name", sess.name),
 		zap.String("organization", o.name), zap.String("version", c.ver), zap.String("user", c.user))
@@ -113,7 +114,6 @@ func (s *Simulator) stop(sess *session, t time.Time, why string) {
 	sess.pendingStop = time.Time{}
 	sess.stopped = true
 	sess.endTime = t
-	sess.etag++
 	sess.result = "Success"
 	for _, e := range sess.events {
 		switch st, _, _ := e.view(sess, t); st {
@@ -126,6 +126,7 @@ func (s *Simulator) stop(sess *session, t time.Time, why string) {
 		}
 	}
 	sess.markerEvent(t, "Restore session stopped")
+	s.noteChange(sess, t)
 	s.log.Info("restore session stopped", zap.String("sessionId", sess.id), zap.String("by", why), zap.String("result", sess.result))
 }
 
@@ -149,6 +150,7 @@ func (s *Simulator) advance(sess *session, now time.Time) {
 		}
 	}
 	s.materialize(sess, now)
+	s.noteChange(sess, now)
 }
 
 func (s *Simulator) sessionWire(c *call, sess *session, now time.Time) wireSession {

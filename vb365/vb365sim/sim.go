@@ -115,6 +115,7 @@ type Simulator struct {
 	script   []ScriptedEvent
 	stopAft  time.Duration
 	restores restoreState
+	changes  changeLog
 }
 
 // New builds a Simulator. It panics if opts.Scenario or opts.Behaviour is
@@ -161,6 +162,7 @@ func New(opts Options) *Simulator {
 		refresh:  map[string]tokenGrant{},
 		accounts: map[string]string{opts.Username: opts.Password},
 		beh:      behaviour{idleTimeout: DefaultIdleTimeout},
+		changes:  newChangeLog(),
 	}
 	for name, pw := range opts.Users {
 		s.accounts[name] = pw
