@@ -233,6 +233,15 @@ func (a *Activities) WaitForSessionEvents(ctx context.Context, in WaitForSession
 		}
 		if ceiling := a.safetyCeiling(poll); err == nil && interval < ceiling {
 			interval = min(2*interval, ceiling)
+			// While the change feed works, a session with nothing new at
+			// its first two polls (at once and one poll interval later)
+			// waits for the feed to report a change, polled only as a
+			// safety net: doubling pauses would keep thousands of idle
+			// sessions queued in the VB365 budget ahead of the one the
+			// feed just woke.
+			if polls >= busyFor-1 && a.feed.healthy() {
+				interval = ceiling
+			}
 		}
 		woke, err := a.pauseWait(ctx, feedWatch, poll, min(wait, remaining))
 		if err != nil {

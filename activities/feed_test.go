@@ -221,7 +221,7 @@ func TestFeedWakesWaitOnChange(t *testing.T) {
 	upFirst(t, a, log)
 	clock := &blockingClock{testClock: newTestClock(), t: t, log: log}
 	clock.block = func(i int) (func(), func([][]vb365.Change, []bool) bool) {
-		if i < 2 { // 15 s and 30 s pass: the third poll (at 45 s) is an idle one
+		if i < 2 { // 15 s and the 10-minute safety pause pass: the third poll is an idle one
 			return nil, nil
 		}
 		return func() { require.NoError(t, sim.AppendEvent(id, vb365sim.EventInput{Type: "View", Message: "viewed"})) }, changeOf(id)
@@ -231,7 +231,7 @@ func TestFeedWakesWaitOnChange(t *testing.T) {
 	require.Len(t, res.Events, 1)
 	require.Equal(t, "viewed", res.Events[0].Message)
 	require.Equal(t, []int{2}, clock.woken)
-	require.Equal(t, 45*time.Second, clock.Elapsed(), "woken at once: the 60 s pause did not pass")
+	require.Equal(t, 15*time.Second+DefaultSafetyPollInterval, clock.Elapsed(), "woken at once: the third pause did not pass")
 	require.Equal(t, []bool{false, false, true, false}, c.reads(), "the poll after the wake is a busy session's")
 }
 
@@ -254,8 +254,10 @@ func TestFeedDoesNotWakeOtherSessions(t *testing.T) {
 }
 
 // TestFeedUpRaisesIdleCeiling: while the feed works, idle polls are a
-// safety net: the pause doubles up to SafetyPollInterval (10 minutes), not
-// to the 2 minutes of VB365_IDLE_REQUESTS_PER_MINUTE.
+// safety net: after the two polls of a busy session (at once and one poll
+// interval later) the pause is SafetyPollInterval (10 minutes), not the 2
+// minutes of VB365_IDLE_REQUESTS_PER_MINUTE, and it does not double its way
+// there.
 func TestFeedUpRaisesIdleCeiling(t *testing.T) {
 	_, c, id, _ := feedSim(t, vb365sim.Behaviour{})
 	a, log := feedActivities(t, c)
@@ -264,6 +266,7 @@ func TestFeedUpRaisesIdleCeiling(t *testing.T) {
 	_, err := runFeedWait(t, a, clock, idleInput(id, 40*time.Minute))
 	require.NoError(t, err)
 	require.Equal(t, DefaultSafetyPollInterval, slices.Max(clock.Sleeps()))
+	require.Equal(t, []time.Duration{15 * time.Second, DefaultSafetyPollInterval, DefaultSafetyPollInterval}, clock.Sleeps()[:3])
 }
 
 // TestFeedOffFallsBack: without the feed (the server answers 404) the waits
@@ -333,16 +336,16 @@ func TestFeedDownCutsSafetyPause(t *testing.T) {
 	upFirst(t, a, log)
 	clock := &blockingClock{testClock: newTestClock(), t: t, log: log}
 	clock.block = func(i int) (func(), func([][]vb365.Change, []bool) bool) {
-		if i != 6 { // 15 s, 30 s, ... 480 s pass; the 7th pause is 10 minutes
+		if i != 2 { // 15 s and one safety pause pass; the third pause is 10 minutes too
 			return nil, nil
 		}
 		return func() { require.NoError(t, sim.SetBehaviour(vb365sim.Behaviour{ChangeFeedOff: new(true)})) }, feedIsDown
 	}
 	_, err := runFeedWait(t, a, clock, idleInput(id, 40*time.Minute))
 	require.NoError(t, err)
-	require.Equal(t, []int{6}, clock.woken)
+	require.Equal(t, []int{2}, clock.woken)
 	sleeps := clock.Sleeps()
-	require.Equal(t, []time.Duration{DefaultSafetyPollInterval, 2 * time.Minute}, sleeps[6:8])
+	require.Equal(t, []time.Duration{DefaultSafetyPollInterval, 2 * time.Minute}, sleeps[2:4])
 	require.Len(t, c.reads(), len(sleeps), "one poll per pause and the first: the cut pause goes on without a poll")
 }
 
