@@ -168,12 +168,12 @@ func (a *Activities) CreateRestoreSession(ctx context.Context, in CreateRestoreS
 		// it leaves nothing that says a POST was sent.
 		snap := CreateProgress{SendTime: time.Now().UTC()}
 		snap.SnapshotFrom = snap.SendTime.Add(-clockSlack)
-		existing, err := a.listMatching(ctx, c, in, snap.SnapshotFrom, time.Time{})
+		// Only the ids are kept: the snapshot is all a later attempt needs.
+		err := a.visitMatching(ctx, c, in, snap.SnapshotFrom, time.Time{}, func(s vb365.RestoreSession) {
+			snap.PreExisting = append(snap.PreExisting, s.ID)
+		})
 		if err != nil {
 			return nil, err
-		}
-		for _, s := range existing {
-			snap.PreExisting = append(snap.PreExisting, s.ID)
 		}
 		mu.Lock()
 		prog = snap
@@ -515,13 +515,26 @@ func absDuration(d time.Duration) time.Duration {
 }
 
 // listMatching lists Working sessions of the organization and type created
-// since from (and until to, unless zero): every one, whatever order VB365
-// lists them in and while sessions are created (readAll). The time filter
-// keeps the list short; v8, which lists newest first by default, is asked
-// for oldest first, so that sessions created meanwhile land after the read
-// position instead of shifting the pages still to read (readAll holds
-// either way).
+// since from (and until to, unless zero): those visitMatching visits.
 func (a *Activities) listMatching(ctx context.Context, c VB365API, in CreateRestoreSessionInput, from, to time.Time) ([]vb365.RestoreSession, error) {
+	var out []vb365.RestoreSession
+	if err := a.visitMatching(ctx, c, in, from, to, func(s vb365.RestoreSession) { out = append(out, s) }); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// visitMatching calls visit for each Working session of the organization
+// and type created since from (and until to, unless zero): every one, once,
+// whatever order VB365 lists them in and while sessions are created
+// (visitAll). The list holds the sessions every restore of the server
+// started in the window, hundreds when many open at once: they are matched
+// as each page arrives, and no more than the ids of the others are kept.
+// The time filter keeps the list short; v8, which lists newest first by
+// default, is asked for oldest first, so that sessions created meanwhile
+// land after the read position instead of shifting the pages still to read
+// (visitAll holds either way).
+func (a *Activities) visitMatching(ctx context.Context, c VB365API, in CreateRestoreSessionInput, from, to time.Time, visit func(vb365.RestoreSession)) error {
 	var until *time.Time
 	if !to.IsZero() {
 		until = &to
@@ -534,20 +547,18 @@ func (a *Activities) listMatching(ctx context.Context, c VB365API, in CreateRest
 			OrderBy: vb365.OrderByCreationTime, OrderAsc: true,
 		})
 	}
-	all, err := readAll(ctx, read, func(s vb365.RestoreSession) string { return strings.ToLower(s.ID) }, a.maxListPages)
-	if err != nil {
-		return nil, mapError(fmt.Sprintf("list restore sessions since %s (looking for one of organization %q)",
-			from.Format(time.RFC3339), in.OrganizationName), err)
-	}
-	var out []vb365.RestoreSession
-	for _, s := range all {
+	err := visitAll(ctx, read, func(s vb365.RestoreSession) string { return strings.ToLower(s.ID) }, a.maxListPages, func(s vb365.RestoreSession) {
 		if strings.EqualFold(s.Organization, in.OrganizationName) &&
 			strings.EqualFold(s.Type, string(in.Type)) &&
 			s.State == vb365.SessionStateWorking {
-			out = append(out, s)
+			visit(s)
 		}
+	})
+	if err != nil {
+		return mapError(fmt.Sprintf("list restore sessions since %s (looking for one of organization %q)",
+			from.Format(time.RFC3339), in.OrganizationName), err)
 	}
-	return out, nil
+	return nil
 }
 
 // outcomeUnknown says whether a failed POST may still have created a

@@ -157,8 +157,12 @@ func ActionCountsText(c ActionCounts) string {
 
 // md keeps a value from breaking a Markdown table row.
 func md(s string) string {
-	return strings.NewReplacer("|", "\\|", "\n", " ", "\r", " ").Replace(s)
+	return mdEscaper.Replace(s)
 }
+
+// mdEscaper is md's replacer, built once: md runs for every row of every
+// summary, again on each replay, and a Replacer is safe for concurrent use.
+var mdEscaper = strings.NewReplacer("|", "\\|", "\n", " ", "\r", " ")
 
 // Clip keeps at most n runes of s (n >= 1), the last one an ellipsis when
 // it cut: the one cut of text shown in the Web UI, in messages and on the
