@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/pem"
 	"fmt"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -513,6 +514,7 @@ func TestRetryAfterBounds(t *testing.T) {
 	now := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 	assert.Equal(t, time.Duration(0), parseRetryAfter("0", now))
 	assert.Equal(t, time.Second, parseRetryAfter("1", now))
+	assert.Equal(t, time.Duration(math.MaxInt64), parseRetryAfter("9223372037", now), "seconds past a Duration's range: the longest pause, never a negative one")
 	assert.Equal(t, time.Duration(0), parseRetryAfter(now.Format(http.TimeFormat), now))
 	assert.Equal(t, time.Second, parseRetryAfter(now.Add(time.Second).Format(http.TimeFormat), now))
 }

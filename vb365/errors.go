@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -212,6 +213,11 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
 		if n <= 0 {
 			return 0
+		}
+		// A number of seconds beyond what a Duration holds is the longest
+		// pause, not one that wraps around to no pause; callers bound it.
+		if n > int64(math.MaxInt64/time.Second) {
+			return math.MaxInt64
 		}
 		return time.Duration(n) * time.Second
 	}
