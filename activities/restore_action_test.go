@@ -259,7 +259,9 @@ func TestRestoreActionCountsBesideOtherRestores(t *testing.T) {
 			c := rig.a.cfg.Client.(*vb365.Client)
 			megan, err := c.FindMailbox(context.Background(), rig.session, vb365sim.MailboxMegan, false)
 			require.NoError(t, err)
-			other := make(chan error, 1)
+			// Room for both results: the hook must never block on a
+			// receiver that reads only after the action returns.
+			other := make(chan error, 2)
 			var once sync.Once
 			rig.a.heartbeat = func(ctx context.Context, details ...any) {
 				if p, ok := details[0].(restoreProgress); ok && p.Phase == phaseSending {
