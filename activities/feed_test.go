@@ -156,6 +156,13 @@ type blockingClock struct {
 	woken []int
 }
 
+// advance moves the clock d forward, as a pause that passed would.
+func (c *blockingClock) advance(d time.Duration) {
+	c.testClock.mu.Lock()
+	defer c.testClock.mu.Unlock()
+	c.testClock.t = c.testClock.t.Add(d)
+}
+
 var errNotWoken = errors.New("the feed handled the change without waking the wait")
 
 func (c *blockingClock) Sleep(ctx context.Context, d time.Duration) error {
@@ -224,15 +231,45 @@ func TestFeedWakesWaitOnChange(t *testing.T) {
 		if i < 2 { // 15 s and the 10-minute safety pause pass: the third poll is an idle one
 			return nil, nil
 		}
-		return func() { require.NoError(t, sim.AppendEvent(id, vb365sim.EventInput{Type: "View", Message: "viewed"})) }, changeOf(id)
+		return func() {
+			clock.advance(time.Minute) // a minute into the third pause
+			require.NoError(t, sim.AppendEvent(id, vb365sim.EventInput{Type: "View", Message: "viewed"}))
+		}, changeOf(id)
 	}
 	res, err := runFeedWait(t, a, clock, idleInput(id, time.Hour))
 	require.NoError(t, err)
 	require.Len(t, res.Events, 1)
 	require.Equal(t, "viewed", res.Events[0].Message)
 	require.Equal(t, []int{2}, clock.woken)
-	require.Equal(t, 15*time.Second+DefaultSafetyPollInterval, clock.Elapsed(), "woken at once: the third pause did not pass")
+	require.Equal(t, 15*time.Second+DefaultSafetyPollInterval+time.Minute, clock.Elapsed(), "woken at once: the third pause did not pass")
 	require.Equal(t, []bool{false, false, true, false}, c.reads(), "the poll after the wake is a busy session's")
+}
+
+// TestFeedWakeKeepsOnePollPerInterval: a change 2 s into a busy session's
+// first pause wakes the wait, but its next poll still comes one poll
+// interval after the last, and reads both events appended meanwhile in
+// one batch.
+func TestFeedWakeKeepsOnePollPerInterval(t *testing.T) {
+	sim, c, id, _ := feedSim(t, vb365sim.Behaviour{})
+	a, log := feedActivities(t, c)
+	upFirst(t, a, log)
+	clock := &blockingClock{testClock: newTestClock(), t: t, log: log}
+	clock.block = func(i int) (func(), func([][]vb365.Change, []bool) bool) {
+		if i > 0 {
+			return nil, nil
+		}
+		return func() {
+			clock.advance(2 * time.Second)
+			require.NoError(t, sim.AppendEvent(id, vb365sim.EventInput{Message: "first"}))
+		}, changeOf(id)
+	}
+	clock.At(10*time.Second, func() { require.NoError(t, sim.AppendEvent(id, vb365sim.EventInput{Message: "second"})) })
+	res, err := runFeedWait(t, a, clock, idleInput(id, time.Hour))
+	require.NoError(t, err)
+	require.Equal(t, []int{0}, clock.woken)
+	require.Equal(t, 15*time.Second, clock.Elapsed(), "the poll after the wake waits out the poll interval")
+	require.Len(t, res.Events, 2, "both events in one batch")
+	require.Equal(t, []bool{false, false}, c.reads(), "two polls: at once and one poll interval later")
 }
 
 // TestFeedDoesNotWakeOtherSessions: a change of another session does not

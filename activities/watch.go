@@ -48,6 +48,12 @@ func (a *Activities) safetyCeiling(poll time.Duration) time.Duration {
 // the pause when the session changes (wakeChange) or after a gap in the
 // feed (wakeRecovery), and when the feed fails during the pause, the pause
 // is cut to the idle ceiling without the feed (counted from its start).
+//
+// A wake never brings the next poll closer than one poll interval after
+// the last: the feed shortens the long pauses of an idle session, while a
+// busy session is read once per poll interval as without the feed, so that
+// the events of a burst come back in one batch (each batch costs the
+// workflow history and an activity) rather than one wait per change.
 func (a *Activities) pauseWait(ctx context.Context, w *feedWatch, poll, d time.Duration) (wakeReason, error) {
 	start := a.now()
 	for {
@@ -59,9 +65,18 @@ func (a *Activities) pauseWait(ctx context.Context, w *feedWatch, poll, d time.D
 			return noWake, nil
 		}
 		r, err := w.pause(ctx, left, a.sleep)
-		if err != nil || r != wakeFeedDown {
+		switch {
+		case err != nil || r == noWake:
 			return r, err
+		case r == wakeFeedDown:
+			continue
 		}
+		if rest := min(poll, d) - a.now().Sub(start); rest > 0 {
+			if err := a.sleep(ctx, rest); err != nil {
+				return noWake, err
+			}
+		}
+		return r, nil
 	}
 }
 
