@@ -541,25 +541,41 @@ func heartbeatEvery(timeout time.Duration) time.Duration {
 // It heartbeats with the activity's own context: a derived one would not
 // carry the activity's identity.
 func (a *Activities) startHeartbeats(ctx context.Context, every time.Duration, details func() any) (stop func()) {
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		t := time.NewTicker(every)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				a.heartbeat(ctx, details())
-			}
+	// A timer, not a goroutine with a ticker: with thousands of open
+	// restores, each waiting activity would hold one more goroutine stack
+	// for nothing but this.
+	var (
+		mu      sync.Mutex
+		stopped bool
+		t       *time.Timer
+		beating sync.WaitGroup
+	)
+	beat := func() {
+		mu.Lock()
+		if stopped {
+			mu.Unlock()
+			return
 		}
-	}()
-	return func() { close(done); wg.Wait() }
+		beating.Add(1)
+		mu.Unlock()
+		defer beating.Done()
+		a.heartbeat(ctx, details())
+		mu.Lock()
+		defer mu.Unlock()
+		if !stopped {
+			t.Reset(every)
+		}
+	}
+	mu.Lock()
+	t = time.AfterFunc(every, beat)
+	mu.Unlock()
+	return func() {
+		mu.Lock()
+		stopped = true
+		t.Stop()
+		mu.Unlock()
+		beating.Wait()
+	}
 }
 
 // sleep waits d, or returns early when the activity is canceled or the worker
