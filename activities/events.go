@@ -183,7 +183,7 @@ func (a *Activities) WaitForSessionEvents(ctx context.Context, in WaitForSession
 	interval := poll
 	var streakStart time.Time
 	for {
-		res, err := pollOnce(pollCtx(), c, in.SessionCursor, in.PageSize)
+		res, err := pollOnce(pollCtx(feedWatch.changes()), c, in.SessionCursor, in.PageSize)
 		mu.Lock()
 		prog.Polls++
 		prog.LastPoll = a.now().UTC()

@@ -88,6 +88,9 @@ type feedWatch struct {
 	pending wakeReason
 	// cancel ends the current pause; nil while the wait is not pausing.
 	cancel context.CancelCauseFunc
+	// changed is closed by the next change (see changes); nil when no
+	// one asked.
+	changed chan struct{}
 }
 
 // wake ends the wait's pause, or its next one if it is polling now (the
@@ -99,6 +102,30 @@ func (w *feedWatch) wake(r wakeReason) {
 	if w.cancel != nil {
 		w.cancel(errWoken)
 	}
+	if r == wakeChange && w.changed != nil {
+		close(w.changed)
+		w.changed = nil
+	}
+}
+
+// changes returns a channel closed once VB365 has reported a change of the
+// session not yet acted on: a poll queued as an idle session's then goes
+// as a busy one's (vb365.BackgroundUntil). A nil watch never closes it.
+func (w *feedWatch) changes() <-chan struct{} {
+	if w == nil {
+		return nil
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.pending == wakeChange {
+		c := make(chan struct{})
+		close(c)
+		return c
+	}
+	if w.changed == nil {
+		w.changed = make(chan struct{})
+	}
+	return w.changed
 }
 
 // pause sleeps d with sleep, or less when the feed wakes the wait first;

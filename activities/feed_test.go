@@ -113,12 +113,18 @@ type feedClient struct {
 	*vb365.Client
 	mu         sync.Mutex
 	background []bool
+	// onRead, when set, runs before the n-th session read is sent (n from 1).
+	onRead func(ctx context.Context, n int)
 }
 
 func (c *feedClient) GetRestoreSession(ctx context.Context, id string) (*vb365.RestoreSession, error) {
 	c.mu.Lock()
 	c.background = append(c.background, vb365.IsBackground(ctx))
+	n, onRead := len(c.background), c.onRead
 	c.mu.Unlock()
+	if onRead != nil {
+		onRead(ctx, n)
+	}
 	return c.Client.GetRestoreSession(ctx, id)
 }
 
@@ -270,6 +276,31 @@ func TestFeedWakeKeepsOnePollPerInterval(t *testing.T) {
 	require.Equal(t, 15*time.Second, clock.Elapsed(), "the poll after the wake waits out the poll interval")
 	require.Len(t, res.Events, 2, "both events in one batch")
 	require.Equal(t, []bool{false, false}, c.reads(), "two polls: at once and one poll interval later")
+}
+
+// TestFeedChangePromotesAQueuedIdlePoll: an idle session's poll goes as a
+// background request, which may wait behind every other request of the
+// worker; when the feed reports a change of the session meanwhile, the
+// request is promoted to a busy session's (vb365.BackgroundUntil), so the
+// change is not read only after the whole background queue.
+func TestFeedChangePromotesAQueuedIdlePoll(t *testing.T) {
+	sim, c, id, _ := feedSim(t, vb365sim.Behaviour{})
+	a, log := feedActivities(t, c)
+	upFirst(t, a, log)
+	var promoted []bool
+	c.onRead = func(ctx context.Context, n int) {
+		if n != 3 { // the third read is the first idle one
+			return
+		}
+		require.True(t, vb365.IsBackground(ctx))
+		require.NoError(t, sim.AppendEvent(id, vb365sim.EventInput{Message: "while queued"}))
+		log.await(t, nil, changeOf(id))
+		promoted = append(promoted, !vb365.IsBackground(ctx))
+	}
+	res, err := runFeedWait(t, a, newTestClock(), idleInput(id, time.Hour))
+	require.NoError(t, err)
+	require.Equal(t, []bool{true}, promoted, "the change promoted the queued idle poll")
+	require.Len(t, res.Events, 1)
 }
 
 // TestFeedDoesNotWakeOtherSessions: a change of another session does not
@@ -484,4 +515,27 @@ func TestFeedLingersForTheNextWait(t *testing.T) {
 	unwatch()
 	a.feed.expire()
 	require.False(t, a.feed.running(), "stopped once linger passed without a wait")
+}
+
+// TestFeedWatchChanges: the channel of changes closes at a change only (a
+// recovery polls the session as an idle one), and is closed at once while
+// a change is pending; a nil watch's never closes.
+func TestFeedWatchChanges(t *testing.T) {
+	isClosed := func(ch <-chan struct{}) bool {
+		select {
+		case <-ch:
+			return true
+		default:
+			return false
+		}
+	}
+	w := &feedWatch{}
+	ch := w.changes()
+	require.False(t, isClosed(ch))
+	w.wake(wakeRecovery)
+	require.False(t, isClosed(ch), "a recovery promotes nothing")
+	w.wake(wakeChange)
+	require.True(t, isClosed(ch))
+	require.True(t, isClosed(w.changes()), "a change is pending")
+	require.False(t, isClosed((*feedWatch)(nil).changes()))
 }

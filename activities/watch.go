@@ -139,18 +139,19 @@ const busyFor = 2
 // events it returns count as recorded, and waits for the VB365 request
 // budget are reported to onBudget (for the heartbeat details). pollCtx is
 // the context of each poll (background once the wait has been idle for
-// busyFor poll intervals; busy makes them a busy session's again, as when
-// the change feed reports a change). Call end with the wait's result.
+// busyFor poll intervals, until promote is closed; busy makes them a busy
+// session's again, as when the change feed reports a change). Call end with
+// the wait's result.
 func (a *Activities) watchSession(ctx context.Context, sessionID string, poll time.Duration, onBudget func(vb365.BudgetWait)) (
-	_ context.Context, pollCtx func() context.Context, busy func(), end func(*SessionEventsResult, error) (*SessionEventsResult, error)) {
+	_ context.Context, pollCtx func(promote <-chan struct{}) context.Context, busy func(), end func(*SessionEventsResult, error) (*SessionEventsResult, error)) {
 	open := a.cfg.Metrics.SessionWatched()
 	ctx, cancel := context.WithCancelCause(vb365.OnBudgetWait(ctx, onBudget))
 	remove := a.waits.add(sessionID, cancel)
 	start := a.now()
 	busy = func() { start = a.now() }
-	pollCtx = func() context.Context {
+	pollCtx = func(promote <-chan struct{}) context.Context {
 		if a.now().Sub(start) > busyFor*poll {
-			return vb365.Background(ctx)
+			return vb365.BackgroundUntil(ctx, promote)
 		}
 		return ctx
 	}

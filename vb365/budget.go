@@ -151,15 +151,50 @@ var prioNames = [priorities]string{"token", "api", "background"}
 
 type backgroundKey struct{}
 
+// background marks a context's requests as background ones until promote
+// is closed (never when nil).
+type background struct{ promote <-chan struct{} }
+
 // Background returns a context whose VB365 requests wait behind every other
 // request of the worker for a slot: for work that can wait, such as the
 // polls of a session that has been idle for a while.
 func Background(ctx context.Context) context.Context {
-	return context.WithValue(ctx, backgroundKey{}, true)
+	return context.WithValue(ctx, backgroundKey{}, background{})
 }
 
-// IsBackground reports whether Background marked ctx.
-func IsBackground(ctx context.Context) bool { return ctx.Value(backgroundKey{}) == true }
+// BackgroundUntil is Background until promote is closed. A request still
+// waiting for its slot then joins the end of the ordinary requests' queue:
+// an idle session's poll that is queued behind thousands of others when the
+// session turns out to be busy again need not wait for all of them.
+func BackgroundUntil(ctx context.Context, promote <-chan struct{}) context.Context {
+	return context.WithValue(ctx, backgroundKey{}, background{promote: promote})
+}
+
+// IsBackground reports whether Background or BackgroundUntil marked ctx, and
+// it has not been promoted since.
+func IsBackground(ctx context.Context) bool {
+	b, ok := ctx.Value(backgroundKey{}).(background)
+	return ok && !closed(b.promote)
+}
+
+// promotion is the channel that promotes ctx's background requests (nil
+// when none does).
+func promotion(ctx context.Context) <-chan struct{} {
+	b, _ := ctx.Value(backgroundKey{}).(background)
+	return b.promote
+}
+
+func closed(ch <-chan struct{}) bool {
+	if ch == nil {
+		return false
+	}
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
+}
 
 type budgetParentKey struct{}
 
@@ -340,26 +375,51 @@ func (h *hostBudget) acquireSlot(ctx context.Context, prio int, waited *bool) er
 	h.queue[prio] = append(h.queue[prio], ready)
 	h.m.queued(prioNames[prio], 1)
 	h.mu.Unlock()
-	defer h.m.queued(prioNames[prio], -1)
+	defer func() { h.m.queued(prioNames[prio], -1) }()
 	*waited = true
 	notifyWait(ctx, BudgetWait{Reason: fmt.Sprintf("waiting for a VB365 request slot (%d in flight at most)", h.maxInFlight)})
-	select {
-	case <-ready:
-		return nil
-	case <-ctx.Done():
-		h.mu.Lock()
-		for i, c := range h.queue[prio] {
-			if c == ready {
-				h.queue[prio] = append(h.queue[prio][:i:i], h.queue[prio][i+1:]...)
+	var promote <-chan struct{}
+	if prio == prioBackground {
+		promote = promotion(ctx)
+	}
+	for {
+		select {
+		case <-ready:
+			return nil
+		case <-promote:
+			promote = nil
+			h.mu.Lock()
+			if h.unqueueLocked(prio, ready) {
+				h.m.queued(prioNames[prio], -1)
+				prio = prioNormal
+				h.queue[prio] = append(h.queue[prio], ready)
+				h.m.queued(prioNames[prio], 1)
+			}
+			h.mu.Unlock()
+		case <-ctx.Done():
+			h.mu.Lock()
+			if h.unqueueLocked(prio, ready) {
 				h.mu.Unlock()
 				return ctx.Err()
 			}
+			h.mu.Unlock()
+			// The slot was handed over as the context ended: pass it on.
+			h.releaseSlot()
+			return ctx.Err()
 		}
-		h.mu.Unlock()
-		// The slot was handed over as the context ended: pass it on.
-		h.releaseSlot()
-		return ctx.Err()
 	}
+}
+
+// unqueueLocked takes ready out of the queue of prio; false when it is no
+// longer there (the slot was handed over). With h.mu held.
+func (h *hostBudget) unqueueLocked(prio int, ready chan struct{}) bool {
+	for i, c := range h.queue[prio] {
+		if c == ready {
+			h.queue[prio] = append(h.queue[prio][:i:i], h.queue[prio][i+1:]...)
+			return true
+		}
+	}
+	return false
 }
 
 // releaseSlot hands the slot to the next waiter, token requests first, or

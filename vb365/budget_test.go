@@ -190,6 +190,50 @@ func TestBudgetBackgroundRequestsGoLast(t *testing.T) {
 	assert.Equal(t, "/v8/RestoreSessions/busy", got[1], "the ordinary request overtakes the background ones: %v", got)
 }
 
+// TestBudgetPromotedRequestJoinsTheOrdinaryQueue: a background request
+// whose promotion comes while it waits for a slot leaves the background
+// queue for the end of the ordinary one: it goes after the ordinary request
+// queued before it and before the background requests queued before it.
+func TestBudgetPromotedRequestJoinsTheOrdinaryQueue(t *testing.T) {
+	held, release := releaser()
+	srv := newBudgetServer(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/v8/Organizations/held" {
+			<-held
+		}
+	})
+	t.Cleanup(release)
+	m := NewMetrics(prometheus.NewRegistry())
+	b, hc := budgetClient(t, BudgetOptions{MaxInFlight: 1, MaxRate: 1000, Metrics: m})
+	host := strings.TrimPrefix(srv.URL, "http://")
+	var wg sync.WaitGroup
+	send := func(ctx context.Context, path string, queuedBefore int) {
+		wg.Add(1)
+		go func() { defer wg.Done(); _, _ = get(ctx, hc, srv.URL+path) }()
+		require.Eventually(t, func() bool {
+			return queued(b, host, prioNormal)+queued(b, host, prioBackground) == queuedBefore+1
+		}, 5*time.Second, time.Millisecond)
+	}
+	wg.Add(1)
+	go func() { defer wg.Done(); _, _ = get(context.Background(), hc, srv.URL+"/v8/Organizations/held") }()
+	require.Eventually(t, func() bool { return srv.cur.Load() == 1 }, 5*time.Second, time.Millisecond)
+	promote := make(chan struct{})
+	send(Background(context.Background()), "/v8/RestoreSessions/idle", 0)
+	send(BackgroundUntil(context.Background(), promote), "/v8/RestoreSessions/woken", 1)
+	send(context.Background(), "/v8/RestoreSessions/busy", 2)
+	require.True(t, IsBackground(BackgroundUntil(context.Background(), promote)))
+	close(promote)
+	require.False(t, IsBackground(BackgroundUntil(context.Background(), promote)), "promoted")
+	require.Eventually(t, func() bool { return queued(b, host, prioNormal) == 2 }, 5*time.Second, time.Millisecond)
+	require.Equal(t, 1, queued(b, host, prioBackground))
+	require.Equal(t, 2.0, testutil.ToFloat64(m.budgetQueue.WithLabelValues("api")))
+	require.Equal(t, 1.0, testutil.ToFloat64(m.budgetQueue.WithLabelValues("background")))
+	release()
+	wg.Wait()
+	require.Equal(t, []string{"/v8/Organizations/held", "/v8/RestoreSessions/busy", "/v8/RestoreSessions/woken", "/v8/RestoreSessions/idle"}, srv.seen())
+	require.Zero(t, testutil.ToFloat64(m.budgetQueue.WithLabelValues("api")))
+	require.Zero(t, testutil.ToFloat64(m.budgetQueue.WithLabelValues("background")))
+}
+
 // TestBudgetRetryAfterPausesEveryCaller: a 429 with Retry-After holds back
 // the other callers, not just the one; after the pause one request goes
 // first and the rest follow only once it succeeds.
