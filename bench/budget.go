@@ -71,11 +71,19 @@ type budgetResult struct {
 	// PeakSecond is the largest 1 s sample; PeakTenSeconds the largest mean
 	// over 10 consecutive samples.
 	PeakSecond, PeakTenSeconds float64
-	WindowRate                 float64         // mean requests/s in the window
-	IdlePerSessionMin          float64         // the window's requests per session-minute (busy sessions included)
-	BusyLatencies              []time.Duration // appended in the window, after each session's first
-	BusyP50, BusyP95           time.Duration
-	BusyAppended, BusySeen     int
+	WindowRate                 float64 // mean requests/s in the window
+	// WindowRoutes are the window's requests by route; WindowWakes the
+	// change feed's wakes of waits in it, by reason; WindowFailed the
+	// activity attempts that failed in it; FeedUpAtEnd whether the worker
+	// read the feed at the window's end (all from the worker's metrics).
+	WindowRoutes           map[string]int
+	WindowWakes            map[string]float64
+	WindowFailed           float64
+	FeedUpAtEnd            bool
+	IdlePerSessionMin      float64         // the window's requests per session-minute (busy sessions included)
+	BusyLatencies          []time.Duration // appended in the window, after each session's first
+	BusyP50, BusyP95       time.Duration
+	BusyAppended, BusySeen int
 	// FirstLatencies are those of each busy session's first event (appended
 	// at the start of the ramp, to an idle session); FirstUnseen counts the
 	// first events not recorded by the end of the window.
@@ -258,7 +266,13 @@ func runBudget(ctx context.Context, st *stack, bc budgetConfig, logf func(string
 		return nil, err
 	}
 	phase("measuring window")
-	before := totalRequests(sim.sim.Stats().Requests)
+	routes0 := sim.sim.Stats().Requests
+	before := totalRequests(routes0)
+	wakes0 := map[string]float64{}
+	for _, r := range wakeReasons {
+		wakes0[r] = scrapeSum(metricsURL, "vb365_change_feed_wakes_total", `reason="`+r+`"`)
+	}
+	failed0 := scrapeSum(metricsURL, "temporal_activity_execution_failed_total")
 	woken := min(wokenSessions, bc.open-min(busySessions, bc.open))
 	for k := range woken {
 		i := min(busySessions, bc.open) + k
@@ -279,7 +293,20 @@ func runBudget(ctx context.Context, st *stack, bc budgetConfig, logf func(string
 		}()
 	}
 	<-bctx.Done()
-	inWindow := totalRequests(sim.sim.Stats().Requests) - before
+	routes1 := sim.sim.Stats().Requests
+	inWindow := totalRequests(routes1) - before
+	res.WindowRoutes = map[string]int{}
+	for k, v := range routes1 {
+		if d := v - routes0[k]; d > 0 {
+			res.WindowRoutes[k] = d
+		}
+	}
+	res.WindowWakes = map[string]float64{}
+	for _, r := range wakeReasons {
+		res.WindowWakes[r] = scrapeSum(metricsURL, "vb365_change_feed_wakes_total", `reason="`+r+`"`) - wakes0[r]
+	}
+	res.WindowFailed = scrapeSum(metricsURL, "temporal_activity_execution_failed_total") - failed0
+	res.FeedUpAtEnd = scrapeSum(metricsURL, "vb365_change_feed_up") > 0
 	bwg.Wait()
 	res.WokenP50, res.WokenP95 = percentile(res.WokenLatencies, 50), percentile(res.WokenLatencies, 95)
 	res.BusySeen = len(res.BusyLatencies)
@@ -499,9 +526,12 @@ func totalRequests(m map[string]int) int {
 	return n
 }
 
-// scrapeSum adds up every series of one metric on a /metrics page (0 when
-// it cannot be read).
-func scrapeSum(url, name string) float64 {
+// wakeReasons are the reasons of vb365_change_feed_wakes_total.
+var wakeReasons = []string{"change", "recovery"}
+
+// scrapeSum adds up every series of one metric on a /metrics page whose
+// labels contain each of labels (0 when it cannot be read).
+func scrapeSum(url, name string, labels ...string) float64 {
 	resp, err := http.Get(url)
 	if err != nil {
 		return 0
@@ -519,10 +549,22 @@ func scrapeSum(url, name string) float64 {
 		if rest != "" && rest[0] != '{' && rest[0] != ' ' {
 			continue
 		}
+		if !containsAll(rest, labels) {
+			continue
+		}
 		f := strings.Fields(line)
 		if v, err := strconv.ParseFloat(f[len(f)-1], 64); err == nil {
 			sum += v
 		}
 	}
 	return sum
+}
+
+func containsAll(s string, subs []string) bool {
+	for _, sub := range subs {
+		if !strings.Contains(s, sub) {
+			return false
+		}
+	}
+	return true
 }

@@ -1,7 +1,11 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -78,6 +82,9 @@ func (r *report) renderBudget(p func(string, ...any)) {
 	p("| Sessions open | %d of %d, all open %s after the first start call |", b.Opened, b.Open, b.OpenTook.Round(time.Second))
 	p("| Peak request rate | %.1f/s (10 s mean), %.0f (largest 1 s sample) |", b.PeakTenSeconds, b.PeakSecond)
 	p("| Window: mean request rate | %.2f/s, %.2f requests per open session-minute (%d of them busy) |", b.WindowRate, b.IdlePerSessionMin, min(busySessions, b.Open))
+	p("| Window: by route | %s |", routeList(b.WindowRoutes))
+	p("| Window: the change feed (worker's metrics) | %.0f waits woken for a change, %.0f for a recovery (a read from \"latest\"); feed %s at the window's end; %.0f activity attempts failed in the window |",
+		b.WindowWakes["change"], b.WindowWakes["recovery"], map[bool]string{true: "up", false: "down"}[b.FeedUpAtEnd], b.WindowFailed)
 	p("| Busy sessions: append → recorded | p50 %s, p95 %s, %d of %d events appended in the window |", ms(b.BusyP50), ms(b.BusyP95), b.BusySeen, b.BusyAppended)
 	p("| Busy sessions: first event (wakes an idle session) | %d recorded, at most %s after it appeared; %d not recorded by the window's end |", len(b.FirstLatencies), ms(b.FirstMax), b.FirstUnseen)
 	p("| Idle sessions becoming busy in the window: first event → recorded | p50 %s, p95 %s; %d recorded, %d not by the window's end |", ms(b.WokenP50), ms(b.WokenP95), len(b.WokenLatencies), b.WokenUnseen)
@@ -90,4 +97,18 @@ func (r *report) renderBudget(p func(string, ...any)) {
 	p("| Events | the reports hold %d events; VB365 has %d; %d restores short |", b.EventsInReports, b.EventsInVB365, b.ReportsShort)
 	p("| Worker | peak %.0f MiB (VmHWM), %s CPU over the scenario |", b.WorkerPeakMiB, b.WorkerCPU.Round(100*time.Millisecond))
 	p("")
+}
+
+// routeList lists requests by route, most first.
+func routeList(m map[string]int) string {
+	keys := slices.Collect(maps.Keys(m))
+	slices.SortFunc(keys, func(a, b string) int { return cmp.Or(m[b]-m[a], strings.Compare(a, b)) })
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("`%s` %d", k, m[k]))
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, "; ")
 }

@@ -30,7 +30,11 @@ type histStats struct {
 	Timers     int `json:"timers"`
 	// Waits are the product's WaitForSessionEvents activities that completed
 	// (each is one batch); WaitDurations their schedule-to-close times.
-	Waits         int             `json:"waits"`
+	Waits int `json:"waits"`
+	// Versioning are the events of workflow.GetVersion: a marker, and the
+	// upsert of TemporalChangeVersion that the Go SDK adds, per change.
+	// Temporal Cloud bills neither as an action.
+	Versioning    int             `json:"versioning"`
 	WaitDurations []time.Duration `json:"-"`
 	// Polls are the naive anchor's poll activities.
 	Polls          int       `json:"polls"`
@@ -38,6 +42,13 @@ type histStats struct {
 	SessionCreated time.Time `json:"-"`
 	Closed         time.Time `json:"-"`
 }
+
+// versionMarker is the name of the markers workflow.GetVersion records;
+// changeVersionAttribute the search attribute the Go SDK upserts with each.
+const (
+	versionMarker          = "Version"
+	changeVersionAttribute = "TemporalChangeVersion"
+)
 
 // fetchHistory reads a closed workflow's history (the latest run).
 func fetchHistory(ctx context.Context, c client.Client, workflowID string) (histStats, error) {
@@ -90,15 +101,24 @@ func fetchHistory(ctx context.Context, c client.Client, workflowID string) (hist
 		case enumspb.EVENT_TYPE_TIMER_STARTED:
 			st.Timers++
 			st.Actions++
+		case enumspb.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
+			if fields := e.GetUpsertWorkflowSearchAttributesEventAttributes().GetSearchAttributes().GetIndexedFields(); len(fields) == 1 && fields[changeVersionAttribute] != nil {
+				st.Versioning++
+			} else {
+				st.Actions++
+			}
 		case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED,
 			enumspb.EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED,
-			enumspb.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES,
 			enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED,
 			enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW:
 			st.Actions++
 		case enumspb.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED:
 			st.Actions += 2
 		case enumspb.EVENT_TYPE_MARKER_RECORDED:
+			if e.GetMarkerRecordedEventAttributes().GetMarkerName() == versionMarker {
+				st.Versioning++
+				break
+			}
 			// Local activities: all markers of one workflow task are one action.
 			if lastMarkerWFT != lastWFTCompleted {
 				st.Actions++
