@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -21,7 +22,9 @@ func TestBudgetProbeAnsweredCountsNoPause(t *testing.T) {
 		}
 	})
 	m := NewMetrics(prometheus.NewRegistry())
-	_, hc := budgetClient(t, BudgetOptions{MaxRate: 1000, Metrics: m})
+	// MaxPause cuts the Retry-After of 1 s (the shortest a server can ask
+	// for) to 10 ms: the test waits for the pause without a second of real time.
+	_, hc := budgetClient(t, BudgetOptions{MaxRate: 1000, Metrics: m, MaxPause: 10 * time.Millisecond})
 	code, err := get(context.Background(), hc, srv.URL+"/v8/first")
 	require.NoError(t, err)
 	require.Equal(t, http.StatusTooManyRequests, code)
