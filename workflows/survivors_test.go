@@ -55,3 +55,59 @@ func TestNotifyParentEndedByFailureCountsTheEventsRecorded(t *testing.T) {
 	require.Equal(t, 2, ended.EventCounts.Total)
 	require.Equal(t, map[string]int{"Success": 1, "Warning": 1}, ended.EventCounts.ByStatus)
 }
+
+// TestRunningActionRowNamesItsTargets: while an action runs, its row names
+// what it restores: a mailboxes action its mailboxes, joined, and any
+// other kind its one target.
+func TestRunningActionRowNamesItsTargets(t *testing.T) {
+	h := newHarness(t)
+	h.session.Type = "Vex"
+	h.open().idle().stopAndFetch()
+	h.actionsOf(actionScript{time.Hour, done("Success", 10), nil}, actionScript{time.Hour, done("Success", 10), nil})
+	var targets []string
+	for _, at := range []time.Duration{30 * time.Minute, 90 * time.Minute} {
+		h.after(at, func() {
+			for _, a := range queryStatus(t, h).Actions {
+				if a.State == ActionRunning {
+					targets = append(targets, a.RestoreActionResult.Target)
+				}
+			}
+		})
+	}
+	in := baseInput()
+	in.Type = "vex"
+	in.Actions = []activities.RestoreAction{
+		{Kind: "mailboxes", Targets: []string{adele, "alex.wilber@abc.onmicrosoft.com"}},
+		{Kind: "mailbox", Target: adele},
+	}
+	h.run(in)
+	require.Equal(t, []string{adele + ", alex.wilber@abc.onmicrosoft.com", adele}, targets)
+}
+
+// TestValidateInputAcceptsMaxActions: exactly MaxActions actions are
+// accepted; one more is refused (TestValidateInputAcceptsActions).
+func TestValidateInputAcceptsMaxActions(t *testing.T) {
+	in := RestoreInput{OrganizationID: testOrgID, Type: "vex", Actions: make([]activities.RestoreAction, MaxActions)}
+	for i := range in.Actions {
+		in.Actions[i] = activities.RestoreAction{Kind: "mailbox", Target: adele}
+	}
+	req, err := ValidateInput(in, testNow)
+	require.NoError(t, err)
+	require.Len(t, req.Actions, MaxActions)
+}
+
+// TestRenderDetailsProgressColumns: a running action (its result holds only
+// its target and start) shows no progress yet; one with counts shows them
+// even without a restore id.
+func TestRenderDetailsProgressColumns(t *testing.T) {
+	rows := []ActionReport{
+		{Index: 0, Action: activities.RestoreAction{Kind: "mailbox", Target: adele}, State: ActionRunning,
+			RestoreActionResult: &activities.RestoreActionResult{Kind: "mailbox", Target: adele, Start: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)}},
+		{Index: 1, Action: activities.RestoreAction{Kind: "mailbox", Target: adele}, State: ActionSuccess,
+			RestoreActionResult: &activities.RestoreActionResult{Counts: activities.RestoreCounts{Total: 10, Restored: 10}}},
+	}
+	c := CountActions(rows)
+	got := renderDetails(Status{Phase: PhaseOpen, Actions: rows, ActionCounts: &c})
+	require.Contains(t, got, "| 0 | mailbox | "+adele+" | running |  |  |  |  |  |\n")
+	require.Contains(t, got, "| 1 | mailbox | "+adele+" | success | 10/10 | 0 | 0 |  |  |\n")
+}
