@@ -12,6 +12,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/exec"
 	"path"
 	"path/filepath"
 	"sort"
@@ -128,6 +129,10 @@ func load(dir string) ([]mutant, []run, error) {
 		root := strings.ReplaceAll(strings.TrimSuffix(filepath.Base(name), ".json"), "_", "/")
 		meta, _ := os.ReadFile(strings.TrimSuffix(name, ".json") + ".meta")
 		runs = append(runs, run{dir: root, meta: strings.TrimSpace(string(meta))})
+		commit := ""
+		if f := strings.Fields(string(meta)); len(f) > 0 {
+			commit = strings.TrimSuffix(f[0], "+changes")
+		}
 		raw, err := os.ReadFile(name)
 		if err != nil {
 			return nil, nil, err
@@ -138,7 +143,7 @@ func load(dir string) ([]mutant, []run, error) {
 		}
 		for _, f := range r.Files {
 			file := path.Join(root, f.FileName)
-			lines, err := readLines(file)
+			lines, err := readLines(file, commit)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -167,7 +172,16 @@ func load(dir string) ([]mutant, []run, error) {
 	return all, runs, nil
 }
 
-func readLines(file string) ([]string, error) {
+// readLines reads file as it was at commit, the tree the mutants were made
+// from, so that each mutant is shown with its own line however the file
+// changed since; from the working tree when commit is empty or unknown to
+// git (a run of uncommitted changes has no other record).
+func readLines(file, commit string) ([]string, error) {
+	if commit != "" && commit != "unknown" {
+		if raw, err := exec.Command("git", "show", commit+":"+file).Output(); err == nil {
+			return strings.Split(string(raw), "\n"), nil
+		}
+	}
 	raw, err := os.ReadFile(file)
 	if err != nil {
 		return nil, err
