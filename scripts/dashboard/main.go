@@ -507,7 +507,7 @@ func drawPanel(b *bytes.Buffer, p panelResult, box rect, from, to time.Time) {
 	}
 	const legendLine = 16
 	legend := legendLines(items, box.W-16)
-	maxLegend := int((box.H - 30 - 110) / legendLine) // the plot keeps at least 110 px
+	maxLegend := max(1, int((box.H-30-110)/legendLine)) // the plot keeps at least 110 px
 	more := 0
 	if len(legend) > maxLegend {
 		for _, l := range legend[maxLegend-1:] {
