@@ -5,8 +5,8 @@
 #
 # It starts the dev stack (Temporal, the VB365 simulator, the worker) on free ports in a temporary
 # directory, and a pinned Prometheus server scraping the worker's /metrics every 5 s; starts several
-# restores, throttles a few polls (429 with Retry-After), appends events to open sessions and stops
-# some restores, so that every VB365 panel has something to show; then queries Prometheus over the
+# restores, throttles a few polls (429 with Retry-After), appends events to open sessions, turns the
+# change feed off for a minute and stops some restores, so that every VB365 panel has something to show; then queries Prometheus over the
 # run and writes the SVG. Everything it started is stopped on the way out.
 #
 # Prometheus is pinned and installed by this script into the project's cache (a few minutes the
@@ -111,7 +111,7 @@ sim="https://127.0.0.1:$sim_port"
 simctl() { curl -fsS --cacert "$work/state/sim-ca.pem" "$@"; }
 starter() {
   PAYLOAD_KEYS_FILE="$work/state/payload-keys.json" TEMPORAL_ADDRESS="127.0.0.1:$temporal_port" \
-    nice -n 19 "$work/starter" "$@" 2>&1 | sed 's/^/    /'
+    TEMPORAL_UI_URL="http://localhost:$ui_port" nice -n 19 "$work/starter" "$@" 2>&1 | sed 's/^/    /'
 }
 # append_events N: N events to every open session of the simulator.
 append_events() {
@@ -135,10 +135,16 @@ echo "  $(elapsed) armed three 429s (Retry-After 3 s) on session events"
 sleep 30
 append_events 25
 echo "  $(elapsed) appended 25 events to every open session"
-sleep 60
+sleep 30
+simctl -X PUT "$sim/_sim/behaviour" -d '{"changeFeedOff":true}' >/dev/null
+echo "  $(elapsed) turned the change feed off"
+sleep 30
 append_events 10
 echo "  $(elapsed) appended 10 more"
 sleep 30
+simctl -X PUT "$sim/_sim/behaviour" -d '{"changeFeedOff":false}' >/dev/null
+echo "  $(elapsed) turned the change feed on again"
+sleep 10
 for i in 0 1; do
   starter stop "dashboard-$i-${types[i]}"
   echo "  $(elapsed) stopped restore dashboard-$i-${types[i]}"
@@ -150,4 +156,4 @@ to="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 
 echo "== drawing $out from $from to $to"
 nice -n 19 go run ./scripts/dashboard -prometheus "http://127.0.0.1:$prometheus_port" -from "$from" -to "$to" -out "$out" \
-  -about "Dev stack (simulated VB365 v8): the demo restore and 6 more, three 429s, events appended, 2 restores stopped; scripts/dashboard.sh"
+  -about "Prometheus built from its Go module $prometheus_version, scraping every 5 s. Dev stack (simulated VB365 v8): the demo restore and 6 more, three 429s, events appended, the change feed off for a minute, 2 restores stopped."
