@@ -409,7 +409,15 @@ var palette = []string{"#7EB26D", "#EAB839", "#6ED0E0", "#EF843C", "#E24D42", "#
 
 // render draws the dashboard.
 func render(r result) []byte {
-	const headerH = 112
+	var vars []string
+	for _, v := range r.vars {
+		vars = append(vars, fmt.Sprintf("$%s = %s", v.name, strings.Join(v.values, ", ")))
+	}
+	textWidth := float64(imageWidth - 2*pagePadding - 16)
+	details := wrap(fmt.Sprintf("%s to %s UTC, step %s; %s. %s", r.from.UTC().Format("2006-01-02 15:04:05"), r.to.UTC().Format("15:04:05"),
+		r.step, strings.Join(vars, "; "), r.about), int(textWidth/charWidth))
+	bannerH := 40 + 15*len(details)
+	headerH := 42 + bannerH + 16
 	bottom := 0
 	for _, p := range r.panels {
 		bottom = max(bottom, p.panel.GridPos.Y+p.panel.GridPos.H)
@@ -420,24 +428,18 @@ func render(r result) []byte {
 	f(`<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="sans-serif" font-size="12">`, imageWidth, hgt, imageWidth, hgt)
 	f(`<rect width="100%%" height="100%%" fill="#f4f5f5"/>`)
 	f(`<text x="%d" y="30" font-size="18" font-weight="bold">%s</text>`, pagePadding, esc(r.title))
-	f(`<rect x="%d" y="42" width="%d" height="54" fill="#fff4d6" stroke="#e0b000"/>`, pagePadding, imageWidth-2*pagePadding)
+	f(`<rect x="%d" y="42" width="%d" height="%d" fill="#fff4d6" stroke="#e0b000"/>`, pagePadding, imageWidth-2*pagePadding, bannerH)
 	server := "a real Prometheus server"
 	if r.server != "" {
 		server = "a real Prometheus server (" + r.server + ")"
 	}
 	f(`<text x="%d" y="60" font-weight="bold">Not a Grafana screenshot: a rendering of this dashboard's own PromQL queries, evaluated by %s over a real run of the worker, drawn by scripts/dashboard.</text>`, pagePadding+8, esc(server))
 	f(`<text x="%d" y="76">Grafana could not run where this was made (no package, no container engine, and its AGPL code is not used by this project); the panels, their grid positions, queries and legends are the dashboard's.</text>`, pagePadding+8)
-	var vars []string
-	for _, v := range r.vars {
-		vars = append(vars, fmt.Sprintf("$%s = %s", v.name, strings.Join(v.values, ", ")))
+	for i, l := range details {
+		f(`<text x="%d" y="%d" font-size="11" fill="#444">%s</text>`, pagePadding+8, 92+15*i, esc(l))
 	}
-	line := fmt.Sprintf("%s to %s UTC, step %s; %s", r.from.UTC().Format("2006-01-02 15:04:05"), r.to.UTC().Format("15:04:05"), r.step, strings.Join(vars, "; "))
-	if r.about != "" {
-		line += ". " + r.about
-	}
-	f(`<text x="%d" y="91" font-size="11" fill="#444">%s</text>`, pagePadding+8, esc(line))
 	for _, p := range r.panels {
-		box := layout(p.panel.GridPos, headerH)
+		box := layout(p.panel.GridPos, float64(headerH))
 		if p.panel.Type == "row" {
 			f(`<text x="%.1f" y="%.1f" font-size="15" font-weight="bold">%s</text>`, box.X, box.Y+box.H-6, esc(p.panel.Title))
 			f(`<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#999"/>`, box.X, box.Y+box.H, box.X+box.W, box.Y+box.H)
@@ -450,6 +452,26 @@ func render(r result) []byte {
 }
 
 func esc(s string) string { return html.EscapeString(s) }
+
+// wrap breaks s into lines of at most n characters at spaces (a longer word gets a line of its own).
+func wrap(s string, n int) []string {
+	var lines []string
+	line := ""
+	for _, w := range strings.Fields(s) {
+		if line != "" && len([]rune(line))+1+len([]rune(w)) > n {
+			lines = append(lines, line)
+			line = ""
+		}
+		if line != "" {
+			line += " "
+		}
+		line += w
+	}
+	if line != "" {
+		lines = append(lines, line)
+	}
+	return lines
+}
 
 // legendItem is a series' entry in a panel's legend.
 type legendItem struct {

@@ -67,6 +67,11 @@ func TestLegendLinesWrapAtThePanelsWidth(t *testing.T) {
 	assert.Equal(t, "cccccccccc", lines[1][0].name)
 }
 
+func TestWrapBreaksAtSpaces(t *testing.T) {
+	assert.Equal(t, []string{"aaa bb", "cccc", "dd"}, wrap("aaa bb cccc  dd", 6))
+	assert.Equal(t, []string{"aaaaaaaa", "b"}, wrap("aaaaaaaa b", 6), "a long word stands alone")
+}
+
 func TestSegmentsBreakAtGapsAndNaN(t *testing.T) {
 	p := func(s int64, v float64) model.SamplePair {
 		return model.SamplePair{Timestamp: model.Time(s * 1000), Value: model.SampleValue(v)}
