@@ -38,6 +38,8 @@ type VB365API interface {
 	ListRestoreSessions(ctx context.Context, opts vb365.ListRestoreSessionsOptions) (*vb365.Page[vb365.RestoreSession], error)
 	ListRestoreSessionEvents(ctx context.Context, sessionID string, opts vb365.ListOptions) (*vb365.Page[vb365.RestoreSessionEvent], error)
 	StopRestoreSession(ctx context.Context, id string) error
+	// ServerNow is the time on VB365's clock now; false when unknown.
+	ServerNow(ctx context.Context) (time.Time, bool)
 }
 
 var _ VB365API = (*vb365.Client)(nil)

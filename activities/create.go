@@ -59,8 +59,8 @@ type CreateProgress struct {
 	// details of an error it counts those that may have created a session:
 	// a POST VB365 answered with a refusal created nothing.
 	Posts int `json:"posts"`
-	// SnapshotFrom is the earliest creation time the snapshot covers:
-	// SendTime less clockSlack. Zero in progress recorded before it
+	// SnapshotFrom is the earliest creation time the snapshot covers, on
+	// VB365's clock (snapshotFrom). Zero in progress recorded before it
 	// existed: SendTime less a minute, the slack of that time.
 	SnapshotFrom time.Time `json:"snapshotFrom,omitzero"`
 	// LastPostBy is the latest time the last POST sent may have created
@@ -89,14 +89,37 @@ func (p CreateProgress) window() (from, to time.Time) {
 
 // clockSlack is how far VB365's clock may be off the worker's:
 // creationTime comes from the server's clock, SendTime from the worker's.
-// The snapshot covers sessions created since SendTime less the slack, so a
-// session made in the slack before the POST is still known as someone
-// else's; the window's end is widened by it too.
+// When VB365's clock is not known (snapshotFrom), the snapshot covers
+// sessions created since SendTime less the slack, so a session made in the
+// slack before the POST is still known as someone else's; the window's end
+// is widened by it always.
 const clockSlack = 10 * time.Minute
 
 // legacySnapshotSlack is the slack of progress recorded without
 // SnapshotFrom.
 const legacySnapshotSlack = time.Minute
+
+// serverClockMargin is how far before VB365's clock, as its last answer
+// told it (VB365API.ServerNow), a snapshot starts: that reading is to the
+// second and never late, so the margin covers the clocks drifting apart
+// between two answers, with room to spare.
+const serverClockMargin = time.Minute
+
+// snapshotFrom is where the snapshot of an attempt that is about to POST
+// starts, on VB365's clock: a minute (serverClockMargin) before VB365's
+// clock now, when it is known, but never before sendTime less clockSlack.
+// A session this attempt's POST creates is created later than that, so it
+// can never be in the snapshot or before the window; and the snapshot lists
+// only the sessions of the last minute or so instead of ten, which is what
+// it costs (requests and memory) when hundreds of restores open at once.
+// Unknown, it is sendTime less clockSlack.
+func snapshotFrom(ctx context.Context, c VB365API, sendTime time.Time) time.Time {
+	from := sendTime.Add(-clockSlack)
+	if now, ok := c.ServerNow(ctx); ok && now.Add(-serverClockMargin).After(from) {
+		from = now.Add(-serverClockMargin)
+	}
+	return from
+}
 
 // CreateRestoreSession opens the restore session, and never opens a second
 // one for the same activity: when a previous attempt sent a POST (its
@@ -167,7 +190,7 @@ func (a *Activities) CreateRestoreSession(ctx context.Context, in CreateRestoreS
 		// Heartbeats until the POST record none of this: a crash before
 		// it leaves nothing that says a POST was sent.
 		snap := CreateProgress{SendTime: time.Now().UTC()}
-		snap.SnapshotFrom = snap.SendTime.Add(-clockSlack)
+		snap.SnapshotFrom = snapshotFrom(ctx, c, snap.SendTime)
 		// Only the ids are kept: the snapshot is all a later attempt needs.
 		err := a.visitMatching(ctx, c, in, snap.SnapshotFrom, time.Time{}, func(s vb365.RestoreSession) {
 			snap.PreExisting = append(snap.PreExisting, s.ID)

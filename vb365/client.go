@@ -83,6 +83,8 @@ type Client struct {
 	authSem chan struct{}
 	tokenMu sync.Mutex
 	tok     *token
+
+	clock serverClock
 }
 
 // New checks cfg and returns a client. It does not contact the server.
@@ -252,6 +254,7 @@ func (c *Client) send(ctx context.Context, r *request, bearer string) (*response
 		return nil, r.errorf(c.networkCause(ctx, err))
 	}
 	defer resp.Body.Close()
+	c.clock.observe(resp.Header, c.now())
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
 	c.logRequest(r, resp.StatusCode, time.Since(start), err)
 	if err != nil {

@@ -55,6 +55,13 @@ func New() *Client {
 // SetClock replaces the server's clock (creation times, event times).
 func (c *Client) SetClock(now func() time.Time) { c.mu.Lock(); c.now = now; c.mu.Unlock() }
 
+// ServerNow is the fake server's clock, known from the start.
+func (c *Client) ServerNow(context.Context) (time.Time, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now().UTC(), true
+}
+
 // AddOrganization adds or replaces an organization.
 func (c *Client) AddOrganization(o vb365.Organization) { c.mu.Lock(); c.orgs[o.ID] = o; c.mu.Unlock() }
 

@@ -145,6 +145,11 @@ func (s *Simulator) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveControl(w, r)
 		return
 	}
+	// Every answer carries Date on the server's clock (skew included), as
+	// an HTTP origin server with a clock must (RFC 9110, section 6.6.1):
+	// the client reads VB365's clock from it. It is taken as the request
+	// arrives, before any latency or fault delay: a little early, never late.
+	w.Header().Set("Date", s.now().Format(http.TimeFormat))
 	rt, ver, vn, params, errStatus := s.resolve(r.Method, r.URL.Path)
 	key := r.Method + " (unmatched)"
 	if rt != nil {
