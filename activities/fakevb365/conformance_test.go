@@ -126,6 +126,16 @@ var cases = map[string]func(t *testing.T, m model) observation{
 		require.ErrorAs(t, err, &e)
 		return observation{"status": vb365.StatusCode(err), "message": e.Message}
 	},
+	"the server's clock, known from the first call and after it moves": func(t *testing.T, m model) observation {
+		first, ok := m.api.ServerNow(context.Background())
+		firstOK := ok && first.Truncate(time.Second).Equal(m.clock.Now())
+		m.clock.Advance(time.Hour)
+		open(t, m) // an answer after the server's clock moved
+		later, ok := m.api.ServerNow(context.Background())
+		laterOK := ok && later.Truncate(time.Second).Equal(m.clock.Now())
+		require.True(t, firstOK && laterOK, "first %s, later %s, server %s", first, later, m.clock.Now())
+		return observation{"first": firstOK, "after an hour": laterOK}
+	},
 	"page sizes: 30 by default, at most 10,000": func(t *testing.T, m model) observation {
 		s := open(t, m)
 		for range 40 {
