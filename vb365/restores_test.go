@@ -244,3 +244,90 @@ func TestDecodeRestoreStatistics(t *testing.T) {
 		{Name: "Adele", Status: "Warning", MailboxEmail: "a@x", Counts: &ItemCounts{Total: 8, Restored: 7, Failed: 1}},
 		{Name: "b", Status: "Success", OneDriveURL: "https://b"}}, st.Items)
 }
+
+// The first bad option is the error a restore reports: a later check (the
+// Office region, an impersonation account VB365 does not take) neither
+// hides an earlier one nor is lost when the earlier ones pass. Nothing is
+// sent.
+func TestRestoreReportsTheFirstBadOption(t *testing.T) {
+	f := newFake(t, "v8")
+	srv := f.start()
+	c := newTestClient(t, srv.URL, nil)
+	ctx := context.Background()
+	user := &RestoreCredentials{UserName: "u@x", Password: NewSecret("pw-long")}
+	imp := &RestoreCredentials{ApplicationID: "7a3f0c52-9d4e-4b1a-8c6f-2e5d1b0a9c83", ApplicationCertificate: NewSecret("cert"),
+		ImpersonationAccountName: "admin@x"}
+	target := &OneDrive{ID: "od2", Name: "B", URL: "https://b"}
+	for _, tc := range []struct {
+		want, not string
+		call      func() error
+	}{
+		{`officeRegion "Mars"`, "", func() error {
+			_, err := c.CopyOneDriveTo(ctx, sessionID, "od1", OneDriveCopyToOptions{Target: target, OfficeRegion: "Mars", Credentials: user})
+			return err
+		}},
+		{`documentVersion "Some"`, "officeRegion", func() error {
+			_, err := c.CopyOneDriveTo(ctx, sessionID, "od1", OneDriveCopyToOptions{Target: target, DocumentVersion: "Some", OfficeRegion: "Mars", Credentials: user})
+			return err
+		}},
+		{"no impersonation account for a OneDrive restore", "", func() error {
+			_, err := c.RestoreOneDrive(ctx, sessionID, "od1", OneDriveRestoreOptions{Credentials: imp})
+			return err
+		}},
+		{`documentAction "Drop"`, "impersonation", func() error {
+			_, err := c.RestoreOneDrive(ctx, sessionID, "od1", OneDriveRestoreOptions{DocumentAction: "Drop", Credentials: imp})
+			return err
+		}},
+		{"no impersonation account for a OneDrive copy", "", func() error {
+			_, err := c.CopyOneDriveTo(ctx, sessionID, "od1", OneDriveCopyToOptions{Target: target, Credentials: imp})
+			return err
+		}},
+		{`documentVersion "Some"`, "impersonation", func() error {
+			_, err := c.CopyOneDriveTo(ctx, sessionID, "od1", OneDriveCopyToOptions{Target: target, DocumentVersion: "Some", Credentials: imp})
+			return err
+		}},
+		{"no impersonation account for a channel restore", "", func() error {
+			_, err := c.RestoreChannel(ctx, sessionID, eventID, "19:abc@thread.tacv2", ChannelRestoreOptions{RestoreMissingItems: true, Credentials: imp})
+			return err
+		}},
+		{"at least one must be true", "impersonation", func() error {
+			_, err := c.RestoreChannel(ctx, sessionID, eventID, "19:abc@thread.tacv2", ChannelRestoreOptions{Credentials: imp})
+			return err
+		}},
+	} {
+		err := tc.call()
+		require.Error(t, err, tc.want)
+		assert.ErrorIs(t, err, ErrInvalidArgument, tc.want)
+		assert.Contains(t, err.Error(), tc.want)
+		if tc.not != "" {
+			assert.NotContains(t, err.Error(), tc.not)
+		}
+	}
+	for _, r := range f.captured() {
+		assert.False(t, strings.Contains(r.Path, "/RestoreSessions/"), "sent %s", r.Path)
+	}
+}
+
+// A channel restore must restore something: with neither changed nor
+// missing items, it is refused unless members are restored, whether
+// restoreMembers is left out or set to false.
+func TestChannelRestoreNeedsSomethingToRestore(t *testing.T) {
+	f := newFake(t, "v8")
+	f.route = func(w http.ResponseWriter, r *http.Request, body []byte) bool {
+		writeJSON(w, http.StatusOK, `{"sessionId":"`+sessionID+`"}`)
+		return true
+	}
+	srv := f.start()
+	c := newTestClient(t, srv.URL, nil)
+	ctx := context.Background()
+	yes, no := true, false
+	for _, members := range []*bool{nil, &no} {
+		_, err := c.RestoreChannel(ctx, sessionID, eventID, "19:abc@thread.tacv2", ChannelRestoreOptions{RestoreMembers: members})
+		require.Error(t, err)
+		assert.ErrorIs(t, err, ErrInvalidArgument)
+		assert.Contains(t, err.Error(), "at least one must be true")
+	}
+	res, err := c.RestoreChannel(ctx, sessionID, eventID, "19:abc@thread.tacv2", ChannelRestoreOptions{RestoreMembers: &yes})
+	require.NoError(t, err, "members alone are something to restore")
+	assert.Equal(t, sessionID, res.RestoreSessionID)
+}
