@@ -3,8 +3,11 @@ package vb365
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"net"
 	"net/http"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -330,4 +333,61 @@ func TestChannelRestoreNeedsSomethingToRestore(t *testing.T) {
 	res, err := c.RestoreChannel(ctx, sessionID, eventID, "19:abc@thread.tacv2", ChannelRestoreOptions{RestoreMembers: &yes})
 	require.NoError(t, err, "members alone are something to restore")
 	assert.Equal(t, sessionID, res.RestoreSessionID)
+}
+
+// A restore request whose connection was never made (a dial error) sent
+// nothing: its outcome is known. One that went out and lost its connection
+// has an unknown outcome, and the error still carries the cause; a gateway's
+// 502 without a cause reads as the unknown outcome alone.
+func TestRestoreOutcomeUnknownOnlyAfterTheRequestWentOut(t *testing.T) {
+	r := &request{op: "restore mailbox", method: http.MethodPost, path: "/v8/RestoreSessions/s/organization/mailboxes/m/restore"}
+
+	dial := &Error{Op: r.op, Method: r.method, Path: r.path, Err: &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}}
+	err := restoreError(r, dial)
+	assert.False(t, IsRestoreOutcomeUnknown(err), "a refused connection sent nothing: %v", err)
+	assert.Same(t, dial, err)
+
+	cause := &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}
+	err = restoreError(r, &Error{Op: r.op, Method: r.method, Path: r.path, Err: cause})
+	assert.True(t, IsRestoreOutcomeUnknown(err), "a connection lost after the request went out: %v", err)
+	assert.ErrorIs(t, err, syscall.ECONNRESET, "the cause is kept")
+	var op *net.OpError
+	require.ErrorAs(t, err, &op)
+	assert.Equal(t, "read", op.Op)
+
+	err = restoreError(r, &Error{Op: r.op, Method: r.method, Path: r.path, StatusCode: http.StatusBadGateway})
+	assert.True(t, IsRestoreOutcomeUnknown(err))
+	assert.Equal(t, "vb365: restore mailbox: POST "+r.path+": HTTP 502: "+ErrRestoreOutcomeUnknown.Error(), err.Error())
+
+	login := &Error{Op: "login", Path: "/v8/token", Err: cause}
+	assert.Same(t, login, restoreError(r, login), "a login's failure sent no restore")
+	plain := errors.New("not a client error")
+	assert.Same(t, plain, restoreError(r, plain))
+}
+
+// Credential values of three characters or more are redacted from what
+// VB365 says; shorter ones are left, as they would blank out ordinary words.
+func TestRedactSecretsFromThreeCharacters(t *testing.T) {
+	err := redactSecrets(&Error{Op: "restore", Message: "user xyz with pw ab is denied", ErrorCode: "xyz-denied"}, []string{"xyz", "ab"})
+	var e *Error
+	require.ErrorAs(t, err, &e)
+	assert.Equal(t, "user "+redacted+" with pw ab is denied", e.Message)
+	assert.Equal(t, redacted+"-denied", e.ErrorCode)
+}
+
+// A site restore's statistics count lists and webs together: restored with
+// restored, failed with failed, and the total is both.
+func TestWebStatisticsAddListsAndWebs(t *testing.T) {
+	st, err := decodeWebStatistics([]byte(`{"restoredListsCount":4,"failedListsCount":1,"restoredWebsCount":2,"failedWebsCount":3,"restoreIssues":[]}`))
+	require.NoError(t, err)
+	assert.Equal(t, RestoreStatistics{Total: 10, Restored: 6, Failed: 4}, *st)
+}
+
+// A mailbox's own total counts its restored, failed and skipped items.
+func TestMailboxCountsTotalIncludesSkipped(t *testing.T) {
+	st, err := decodeSessionStatistics([]byte(`{"totalItemsCount":10,"restoredItemsCount":7,"failedItemsCount":1,"skippedItemsCount":2,"items":[` +
+		`{"itemRestoreDetailsType":"BulkMailbox","name":"Adele","mailboxEmail":"a@x","status":"Warning","createdMailboxItemsCount":5,"mergedMailboxItemsCount":2,"failedMailboxItemsCount":1,"skippedMailboxItemsCount":2}]}`))
+	require.NoError(t, err)
+	require.Len(t, st.Items, 1)
+	assert.Equal(t, &ItemCounts{Total: 10, Restored: 7, Failed: 1, Skipped: 2}, st.Items[0].Counts)
 }
