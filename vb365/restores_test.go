@@ -3,8 +3,11 @@ package vb365
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"net"
 	"net/http"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -243,4 +246,148 @@ func TestDecodeRestoreStatistics(t *testing.T) {
 	assert.Equal(t, []RestoredItem{
 		{Name: "Adele", Status: "Warning", MailboxEmail: "a@x", Counts: &ItemCounts{Total: 8, Restored: 7, Failed: 1}},
 		{Name: "b", Status: "Success", OneDriveURL: "https://b"}}, st.Items)
+}
+
+// The first bad option is the error a restore reports: a later check (the
+// Office region, an impersonation account VB365 does not take) neither
+// hides an earlier one nor is lost when the earlier ones pass. Nothing is
+// sent.
+func TestRestoreReportsTheFirstBadOption(t *testing.T) {
+	f := newFake(t, "v8")
+	srv := f.start()
+	c := newTestClient(t, srv.URL, nil)
+	ctx := context.Background()
+	user := &RestoreCredentials{UserName: "u@x", Password: NewSecret("pw-long")}
+	imp := &RestoreCredentials{ApplicationID: "7a3f0c52-9d4e-4b1a-8c6f-2e5d1b0a9c83", ApplicationCertificate: NewSecret("cert"),
+		ImpersonationAccountName: "admin@x"}
+	target := &OneDrive{ID: "od2", Name: "B", URL: "https://b"}
+	for _, tc := range []struct {
+		want, not string
+		call      func() error
+	}{
+		{`officeRegion "Mars"`, "", func() error {
+			_, err := c.CopyOneDriveTo(ctx, sessionID, "od1", OneDriveCopyToOptions{Target: target, OfficeRegion: "Mars", Credentials: user})
+			return err
+		}},
+		{`documentVersion "Some"`, "officeRegion", func() error {
+			_, err := c.CopyOneDriveTo(ctx, sessionID, "od1", OneDriveCopyToOptions{Target: target, DocumentVersion: "Some", OfficeRegion: "Mars", Credentials: user})
+			return err
+		}},
+		{"no impersonation account for a OneDrive restore", "", func() error {
+			_, err := c.RestoreOneDrive(ctx, sessionID, "od1", OneDriveRestoreOptions{Credentials: imp})
+			return err
+		}},
+		{`documentAction "Drop"`, "impersonation", func() error {
+			_, err := c.RestoreOneDrive(ctx, sessionID, "od1", OneDriveRestoreOptions{DocumentAction: "Drop", Credentials: imp})
+			return err
+		}},
+		{"no impersonation account for a OneDrive copy", "", func() error {
+			_, err := c.CopyOneDriveTo(ctx, sessionID, "od1", OneDriveCopyToOptions{Target: target, Credentials: imp})
+			return err
+		}},
+		{`documentVersion "Some"`, "impersonation", func() error {
+			_, err := c.CopyOneDriveTo(ctx, sessionID, "od1", OneDriveCopyToOptions{Target: target, DocumentVersion: "Some", Credentials: imp})
+			return err
+		}},
+		{"no impersonation account for a channel restore", "", func() error {
+			_, err := c.RestoreChannel(ctx, sessionID, eventID, "19:abc@thread.tacv2", ChannelRestoreOptions{RestoreMissingItems: true, Credentials: imp})
+			return err
+		}},
+		{"at least one must be true", "impersonation", func() error {
+			_, err := c.RestoreChannel(ctx, sessionID, eventID, "19:abc@thread.tacv2", ChannelRestoreOptions{Credentials: imp})
+			return err
+		}},
+	} {
+		err := tc.call()
+		require.Error(t, err, tc.want)
+		assert.ErrorIs(t, err, ErrInvalidArgument, tc.want)
+		assert.Contains(t, err.Error(), tc.want)
+		if tc.not != "" {
+			assert.NotContains(t, err.Error(), tc.not)
+		}
+	}
+	for _, r := range f.captured() {
+		assert.False(t, strings.Contains(r.Path, "/RestoreSessions/"), "sent %s", r.Path)
+	}
+}
+
+// A channel restore must restore something: with neither changed nor
+// missing items, it is refused unless members are restored, whether
+// restoreMembers is left out or set to false.
+func TestChannelRestoreNeedsSomethingToRestore(t *testing.T) {
+	f := newFake(t, "v8")
+	f.route = func(w http.ResponseWriter, r *http.Request, body []byte) bool {
+		writeJSON(w, http.StatusOK, `{"sessionId":"`+sessionID+`"}`)
+		return true
+	}
+	srv := f.start()
+	c := newTestClient(t, srv.URL, nil)
+	ctx := context.Background()
+	yes, no := true, false
+	for _, members := range []*bool{nil, &no} {
+		_, err := c.RestoreChannel(ctx, sessionID, eventID, "19:abc@thread.tacv2", ChannelRestoreOptions{RestoreMembers: members})
+		require.Error(t, err)
+		assert.ErrorIs(t, err, ErrInvalidArgument)
+		assert.Contains(t, err.Error(), "at least one must be true")
+	}
+	res, err := c.RestoreChannel(ctx, sessionID, eventID, "19:abc@thread.tacv2", ChannelRestoreOptions{RestoreMembers: &yes})
+	require.NoError(t, err, "members alone are something to restore")
+	assert.Equal(t, sessionID, res.RestoreSessionID)
+}
+
+// A restore request whose connection was never made (a dial error) sent
+// nothing: its outcome is known. One that went out and lost its connection
+// has an unknown outcome, and the error still carries the cause; a gateway's
+// 502 without a cause reads as the unknown outcome alone.
+func TestRestoreOutcomeUnknownOnlyAfterTheRequestWentOut(t *testing.T) {
+	r := &request{op: "restore mailbox", method: http.MethodPost, path: "/v8/RestoreSessions/s/organization/mailboxes/m/restore"}
+
+	dial := &Error{Op: r.op, Method: r.method, Path: r.path, Err: &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}}
+	err := restoreError(r, dial)
+	assert.False(t, IsRestoreOutcomeUnknown(err), "a refused connection sent nothing: %v", err)
+	assert.Same(t, dial, err)
+
+	cause := &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}
+	err = restoreError(r, &Error{Op: r.op, Method: r.method, Path: r.path, Err: cause})
+	assert.True(t, IsRestoreOutcomeUnknown(err), "a connection lost after the request went out: %v", err)
+	assert.ErrorIs(t, err, syscall.ECONNRESET, "the cause is kept")
+	var op *net.OpError
+	require.ErrorAs(t, err, &op)
+	assert.Equal(t, "read", op.Op)
+
+	err = restoreError(r, &Error{Op: r.op, Method: r.method, Path: r.path, StatusCode: http.StatusBadGateway})
+	assert.True(t, IsRestoreOutcomeUnknown(err))
+	assert.Equal(t, "vb365: restore mailbox: POST "+r.path+": HTTP 502: "+ErrRestoreOutcomeUnknown.Error(), err.Error())
+
+	login := &Error{Op: "login", Path: "/v8/token", Err: cause}
+	assert.Same(t, login, restoreError(r, login), "a login's failure sent no restore")
+	plain := errors.New("not a client error")
+	assert.Same(t, plain, restoreError(r, plain))
+}
+
+// Credential values of three characters or more are redacted from what
+// VB365 says; shorter ones are left, as they would blank out ordinary words.
+func TestRedactSecretsFromThreeCharacters(t *testing.T) {
+	err := redactSecrets(&Error{Op: "restore", Message: "user xyz with pw ab is denied", ErrorCode: "xyz-denied"}, []string{"xyz", "ab"})
+	var e *Error
+	require.ErrorAs(t, err, &e)
+	assert.Equal(t, "user "+redacted+" with pw ab is denied", e.Message)
+	assert.Equal(t, redacted+"-denied", e.ErrorCode)
+}
+
+// A site restore's statistics count lists and webs together: restored with
+// restored, failed with failed, and the total is both.
+func TestWebStatisticsAddListsAndWebs(t *testing.T) {
+	st, err := decodeWebStatistics([]byte(`{"restoredListsCount":4,"failedListsCount":1,"restoredWebsCount":2,"failedWebsCount":3,"restoreIssues":[]}`))
+	require.NoError(t, err)
+	assert.Equal(t, RestoreStatistics{Total: 10, Restored: 6, Failed: 4}, *st)
+}
+
+// A mailbox's own total counts its restored, failed and skipped items.
+func TestMailboxCountsTotalIncludesSkipped(t *testing.T) {
+	st, err := decodeSessionStatistics([]byte(`{"totalItemsCount":10,"restoredItemsCount":7,"failedItemsCount":1,"skippedItemsCount":2,"items":[` +
+		`{"itemRestoreDetailsType":"BulkMailbox","name":"Adele","mailboxEmail":"a@x","status":"Warning","createdMailboxItemsCount":5,"mergedMailboxItemsCount":2,"failedMailboxItemsCount":1,"skippedMailboxItemsCount":2}]}`))
+	require.NoError(t, err)
+	require.Len(t, st.Items, 1)
+	assert.Equal(t, &ItemCounts{Total: 10, Restored: 7, Failed: 1, Skipped: 2}, st.Items[0].Counts)
 }
