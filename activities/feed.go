@@ -91,6 +91,8 @@ type feedWatch struct {
 	// changed is closed by the next change (see changes); nil when no
 	// one asked.
 	changed chan struct{}
+	// unread says a pause ended on a change that no poll has read yet.
+	unread bool
 }
 
 // wake ends the wait's pause, or its next one if it is polling now (the
@@ -108,16 +110,19 @@ func (w *feedWatch) wake(r wakeReason) {
 	}
 }
 
-// changes returns a channel closed once VB365 has reported a change of the
-// session not yet acted on: a poll queued as an idle session's then goes
-// as a busy one's (vb365.BackgroundUntil). A nil watch never closes it.
+// changes returns the channel that makes the next poll a read of a change
+// (vb365.ChangedWhen, vb365.BackgroundUntil): already closed when VB365 has
+// reported a change that no poll has read yet (the poll about to go reads
+// it), else closed by the next change, which moves the poll still queued
+// for the VB365 budget ahead. A nil watch never closes it.
 func (w *feedWatch) changes() <-chan struct{} {
 	if w == nil {
 		return nil
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.pending == wakeChange {
+	if w.pending == wakeChange || w.unread {
+		w.unread = false
 		c := make(chan struct{})
 		close(c)
 		return c
@@ -139,6 +144,7 @@ func (w *feedWatch) pause(ctx context.Context, d time.Duration, sleep func(conte
 	w.mu.Lock()
 	if r := w.pending; r != noWake {
 		w.pending = noWake
+		w.unread = w.unread || r == wakeChange
 		w.mu.Unlock()
 		return r, nil
 	}
@@ -148,6 +154,7 @@ func (w *feedWatch) pause(ctx context.Context, d time.Duration, sleep func(conte
 	w.mu.Lock()
 	r := w.pending
 	w.pending, w.cancel = noWake, nil
+	w.unread = w.unread || r == wakeChange
 	w.mu.Unlock()
 	if r != noWake && ctx.Err() == nil {
 		return r, nil

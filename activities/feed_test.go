@@ -108,11 +108,12 @@ func feedSim(t *testing.T, beh vb365sim.Behaviour) (sim *vb365sim.Simulator, c *
 }
 
 // feedClient is the real client, recording whether each session read went
-// as a background request.
+// as a background request, and whether it went as a read of a change.
 type feedClient struct {
 	*vb365.Client
 	mu         sync.Mutex
 	background []bool
+	changed    []bool
 	// onRead, when set, runs before the n-th session read is sent (n from 1).
 	onRead func(ctx context.Context, n int)
 }
@@ -120,6 +121,7 @@ type feedClient struct {
 func (c *feedClient) GetRestoreSession(ctx context.Context, id string) (*vb365.RestoreSession, error) {
 	c.mu.Lock()
 	c.background = append(c.background, vb365.IsBackground(ctx))
+	c.changed = append(c.changed, vb365.IsChanged(ctx))
 	n, onRead := len(c.background), c.onRead
 	c.mu.Unlock()
 	if onRead != nil {
@@ -132,6 +134,12 @@ func (c *feedClient) reads() []bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return slices.Clone(c.background)
+}
+
+func (c *feedClient) changedReads() []bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.changed)
 }
 
 // feedActivities are the activities over c with a feed reader that reports
@@ -249,6 +257,7 @@ func TestFeedWakesWaitOnChange(t *testing.T) {
 	require.Equal(t, []int{2}, clock.woken)
 	require.Equal(t, 15*time.Second+DefaultSafetyPollInterval+time.Minute, clock.Elapsed(), "woken at once: the third pause did not pass")
 	require.Equal(t, []bool{false, false, true, false}, c.reads(), "the poll after the wake is a busy session's")
+	require.Equal(t, []bool{false, false, false, true}, c.changedReads(), "and reads the change ahead of ordinary requests")
 }
 
 // TestFeedWakeKeepsOnePollPerInterval: a change 2 s into a busy session's
@@ -276,12 +285,13 @@ func TestFeedWakeKeepsOnePollPerInterval(t *testing.T) {
 	require.Equal(t, 15*time.Second, clock.Elapsed(), "the poll after the wake waits out the poll interval")
 	require.Len(t, res.Events, 2, "both events in one batch")
 	require.Equal(t, []bool{false, false}, c.reads(), "two polls: at once and one poll interval later")
+	require.Equal(t, []bool{false, true}, c.changedReads(), "the second reads the change")
 }
 
 // TestFeedChangePromotesAQueuedIdlePoll: an idle session's poll goes as a
 // background request, which may wait behind every other request of the
 // worker; when the feed reports a change of the session meanwhile, the
-// request is promoted to a busy session's (vb365.BackgroundUntil), so the
+// request is promoted to a read of a change (vb365.BackgroundUntil), so the
 // change is not read only after the whole background queue.
 func TestFeedChangePromotesAQueuedIdlePoll(t *testing.T) {
 	sim, c, id, _ := feedSim(t, vb365sim.Behaviour{})
@@ -295,7 +305,7 @@ func TestFeedChangePromotesAQueuedIdlePoll(t *testing.T) {
 		require.True(t, vb365.IsBackground(ctx))
 		require.NoError(t, sim.AppendEvent(id, vb365sim.EventInput{Message: "while queued"}))
 		log.await(t, nil, changeOf(id))
-		promoted = append(promoted, !vb365.IsBackground(ctx))
+		promoted = append(promoted, !vb365.IsBackground(ctx) && vb365.IsChanged(ctx))
 	}
 	res, err := runFeedWait(t, a, newTestClock(), idleInput(id, time.Hour))
 	require.NoError(t, err)
@@ -538,4 +548,14 @@ func TestFeedWatchChanges(t *testing.T) {
 	require.True(t, isClosed(ch))
 	require.True(t, isClosed(w.changes()), "a change is pending")
 	require.False(t, isClosed((*feedWatch)(nil).changes()))
+
+	// A pause that ended on a change: the next poll reads it, the one
+	// after does not.
+	w = &feedWatch{}
+	w.wake(wakeChange)
+	r, err := w.pause(context.Background(), time.Hour, func(context.Context, time.Duration) error { return nil })
+	require.NoError(t, err)
+	require.Equal(t, wakeChange, r)
+	require.True(t, isClosed(w.changes()), "the poll after the wake reads the change")
+	require.False(t, isClosed(w.changes()), "the next one reads no change")
 }

@@ -127,10 +127,13 @@ func (w *waiters) stop(sessionID string) {
 
 // busyFor is how long a wait's polls count as those of a busy session: its
 // first two polls (at once and after one poll interval), which is when a
-// session that just had news has more. Later polls are those of an idle
-// session and go to VB365 as background requests, behind every other
-// request of the worker, so that many idle sessions do not delay a busy one
-// when the worker's VB365 budget is short.
+// session that just had news has more. They are ordinary VB365 requests.
+// Later polls are those of an idle session and go to VB365 as background
+// requests, behind every other request of the worker, so that many idle
+// sessions do not delay a busy one when the worker's VB365 budget is short.
+// Either kind becomes a read of a change, which takes turns with the
+// ordinary requests instead of queueing behind them, once VB365's change
+// feed reports a change of the session (vb365.ChangedWhen).
 const busyFor = 2
 
 // watchSession is the bookkeeping around one wait: the session counts as
@@ -139,9 +142,9 @@ const busyFor = 2
 // events it returns count as recorded, and waits for the VB365 request
 // budget are reported to onBudget (for the heartbeat details). pollCtx is
 // the context of each poll (background once the wait has been idle for
-// busyFor poll intervals, until promote is closed; busy makes them a busy
-// session's again, as when the change feed reports a change). Call end with
-// the wait's result.
+// busyFor poll intervals; busy makes them a busy session's again, as when
+// the change feed reports a change; either kind reads a change once promote
+// is closed). Call end with the wait's result.
 func (a *Activities) watchSession(ctx context.Context, sessionID string, poll time.Duration, onBudget func(vb365.BudgetWait)) (
 	_ context.Context, pollCtx func(promote <-chan struct{}) context.Context, busy func(), end func(*SessionEventsResult, error) (*SessionEventsResult, error)) {
 	open := a.cfg.Metrics.SessionWatched()
@@ -153,7 +156,7 @@ func (a *Activities) watchSession(ctx context.Context, sessionID string, poll ti
 		if a.now().Sub(start) > busyFor*poll {
 			return vb365.BackgroundUntil(ctx, promote)
 		}
-		return ctx
+		return vb365.ChangedWhen(ctx, promote)
 	}
 	return ctx, pollCtx, busy, func(res *SessionEventsResult, err error) (*SessionEventsResult, error) {
 		remove()

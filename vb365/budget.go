@@ -139,34 +139,54 @@ func notifyWait(ctx context.Context, w BudgetWait) {
 	}
 }
 
-// Request priorities: the queues of a server's budget, first served first.
+// Request priorities: the queues of a server's budget. Token requests go
+// first; then reads of what VB365 reported changed and ordinary requests
+// take turns while both wait (neither can hold the other back: a burst of
+// changes does not stop creations and stops, nor thousands of ordinary
+// requests a changed session's read); background requests go last.
 const (
 	prioToken = iota
+	prioChanged
 	prioNormal
 	prioBackground
 	priorities
 )
 
-var prioNames = [priorities]string{"token", "api", "background"}
+var prioNames = [priorities]string{"token", "changed", "api", "background"}
 
 type backgroundKey struct{}
 
-// background marks a context's requests as background ones until promote
-// is closed (never when nil).
-type background struct{ promote <-chan struct{} }
+// background marks a context's requests: as background ones (or ordinary
+// ones when not bg) until promote is closed, then as reads of a change
+// (never when promote is nil).
+type background struct {
+	bg      bool
+	promote <-chan struct{}
+}
 
 // Background returns a context whose VB365 requests wait behind every other
 // request of the worker for a slot: for work that can wait, such as the
 // polls of a session that has been idle for a while.
 func Background(ctx context.Context) context.Context {
-	return context.WithValue(ctx, backgroundKey{}, background{})
+	return context.WithValue(ctx, backgroundKey{}, background{bg: true})
 }
 
-// BackgroundUntil is Background until promote is closed. A request still
-// waiting for its slot then joins the end of the ordinary requests' queue:
-// an idle session's poll that is queued behind thousands of others when the
-// session turns out to be busy again need not wait for all of them.
+// BackgroundUntil is Background until promote is closed; then, as
+// ChangedWhen, the request reads a change. A request still waiting for its
+// slot then moves to the queue of changed reads: an idle session's poll
+// that is queued behind thousands of others when the session turns out to
+// be busy again need not wait for any of them.
 func BackgroundUntil(ctx context.Context, promote <-chan struct{}) context.Context {
+	return context.WithValue(ctx, backgroundKey{}, background{bg: true, promote: promote})
+}
+
+// ChangedWhen marks a context's requests as ordinary ones until promote is
+// closed, and from then on (at once when it already is) as reads of what
+// VB365 reported changed: those take turns with the ordinary requests
+// instead of queueing behind them, so that a session VB365 says is busy is
+// read promptly while thousands of ordinary requests wait (a mass opening).
+// A request still waiting for its slot when promote closes moves over.
+func ChangedWhen(ctx context.Context, promote <-chan struct{}) context.Context {
 	return context.WithValue(ctx, backgroundKey{}, background{promote: promote})
 }
 
@@ -174,7 +194,14 @@ func BackgroundUntil(ctx context.Context, promote <-chan struct{}) context.Conte
 // it has not been promoted since.
 func IsBackground(ctx context.Context) bool {
 	b, ok := ctx.Value(backgroundKey{}).(background)
-	return ok && !closed(b.promote)
+	return ok && b.bg && !closed(b.promote)
+}
+
+// IsChanged reports whether ctx's requests read a change: BackgroundUntil
+// or ChangedWhen marked it and its promote channel is closed.
+func IsChanged(ctx context.Context) bool {
+	b, ok := ctx.Value(backgroundKey{}).(background)
+	return ok && closed(b.promote)
 }
 
 // promotion is the channel that promotes ctx's background requests (nil
@@ -228,6 +255,8 @@ func (t *budgetTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	switch {
 	case strings.HasSuffix(route, "/token"):
 		prio = prioToken
+	case IsChanged(waitCtx):
+		prio = prioChanged
 	case IsBackground(waitCtx):
 		prio = prioBackground
 	}
@@ -289,6 +318,10 @@ type hostBudget struct {
 	// queue[prio] are the requests waiting for a slot, in arrival order; a
 	// freed slot goes to the first of the first non-empty queue.
 	queue [priorities][]chan struct{}
+	// changedServed says the last slot that went to a changed read or an
+	// ordinary request went to a changed read: the next goes to an
+	// ordinary one if any waits.
+	changedServed bool
 	// pausedUntil is the end of the current Retry-After pause. probing is
 	// true from a pause until a request after it comes back unthrottled;
 	// probeOut is true while that one request is out.
@@ -379,7 +412,7 @@ func (h *hostBudget) acquireSlot(ctx context.Context, prio int, waited *bool) er
 	*waited = true
 	notifyWait(ctx, BudgetWait{Reason: fmt.Sprintf("waiting for a VB365 request slot (%d in flight at most)", h.maxInFlight)})
 	var promote <-chan struct{}
-	if prio == prioBackground {
+	if prio == prioNormal || prio == prioBackground {
 		promote = promotion(ctx)
 	}
 	for {
@@ -391,7 +424,7 @@ func (h *hostBudget) acquireSlot(ctx context.Context, prio int, waited *bool) er
 			h.mu.Lock()
 			if h.unqueueLocked(prio, ready) {
 				h.m.queued(prioNames[prio], -1)
-				prio = prioNormal
+				prio = prioChanged
 				h.queue[prio] = append(h.queue[prio], ready)
 				h.m.queued(prioNames[prio], 1)
 			}
@@ -422,13 +455,20 @@ func (h *hostBudget) unqueueLocked(prio int, ready chan struct{}) bool {
 	return false
 }
 
-// releaseSlot hands the slot to the next waiter, token requests first, or
+// releaseSlot hands the slot to the next waiter (see the priorities), or
 // frees it.
 func (h *hostBudget) releaseSlot() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	for prio := range h.queue {
+	first := prioChanged
+	if h.changedServed && len(h.queue[prioNormal]) > 0 {
+		first = prioNormal
+	}
+	for _, prio := range [...]int{prioToken, first, prioChanged, prioNormal, prioBackground} {
 		if len(h.queue[prio]) > 0 {
+			if prio == prioChanged || prio == prioNormal {
+				h.changedServed = prio == prioChanged
+			}
 			next := h.queue[prio][0]
 			h.queue[prio] = h.queue[prio][1:]
 			close(next)

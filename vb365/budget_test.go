@@ -103,7 +103,7 @@ func TestBudgetCapsRequestsInFlight(t *testing.T) {
 		go func() { defer wg.Done(); _, _ = get(context.Background(), hc, srv.URL+"/v8/Organizations") }()
 	}
 	host := strings.TrimPrefix(srv.URL, "http://")
-	require.Eventually(t, func() bool { return srv.cur.Load() == 3 && queued(b, host, 1) == 7 },
+	require.Eventually(t, func() bool { return srv.cur.Load() == 3 && queued(b, host, prioNormal) == 7 },
 		5*time.Second, time.Millisecond, "three requests reach the server, seven wait")
 	release()
 	wg.Wait()
@@ -145,10 +145,10 @@ func TestBudgetTokenRequestsGoFirst(t *testing.T) {
 		wg.Add(1)
 		go func() { defer wg.Done(); _, _ = get(context.Background(), hc, srv.URL+"/v8/RestoreSessions") }()
 	}
-	require.Eventually(t, func() bool { return queued(b, host, 1) == 4 }, 5*time.Second, time.Millisecond)
+	require.Eventually(t, func() bool { return queued(b, host, prioNormal) == 4 }, 5*time.Second, time.Millisecond)
 	wg.Add(1)
 	go func() { defer wg.Done(); _, _ = get(context.Background(), hc, srv.URL+"/v8/token") }()
-	require.Eventually(t, func() bool { return queued(b, host, 0)+queued(b, host, 1) == 5 }, 5*time.Second, time.Millisecond)
+	require.Eventually(t, func() bool { return queued(b, host, prioToken)+queued(b, host, prioNormal) == 5 }, 5*time.Second, time.Millisecond)
 	release()
 	wg.Wait()
 	got := srv.seen()
@@ -190,11 +190,13 @@ func TestBudgetBackgroundRequestsGoLast(t *testing.T) {
 	assert.Equal(t, "/v8/RestoreSessions/busy", got[1], "the ordinary request overtakes the background ones: %v", got)
 }
 
-// TestBudgetPromotedRequestJoinsTheOrdinaryQueue: a background request
-// whose promotion comes while it waits for a slot leaves the background
-// queue for the end of the ordinary one: it goes after the ordinary request
-// queued before it and before the background requests queued before it.
-func TestBudgetPromotedRequestJoinsTheOrdinaryQueue(t *testing.T) {
+// TestBudgetPromotedRequestReadsAChange: a request whose promotion comes
+// while it waits for a slot leaves its queue for that of changed reads,
+// background (BackgroundUntil) or ordinary (ChangedWhen) alike; one whose
+// promotion came before it was sent joins that queue at once. Changed reads
+// and ordinary requests then take turns, starting with a changed read, and
+// background requests go last.
+func TestBudgetPromotedRequestReadsAChange(t *testing.T) {
 	held, release := releaser()
 	srv := newBudgetServer(t, func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/v8/Organizations/held" {
@@ -206,32 +208,59 @@ func TestBudgetPromotedRequestJoinsTheOrdinaryQueue(t *testing.T) {
 	b, hc := budgetClient(t, BudgetOptions{MaxInFlight: 1, MaxRate: 1000, Metrics: m})
 	host := strings.TrimPrefix(srv.URL, "http://")
 	var wg sync.WaitGroup
-	send := func(ctx context.Context, path string, queuedBefore int) {
+	total := func() int {
+		n := 0
+		for prio := range priorities {
+			n += queued(b, host, prio)
+		}
+		return n
+	}
+	send := func(ctx context.Context, path string) {
+		before := total()
 		wg.Add(1)
 		go func() { defer wg.Done(); _, _ = get(ctx, hc, srv.URL+path) }()
-		require.Eventually(t, func() bool {
-			return queued(b, host, prioNormal)+queued(b, host, prioBackground) == queuedBefore+1
-		}, 5*time.Second, time.Millisecond)
+		require.Eventually(t, func() bool { return total() == before+1 }, 5*time.Second, time.Millisecond)
 	}
 	wg.Add(1)
 	go func() { defer wg.Done(); _, _ = get(context.Background(), hc, srv.URL+"/v8/Organizations/held") }()
 	require.Eventually(t, func() bool { return srv.cur.Load() == 1 }, 5*time.Second, time.Millisecond)
-	promote := make(chan struct{})
-	send(Background(context.Background()), "/v8/RestoreSessions/idle", 0)
-	send(BackgroundUntil(context.Background(), promote), "/v8/RestoreSessions/woken", 1)
-	send(context.Background(), "/v8/RestoreSessions/busy", 2)
-	require.True(t, IsBackground(BackgroundUntil(context.Background(), promote)))
-	close(promote)
-	require.False(t, IsBackground(BackgroundUntil(context.Background(), promote)), "promoted")
-	require.Eventually(t, func() bool { return queued(b, host, prioNormal) == 2 }, 5*time.Second, time.Millisecond)
+	woken, busy, done := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	close(done)
+	send(Background(context.Background()), "/v8/RestoreSessions/idle")
+	send(BackgroundUntil(context.Background(), woken), "/v8/RestoreSessions/woken")
+	send(context.Background(), "/v8/Organizations/a")
+	send(ChangedWhen(context.Background(), busy), "/v8/RestoreSessions/busy")
+	send(context.Background(), "/v8/Organizations/b")
+	send(ChangedWhen(context.Background(), done), "/v8/RestoreSessions/changed")
+	send(context.Background(), "/v8/Organizations/c")
+	require.Equal(t, 1, queued(b, host, prioChanged), "a request promoted before it was sent")
+	require.True(t, IsBackground(BackgroundUntil(context.Background(), woken)))
+	require.False(t, IsChanged(ChangedWhen(context.Background(), busy)))
+	close(woken) // first, so that the changed reads' queue order is known
+	require.Eventually(t, func() bool { return queued(b, host, prioChanged) == 2 }, 5*time.Second, time.Millisecond)
+	close(busy)
+	require.False(t, IsBackground(BackgroundUntil(context.Background(), woken)), "promoted")
+	require.True(t, IsChanged(BackgroundUntil(context.Background(), woken)))
+	require.True(t, IsChanged(ChangedWhen(context.Background(), busy)))
+	require.Eventually(t, func() bool { return queued(b, host, prioChanged) == 3 }, 5*time.Second, time.Millisecond)
+	require.Equal(t, 3, queued(b, host, prioNormal))
 	require.Equal(t, 1, queued(b, host, prioBackground))
-	require.Equal(t, 2.0, testutil.ToFloat64(m.budgetQueue.WithLabelValues("api")))
+	require.Equal(t, 3.0, testutil.ToFloat64(m.budgetQueue.WithLabelValues("changed")))
+	require.Equal(t, 3.0, testutil.ToFloat64(m.budgetQueue.WithLabelValues("api")))
 	require.Equal(t, 1.0, testutil.ToFloat64(m.budgetQueue.WithLabelValues("background")))
 	release()
 	wg.Wait()
-	require.Equal(t, []string{"/v8/Organizations/held", "/v8/RestoreSessions/busy", "/v8/RestoreSessions/woken", "/v8/RestoreSessions/idle"}, srv.seen())
-	require.Zero(t, testutil.ToFloat64(m.budgetQueue.WithLabelValues("api")))
-	require.Zero(t, testutil.ToFloat64(m.budgetQueue.WithLabelValues("background")))
+	require.Equal(t, []string{"/v8/Organizations/held",
+		"/v8/RestoreSessions/changed", "/v8/Organizations/a",
+		"/v8/RestoreSessions/woken", "/v8/Organizations/b",
+		"/v8/RestoreSessions/busy", "/v8/Organizations/c",
+		"/v8/RestoreSessions/idle"}, srv.seen())
+	for _, kind := range []string{"changed", "api", "background"} {
+		require.Zero(t, testutil.ToFloat64(m.budgetQueue.WithLabelValues(kind)), kind)
+	}
+	// The waits are counted by the kind each request was sent as: the one
+	// promoted before it was sent as a changed read.
+	require.Equal(t, 3, testutil.CollectAndCount(m.budgetWait), "api, background and changed")
 }
 
 // TestBudgetRetryAfterPausesEveryCaller: a 429 with Retry-After holds back
@@ -307,7 +336,7 @@ func TestBudgetWaitEndsWithTheContext(t *testing.T) {
 		done := make(chan error, 1)
 		go func() { _, err := get(ctx, hc, srv.URL+"/v8/waiting"); done <- err }()
 		host := strings.TrimPrefix(srv.URL, "http://")
-		require.Eventually(t, func() bool { return queued(b, host, 1) == 1 }, 5*time.Second, time.Millisecond)
+		require.Eventually(t, func() bool { return queued(b, host, prioNormal) == 1 }, 5*time.Second, time.Millisecond)
 		cancel()
 		select {
 		case err := <-done: // while the slot is still held: the wait ended with the context
@@ -315,7 +344,7 @@ func TestBudgetWaitEndsWithTheContext(t *testing.T) {
 		case <-time.After(10 * time.Second):
 			t.Fatal("a cancelled wait for a slot did not return")
 		}
-		assert.Zero(t, queued(b, host, 1), "the cancelled request left the queue")
+		assert.Zero(t, queued(b, host, prioNormal), "the cancelled request left the queue")
 	})
 	t.Run("waiting out a pause", func(t *testing.T) {
 		srv := newBudgetServer(t, func(w http.ResponseWriter, r *http.Request) {

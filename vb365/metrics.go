@@ -66,12 +66,12 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		}),
 		budgetWait: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "vb365_budget_wait_seconds",
-			Help:    "Time a VB365 request waited for the worker's request budget (slot, Retry-After pause, rate), by kind (token, api or background).",
+			Help:    "Time a VB365 request waited for the worker's request budget (slot, Retry-After pause, rate), by kind (token, changed, api or background).",
 			Buckets: []float64{.001, .01, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 300},
 		}, []string{"kind"}),
 		budgetQueue: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "vb365_budget_waiting",
-			Help: "VB365 requests queued for a request slot, by kind (token, api or background).",
+			Help: "VB365 requests queued for a request slot, by kind (token, changed, api or background).",
 		}, []string{"kind"}),
 		pauses: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "vb365_throttle_pauses_total",
