@@ -44,9 +44,12 @@ import (
 // late tick on a loaded machine does not look like a burst.
 
 const (
-	budgetRate         = 20.0
-	busySessions       = 10
-	busyEvery          = 10 * time.Second
+	budgetRate   = 20.0
+	busySessions = 10
+	busyEvery    = 10 * time.Second
+	// recordGrace is how long after the window an event appended in it is
+	// still waited for: twice the 30 s the latency goal allows.
+	recordGrace        = time.Minute
 	wokenSessions      = 20
 	stormRetryAfter    = 5 * time.Second
 	budgetStopParallel = 20
@@ -86,13 +89,13 @@ type budgetResult struct {
 	BusyAppended, BusySeen int
 	// FirstLatencies are those of each busy session's first event (appended
 	// at the start of the ramp, to an idle session); FirstUnseen counts the
-	// first events not recorded by the end of the window.
+	// first events not recorded by recordGrace after the window's end.
 	FirstLatencies []time.Duration
 	FirstMax       time.Duration
 	FirstUnseen    int
 	// WokenLatencies are those of the one event appended in the window to
 	// each of a few sessions idle until then; WokenUnseen counts those not
-	// recorded by the window's end.
+	// recorded by recordGrace after the window's end.
 	WokenLatencies     []time.Duration
 	WokenP50, WokenP95 time.Duration
 	WokenUnseen        int
@@ -236,13 +239,17 @@ func runBudget(ctx context.Context, st *stack, bc budgetConfig, logf func(string
 	windowAt := time.Now().Add(bc.ramp)
 	bctx, endBusy := context.WithDeadline(ctx, windowAt.Add(bc.window))
 	defer endBusy()
+	// Events appended in the window are followed past its end (recordGrace),
+	// so that the last one of each session counts too.
+	octx, endObserve := context.WithDeadline(ctx, windowAt.Add(bc.window+recordGrace))
+	defer endObserve()
 	var lmu sync.Mutex
 	var bwg sync.WaitGroup
 	for b := range min(busySessions, bc.open) {
 		bwg.Add(1)
 		go func() {
 			defer bwg.Done()
-			evs := busySession(bctx, st, sim.sim, ids[b], sessionOf[orgs[b]])
+			evs := busySession(bctx, octx, st, sim.sim, ids[b], sessionOf[orgs[b]])
 			lmu.Lock()
 			defer lmu.Unlock()
 			for i, e := range evs {
@@ -282,7 +289,7 @@ func runBudget(ctx context.Context, st *stack, bc budgetConfig, logf func(string
 			if sleepCtx(bctx, bc.window*time.Duration(k)/time.Duration(2*woken)) != nil {
 				return
 			}
-			e := wakeSession(bctx, st, sim.sim, ids[i], sessionOf[orgs[i]])
+			e := wakeSession(bctx, octx, st, sim.sim, ids[i], sessionOf[orgs[i]])
 			lmu.Lock()
 			defer lmu.Unlock()
 			if e.seen {
@@ -443,8 +450,9 @@ type busyEvent struct {
 }
 
 // busySession appends an event, waits until the workflow's status counts
-// it, and appends the next one busyEvery after the last, until ctx ends.
-func busySession(ctx context.Context, st *stack, sim *vb365sim.Simulator, workflowID, sessionID string) []busyEvent {
+// it (or observe ends), and appends the next one busyEvery after the last,
+// until ctx ends.
+func busySession(ctx, observe context.Context, st *stack, sim *vb365sim.Simulator, workflowID, sessionID string) []busyEvent {
 	var evs []busyEvent
 	for ctx.Err() == nil {
 		base, err := recordedEvents(ctx, st, workflowID)
@@ -460,13 +468,13 @@ func busySession(ctx context.Context, st *stack, sim *vb365sim.Simulator, workfl
 			return evs
 		}
 		e := busyEvent{at: at}
-		for ctx.Err() == nil {
-			n, err := recordedEvents(ctx, st, workflowID)
+		for observe.Err() == nil {
+			n, err := recordedEvents(observe, st, workflowID)
 			if err == nil && n > base {
 				e.seen, e.latency = true, time.Since(at)
 				break
 			}
-			if sleepCtx(ctx, 250*time.Millisecond) != nil {
+			if sleepCtx(observe, 250*time.Millisecond) != nil {
 				break
 			}
 		}
@@ -478,9 +486,9 @@ func busySession(ctx context.Context, st *stack, sim *vb365sim.Simulator, workfl
 	return evs
 }
 
-// wakeSession appends one event to an idle session and waits until the
-// workflow's status counts it (or ctx ends).
-func wakeSession(ctx context.Context, st *stack, sim *vb365sim.Simulator, workflowID, sessionID string) busyEvent {
+// wakeSession appends one event to an idle session, unless ctx has ended,
+// and waits until the workflow's status counts it (or observe ends).
+func wakeSession(ctx, observe context.Context, st *stack, sim *vb365sim.Simulator, workflowID, sessionID string) busyEvent {
 	base, err := recordedEvents(ctx, st, workflowID)
 	for err != nil && ctx.Err() == nil {
 		if sleepCtx(ctx, time.Second) != nil {
@@ -493,11 +501,11 @@ func wakeSession(ctx context.Context, st *stack, sim *vb365sim.Simulator, workfl
 		Message: "Viewed the mailbox", ItemName: "Inbox", ItemType: "Folder"}); err != nil {
 		return busyEvent{at: at}
 	}
-	for ctx.Err() == nil {
-		if n, err := recordedEvents(ctx, st, workflowID); err == nil && n > base {
+	for observe.Err() == nil {
+		if n, err := recordedEvents(observe, st, workflowID); err == nil && n > base {
 			return busyEvent{at: at, seen: true, latency: time.Since(at)}
 		}
-		if sleepCtx(ctx, 250*time.Millisecond) != nil {
+		if sleepCtx(observe, 250*time.Millisecond) != nil {
 			break
 		}
 	}

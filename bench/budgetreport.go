@@ -31,9 +31,9 @@ func (r *report) budgetTargets() []target {
 		r.measured(full, b.PeakTenSeconds <= budgetRate*1.02 && b.ReportsShort == 0)})
 	ts = append(ts, target{fmt.Sprintf("First event of a busy session recorded after it appears, %s", atN),
 		fmt.Sprintf("p95 ≤ 2 poll intervals (30 s) at %d", goalOpen),
-		fmt.Sprintf("idle sessions that become busy: p50 %s, p95 %s (%d of %d recorded); busy sessions' later events: p50 %s, p95 %s (%d of %d events appended in the window to %d busy sessions seen); the first event of each busy session: at most %s (%d not recorded by the window's end)",
+		fmt.Sprintf("idle sessions that become busy: p50 %s, p95 %s (%d of %d recorded); busy sessions' later events: p50 %s, p95 %s (%d of %d events appended in the window to %d busy sessions seen); the first event of each busy session: at most %s (%d not recorded by %s after the window's end)",
 			ms(b.WokenP50), ms(b.WokenP95), len(b.WokenLatencies), len(b.WokenLatencies)+b.WokenUnseen,
-			ms(b.BusyP50), ms(b.BusyP95), b.BusySeen, b.BusyAppended, min(busySessions, b.Open), ms(b.FirstMax), b.FirstUnseen),
+			ms(b.BusyP50), ms(b.BusyP95), b.BusySeen, b.BusyAppended, min(busySessions, b.Open), ms(b.FirstMax), b.FirstUnseen, recordGrace),
 		r.measured(full && b.BusySeen > 0 && len(b.WokenLatencies) > 0,
 			b.WokenP95 <= 30*time.Second && b.WokenUnseen == 0 && b.BusyP95 <= 30*time.Second && b.BusySeen == b.BusyAppended)})
 	ts = append(ts, target{fmt.Sprintf("%d concurrent open restores on one worker", b.Open),
@@ -61,11 +61,11 @@ func (r *report) renderBudget(p func(string, ...any)) {
 		"and %d restores at the default 15 s poll interval, in real time, on one simulator. The bench opens them all at once "+
 		"(%d concurrent start calls), waits until every session is open, waits %s more (the idle waits reach their ceiling), then "+
 		"measures %s during which %d sessions are busy (from the start of the ramp on, one event appended %s after the last one or as soon as the workflow recorded it; the latency is from the append to the first "+
-		"`status` query that counts it, queried every 250 ms; the first event of each session, which wakes an idle session, is counted apart). Then VB365 answers every request with 429 and `Retry-After: %d` for %s; "+
+		"`status` query that counts it, queried every 250 ms; the first event of each session, which wakes an idle session, is counted apart; an event appended in the window is waited for until %s after it, so that the last ones count too). Then VB365 answers every request with 429 and `Retry-After: %d` for %s; "+
 		"then every restore is stopped by its `stop` update. The request rate is sampled every second from the simulator's counter "+
 		"(token grants included) for the whole run. The sessions are v8, so the worker reads VB365's change feed (`GET /v8/Events`, "+
 		"long polls) and idle sessions are polled only every `VB365_SAFETY_POLL_INTERVAL` (10 min); up to %d sessions idle until the window "+
-		"get one event each during it, spread over its first half, to measure how soon an idle session that becomes busy is noticed.", budgetRate, b.Open, startParallel, b.Ramp, b.Window, min(busySessions, b.Open), busyEvery,
+		"get one event each during it, spread over its first half, to measure how soon an idle session that becomes busy is noticed.", budgetRate, b.Open, startParallel, b.Ramp, b.Window, min(busySessions, b.Open), busyEvery, recordGrace,
 		int(b.StormRetryAfter.Seconds()), b.Storm, wokenSessions)
 	if b.Open < goalOpen {
 		p("")
@@ -86,8 +86,8 @@ func (r *report) renderBudget(p func(string, ...any)) {
 	p("| Window: the change feed (worker's metrics) | %.0f waits woken for a change, %.0f for a recovery (a read from \"latest\"); feed %s at the window's end; %.0f activity attempts failed in the window |",
 		b.WindowWakes["change"], b.WindowWakes["recovery"], map[bool]string{true: "up", false: "down"}[b.FeedUpAtEnd], b.WindowFailed)
 	p("| Busy sessions: append → recorded | p50 %s, p95 %s, %d of %d events appended in the window |", ms(b.BusyP50), ms(b.BusyP95), b.BusySeen, b.BusyAppended)
-	p("| Busy sessions: first event (wakes an idle session) | %d recorded, at most %s after it appeared; %d not recorded by the window's end |", len(b.FirstLatencies), ms(b.FirstMax), b.FirstUnseen)
-	p("| Idle sessions becoming busy in the window: first event → recorded | p50 %s, p95 %s; %d recorded, %d not by the window's end |", ms(b.WokenP50), ms(b.WokenP95), len(b.WokenLatencies), b.WokenUnseen)
+	p("| Busy sessions: first event (wakes an idle session) | %d recorded, at most %s after it appeared; %d not recorded by %s after the window's end |", len(b.FirstLatencies), ms(b.FirstMax), b.FirstUnseen, recordGrace)
+	p("| Idle sessions becoming busy in the window: first event → recorded | p50 %s, p95 %s; %d recorded, %d not by %s after the window's end |", ms(b.WokenP50), ms(b.WokenP95), len(b.WokenLatencies), b.WokenUnseen, recordGrace)
 	if b.Storm > 0 {
 		p("| 429 storm | %d requests in %s (%d before the first pause held); %.2f per %s Retry-After after it; %.0f pauses; %.0f failed activity attempts |",
 			b.StormRequests, b.Storm, b.StormFirstPause, b.StormPerRetryAfter, b.StormRetryAfter, b.StormPauses, b.StormActivityFailures)
