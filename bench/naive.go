@@ -26,8 +26,8 @@ import (
 //     session, then loop workflow.Sleep(pollInterval) plus one short poll
 //     activity, then stop the session.
 //   - NoopRestoreWorkflow has the product's shape (the same activities, local
-//     activity, search attribute upserts and waits) with no VB365 behind it:
-//     the floor Temporal itself sets for that shape.
+//     activity, search attribute upserts, GetVersion calls and waits) with no
+//     VB365 behind it: the floor Temporal itself sets for that shape.
 
 const (
 	naiveWorkflowName = "BenchNaiveRestoreWorkflow"
@@ -136,8 +136,13 @@ type noopInput struct {
 // NoopRestoreWorkflow mirrors the product's command sequence for a session
 // that VB365 stops by itself: GetOrganization, the CheckSearchAttributes
 // local activity, CreateRestoreSession, an upsert, the waits, the final
-// fetch and an upsert. Its activities do nothing but sleep in the waits.
+// fetch and an upsert, and as many workflow.GetVersion calls as the product
+// makes on that path (noopVersionChanges), each a marker and an upsert of
+// TemporalChangeVersion. Its activities do nothing but sleep in the waits.
 func NoopRestoreWorkflow(ctx workflow.Context, in noopInput) (string, error) {
+	for i := range noopVersionChanges {
+		workflow.GetVersion(ctx, fmt.Sprintf("bench-noop-change-%d", i+1), workflow.DefaultVersion, 1)
+	}
 	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: time.Minute})
 	var a *noopActivities
 	if err := workflow.ExecuteActivity(ctx, a.NoopGetOrganization).Get(ctx, nil); err != nil {
@@ -167,6 +172,11 @@ func NoopRestoreWorkflow(ctx workflow.Context, in noopInput) (string, error) {
 	_ = workflow.UpsertTypedSearchAttributes(ctx, state.ValueSet("Stopped"))
 	return "done", nil
 }
+
+// noopVersionChanges is the number of workflow.GetVersion calls on the
+// product's path of a session that stops by itself (the history scenario
+// counts them: 12 events, a marker and an upsert each).
+const noopVersionChanges = 6
 
 type noopActivities struct{}
 

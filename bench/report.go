@@ -371,7 +371,7 @@ func (r *report) renderThroughput(p func(string, ...any)) {
 	p("N restores started at once (%d concurrent start calls) on one product worker; each session stops by itself in the "+
 		"simulator %s after creation (the restores run at a 1 s poll interval and are spread over %d organizations). "+
 		"Then, on the same server in the same run, N no-op workflows of the same shape (the same activities, local activity, "+
-		"upserts and number of waits, the waits sleeping as long as the session lives) on a baseline worker measured the same way. "+
+		"upserts, `workflow.GetVersion` calls and number of waits, the waits sleeping as long as the session lives) on a baseline worker measured the same way. "+
 		"Latency is from the start call to the `CreateRestoreSession` completion (no-op: its create activity) and to the close, "+
 		"from the server's history timestamps; throughput is completions over the time from the first start call to the last close. "+
 		"Worker CPU is utime+stime from `/proc/PID/stat` over that time, peak memory `VmHWM` (reset before each run).", startParallel, sessionLife, throughputOrg)
