@@ -154,21 +154,21 @@ const (
 
 var prioNames = [priorities]string{"token", "changed", "api", "background"}
 
-type backgroundKey struct{}
+type budgetMarkKey struct{}
 
-// background marks a context's requests: as background ones (or ordinary
-// ones when not bg) until promote is closed, then as reads of a change
-// (never when promote is nil).
-type background struct {
-	bg      bool
-	promote <-chan struct{}
+// budgetMark marks a context's requests: as background ones (or ordinary
+// ones when not background) until promote is closed, then as reads of a
+// change (never when promote is nil).
+type budgetMark struct {
+	background bool
+	promote    <-chan struct{}
 }
 
 // Background returns a context whose VB365 requests wait behind every other
 // request of the worker for a slot: for work that can wait, such as the
 // polls of a session that has been idle for a while.
 func Background(ctx context.Context) context.Context {
-	return context.WithValue(ctx, backgroundKey{}, background{bg: true})
+	return context.WithValue(ctx, budgetMarkKey{}, budgetMark{background: true})
 }
 
 // BackgroundUntil is Background until promote is closed; then, as
@@ -177,7 +177,7 @@ func Background(ctx context.Context) context.Context {
 // that is queued behind thousands of others when the session turns out to
 // be busy again need not wait for any of them.
 func BackgroundUntil(ctx context.Context, promote <-chan struct{}) context.Context {
-	return context.WithValue(ctx, backgroundKey{}, background{bg: true, promote: promote})
+	return context.WithValue(ctx, budgetMarkKey{}, budgetMark{background: true, promote: promote})
 }
 
 // ChangedWhen marks a context's requests as ordinary ones until promote is
@@ -187,27 +187,27 @@ func BackgroundUntil(ctx context.Context, promote <-chan struct{}) context.Conte
 // read promptly while thousands of ordinary requests wait (a mass opening).
 // A request still waiting for its slot when promote closes moves over.
 func ChangedWhen(ctx context.Context, promote <-chan struct{}) context.Context {
-	return context.WithValue(ctx, backgroundKey{}, background{promote: promote})
+	return context.WithValue(ctx, budgetMarkKey{}, budgetMark{promote: promote})
 }
 
 // IsBackground reports whether Background or BackgroundUntil marked ctx, and
 // it has not been promoted since.
 func IsBackground(ctx context.Context) bool {
-	b, ok := ctx.Value(backgroundKey{}).(background)
-	return ok && b.bg && !closed(b.promote)
+	b, ok := ctx.Value(budgetMarkKey{}).(budgetMark)
+	return ok && b.background && !closed(b.promote)
 }
 
 // IsChanged reports whether ctx's requests read a change: BackgroundUntil
 // or ChangedWhen marked it and its promote channel is closed.
 func IsChanged(ctx context.Context) bool {
-	b, ok := ctx.Value(backgroundKey{}).(background)
+	b, ok := ctx.Value(budgetMarkKey{}).(budgetMark)
 	return ok && closed(b.promote)
 }
 
 // promotion is the channel that promotes ctx's background requests (nil
 // when none does).
 func promotion(ctx context.Context) <-chan struct{} {
-	b, _ := ctx.Value(backgroundKey{}).(background)
+	b, _ := ctx.Value(budgetMarkKey{}).(budgetMark)
 	return b.promote
 }
 
@@ -316,7 +316,7 @@ type hostBudget struct {
 	mu       sync.Mutex
 	inFlight int
 	// queue[prio] are the requests waiting for a slot, in arrival order; a
-	// freed slot goes to the first of the first non-empty queue.
+	// freed slot goes to the first of a queue (releaseSlot says which).
 	queue [priorities][]chan struct{}
 	// changedServed says the last slot that went to a changed read or an
 	// ordinary request went to a changed read: the next goes to an
@@ -460,11 +460,11 @@ func (h *hostBudget) unqueueLocked(prio int, ready chan struct{}) bool {
 func (h *hostBudget) releaseSlot() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	first := prioChanged
-	if h.changedServed && len(h.queue[prioNormal]) > 0 {
-		first = prioNormal
+	order := [...]int{prioToken, prioChanged, prioNormal, prioBackground}
+	if h.changedServed {
+		order[1], order[2] = prioNormal, prioChanged
 	}
-	for _, prio := range [...]int{prioToken, first, prioChanged, prioNormal, prioBackground} {
+	for _, prio := range order {
 		if len(h.queue[prio]) > 0 {
 			if prio == prioChanged || prio == prioNormal {
 				h.changedServed = prio == prioChanged

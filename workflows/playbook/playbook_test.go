@@ -100,9 +100,14 @@ func fakeActionCounts(in workflows.RestoreInput) *workflows.ActionCounts {
 const childStopTakes = 2 * time.Minute
 
 func newEnv(t *testing.T) *testsuite.TestWorkflowEnvironment {
+	return newEnvWithChild(t, fakeRestore)
+}
+
+// newEnvWithChild is newEnv with child standing in for the restore workflow.
+func newEnvWithChild(t *testing.T, child any) *testsuite.TestWorkflowEnvironment {
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
-	env.RegisterWorkflowWithOptions(fakeRestore, workflow.RegisterOptions{Name: workflows.RestoreSessionWorkflowName})
+	env.RegisterWorkflowWithOptions(child, workflow.RegisterOptions{Name: workflows.RestoreSessionWorkflowName})
 	env.RegisterWorkflowWithOptions(RestorePlaybookWorkflow, workflow.RegisterOptions{Name: WorkflowName})
 	env.SetTestTimeout(30 * time.Second)
 	return env
@@ -279,17 +284,7 @@ func TestPlaybookRowsCountActions(t *testing.T) {
 		workflows.RestoreInput{OrganizationID: org, Type: "vet", Actions: []activities.RestoreAction{team("Sales")}},
 		workflows.RestoreInput{OrganizationID: org, Type: "vex"},
 	)
-	var mid Report
-	env.RegisterDelayedCallback(func() {
-		res, err := env.QueryWorkflow(workflows.QueryStatus)
-		require.NoError(t, err)
-		require.NoError(t, res.Get(&mid))
-		env.SignalWorkflow(workflows.SignalStop, workflows.StopRequest{Reason: "drill over"})
-	}, time.Minute)
-	env.ExecuteWorkflow(RestorePlaybookWorkflow, in)
-	require.NoError(t, env.GetWorkflowError())
-	var rep Report
-	require.NoError(t, env.GetWorkflowResult(&rep))
+	mid, rep := stopAfterAMinute(t, env, in)
 	require.Equal(t, &workflows.ActionCounts{Total: 2, Succeeded: 1, Failed: 1}, mid.Rows[0].Actions, "from the progress signal")
 	require.Equal(t, &workflows.ActionCounts{Total: 2, Succeeded: 1, Failed: 1}, rep.Rows[0].Actions)
 	require.Equal(t, &workflows.ActionCounts{Total: 1, Succeeded: 1}, rep.Rows[1].Actions)
@@ -311,4 +306,20 @@ func TestPlaybookRowsCountActions(t *testing.T) {
 	row = Row{}
 	(&run{}).applyResult(&row, workflows.RestoreReport{}, temporal.NewCanceledError(workflows.RestoreReport{ActionCounts: &workflows.ActionCounts{Total: 2, Skipped: 2}}))
 	require.Equal(t, &workflows.ActionCounts{Total: 2, Skipped: 2}, row.Actions, "a cancelled restore's report is its error's details")
+}
+
+// stopAfterAMinute runs the playbook in, reads its status a minute in and
+// then asks it to stop; it returns that status and the final report.
+func stopAfterAMinute(t *testing.T, env *testsuite.TestWorkflowEnvironment, in Input) (mid, rep Report) {
+	t.Helper()
+	env.RegisterDelayedCallback(func() {
+		res, err := env.QueryWorkflow(workflows.QueryStatus)
+		require.NoError(t, err)
+		require.NoError(t, res.Get(&mid))
+		env.SignalWorkflow(workflows.SignalStop, workflows.StopRequest{Reason: "drill over"})
+	}, time.Minute)
+	env.ExecuteWorkflow(RestorePlaybookWorkflow, in)
+	require.NoError(t, env.GetWorkflowError())
+	require.NoError(t, env.GetWorkflowResult(&rep))
+	return mid, rep
 }

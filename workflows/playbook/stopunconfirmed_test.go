@@ -6,7 +6,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/temporal"
-	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/vb365-restore/vb365-restore/activities"
@@ -55,28 +54,14 @@ func unconfirmedRestore(ctx workflow.Context, in workflows.RestoreInput) (workfl
 // the actions' final counts from that report (not the last progress), so
 // the playbook's report and its totals show how the actions ended.
 func TestPlaybookRowTakesActionCountsFromAnUnconfirmedStopsReport(t *testing.T) {
-	var s testsuite.WorkflowTestSuite
-	env := s.NewTestWorkflowEnvironment()
-	env.RegisterWorkflowWithOptions(unconfirmedRestore, workflow.RegisterOptions{Name: workflows.RestoreSessionWorkflowName})
-	env.RegisterWorkflowWithOptions(RestorePlaybookWorkflow, workflow.RegisterOptions{Name: WorkflowName})
-	env.SetTestTimeout(30 * time.Second)
+	env := newEnvWithChild(t, unconfirmedRestore)
 
 	mailbox := func(target string) activities.RestoreAction {
 		return activities.RestoreAction{Kind: "mailbox", Target: target}
 	}
 	in := drill(workflows.RestoreInput{OrganizationID: org, Type: "vex", Actions: []activities.RestoreAction{
 		mailbox("adelev@abc.onmicrosoft.com"), mailbox("alexw@abc.onmicrosoft.com")}})
-	var mid Report
-	env.RegisterDelayedCallback(func() {
-		res, err := env.QueryWorkflow(workflows.QueryStatus)
-		require.NoError(t, err)
-		require.NoError(t, res.Get(&mid))
-		env.SignalWorkflow(workflows.SignalStop, workflows.StopRequest{Reason: "drill over"})
-	}, time.Minute)
-	env.ExecuteWorkflow(RestorePlaybookWorkflow, in)
-	require.NoError(t, env.GetWorkflowError())
-	var rep Report
-	require.NoError(t, env.GetWorkflowResult(&rep))
+	mid, rep := stopAfterAMinute(t, env, in)
 
 	require.Equal(t, unconfirmedProgressCounts, mid.Rows[0].Actions, "while it runs, the progress signal's counts")
 	row := rep.Rows[0]
