@@ -203,10 +203,12 @@ func TestEncryptedPayloads(t *testing.T) {
 		"TEMPORAL_TASK_QUEUE=" + s.taskQueue, "PAYLOAD_KEYS_FILE=" + keysA}
 	follow.Stdout, follow.Stderr = &followed, &followed
 	require.NoError(t, follow.Start())
-	waitFor(t, time.Minute, "3 events", func() bool {
+	// Every scripted event, the failure included, is recorded before the
+	// stop: a stop sooner than its offset would end the session without it.
+	waitFor(t, time.Minute, "4 events", func() bool {
 		v, err := c.QueryWorkflow(ctx, runA.GetID(), "", workflows.QueryStatus)
 		var st workflows.Status
-		return err == nil && v.Get(&st) == nil && st.EventCounts.Total >= 3
+		return err == nil && v.Get(&st) == nil && st.EventCounts.Total >= 4
 	})
 	h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		WorkflowID: runA.GetID(), UpdateName: workflows.UpdateStop, WaitForStage: client.WorkflowUpdateStageCompleted,
