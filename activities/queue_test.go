@@ -20,13 +20,14 @@ import (
 )
 
 // budgetSim is the simulator (v8, the default account) behind a real client whose worker budget
-// admits 5 requests a second: every request after the first waits.
+// admits 10 requests a second: every request after the first waits 100ms, five
+// heartbeat intervals of fastHeartbeats.
 func budgetSim(t *testing.T) (*vb365sim.Simulator, *vb365.Client) {
 	t.Helper()
 	sim := vb365sim.New(vb365sim.Options{Versions: []string{"v8"}})
 	srv := httptest.NewServer(sim.Handler())
 	t.Cleanup(func() { srv.Close(); sim.Close() })
-	b, err := vb365.NewBudget(vb365.BudgetOptions{MaxRate: 5})
+	b, err := vb365.NewBudget(vb365.BudgetOptions{MaxRate: 10})
 	require.NoError(t, err)
 	c, err := vb365.New(vb365.Config{BaseURL: srv.URL, Username: "admin", Password: "admin", Budget: b})
 	require.NoError(t, err)
