@@ -8,6 +8,9 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/vb365-restore/vb365-restore/vb365"
+	"github.com/vb365-restore/vb365-restore/vb365/vb365sim"
 )
 
 // TestStartHeartbeatsRepeatsUntilStopped: heartbeats come one interval
@@ -54,4 +57,44 @@ func TestStartHeartbeatsStopWaitsForTheBeatInFlight(t *testing.T) {
 	}
 	close(release)
 	<-stopped
+}
+
+// countHeartbeats counts the heartbeats a's activities send (before the
+// SDK, which may hold some back).
+func countHeartbeats(a *Activities) *atomic.Int32 {
+	var n atomic.Int32
+	send := a.heartbeat
+	a.heartbeat = func(ctx context.Context, details ...any) { n.Add(1); send(ctx, details...) }
+	return &n
+}
+
+// TestActivityNotHeldUpSendsNoHeartbeat: an activity's own heartbeats come
+// every heartbeatEvery of its heartbeat timeout (5s without one), the first
+// one interval after the start, so an activity whose requests are not held
+// up sends none.
+func TestActivityNotHeldUpSendsNoHeartbeat(t *testing.T) {
+	_, c := newSim(t, vb365sim.Behaviour{})
+	env, a := newEnv(t, c)
+	beats := countHeartbeats(a)
+	_, err := env.ExecuteActivity(a.GetOrganization, orgID)
+	require.NoError(t, err)
+	require.Zero(t, beats.Load())
+}
+
+// TestRestoreActionWithoutPollIntervalHeartbeatsEveryFiveSeconds: a restore
+// action's input without a poll interval takes 5s, which is also its
+// heartbeat interval: a restore that ends sooner sends only the heartbeats
+// of its phases, as one with a long interval does.
+func TestRestoreActionWithoutPollIntervalHeartbeatsEveryFiveSeconds(t *testing.T) {
+	counts := map[time.Duration]int32{}
+	for _, poll := range []time.Duration{0, time.Hour} {
+		rig := newRestoreRig(t, "v7", vb365.SessionTypeExchange)
+		beats := countHeartbeats(rig.a)
+		in := rig.input(RestoreAction{Kind: RestoreKindMailbox, Target: vb365sim.MailboxAlex, CredentialProfile: "m365-admin"})
+		in.PollInterval = poll
+		_, err := rig.env.ExecuteActivity(rig.a.RestoreAction, in)
+		require.NoError(t, err)
+		counts[poll] = beats.Load()
+	}
+	require.Equal(t, counts[time.Hour], counts[0], "heartbeats without a poll interval and with an hour's")
 }

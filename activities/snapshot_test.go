@@ -44,12 +44,17 @@ func TestSnapshotStartsAMinuteBeforeVB365Clock(t *testing.T) {
 }
 
 // Without VB365's clock, the snapshot covers the whole slack before the send
-// time; and a VB365 clock more than the slack behind never starts it
-// earlier than that.
+// time; and a VB365 clock nearly the slack behind (its margin then reaching
+// past the slack) or more never starts it earlier than that.
 func TestSnapshotCoversTheSlackWithoutVB365Clock(t *testing.T) {
 	t.Run("unknown", func(t *testing.T) {
 		sim, c := newSim(t, vb365sim.Behaviour{})
 		prog := lostCreate(t, sim, unknownClock{c}, vb365sim.Fault{DropAfterCommit: true})
+		assert.Equal(t, prog.SendTime.Add(-clockSlack), prog.SnapshotFrom)
+	})
+	t.Run("less than the margin within the slack", func(t *testing.T) {
+		sim, c := newSim(t, vb365sim.Behaviour{ClockSkew: new(vb365sim.Duration(-clockSlack + serverClockMargin/2))})
+		prog := lostCreate(t, sim, c, vb365sim.Fault{DropAfterCommit: true})
 		assert.Equal(t, prog.SendTime.Add(-clockSlack), prog.SnapshotFrom)
 	})
 	t.Run("far behind", func(t *testing.T) {
