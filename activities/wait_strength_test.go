@@ -1,0 +1,163 @@
+package activities
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/vb365-restore/vb365-restore/vb365"
+)
+
+// pauseRig runs pauseWait on a testClock, with a feed whose health the test
+// sets and a watch the test wakes: one wake, at a set time into the pause,
+// ends the pause it falls in there, as the feed reader's would.
+type pauseRig struct {
+	a      *Activities
+	clock  *testClock
+	feed   *feedReader
+	w      *feedWatch
+	wakeAt time.Duration // since the clock's start; 0: no wake
+	wake   func()
+	sleeps []time.Duration // the pauses asked for, in order
+}
+
+func newPauseRig(up bool) *pauseRig {
+	r := &pauseRig{a: New(Config{}), clock: newTestClock(), feed: &feedReader{up: up}, w: &feedWatch{}}
+	r.a.feed, r.a.now, r.a.sleep = r.feed, r.clock.Now, r.sleep
+	return r
+}
+
+// setUp says whether the feed works, without the reader's own wakes.
+func (r *pauseRig) setUp(up bool) {
+	r.feed.mu.Lock()
+	defer r.feed.mu.Unlock()
+	r.feed.up = up
+}
+
+// at schedules the wake: fn runs when the clock reaches at, ending the
+// pause it falls in there.
+func (r *pauseRig) at(at time.Duration, fn func()) { r.wakeAt, r.wake = at, fn }
+
+func (r *pauseRig) sleep(ctx context.Context, d time.Duration) error {
+	r.sleeps = append(r.sleeps, d)
+	if r.wake != nil && r.clock.Elapsed()+d >= r.wakeAt {
+		wake := r.wake
+		r.wake = nil
+		if err := r.clock.Sleep(ctx, r.wakeAt-r.clock.Elapsed()); err != nil {
+			return err
+		}
+		wake()
+		return ctx.Err()
+	}
+	return r.clock.Sleep(ctx, d)
+}
+
+func (r *pauseRig) pause(ctx context.Context, poll, d time.Duration) (wakeReason, error) {
+	return r.a.pauseWait(ctx, r.w, poll, d)
+}
+
+// TestFeedDownAtTheIdleCeilingEndsThePause: a feed that fails just when the
+// pause has lasted the idle ceiling without it ends the pause there, with
+// no further pause: the wait polls at once.
+func TestFeedDownAtTheIdleCeilingEndsThePause(t *testing.T) {
+	r := newPauseRig(true)
+	r.at(2*time.Minute, func() { r.setUp(false); r.w.wake(wakeFeedDown) })
+	woke, err := r.pause(context.Background(), 15*time.Second, DefaultSafetyPollInterval)
+	require.NoError(t, err)
+	require.Equal(t, noWake, woke)
+	require.Equal(t, 2*time.Minute, r.clock.Elapsed())
+	require.Equal(t, []time.Duration{DefaultSafetyPollInterval}, r.sleeps)
+}
+
+// TestWakeAtOnePollIntervalIsPolledAtOnce: a wake that comes one poll
+// interval or more after the last poll is not held back: the pause ends
+// there, with no pause to top it up.
+func TestWakeAtOnePollIntervalIsPolledAtOnce(t *testing.T) {
+	r := newPauseRig(true)
+	r.at(15*time.Second, func() { r.w.wake(wakeChange) })
+	woke, err := r.pause(context.Background(), 15*time.Second, DefaultSafetyPollInterval)
+	require.NoError(t, err)
+	require.Equal(t, wakeChange, woke)
+	require.Equal(t, 15*time.Second, r.clock.Elapsed())
+	require.Equal(t, []time.Duration{DefaultSafetyPollInterval}, r.sleeps)
+}
+
+// TestEarlyWakeIsHeldToOnePollInterval: a wake sooner than one poll
+// interval after the last poll is returned once that interval has passed,
+// and a wait cancelled while it holds the wake ends with the cancellation.
+func TestEarlyWakeIsHeldToOnePollInterval(t *testing.T) {
+	r := newPauseRig(true)
+	r.at(5*time.Second, func() { r.w.wake(wakeChange) })
+	woke, err := r.pause(context.Background(), 15*time.Second, DefaultSafetyPollInterval)
+	require.NoError(t, err)
+	require.Equal(t, wakeChange, woke)
+	require.Equal(t, 15*time.Second, r.clock.Elapsed())
+	require.Equal(t, []time.Duration{DefaultSafetyPollInterval, 10 * time.Second}, r.sleeps)
+
+	r = newPauseRig(true)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	r.at(5*time.Second, func() { r.w.wake(wakeChange) })
+	r.clock.At(10*time.Second, cancel)
+	woke, err = r.pause(ctx, 15*time.Second, DefaultSafetyPollInterval)
+	require.ErrorIs(t, err, context.Canceled)
+	require.Equal(t, noWake, woke)
+}
+
+// TestIdlePauseStaysAtAVeryLongCeiling: once an idle wait's pause has
+// doubled up to the ceiling it stays there, also when the ceiling is more
+// than half the longest duration (a safety interval set to mean "never"):
+// every poll after the first follows a pause.
+func TestIdlePauseStaysAtAVeryLongCeiling(t *testing.T) {
+	c := newListLog(1, allSuccess)
+	env, a := newEnv(t, c)
+	// About 228 years: with a poll interval of 1 s the pause doubles to
+	// 2^32 s, then to the ceiling, without passing the longest duration on
+	// the way; twice the ceiling is past it.
+	a.cfg.SafetyPollInterval = 2_000_000 * time.Hour
+	clock := newTestClock().install(a)
+	in := WaitForSessionEventsInput{SessionCursor: SessionCursor{SessionID: "s", RecordedCount: 1, AfterOrder: 0},
+		KnownState: vb365.SessionStateWorking, PollInterval: time.Second, MaxWait: 2 * time.Hour}
+	v, err := env.ExecuteActivity(a.WaitForSessionEvents, in)
+	require.NoError(t, err)
+	var res SessionEventsResult
+	require.NoError(t, v.Get(&res))
+	require.Empty(t, res.Events)
+	sleeps := clock.Sleeps()
+	// No feed: each pause is cut to the idle ceiling without it (2
+	// minutes), from the 8th on; the doubling goes on beneath the cut.
+	require.Greater(t, len(sleeps), 40, "the wait went on past the pause's 33rd doubling")
+	require.Equal(t, len(sleeps)+1, res.Polls, "one pause before every poll but the first")
+	for i, d := range sleeps[7 : len(sleeps)-1] {
+		require.Equal(t, 2*time.Minute, d, "pause %d", i+7)
+	}
+	require.Equal(t, 2*time.Hour, clock.Elapsed())
+}
+
+// TestFetchCountsAPendingEventAtTheCursorOnce: a pending event still
+// Running at the cursor's order was counted in the cursor when first seen,
+// so the next page is read at the offset right after the page before.
+func TestFetchCountsAPendingEventAtTheCursorOnce(t *testing.T) {
+	c := newListLog(150, func(i int) string {
+		if i == 3 {
+			return "Running"
+		}
+		return "Success"
+	})
+	res := fetch(t, c, FetchSessionEventsInput{SessionCursor: SessionCursor{SessionID: "s", RecordedCount: 4, AfterOrder: 3,
+		PastRunning: true, Pending: []PendingRef{{Order: 3, Offset: 3}}}})
+	require.Len(t, res.Events, 146)
+	require.Equal(t, []int32{3}, ordersOf(eventsOf(res.Running)))
+	require.Empty(t, res.Ended)
+	require.Equal(t, []vb365.ListOptions{{Offset: 4, Limit: 100}, {Offset: 3, Limit: 1}, {Offset: 104, Limit: 100}}, c.reads)
+}
+
+func eventsOf(running []RunningEvent) []vb365.RestoreSessionEvent {
+	out := []vb365.RestoreSessionEvent{}
+	for _, r := range running {
+		out = append(out, r.Event)
+	}
+	return out
+}
