@@ -232,7 +232,14 @@ func (a *Activities) WaitForSessionEvents(ctx context.Context, in WaitForSession
 			return res, nil
 		}
 		if ceiling := a.safetyCeiling(poll); err == nil && interval < ceiling {
-			interval = min(2*interval, ceiling)
+			// Doubled up to the ceiling, compared before doubling: a
+			// ceiling past half the longest duration must not overflow
+			// into a negative pause (polls without end).
+			if interval > ceiling/2 {
+				interval = ceiling
+			} else {
+				interval *= 2
+			}
 			// While the change feed works, a session with nothing new at
 			// its first two polls (at once and one poll interval later)
 			// waits for the feed to report a change, polled only as a

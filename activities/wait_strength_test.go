@@ -2,10 +2,12 @@ package activities
 
 import (
 	"context"
+	"math"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/converter"
 
 	"github.com/vb365-restore/vb365-restore/vb365"
 )
@@ -108,32 +110,49 @@ func TestEarlyWakeIsHeldToOnePollInterval(t *testing.T) {
 
 // TestIdlePauseStaysAtAVeryLongCeiling: once an idle wait's pause has
 // doubled up to the ceiling it stays there, also when the ceiling is more
-// than half the longest duration (a safety interval set to mean "never"):
-// every poll after the first follows a pause.
+// than half the longest duration, up to the longest itself (a safety
+// interval set to mean "never"): every poll after the first follows a
+// pause, and the wait ends at its MaxWait.
 func TestIdlePauseStaysAtAVeryLongCeiling(t *testing.T) {
-	c := newListLog(1, allSuccess)
-	env, a := newEnv(t, c)
-	// About 228 years: with a poll interval of 1 s the pause doubles to
-	// 2^32 s, then to the ceiling, without passing the longest duration on
-	// the way; twice the ceiling is past it.
-	a.cfg.SafetyPollInterval = 2_000_000 * time.Hour
-	clock := newTestClock().install(a)
-	in := WaitForSessionEventsInput{SessionCursor: SessionCursor{SessionID: "s", RecordedCount: 1, AfterOrder: 0},
-		KnownState: vb365.SessionStateWorking, PollInterval: time.Second, MaxWait: 2 * time.Hour}
-	v, err := env.ExecuteActivity(a.WaitForSessionEvents, in)
-	require.NoError(t, err)
-	var res SessionEventsResult
-	require.NoError(t, v.Get(&res))
-	require.Empty(t, res.Events)
-	sleeps := clock.Sleeps()
-	// No feed: each pause is cut to the idle ceiling without it (2
-	// minutes), from the 8th on; the doubling goes on beneath the cut.
-	require.Greater(t, len(sleeps), 40, "the wait went on past the pause's 33rd doubling")
-	require.Equal(t, len(sleeps)+1, res.Polls, "one pause before every poll but the first")
-	for i, d := range sleeps[7 : len(sleeps)-1] {
-		require.Equal(t, 2*time.Minute, d, "pause %d", i+7)
+	for _, safety := range []time.Duration{2_000_000 * time.Hour, math.MaxInt64} {
+		t.Run(safety.String(), func(t *testing.T) {
+			c := newListLog(1, allSuccess)
+			env, a := newEnv(t, c)
+			a.cfg.SafetyPollInterval = safety
+			clock := newTestClock().install(a)
+			in := WaitForSessionEventsInput{SessionCursor: SessionCursor{SessionID: "s", RecordedCount: 1, AfterOrder: 0},
+				KnownState: vb365.SessionStateWorking, PollInterval: time.Second, MaxWait: 2 * time.Hour}
+			// A pause that overflowed would poll without end on the
+			// test clock: the guard turns that into a failure.
+			done := make(chan struct{})
+			var res SessionEventsResult
+			var err error
+			go func() {
+				defer close(done)
+				var v converter.EncodedValue
+				if v, err = env.ExecuteActivity(a.WaitForSessionEvents, in); err == nil {
+					err = v.Get(&res)
+				}
+			}()
+			select {
+			case <-done:
+			case <-time.After(feedGuard):
+				t.Fatal("the wait polls without pausing")
+			}
+			require.NoError(t, err)
+			require.Empty(t, res.Events)
+			sleeps := clock.Sleeps()
+			// No feed: each pause is cut to the idle ceiling without it
+			// (2 minutes), from the 8th on; the doubling goes on beneath
+			// the cut.
+			require.Greater(t, len(sleeps), 40, "the wait went on past the pause's 33rd doubling")
+			require.Equal(t, len(sleeps)+1, res.Polls, "one pause before every poll but the first")
+			for i, d := range sleeps[7 : len(sleeps)-1] {
+				require.Equal(t, 2*time.Minute, d, "pause %d", i+7)
+			}
+			require.Equal(t, 2*time.Hour, clock.Elapsed())
+		})
 	}
-	require.Equal(t, 2*time.Hour, clock.Elapsed())
 }
 
 // TestFetchCountsAPendingEventAtTheCursorOnce: a pending event still
