@@ -109,12 +109,12 @@ func TestEarlyWakeIsHeldToOnePollInterval(t *testing.T) {
 }
 
 // TestIdlePauseStaysAtAVeryLongCeiling: once an idle wait's pause has
-// doubled up to the ceiling it stays there, also when the ceiling is more
-// than half the longest duration, up to the longest itself (a safety
-// interval set to mean "never"): every poll after the first follows a
-// pause, and the wait ends at its MaxWait.
+// doubled up to the ceiling it stays there, at the default ceiling and also
+// when the ceiling is more than half the longest duration, up to the
+// longest itself (a safety interval set to mean "never"): every poll after
+// the first follows a pause, and the wait ends at its MaxWait.
 func TestIdlePauseStaysAtAVeryLongCeiling(t *testing.T) {
-	for _, safety := range []time.Duration{2_000_000 * time.Hour, math.MaxInt64} {
+	for _, safety := range []time.Duration{DefaultSafetyPollInterval, 2_000_000 * time.Hour, math.MaxInt64} {
 		t.Run(safety.String(), func(t *testing.T) {
 			c := newListLog(1, allSuccess)
 			env, a := newEnv(t, c)
