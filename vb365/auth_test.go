@@ -515,6 +515,7 @@ func TestRetryAfterBounds(t *testing.T) {
 	assert.Equal(t, time.Duration(0), parseRetryAfter("0", now))
 	assert.Equal(t, time.Second, parseRetryAfter("1", now))
 	assert.Equal(t, time.Duration(math.MaxInt64), parseRetryAfter("9223372037", now), "seconds past a Duration's range: the longest pause, never a negative one")
+	assert.Equal(t, 9223372036*time.Second, parseRetryAfter("9223372036", now), "the most whole seconds a Duration holds: taken as they are")
 	assert.Equal(t, time.Duration(0), parseRetryAfter(now.Format(http.TimeFormat), now))
 	assert.Equal(t, time.Second, parseRetryAfter(now.Add(time.Second).Format(http.TimeFormat), now))
 }
