@@ -43,6 +43,9 @@ type mutant struct {
 
 type tally struct {
 	killed, lived, timedOut, notCovered, notViable int
+	// killedSince counts the lived mutants that tests added after the run
+	// kill (killedSince in the equivalent file).
+	killedSince int
 }
 
 func (t tally) total() int { return t.killed + t.lived + t.timedOut + t.notCovered + t.notViable }
@@ -55,6 +58,16 @@ func (t tally) efficacy() float64 {
 		return 0
 	}
 	return 100 * float64(t.killed+t.timedOut) / float64(ran)
+}
+
+// efficacySince is efficacy with the lived mutants that later tests kill
+// counted as detected.
+func (t tally) efficacySince() float64 {
+	ran := t.killed + t.timedOut + t.lived
+	if ran == 0 {
+		return 0
+	}
+	return 100 * float64(t.killed+t.timedOut+t.killedSince) / float64(ran)
 }
 
 // coverage is the share of the viable mutants that at least one test executes.
@@ -194,6 +207,12 @@ func readLines(file, commit string) ([]string, error) {
 // covers it instead); the report shows it as such, not as equivalent.
 const knownGap = "gap:"
 
+// killedSince starts the reason of a mutant that lived in the run the report
+// shows but that a test added after that run kills (the reason names the
+// test, seen failing under the mutant applied by hand): the report shows it
+// as such, and the figures stay the run's until the next run counts it.
+const killedSince = "killed:"
+
 // equivalentKey names a mutant by what it changes, not where: lines move when code
 // is edited, the line's text and the mutation type do not.
 func equivalentKey(file, typ, source string) string {
@@ -280,6 +299,9 @@ func render(mutants []mutant, runs []run, why map[string]string, before map[stri
 			t.killed++
 		case "LIVED":
 			t.lived++
+			if strings.HasPrefix(why[equivalentKey(m.file, m.typ, m.source)], killedSince) {
+				t.killedSince++
+			}
 		case "TIMED OUT":
 			t.timedOut++
 		case "NOT COVERED":
@@ -316,6 +338,16 @@ func render(mutants []mutant, runs []run, why map[string]string, before map[stri
 		fmt.Fprintf(&b, "| `%s` | %d | %d | %d | %d | %d | %d | %.1f%% | %.1f%% |\n",
 			p, t.total(), t.killed, t.timedOut, t.lived, t.notCovered, t.notViable, t.efficacy(), t.coverage())
 	}
+	var since []string
+	for _, p := range pkgs {
+		if t := byPkg[p]; t.killedSince > 0 {
+			since = append(since, fmt.Sprintf("`%s` %d of %d (efficacy %.1f%% with them)", p, t.killedSince, t.lived, t.efficacySince()))
+		}
+	}
+	if len(since) > 0 {
+		fmt.Fprintf(&b, "\nLived in the run but killed by tests added after it (listed below; the next run counts them): %s.\n",
+			strings.Join(since, "; "))
+	}
 
 	if len(before) > 0 {
 		fmt.Fprintf(&b, "\nBefore and after (`docs/test-strength-baseline.txt` holds the before figures):\n\n")
@@ -332,7 +364,7 @@ func render(mutants []mutant, runs []run, why map[string]string, before map[stri
 	}
 
 	fmt.Fprintf(&b, "\n## Mutants that lived\n\n")
-	fmt.Fprintf(&b, "Each is either equivalent (the reason given) or a gap the tests still have.\n\n")
+	fmt.Fprintf(&b, "Each is equivalent (the reason given), killed by a test added after the run, or a gap the tests still have.\n\n")
 	any := false
 	for _, m := range mutants {
 		if m.status != "LIVED" {
@@ -343,6 +375,8 @@ func render(mutants []mutant, runs []run, why map[string]string, before map[stri
 		switch {
 		case !ok:
 			reason = "**not explained: a gap in the tests**"
+		case strings.HasPrefix(reason, killedSince):
+			reason = "**killed after the run** by" + strings.TrimPrefix(reason, killedSince)
 		case strings.HasPrefix(reason, knownGap):
 			reason = "**not equivalent, not killed by a unit test**:" + strings.TrimPrefix(reason, knownGap)
 		default:
