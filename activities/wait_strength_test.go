@@ -3,6 +3,7 @@ package activities
 import (
 	"context"
 	"math"
+	"slices"
 	"testing"
 	"time"
 
@@ -179,4 +180,25 @@ func eventsOf(running []RunningEvent) []vb365.RestoreSessionEvent {
 		out = append(out, r.Event)
 	}
 	return out
+}
+
+// TestIdlePauseNeverPassesTheCeiling: a pause doubled while the change feed
+// was down stops at the ceiling (only cut shorter while the feed is down),
+// so once the feed is back the safety pause is the safety interval, not a
+// doubling past it.
+func TestIdlePauseNeverPassesTheCeiling(t *testing.T) {
+	f, _, _ := handReader(t, newHandFeed(), nil)
+	c := newListLog(1, allSuccess)
+	env, a := newEnv(t, c)
+	a.feed = f
+	clock := newTestClock().install(a)
+	clock.At(20*time.Minute, func() { f.mu.Lock(); f.up = true; f.mu.Unlock() })
+	in := WaitForSessionEventsInput{SessionCursor: SessionCursor{SessionID: "s", RecordedCount: 1, AfterOrder: 0},
+		KnownState: vb365.SessionStateWorking, PollInterval: 15 * time.Second, MaxWait: time.Hour}
+	_, err := env.ExecuteActivity(a.WaitForSessionEvents, in)
+	require.NoError(t, err)
+	sleeps := clock.Sleeps()
+	require.Equal(t, 2*time.Minute, sleeps[5], "cut to the idle ceiling while the feed is down")
+	require.Contains(t, sleeps, DefaultSafetyPollInterval, "the safety pause once the feed is back")
+	require.LessOrEqual(t, slices.Max(sleeps), DefaultSafetyPollInterval)
 }
