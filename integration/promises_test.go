@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -190,11 +191,9 @@ func runsOf(t *testing.T, id, firstRunID string) [][]*historypb.HistoryEvent {
 	return out
 }
 
-// recordedOrders lists the orders of the events the activities returned to
-// the workflow, in history order, over all runs, leaving out the results of
-// waits the workflow had abandoned (cancel requested: a stop came first; it
-// reads those events again from its cursor); it checks every payload is
-// under 1 MB and every run's history under Temporal's warnings.
+// recordedOrders lists the orders of the events the workflow recorded over
+// all runs, in history order (see recordedEvents); it checks every payload
+// is under 1 MB and every run's history under Temporal's warnings.
 func recordedOrders(t *testing.T, runs [][]*historypb.HistoryEvent) []int32 {
 	t.Helper()
 	const (
@@ -202,7 +201,6 @@ func recordedOrders(t *testing.T, runs [][]*historypb.HistoryEvent) []int32 {
 		historySizeWarn = 10 << 20
 		historyLenWarn  = 10 * 1024
 	)
-	var orders []int32
 	for i, events := range runs {
 		require.Less(t, len(events), historyLenWarn, "run %d: history length", i)
 		size := 0
@@ -212,43 +210,66 @@ func recordedOrders(t *testing.T, runs [][]*historypb.HistoryEvent) []int32 {
 				require.Less(t, proto.Size(p), payloadWarn, "run %d: a payload of event %d (%s)", i, e.GetEventId(), e.GetEventType())
 			}
 		}
-		for _, e := range recordedEvents(t, events) {
-			orders = append(orders, e.Order)
-		}
 		require.Less(t, size, historySizeWarn, "run %d: history size", i)
 		t.Logf("run %d: %d history events, %d bytes", i, len(events), size)
+	}
+	var orders []int32
+	for _, e := range recordedEvents(t, runs...) {
+		orders = append(orders, e.Order)
 	}
 	return orders
 }
 
-// recordedEvents lists the events one run's history records as final: the
-// finished events and the ended ones of the waits and fetches it applied
-// (not those of waits it had abandoned), in history order.
-func recordedEvents(t *testing.T, events []*historypb.HistoryEvent) []vb365.RestoreSessionEvent {
+// recordedEvents lists the events the histories of a workflow's runs (first
+// to last) record as final, in the order of their reads: the finished events
+// and the ended ones of the reads (waits and fetches) whose results the
+// workflow applied. A read's result was dropped when the workflow abandoned
+// the read (cancel requested: a stop came first) or when its next read
+// starts from the same cursor: a stop signal handled in the workflow task
+// that also delivered the read's completion wins over it, and the workflow
+// reads those events again from its cursor.
+func recordedEvents(t *testing.T, runs ...[]*historypb.HistoryEvent) []vb365.RestoreSessionEvent {
 	t.Helper()
-	scheduled := map[int64]string{}
-	abandoned := map[int64]bool{}
-	for _, e := range events {
-		if a := e.GetActivityTaskCancelRequestedEventAttributes(); a != nil {
-			abandoned[a.GetScheduledEventId()] = true
-		}
-		if a := e.GetActivityTaskScheduledEventAttributes(); a != nil {
-			scheduled[e.GetEventId()] = a.GetActivityType().GetName()
+	type read struct {
+		cursor    activities.SessionCursor
+		abandoned bool
+		done      bool
+		result    activities.SessionEventsResult
+	}
+	var reads []*read // every events read, in the order it was scheduled
+	dc := converter.GetDefaultDataConverter()
+	for _, events := range runs {
+		byID := map[int64]*read{} // scheduled event ID -> read, in this run
+		for _, e := range events {
+			if a := e.GetActivityTaskScheduledEventAttributes(); a != nil {
+				switch a.GetActivityType().GetName() {
+				case "WaitForSessionEvents", "FetchSessionEvents":
+					r := &read{}
+					require.NoError(t, dc.FromPayloads(a.GetInput(), &r.cursor))
+					byID[e.GetEventId()] = r
+					reads = append(reads, r)
+				}
+			}
+			if a := e.GetActivityTaskCancelRequestedEventAttributes(); a != nil && byID[a.GetScheduledEventId()] != nil {
+				byID[a.GetScheduledEventId()].abandoned = true
+			}
+			if a := e.GetActivityTaskCompletedEventAttributes(); a != nil && byID[a.GetScheduledEventId()] != nil {
+				r := byID[a.GetScheduledEventId()]
+				require.NoError(t, dc.FromPayloads(a.GetResult(), &r.result))
+				r.done = true
+			}
 		}
 	}
 	var out []vb365.RestoreSessionEvent
-	for _, e := range events {
-		a := e.GetActivityTaskCompletedEventAttributes()
-		if a == nil || abandoned[a.GetScheduledEventId()] {
+	for i, r := range reads {
+		if !r.done || r.abandoned {
 			continue
 		}
-		switch scheduled[a.GetScheduledEventId()] {
-		case "WaitForSessionEvents", "FetchSessionEvents":
-			var res activities.SessionEventsResult
-			require.NoError(t, converter.GetDefaultDataConverter().FromPayloads(a.GetResult(), &res))
-			out = append(out, res.Ended...)
-			out = append(out, res.Events...)
+		if i+1 < len(reads) && reflect.DeepEqual(reads[i+1].cursor, r.cursor) {
+			continue
 		}
+		out = append(out, r.result.Ended...)
+		out = append(out, r.result.Events...)
 	}
 	return out
 }
