@@ -17,17 +17,27 @@ const DefaultIdleRequestsPerMinute = 1.0
 // session, then the events page after the cursor.
 const requestsPerPoll = 2
 
+// maxIdleBudgetPause bounds the pause the idle budget sets: however small
+// the budget, an idle session is polled at least once a day (and the pause
+// stays far from a Duration's limit).
+const maxIdleBudgetPause = 24 * time.Hour
+
 // idleCeiling is the longest pause between two polls of an idle session:
 // the wait doubles its pause while nothing happens, up to 4 poll intervals
 // or, when that would cost VB365 more than the idle budget, up to the pause
-// that keeps an idle session within it (2 minutes at 1 request a minute).
-// A busy session is unaffected: every wait starts at the poll interval.
+// that keeps an idle session within it (2 minutes at 1 request a minute;
+// maxIdleBudgetPause at most). A busy session is unaffected: every wait
+// starts at the poll interval.
 func (a *Activities) idleCeiling(poll time.Duration) time.Duration {
 	perMin := a.cfg.IdleRequestsPerMinute
 	if perMin <= 0 {
 		perMin = DefaultIdleRequestsPerMinute
 	}
-	return max(4*poll, time.Duration(requestsPerPoll*float64(time.Minute)/perMin))
+	budget := maxIdleBudgetPause
+	if p := requestsPerPoll * float64(time.Minute) / perMin; p < float64(maxIdleBudgetPause) {
+		budget = time.Duration(p)
+	}
+	return max(4*poll, budget)
 }
 
 // safetyCeiling is the longest pause of an idle session while VB365's

@@ -21,13 +21,17 @@ func TestIdleCeiling(t *testing.T) {
 		poll   time.Duration
 		want   time.Duration
 	}{
-		{0, 15 * time.Second, 2 * time.Minute},    // default: 1 request a minute, 2 a poll
-		{1, 15 * time.Second, 2 * time.Minute},    // steady state: 2 requests per 2 minutes
-		{4, 15 * time.Second, time.Minute},        // 4 a minute allows today's 4 poll intervals
-		{8, 15 * time.Second, time.Minute},        // never shorter than 4 poll intervals
-		{0.5, 15 * time.Second, 4 * time.Minute},  // a tighter budget waits longer
-		{1, 2 * time.Minute, 8 * time.Minute},     // a long poll interval keeps its 4x
-		{120, 10 * time.Millisecond, time.Second}, // tests' short intervals
+		{0, 15 * time.Second, 2 * time.Minute},         // default: 1 request a minute, 2 a poll
+		{1, 15 * time.Second, 2 * time.Minute},         // steady state: 2 requests per 2 minutes
+		{4, 15 * time.Second, time.Minute},             // 4 a minute allows today's 4 poll intervals
+		{8, 15 * time.Second, time.Minute},             // never shorter than 4 poll intervals
+		{0.5, 15 * time.Second, 4 * time.Minute},       // a tighter budget waits longer
+		{1, 2 * time.Minute, 8 * time.Minute},          // a long poll interval keeps its 4x
+		{120, 10 * time.Millisecond, time.Second},      // tests' short intervals
+		{1.0 / 720, 15 * time.Second, 24 * time.Hour},  // a poll a day
+		{1.0 / 1440, 15 * time.Second, 24 * time.Hour}, // never less often than a poll a day
+		{1e-10, 15 * time.Second, 24 * time.Hour},      // beyond a Duration's range
+		{1e-10, 10 * time.Hour, 40 * time.Hour},        // a poll interval's 4x still holds
 	} {
 		a := New(Config{IdleRequestsPerMinute: tt.perMin})
 		assert.Equal(t, tt.want, a.idleCeiling(tt.poll), "%g requests/min at poll %s", tt.perMin, tt.poll)

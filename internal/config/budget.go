@@ -8,7 +8,7 @@ import "time"
 type VB365Budget struct {
 	VB365MaxInFlight        int     `env:"VB365_MAX_IN_FLIGHT" envDefault:"8" desc:"VB365 requests this worker sends at once, at most (token requests go first)"`
 	VB365MaxRate            float64 `env:"VB365_MAX_RATE" envDefault:"20" desc:"VB365 requests per second this worker sends, at most; a 429 or 503 with Retry-After pauses every caller"`
-	VB365IdleRequestsPerMin float64 `env:"VB365_IDLE_REQUESTS_PER_MINUTE" envDefault:"1" desc:"VB365 requests per minute an idle restore session costs in the steady state, at most (a busy one is read every poll interval)"`
+	VB365IdleRequestsPerMin float64 `env:"VB365_IDLE_REQUESTS_PER_MINUTE" envDefault:"1" desc:"VB365 requests per minute an idle restore session costs in the steady state, at most (a busy one is read every poll interval; an idle one at least once a day)"`
 	// VB365SafetyPollInterval is the idle ceiling while VB365's change feed
 	// wakes the sessions that change.
 	VB365SafetyPollInterval time.Duration `env:"VB365_SAFETY_POLL_INTERVAL" envDefault:"10m" desc:"while VB365's change feed (v8) works, the longest pause between two polls of an idle restore session (the feed wakes a session that changes at once); without the feed VB365_IDLE_REQUESTS_PER_MINUTE sets it"`
