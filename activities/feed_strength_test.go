@@ -18,11 +18,11 @@ import (
 // waits for the next one, or for the reader's end. It keeps the context of
 // every read and every pause of the reader (which passes at once).
 type handFeed struct {
+	pauseLog
 	answers chan func() (*vb365.ChangesPage, error)
 
-	mu     sync.Mutex
-	ctxs   []context.Context
-	sleeps []time.Duration
+	mu   sync.Mutex
+	ctxs []context.Context
 }
 
 func newHandFeed() *handFeed {
@@ -42,19 +42,6 @@ func (h *handFeed) ListChanges(ctx context.Context, _ vb365.ChangesOptions) (*vb
 }
 
 func (h *handFeed) MaxChangesWait() time.Duration { return 15 * time.Second }
-
-func (h *handFeed) sleep(ctx context.Context, d time.Duration) error {
-	h.mu.Lock()
-	h.sleeps = append(h.sleeps, d)
-	h.mu.Unlock()
-	return ctx.Err()
-}
-
-func (h *handFeed) slept() []time.Duration {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return append([]time.Duration(nil), h.sleeps...)
-}
 
 // readCtx is the context of the reader's last read.
 func (h *handFeed) readCtx() context.Context {

@@ -427,14 +427,35 @@ func TestFeedDownCutsSafetyPause(t *testing.T) {
 	require.Len(t, c.reads(), len(sleeps), "one poll per pause and the first: the cut pause goes on without a poll")
 }
 
+// pauseLog is a feed reader's pause (its sleep) that passes at once and is
+// recorded.
+type pauseLog struct {
+	mu     sync.Mutex
+	pauses []time.Duration
+}
+
+func (l *pauseLog) sleep(ctx context.Context, d time.Duration) error {
+	l.mu.Lock()
+	l.pauses = append(l.pauses, d)
+	l.mu.Unlock()
+	return ctx.Err()
+}
+
+// slept lists the pauses so far.
+func (l *pauseLog) slept() []time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]time.Duration(nil), l.pauses...)
+}
+
 // scriptedFeed answers ListChanges from a script, then blocks until the
 // reader stops; it records every From and every pause of the reader.
 type scriptedFeed struct {
+	pauseLog
 	mu      sync.Mutex
 	script  []func() (*vb365.ChangesPage, error)
 	froms   []string
 	waits   []time.Duration
-	sleeps  []time.Duration
 	drained chan struct{}
 }
 
@@ -455,13 +476,6 @@ func (s *scriptedFeed) ListChanges(ctx context.Context, o vb365.ChangesOptions) 
 }
 
 func (s *scriptedFeed) MaxChangesWait() time.Duration { return 15 * time.Second }
-
-func (s *scriptedFeed) sleep(ctx context.Context, d time.Duration) error {
-	s.mu.Lock()
-	s.sleeps = append(s.sleeps, d)
-	s.mu.Unlock()
-	return ctx.Err()
-}
 
 // TestFeedReaderTokensAndBackoff: the reader starts from latest without a
 // wait, long-polls from each page's token, keeps its token over a
@@ -498,7 +512,7 @@ func TestFeedReaderTokensAndBackoff(t *testing.T) {
 	w := 15 * time.Second
 	require.Equal(t, []time.Duration{0, w, w, w, w, 0, w, 0, w}, s.waits)
 	ms := time.Millisecond
-	require.Equal(t, []time.Duration{10 * ms, 20 * ms, 7 * ms, 10 * ms, 10 * ms}, s.sleeps)
+	require.Equal(t, []time.Duration{10 * ms, 20 * ms, 7 * ms, 10 * ms, 10 * ms}, s.slept())
 	require.False(t, f.running())
 }
 
