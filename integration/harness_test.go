@@ -54,7 +54,19 @@ func (s *stack) startWorker() {
 		if err := w.Stop(); err != nil {
 			s.t.Errorf("worker stop: %v", err)
 		}
+		if s.t.Failed() {
+			s.t.Logf("the worker's last log lines:\n%s", lastLines(w.Logs(), workerLogLines))
+		}
 	})
+}
+
+// workerLogLines is how much of a worker's log a failed test shows.
+const workerLogLines = 80
+
+// lastLines is the end of a log: its last n lines.
+func lastLines(log string, n int) string {
+	lines := strings.Split(strings.TrimRight(log, "\n"), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }
 
 // start starts a restore workflow and returns its id.
@@ -92,17 +104,50 @@ func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool)
 }
 
 // waitForEvents waits until the workflow has recorded at least n events.
+// A timeout says where the workflow was: its last status and its pending
+// activities with their attempts and last failures.
 func waitForEvents(t *testing.T, id string, n int, timeout time.Duration) workflows.Status {
 	t.Helper()
-	var st workflows.Status
-	waitFor(t, timeout, fmt.Sprintf("%d events recorded by %s", n, id), func() bool {
+	var (
+		st       workflows.Status
+		queryErr error
+	)
+	deadline := time.Now().Add(timeout)
+	for {
 		v, err := devServer.Client.QueryWorkflow(context.Background(), id, "", workflows.QueryStatus)
-		if err != nil {
-			return false
+		if queryErr = err; err == nil {
+			queryErr = v.Get(&st)
 		}
-		return v.Get(&st) == nil && st.EventCounts.Total >= n
-	})
-	return st
+		if queryErr == nil && st.EventCounts.Total >= n {
+			return st
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %d events recorded by %s: %s", timeout, n, id, whereIs(id, st, queryErr))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// whereIs describes a workflow that a test waited for in vain.
+func whereIs(id string, st workflows.Status, queryErr error) string {
+	var b strings.Builder
+	if queryErr != nil {
+		fmt.Fprintf(&b, "status query failed: %v; ", queryErr)
+	}
+	fmt.Fprintf(&b, "phase %q, %d events", st.Phase, st.EventCounts.Total)
+	if st.Session != nil {
+		fmt.Fprintf(&b, ", session %s %s", st.Session.ID, st.Session.State)
+	}
+	d, err := devServer.Client.DescribeWorkflowExecution(context.Background(), id, "")
+	if err != nil {
+		fmt.Fprintf(&b, "; describe failed: %v", err)
+		return b.String()
+	}
+	fmt.Fprintf(&b, "; workflow %s, history length %d", d.GetWorkflowExecutionInfo().GetStatus(), d.GetWorkflowExecutionInfo().GetHistoryLength())
+	for _, a := range d.GetPendingActivities() {
+		fmt.Fprintf(&b, "; pending %s: %s, attempt %d, last failure %q", a.GetActivityType().GetName(), a.GetState(), a.GetAttempt(), a.GetLastFailure().GetMessage())
+	}
+	return b.String()
 }
 
 // stopByUpdate stops the restore with the stop update and returns the final session state.
