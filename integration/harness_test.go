@@ -138,11 +138,12 @@ func whereIs(id string, st workflows.Status, queryErr error) string {
 	if st.Session != nil {
 		fmt.Fprintf(&b, ", session %s %s", st.Session.ID, st.Session.State)
 	}
-	d, err := devServer.Client.DescribeWorkflowExecution(context.Background(), id, "")
+	desc, err := devServer.Client.DescribeWorkflow(context.Background(), id, "")
 	if err != nil {
 		fmt.Fprintf(&b, "; describe failed: %v", err)
 		return b.String()
 	}
+	d := desc.RawResponse
 	fmt.Fprintf(&b, "; workflow %s, history length %d", d.GetWorkflowExecutionInfo().GetStatus(), d.GetWorkflowExecutionInfo().GetHistoryLength())
 	for _, a := range d.GetPendingActivities() {
 		fmt.Fprintf(&b, "; pending %s: %s, attempt %d, last failure %q", a.GetActivityType().GetName(), a.GetState(), a.GetAttempt(), a.GetLastFailure().GetMessage())
