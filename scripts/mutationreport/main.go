@@ -52,22 +52,19 @@ func (t tally) total() int { return t.killed + t.lived + t.timedOut + t.notCover
 
 // efficacy is the share of the mutants the tests ran that they detected (a mutant
 // that makes the tests hang past the timeout is detected too).
-func (t tally) efficacy() float64 {
-	ran := t.killed + t.timedOut + t.lived
-	if ran == 0 {
-		return 0
-	}
-	return 100 * float64(t.killed+t.timedOut) / float64(ran)
-}
+func (t tally) efficacy() float64 { return t.efficacyWith(0) }
 
 // efficacySince is efficacy with the lived mutants that later tests kill
 // counted as detected.
-func (t tally) efficacySince() float64 {
+func (t tally) efficacySince() float64 { return t.efficacyWith(t.killedSince) }
+
+// efficacyWith is efficacy with extra lived mutants counted as detected.
+func (t tally) efficacyWith(extra int) float64 {
 	ran := t.killed + t.timedOut + t.lived
 	if ran == 0 {
 		return 0
 	}
-	return 100 * float64(t.killed+t.timedOut+t.killedSince) / float64(ran)
+	return 100 * float64(t.killed+t.timedOut+extra) / float64(ran)
 }
 
 // coverage is the share of the viable mutants that at least one test executes.
